@@ -1,0 +1,231 @@
+/* Causeway: OpenSHMEM 1.5 C API.
+ * Typed functions are declared by expanding the type lists in causeway/shmem_type_lists.h; the
+ * names and signatures are exactly the specification's (shmem_TYPENAME_put, ...). */
+#ifndef SHMEM_H
+#define SHMEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "causeway/shmem_type_lists.h"
+
+#define SHMEM_API __attribute__((visibility("default")))
+#if defined(__cplusplus)
+#define SHMEM_DEPRECATED SHMEM_API
+#else
+#define SHMEM_DEPRECATED SHMEM_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Library constants ---- */
+#define SHMEM_MAJOR_VERSION 1
+#define SHMEM_MINOR_VERSION 5
+#define SHMEM_MAX_NAME_LEN 256
+#define SHMEM_VENDOR_STRING "Causeway"
+#define _SHMEM_MAJOR_VERSION SHMEM_MAJOR_VERSION
+#define _SHMEM_MINOR_VERSION SHMEM_MINOR_VERSION
+#define _SHMEM_MAX_NAME_LEN SHMEM_MAX_NAME_LEN
+#define _SHMEM_VENDOR_STRING SHMEM_VENDOR_STRING
+
+#define SHMEM_THREAD_SINGLE 0
+#define SHMEM_THREAD_FUNNELED 1
+#define SHMEM_THREAD_SERIALIZED 2
+#define SHMEM_THREAD_MULTIPLE 3
+
+#define SHMEM_CMP_EQ 0
+#define SHMEM_CMP_NE 1
+#define SHMEM_CMP_GT 2
+#define SHMEM_CMP_GE 3
+#define SHMEM_CMP_LT 4
+#define SHMEM_CMP_LE 5
+#define _SHMEM_CMP_EQ SHMEM_CMP_EQ
+#define _SHMEM_CMP_NE SHMEM_CMP_NE
+#define _SHMEM_CMP_GT SHMEM_CMP_GT
+#define _SHMEM_CMP_GE SHMEM_CMP_GE
+#define _SHMEM_CMP_LT SHMEM_CMP_LT
+#define _SHMEM_CMP_LE SHMEM_CMP_LE
+
+#define SHMEM_MALLOC_ATOMICS_REMOTE (1L << 0)
+#define SHMEM_MALLOC_SIGNAL_REMOTE (1L << 1)
+
+/* ---- Library setup, exit and query ---- */
+SHMEM_API void shmem_init(void);
+SHMEM_API int shmem_init_thread(int requested, int *provided);
+SHMEM_API void shmem_query_thread(int *provided);
+SHMEM_API void shmem_finalize(void);
+SHMEM_API void shmem_global_exit(int status);
+SHMEM_API int shmem_my_pe(void);
+SHMEM_API int shmem_n_pes(void);
+SHMEM_API int shmem_pe_accessible(int pe);
+SHMEM_API int shmem_addr_accessible(const void *addr, int pe);
+SHMEM_API void *shmem_ptr(const void *dest, int pe);
+SHMEM_API void shmem_info_get_version(int *major, int *minor);
+SHMEM_API void shmem_info_get_name(char *name);
+
+/* ---- Memory management (collective) ---- */
+SHMEM_API void *shmem_malloc(size_t size);
+SHMEM_API void *shmem_calloc(size_t count, size_t size);
+SHMEM_API void *shmem_align(size_t alignment, size_t size);
+SHMEM_API void *shmem_realloc(void *ptr, size_t size);
+SHMEM_API void shmem_free(void *ptr);
+SHMEM_API void *shmem_malloc_with_hints(size_t size, long hints);
+
+/* ---- Remote memory access ---- */
+#define CW_DECLARE_RMA(TYPE, NAME)                                                                  \
+  SHMEM_API void shmem_##NAME##_put(TYPE *dest, const TYPE *source, size_t nelems, int pe);         \
+  SHMEM_API void shmem_##NAME##_p(TYPE *dest, TYPE value, int pe);                                  \
+  SHMEM_API void shmem_##NAME##_iput(TYPE *dest, const TYPE *source, ptrdiff_t dst, ptrdiff_t sst,  \
+                                     size_t nelems, int pe);                                        \
+  SHMEM_API void shmem_##NAME##_get(TYPE *dest, const TYPE *source, size_t nelems, int pe);         \
+  SHMEM_API TYPE shmem_##NAME##_g(const TYPE *source, int pe);                                      \
+  SHMEM_API void shmem_##NAME##_iget(TYPE *dest, const TYPE *source, ptrdiff_t dst, ptrdiff_t sst,  \
+                                     size_t nelems, int pe);                                        \
+  SHMEM_API void shmem_##NAME##_put_nbi(TYPE *dest, const TYPE *source, size_t nelems, int pe);     \
+  SHMEM_API void shmem_##NAME##_get_nbi(TYPE *dest, const TYPE *source, size_t nelems, int pe);
+CW_RMA_TYPES(CW_DECLARE_RMA)
+#undef CW_DECLARE_RMA
+
+#define CW_DECLARE_SIZED_RMA(BITS, BYTES)                                                           \
+  SHMEM_API void shmem_put##BITS(void *dest, const void *source, size_t nelems, int pe);            \
+  SHMEM_API void shmem_get##BITS(void *dest, const void *source, size_t nelems, int pe);            \
+  SHMEM_API void shmem_iput##BITS(void *dest, const void *source, ptrdiff_t dst, ptrdiff_t sst,     \
+                                  size_t nelems, int pe);                                           \
+  SHMEM_API void shmem_iget##BITS(void *dest, const void *source, ptrdiff_t dst, ptrdiff_t sst,     \
+                                  size_t nelems, int pe);                                           \
+  SHMEM_API void shmem_put##BITS##_nbi(void *dest, const void *source, size_t nelems, int pe);      \
+  SHMEM_API void shmem_get##BITS##_nbi(void *dest, const void *source, size_t nelems, int pe);
+CW_SIZED_RMA(CW_DECLARE_SIZED_RMA)
+#undef CW_DECLARE_SIZED_RMA
+
+SHMEM_API void shmem_putmem(void *dest, const void *source, size_t nelems, int pe);
+SHMEM_API void shmem_getmem(void *dest, const void *source, size_t nelems, int pe);
+SHMEM_API void shmem_putmem_nbi(void *dest, const void *source, size_t nelems, int pe);
+SHMEM_API void shmem_getmem_nbi(void *dest, const void *source, size_t nelems, int pe);
+
+/* ---- Atomic memory operations ---- */
+#define CW_DECLARE_AMO_STANDARD(TYPE, NAME)                                                          \
+  SHMEM_API TYPE shmem_##NAME##_atomic_fetch_inc(TYPE *dest, int pe);                                \
+  SHMEM_API void shmem_##NAME##_atomic_inc(TYPE *dest, int pe);                                      \
+  SHMEM_API TYPE shmem_##NAME##_atomic_fetch_add(TYPE *dest, TYPE value, int pe);                    \
+  SHMEM_API void shmem_##NAME##_atomic_add(TYPE *dest, TYPE value, int pe);                          \
+  SHMEM_API TYPE shmem_##NAME##_atomic_compare_swap(TYPE *dest, TYPE cond, TYPE value, int pe);      \
+  SHMEM_API void shmem_##NAME##_atomic_fetch_inc_nbi(TYPE *fetch, TYPE *dest, int pe);               \
+  SHMEM_API void shmem_##NAME##_atomic_fetch_add_nbi(TYPE *fetch, TYPE *dest, TYPE value, int pe);   \
+  SHMEM_API void shmem_##NAME##_atomic_compare_swap_nbi(TYPE *fetch, TYPE *dest, TYPE cond,         \
+                                                        TYPE value, int pe);
+CW_AMO_STANDARD_TYPES(CW_DECLARE_AMO_STANDARD)
+#undef CW_DECLARE_AMO_STANDARD
+
+#define CW_DECLARE_AMO_EXTENDED(TYPE, NAME)                                                     \
+  SHMEM_API TYPE shmem_##NAME##_atomic_fetch(const TYPE *source, int pe);                       \
+  SHMEM_API void shmem_##NAME##_atomic_set(TYPE *dest, TYPE value, int pe);                     \
+  SHMEM_API TYPE shmem_##NAME##_atomic_swap(TYPE *dest, TYPE value, int pe);                    \
+  SHMEM_API void shmem_##NAME##_atomic_fetch_nbi(TYPE *fetch, const TYPE *source, int pe);      \
+  SHMEM_API void shmem_##NAME##_atomic_swap_nbi(TYPE *fetch, TYPE *dest, TYPE value, int pe);
+CW_AMO_EXTENDED_TYPES(CW_DECLARE_AMO_EXTENDED)
+#undef CW_DECLARE_AMO_EXTENDED
+
+#define CW_DECLARE_AMO_BITWISE(TYPE, NAME)                                                        \
+  SHMEM_API TYPE shmem_##NAME##_atomic_fetch_and(TYPE *dest, TYPE value, int pe);                 \
+  SHMEM_API void shmem_##NAME##_atomic_and(TYPE *dest, TYPE value, int pe);                       \
+  SHMEM_API TYPE shmem_##NAME##_atomic_fetch_or(TYPE *dest, TYPE value, int pe);                  \
+  SHMEM_API void shmem_##NAME##_atomic_or(TYPE *dest, TYPE value, int pe);                        \
+  SHMEM_API TYPE shmem_##NAME##_atomic_fetch_xor(TYPE *dest, TYPE value, int pe);                 \
+  SHMEM_API void shmem_##NAME##_atomic_xor(TYPE *dest, TYPE value, int pe);                       \
+  SHMEM_API void shmem_##NAME##_atomic_fetch_and_nbi(TYPE *fetch, TYPE *dest, TYPE value, int pe); \
+  SHMEM_API void shmem_##NAME##_atomic_fetch_or_nbi(TYPE *fetch, TYPE *dest, TYPE value, int pe);  \
+  SHMEM_API void shmem_##NAME##_atomic_fetch_xor_nbi(TYPE *fetch, TYPE *dest, TYPE value, int pe);
+CW_AMO_BITWISE_TYPES(CW_DECLARE_AMO_BITWISE)
+#undef CW_DECLARE_AMO_BITWISE
+
+/* ---- Point-to-point synchronization ---- */
+#define CW_DECLARE_P2P_SYNC(TYPE, NAME)                                                              \
+  SHMEM_API void shmem_##NAME##_wait_until(TYPE *ivar, int cmp, TYPE cmp_value);                     \
+  SHMEM_API void shmem_##NAME##_wait_until_all(TYPE *ivars, size_t nelems, const int *status,       \
+                                               int cmp, TYPE cmp_value);                             \
+  SHMEM_API size_t shmem_##NAME##_wait_until_any(TYPE *ivars, size_t nelems, const int *status,     \
+                                                 int cmp, TYPE cmp_value);                           \
+  SHMEM_API size_t shmem_##NAME##_wait_until_some(TYPE *ivars, size_t nelems, size_t *indices,      \
+                                                  const int *status, int cmp, TYPE cmp_value);       \
+  SHMEM_API void shmem_##NAME##_wait_until_all_vector(TYPE *ivars, size_t nelems,                   \
+                                                      const int *status, int cmp, TYPE *cmp_values); \
+  SHMEM_API size_t shmem_##NAME##_wait_until_any_vector(TYPE *ivars, size_t nelems,                 \
+                                                        const int *status, int cmp,                  \
+                                                        TYPE *cmp_values);                           \
+  SHMEM_API size_t shmem_##NAME##_wait_until_some_vector(TYPE *ivars, size_t nelems,                \
+                                                         size_t *indices, const int *status,         \
+                                                         int cmp, TYPE *cmp_values);                 \
+  SHMEM_API int shmem_##NAME##_test(TYPE *ivar, int cmp, TYPE cmp_value);                            \
+  SHMEM_API int shmem_##NAME##_test_all(TYPE *ivars, size_t nelems, const int *status, int cmp,     \
+                                        TYPE cmp_value);                                             \
+  SHMEM_API size_t shmem_##NAME##_test_any(TYPE *ivars, size_t nelems, const int *status, int cmp,  \
+                                           TYPE cmp_value);                                          \
+  SHMEM_API size_t shmem_##NAME##_test_some(TYPE *ivars, size_t nelems, size_t *indices,            \
+                                            const int *status, int cmp, TYPE cmp_value);             \
+  SHMEM_API int shmem_##NAME##_test_all_vector(TYPE *ivars, size_t nelems, const int *status,       \
+                                               int cmp, TYPE *cmp_values);                           \
+  SHMEM_API size_t shmem_##NAME##_test_any_vector(TYPE *ivars, size_t nelems, const int *status,    \
+                                                  int cmp, TYPE *cmp_values);                        \
+  SHMEM_API size_t shmem_##NAME##_test_some_vector(TYPE *ivars, size_t nelems, size_t *indices,     \
+                                                   const int *status, int cmp, TYPE *cmp_values);
+CW_P2P_SYNC_TYPES(CW_DECLARE_P2P_SYNC)
+#undef CW_DECLARE_P2P_SYNC
+
+/* ---- Memory ordering, barriers, locks ---- */
+SHMEM_API void shmem_fence(void);
+SHMEM_API void shmem_quiet(void);
+SHMEM_API void shmem_barrier_all(void);
+SHMEM_API void shmem_sync_all(void);
+SHMEM_API void shmem_set_lock(long *lock);
+SHMEM_API void shmem_clear_lock(long *lock);
+SHMEM_API int shmem_test_lock(long *lock);
+SHMEM_API void shmem_pcontrol(const int level, ...);
+
+/* ---- Deprecated names that older programs still use ---- */
+SHMEM_DEPRECATED void start_pes(int npes);
+SHMEM_DEPRECATED int _my_pe(void);
+SHMEM_DEPRECATED int _num_pes(void);
+SHMEM_DEPRECATED int my_pe(void);
+SHMEM_DEPRECATED int num_pes(void);
+SHMEM_DEPRECATED void *shmalloc(size_t size);
+SHMEM_DEPRECATED void shfree(void *ptr);
+SHMEM_DEPRECATED void *shrealloc(void *ptr, size_t size);
+SHMEM_DEPRECATED void *shmemalign(size_t alignment, size_t size);
+/* Cache management: no effect on cache-coherent machines, as the specification allows. */
+SHMEM_DEPRECATED void shmem_clear_cache_inv(void);
+SHMEM_DEPRECATED void shmem_set_cache_inv(void);
+SHMEM_DEPRECATED void shmem_clear_cache_line_inv(void *dest);
+SHMEM_DEPRECATED void shmem_set_cache_line_inv(void *dest);
+SHMEM_DEPRECATED void shmem_udcflush(void);
+SHMEM_DEPRECATED void shmem_udcflush_line(void *dest);
+
+#define CW_DECLARE_DEPRECATED_AMO(TYPE, NAME)                                       \
+  SHMEM_DEPRECATED TYPE shmem_##NAME##_finc(TYPE *dest, int pe);                    \
+  SHMEM_DEPRECATED void shmem_##NAME##_inc(TYPE *dest, int pe);                     \
+  SHMEM_DEPRECATED TYPE shmem_##NAME##_fadd(TYPE *dest, TYPE value, int pe);        \
+  SHMEM_DEPRECATED void shmem_##NAME##_add(TYPE *dest, TYPE value, int pe);         \
+  SHMEM_DEPRECATED TYPE shmem_##NAME##_cswap(TYPE *dest, TYPE cond, TYPE value, int pe);
+CW_DEPRECATED_AMO_TYPES(CW_DECLARE_DEPRECATED_AMO)
+#undef CW_DECLARE_DEPRECATED_AMO
+
+#define CW_DECLARE_DEPRECATED_EXTENDED_AMO(TYPE, NAME)                       \
+  SHMEM_DEPRECATED TYPE shmem_##NAME##_fetch(const TYPE *source, int pe);    \
+  SHMEM_DEPRECATED void shmem_##NAME##_set(TYPE *dest, TYPE value, int pe);  \
+  SHMEM_DEPRECATED TYPE shmem_##NAME##_swap(TYPE *dest, TYPE value, int pe);
+CW_DEPRECATED_EXTENDED_AMO_TYPES(CW_DECLARE_DEPRECATED_EXTENDED_AMO)
+#undef CW_DECLARE_DEPRECATED_EXTENDED_AMO
+SHMEM_DEPRECATED long shmem_swap(long *dest, long value, int pe);
+
+#define CW_DECLARE_DEPRECATED_WAIT(TYPE, NAME) \
+  SHMEM_DEPRECATED void shmem_##NAME##_wait(TYPE *ivar, TYPE cmp_value);
+CW_DEPRECATED_WAIT_TYPES(CW_DECLARE_DEPRECATED_WAIT)
+#undef CW_DECLARE_DEPRECATED_WAIT
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SHMEM_H */

@@ -1,0 +1,184 @@
+// OpenSHMEM setup, queries, memory management, ordering, barriers, locks and deprecated aliases.
+#include <shmem.h>
+#include <shmemx.h>
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "causeway_build_config.h"
+#include "core/rma.hpp"
+#include "core/sync.hpp"
+#include "util/log.hpp"
+
+using namespace causeway;
+
+namespace {
+
+bool g_finalized = false;
+
+void print_startup_info(core::Runtime& rt) {
+  if (rt.my_pe() != 0) return;
+  if (rt.config().print_version)
+    std::printf("Causeway %s (OpenSHMEM %d.%d)\n", CAUSEWAY_VERSION, SHMEM_MAJOR_VERSION, SHMEM_MINOR_VERSION);
+  if (rt.config().print_info) {
+    std::printf("Causeway %s environment variables:\n", CAUSEWAY_VERSION);
+    for (const auto& e : util::config_table())
+      std::printf("  %-28s = %-10s %s\n", e.name, util::config_value_text(e).c_str(), e.help);
+  }
+  std::fflush(stdout);
+}
+
+void finalize_at_exit() {
+  if (core::g_runtime) shmem_finalize();
+}
+
+void init_or_die(int requested, int* provided, const char* call) {
+  if (g_finalized) util::fatal_user_error(call, "the library was finalized; OpenSHMEM cannot be initialised again");
+  bool first = core::g_runtime == nullptr;
+  Status status = core::Runtime::create(requested, provided);
+  if (is_error(status)) {
+    util::log(util::LogLevel::error, "%s failed: %s", call, to_string(status));
+    util::abort_job(1);
+  }
+  if (first) {
+    std::atexit(finalize_at_exit);  // programs that return from main without shmem_finalize
+    print_startup_info(*core::g_runtime);
+  }
+}
+
+void* check_alloc_args(std::size_t alignment, const char* call) {
+  if (alignment == 0 || (alignment & (alignment - 1)) != 0)
+    util::fatal_user_error(call, "argument 'alignment' = %zu is not a power of two", alignment);
+  return nullptr;
+}
+
+}  // namespace
+
+extern "C" {
+
+void shmem_init(void) {
+  int provided;
+  init_or_die(SHMEM_THREAD_SINGLE, &provided, "shmem_init");
+}
+
+int shmem_init_thread(int requested, int* provided) {
+  int level;
+  if (requested < SHMEM_THREAD_SINGLE || requested > SHMEM_THREAD_MULTIPLE)
+    util::fatal_user_error("shmem_init_thread", "argument 'requested' = %d is not a SHMEM_THREAD_* level", requested);
+  init_or_die(requested, &level, "shmem_init_thread");
+  if (provided) *provided = level;
+  return 0;
+}
+
+void shmem_query_thread(int* provided) { *provided = core::runtime("shmem_query_thread").thread_level(); }
+
+void shmem_finalize(void) {
+  core::Runtime& rt = core::runtime("shmem_finalize");
+  rt.finalize();
+  core::Runtime::destroy();
+  g_finalized = true;
+}
+
+void shmem_global_exit(int status) {
+  std::fflush(stdout);
+  std::fflush(stderr);
+  core::runtime("shmem_global_exit").bootstrap().abort_job(status);
+}
+
+int shmem_my_pe(void) { return core::runtime("shmem_my_pe").my_pe(); }
+int shmem_n_pes(void) { return core::runtime("shmem_n_pes").n_pes(); }
+
+int shmem_pe_accessible(int pe) {
+  core::Runtime& rt = core::runtime("shmem_pe_accessible");
+  return pe >= 0 && pe < rt.n_pes() && rt.path(pe).transport >= 0;
+}
+
+int shmem_addr_accessible(const void* addr, int pe) {
+  core::Runtime& rt = core::runtime("shmem_addr_accessible");
+  core::Location loc;
+  return shmem_pe_accessible(pe) && rt.locate(addr, 1, &loc);
+}
+
+void* shmem_ptr(const void* dest, int pe) {
+  core::Runtime& rt = core::runtime("shmem_ptr");
+  core::Location loc;
+  if (pe < 0 || pe >= rt.n_pes() || !rt.locate(dest, 1, &loc)) return nullptr;
+  char* base = rt.path(pe).direct[loc.segment];
+  return base ? base + loc.offset : nullptr;
+}
+
+void shmem_info_get_version(int* major, int* minor) {
+  *major = SHMEM_MAJOR_VERSION;
+  *minor = SHMEM_MINOR_VERSION;
+}
+
+void shmem_info_get_name(char* name) {
+  std::snprintf(name, SHMEM_MAX_NAME_LEN, "%s %s", SHMEM_VENDOR_STRING, CAUSEWAY_VERSION);
+}
+
+void* shmem_malloc(size_t size) { return core::runtime("shmem_malloc").heap_allocate(size, 16, "shmem_malloc"); }
+
+void* shmem_calloc(size_t count, size_t size) {
+  core::Runtime& rt = core::runtime("shmem_calloc");
+  size_t bytes = core::checked_bytes(count, size, "shmem_calloc");
+  return rt.heap_allocate(bytes, 16, "shmem_calloc", /*zero=*/true);
+}
+
+void* shmem_align(size_t alignment, size_t size) {
+  core::Runtime& rt = core::runtime("shmem_align");
+  check_alloc_args(alignment, "shmem_align");
+  return rt.heap_allocate(size, alignment, "shmem_align");
+}
+
+void* shmem_realloc(void* ptr, size_t size) {
+  return core::runtime("shmem_realloc").heap_reallocate(ptr, size, "shmem_realloc");
+}
+
+void shmem_free(void* ptr) { core::runtime("shmem_free").heap_free(ptr, "shmem_free"); }
+
+void* shmem_malloc_with_hints(size_t size, long hints) {
+  core::Runtime& rt = core::runtime("shmem_malloc_with_hints");
+  if (hints & ~(SHMEM_MALLOC_ATOMICS_REMOTE | SHMEM_MALLOC_SIGNAL_REMOTE))
+    util::fatal_user_error("shmem_malloc_with_hints", "argument 'hints' = %#lx has bits that are not SHMEM_MALLOC_* hints",
+                           hints);
+  // Both hints ask for memory remote atomics reach fast: every host allocation already is.
+  return rt.heap_allocate(size, 16, "shmem_malloc_with_hints");
+}
+
+void shmem_fence(void) { core::fence(core::runtime("shmem_fence").default_context()); }
+void shmem_quiet(void) { core::quiet(core::runtime("shmem_quiet").default_context()); }
+void shmem_barrier_all(void) { core::barrier_all(core::runtime("shmem_barrier_all")); }
+void shmem_sync_all(void) { core::sync_all(core::runtime("shmem_sync_all")); }
+
+void shmem_set_lock(long* lock) { core::set_lock(lock, "shmem_set_lock"); }
+void shmem_clear_lock(long* lock) { core::clear_lock(lock, "shmem_clear_lock"); }
+int shmem_test_lock(long* lock) { return core::test_lock(lock, "shmem_test_lock"); }
+
+// Profiling control: no profiling library is attached, so levels are accepted and ignored.
+void shmem_pcontrol(const int level, ...) { (void)level; }
+
+size_t shmemx_heap_bytes_in_use(void) { return core::runtime("shmemx_heap_bytes_in_use").heap_bytes_in_use(); }
+
+// ---- Deprecated names ----
+void start_pes(int npes) {
+  (void)npes;  // the launcher decides the PE count, as in every implementation
+  shmem_init();
+}
+int _my_pe(void) { return shmem_my_pe(); }
+int _num_pes(void) { return shmem_n_pes(); }
+int my_pe(void) { return shmem_my_pe(); }
+int num_pes(void) { return shmem_n_pes(); }
+void* shmalloc(size_t size) { return shmem_malloc(size); }
+void shfree(void* ptr) { shmem_free(ptr); }
+void* shrealloc(void* ptr, size_t size) { return shmem_realloc(ptr, size); }
+void* shmemalign(size_t alignment, size_t size) { return shmem_align(alignment, size); }
+void shmem_clear_cache_inv(void) {}
+void shmem_set_cache_inv(void) {}
+void shmem_clear_cache_line_inv(void*) {}
+void shmem_set_cache_line_inv(void*) {}
+void shmem_udcflush(void) {}
+void shmem_udcflush_line(void*) {}
+
+}  // extern "C"

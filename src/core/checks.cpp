@@ -1,0 +1,73 @@
+#include "core/checks.hpp"
+
+#include <cinttypes>
+
+#include "util/log.hpp"
+
+namespace causeway::core {
+
+using util::fatal_user_error;
+
+void report_not_initialized(const char* call) {
+  fatal_user_error(call, "called before shmem_init (or after shmem_finalize); call shmem_init first");
+}
+
+void report_not_symmetric(Runtime& rt, const void* addr, std::size_t bytes, const char* call,
+                          const char* arg) {
+  Location loc;
+  if (rt.locate(addr, 1, &loc)) {
+    const Segment& s = rt.segment(loc.segment);
+    fatal_user_error(call,
+                     "argument '%s' = %p: %zu bytes run past the end of the %s (%zu bytes left from that "
+                     "address)",
+                     arg, addr, bytes, s.what, s.size - loc.offset);
+  }
+  fatal_user_error(call,
+                   "argument '%s' = %p is not symmetric: it is neither in the symmetric heap (shmem_malloc) "
+                   "nor a global/static variable of the executable",
+                   arg, addr);
+}
+
+void report_status(Runtime& rt, Status status, const char* call, int pe) {
+  (void)rt;
+  fatal_user_error(call, "operation targeting PE %d failed: %s", pe, to_string(status));
+}
+
+void check_pe_slow(Runtime& rt, int pe, const char* call) {
+  if (pe < 0 || pe >= rt.n_pes())
+    fatal_user_error(call, "argument 'pe' = %d is out of range: this job has %d PEs (valid: 0..%d)", pe,
+                     rt.n_pes(), rt.n_pes() - 1);
+}
+
+void check_aligned(Runtime&, const void* addr, std::size_t width, const char* call) {
+  if (reinterpret_cast<uintptr_t>(addr) % width != 0)
+    fatal_user_error(call, "argument 'dest' = %p is not aligned to %zu bytes, as atomics require", addr, width);
+}
+
+void check_strided(Runtime& rt, const void* addr, std::ptrdiff_t stride, std::size_t nelems,
+                   std::size_t elem, int pe, const char* call, const char* arg) {
+  check_pe(rt, pe, call);
+  if (stride < 1) fatal_user_error(call, "stride for '%s' is %td; strides must be at least 1", arg, stride);
+  std::size_t span;
+  if (__builtin_mul_overflow(static_cast<std::size_t>(stride), nelems - 1, &span) ||
+      __builtin_mul_overflow(span, elem, &span) || __builtin_add_overflow(span, elem, &span))
+    fatal_user_error(call, "strided extent of '%s' (stride %td x %zu elements) overflows", arg, stride, nelems);
+  Location loc;
+  if (!rt.locate(addr, span, &loc)) report_not_symmetric(rt, addr, span, call, arg);
+}
+
+std::size_t checked_bytes(std::size_t nelems, std::size_t elem_size, const char* call) {
+  std::size_t bytes;
+  if (__builtin_mul_overflow(nelems, elem_size, &bytes))
+    fatal_user_error(call, "argument 'nelems' = %zu overflows: %zu elements of %zu bytes do not fit in size_t",
+                     nelems, nelems, elem_size);
+  return bytes;
+}
+
+void check_local_symmetric(Runtime& rt, const void* addr, std::size_t bytes, const char* call,
+                           const char* arg) {
+  Location loc;
+  if (!rt.locate(addr, bytes, &loc)) report_not_symmetric(rt, addr, bytes, call, arg);
+}
+
+}  // namespace causeway::core

@@ -1,0 +1,41 @@
+// Argument validation. The cheap checks (initialised, symmetric address) always run; the rest run
+// when CAUSEWAY_CHECKS or SHMEM_DEBUG is set. Every failure names the PE, the call and the argument,
+// then ends the job with a non-zero status.
+#pragma once
+#include <cstddef>
+
+#include "core/runtime.hpp"
+
+namespace causeway::core {
+
+[[noreturn]] void report_not_initialized(const char* call);
+[[noreturn]] void report_not_symmetric(Runtime& rt, const void* addr, std::size_t bytes, const char* call,
+                                       const char* arg);
+[[noreturn]] void report_status(Runtime& rt, Status status, const char* call, int pe);
+void check_pe_slow(Runtime& rt, int pe, const char* call);
+void check_aligned(Runtime& rt, const void* addr, std::size_t width, const char* call);
+void check_strided(Runtime& rt, const void* addr, std::ptrdiff_t stride, std::size_t nelems,
+                   std::size_t elem, int pe, const char* call, const char* arg);
+// n * elem_size without overflow, or a fatal error naming `call`.
+std::size_t checked_bytes(std::size_t nelems, std::size_t elem_size, const char* call);
+// The target of wait_until/test must be this PE's own symmetric memory.
+void check_local_symmetric(Runtime& rt, const void* addr, std::size_t bytes, const char* call,
+                           const char* arg);
+
+inline Runtime& runtime(const char* call) {
+  if (!g_runtime) [[unlikely]]
+    report_not_initialized(call);
+  return *g_runtime;
+}
+
+inline void check_pe(Runtime& rt, int pe, const char* call) {
+  if (pe < 0 || pe >= rt.n_pes()) [[unlikely]]
+    check_pe_slow(rt, pe, call);
+}
+
+inline void check_status(Runtime& rt, Status status, const char* call, int pe) {
+  if (is_error(status)) [[unlikely]]
+    report_status(rt, status, call, pe);
+}
+
+}  // namespace causeway::core

@@ -1,0 +1,141 @@
+// One-sided operations as the APIs call them: checks (when on), address translation, then either a
+// direct load/store through the peer's mapping or the peer's transport. Header-inline: these are
+// the hot paths.
+#pragma once
+#include <cstring>
+#include <type_traits>
+
+#include "core/checks.hpp"
+#include "core/runtime.hpp"
+#include "transports/common/direct_amo.hpp"
+
+namespace causeway::core {
+
+// Resolves `dest` on `pe` for an n-byte access, validating when checks are on.
+inline Location resolve(Runtime& rt, const void* addr, std::size_t bytes, int pe, const char* call,
+                        const char* arg) {
+  Location loc;
+  check_pe(rt, pe, call);  // one compare; an out-of-range PE would index past the path table
+  if (!rt.locate(addr, bytes, &loc)) [[unlikely]]
+    report_not_symmetric(rt, addr, bytes, call, arg);
+  return loc;
+}
+
+// A null context means SHMEM_CTX_DEFAULT.
+inline tl::Context* transport_context(Runtime& rt, Context* ctx, int pe) {
+  return (ctx ? *ctx : rt.default_context()).per_transport[rt.path(pe).transport];
+}
+
+inline void put(Context* ctx, void* dest, const void* src, std::size_t bytes, int pe, const char* call) {
+  Runtime& rt = runtime(call);
+  Location loc = resolve(rt, dest, bytes, pe, call, "dest");
+  if (char* base = rt.path(pe).direct[loc.segment]) [[likely]] {
+    std::memcpy(base + loc.offset, src, bytes);
+    return;
+  }
+  tl::Context* c = transport_context(rt, ctx, pe);
+  check_status(rt, c->transport->ops->put(c, pe, loc.segment, loc.offset, src, bytes), call, pe);
+}
+
+inline void get(Context* ctx, void* dest, const void* src, std::size_t bytes, int pe, const char* call) {
+  Runtime& rt = runtime(call);
+  Location loc = resolve(rt, src, bytes, pe, call, "source");
+  if (char* base = rt.path(pe).direct[loc.segment]) [[likely]] {
+    std::memcpy(dest, base + loc.offset, bytes);
+    return;
+  }
+  tl::Context* c = transport_context(rt, ctx, pe);
+  check_status(rt, c->transport->ops->get(c, pe, loc.segment, loc.offset, dest, bytes), call, pe);
+}
+
+inline void put_nbi(Context* ctx, void* dest, const void* src, std::size_t bytes, int pe, const char* call) {
+  Runtime& rt = runtime(call);
+  Location loc = resolve(rt, dest, bytes, pe, call, "dest");
+  if (char* base = rt.path(pe).direct[loc.segment]) [[likely]] {
+    std::memcpy(base + loc.offset, src, bytes);
+    return;
+  }
+  tl::Context* c = transport_context(rt, ctx, pe);
+  check_status(rt, c->transport->ops->put_nbi(c, pe, loc.segment, loc.offset, src, bytes), call, pe);
+}
+
+inline void get_nbi(Context* ctx, void* dest, const void* src, std::size_t bytes, int pe, const char* call) {
+  Runtime& rt = runtime(call);
+  Location loc = resolve(rt, src, bytes, pe, call, "source");
+  if (char* base = rt.path(pe).direct[loc.segment]) [[likely]] {
+    std::memcpy(dest, base + loc.offset, bytes);
+    return;
+  }
+  tl::Context* c = transport_context(rt, ctx, pe);
+  check_status(rt, c->transport->ops->get_nbi(c, pe, loc.segment, loc.offset, dest, bytes), call, pe);
+}
+
+// Single elements (shmem_p / shmem_g): one store or load when the peer is mapped.
+template <class T>
+inline void p(Context* ctx, T* dest, T value, int pe, const char* call) {
+  Runtime& rt = runtime(call);
+  Location loc = resolve(rt, dest, sizeof(T), pe, call, "dest");
+  if (char* base = rt.path(pe).direct[loc.segment]) [[likely]] {
+    std::memcpy(base + loc.offset, &value, sizeof(T));
+    return;
+  }
+  tl::Context* c = transport_context(rt, ctx, pe);
+  check_status(rt, c->transport->ops->put(c, pe, loc.segment, loc.offset, &value, sizeof(T)), call, pe);
+}
+
+template <class T>
+inline T g(Context* ctx, const T* src, int pe, const char* call) {
+  T value;
+  get(ctx, &value, src, sizeof(T), pe, call);
+  return value;
+}
+
+// Strided transfers: element i goes from src[i*sst] to dest[i*dst]. Strides are in elements.
+inline void iput(Context* ctx, void* dest, const void* src, std::ptrdiff_t dst, std::ptrdiff_t sst,
+                 std::size_t nelems, std::size_t elem, int pe, const char* call) {
+  if (nelems == 0) return;
+  Runtime& rt = runtime(call);
+  if (rt.checks()) check_strided(rt, dest, dst, nelems, elem, pe, call, "dest");
+  for (std::size_t i = 0; i < nelems; ++i)
+    put(ctx, static_cast<char*>(dest) + i * dst * elem, static_cast<const char*>(src) + i * sst * elem, elem,
+        pe, call);
+}
+
+inline void iget(Context* ctx, void* dest, const void* src, std::ptrdiff_t dst, std::ptrdiff_t sst,
+                 std::size_t nelems, std::size_t elem, int pe, const char* call) {
+  if (nelems == 0) return;
+  Runtime& rt = runtime(call);
+  if (rt.checks()) check_strided(rt, src, sst, nelems, elem, pe, call, "source");
+  for (std::size_t i = 0; i < nelems; ++i)
+    get(ctx, static_cast<char*>(dest) + i * dst * elem, static_cast<const char*>(src) + i * sst * elem, elem,
+        pe, call);
+}
+
+// Atomics on 4- and 8-byte words. T is the API type; it is carried as its bit pattern.
+template <class T>
+inline T amo(Context* ctx, tl::AmoOp op, T* target, T operand, T compare, int pe, const char* call) {
+  static_assert(sizeof(T) == 4 || sizeof(T) == 8);
+  using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+  Runtime& rt = runtime(call);
+  Location loc = resolve(rt, target, sizeof(T), pe, call, "dest");
+  if (rt.checks()) check_aligned(rt, target, sizeof(T), call);
+  Bits operand_bits, compare_bits;
+  std::memcpy(&operand_bits, &operand, sizeof(T));
+  std::memcpy(&compare_bits, &compare, sizeof(T));
+  uint64_t fetched = 0;
+  tl::AmoArgs args{op, sizeof(T), operand_bits, compare_bits, &fetched};
+  Status status;
+  if (char* base = rt.path(pe).direct[loc.segment]) [[likely]] {
+    status = tl::direct_amo(base + loc.offset, args);
+  } else {
+    tl::Context* c = transport_context(rt, ctx, pe);
+    status = c->transport->ops->amo(c, pe, loc.segment, loc.offset, args);
+  }
+  check_status(rt, status, call, pe);
+  Bits fetched_bits = static_cast<Bits>(fetched);
+  T result;
+  std::memcpy(&result, &fetched_bits, sizeof(T));
+  return result;
+}
+
+}  // namespace causeway::core

@@ -1,0 +1,74 @@
+#include "core/sync.hpp"
+
+#include "core/rma.hpp"
+#include "util/log.hpp"
+
+namespace causeway::core {
+
+void fence(Context& ctx) {
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  Runtime& rt = *g_runtime;
+  for (tl::Context* c : ctx.per_transport) check_status(rt, c->transport->ops->fence(c), "shmem_fence", -1);
+}
+
+void quiet(Context& ctx) {
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  Runtime& rt = *g_runtime;
+  for (tl::Context* c : ctx.per_transport) check_status(rt, c->transport->ops->quiet(c), "shmem_quiet", -1);
+}
+
+void sync_all(Runtime& rt) {
+  const int n = rt.n_pes(), me = rt.my_pe();
+  if (n == 1) return;
+  const uint64_t epoch = rt.next_barrier_epoch();
+  InternalArea& area = rt.internal();
+  // Round k: tell PE me+2^k we arrived, wait for PE me-2^k. Flags only grow, so they never need a
+  // reset and a fast PE's next epoch can never be mistaken for a missing one.
+  for (int k = 0, dist = 1; dist < n; ++k, dist <<= 1) {
+    const int to = (me + dist) % n;
+    amo<uint64_t>(nullptr, tl::AmoOp::set,
+                  reinterpret_cast<uint64_t*>(&area.barrier[k].value), epoch, 0, to, "shmem_barrier_all");
+    auto& mine = area.barrier[k].value;
+    wait_for(rt, [&] { return mine.load(std::memory_order_acquire) >= epoch; });
+  }
+}
+
+void barrier_all(Runtime& rt) {
+  quiet(rt.default_context());
+  sync_all(rt);
+}
+
+void report_bad_compare(int cmp, const char* call) {
+  util::fatal_user_error(call,
+                         "argument 'cmp' = %d is not a comparison constant (SHMEM_CMP_EQ, _NE, _GT, _GE, _LT, _LE)",
+                         cmp);
+}
+
+// Locks: a test-and-set word kept on PE 0's copy of the lock variable, holding owner+1. Waiters back
+// off, so many PEs contending on 2 cores still let the owner run.
+void set_lock(long* lock, const char* call) {
+  Runtime& rt = runtime(call);
+  const long me = rt.my_pe() + 1;
+  util::Backoff backoff(rt.backoff_policy());
+  while (amo<long>(nullptr, tl::AmoOp::compare_swap, lock, me, 0, 0, call) != 0)
+    if (backoff.pause()) rt.progress();
+}
+
+int test_lock(long* lock, const char* call) {
+  Runtime& rt = runtime(call);
+  const long me = rt.my_pe() + 1;
+  return amo<long>(nullptr, tl::AmoOp::compare_swap, lock, me, 0, 0, call) == 0 ? 0 : 1;
+}
+
+void clear_lock(long* lock, const char* call) {
+  Runtime& rt = runtime(call);
+  // Writes made inside the critical section complete before the next owner can get in.
+  quiet(rt.default_context());
+  const long me = rt.my_pe() + 1;
+  long owner = amo<long>(nullptr, tl::AmoOp::compare_swap, lock, 0, me, 0, call);
+  if (owner != me && rt.checks())
+    util::fatal_user_error(call, "argument 'lock' = %p is not held by this PE (owner is %s)", (void*)lock,
+                           owner == 0 ? "nobody" : "another PE");
+}
+
+}  // namespace causeway::core

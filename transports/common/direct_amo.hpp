@@ -1,0 +1,48 @@
+// Atomics performed with the CPU's own instructions on memory this process can address (own memory,
+// or a peer's memory mapped here). Shared by the self and shm transports.
+#pragma once
+#include <cstdint>
+
+#include "transports/transport.hpp"
+
+namespace causeway::tl {
+
+template <class U>
+inline U direct_amo_width(U* p, const AmoArgs& a) {
+  const U v = static_cast<U>(a.operand);
+  constexpr int order = __ATOMIC_SEQ_CST;
+  switch (a.op) {
+    case AmoOp::fetch: return __atomic_load_n(p, order);
+    case AmoOp::set: __atomic_store_n(p, v, order); return 0;
+    case AmoOp::swap: return __atomic_exchange_n(p, v, order);
+    case AmoOp::compare_swap: {
+      U expected = static_cast<U>(a.compare);
+      __atomic_compare_exchange_n(p, &expected, v, false, order, order);
+      return expected;
+    }
+    case AmoOp::add: __atomic_fetch_add(p, v, order); return 0;
+    case AmoOp::fetch_add: return __atomic_fetch_add(p, v, order);
+    case AmoOp::bit_and: __atomic_fetch_and(p, v, order); return 0;
+    case AmoOp::fetch_and: return __atomic_fetch_and(p, v, order);
+    case AmoOp::bit_or: __atomic_fetch_or(p, v, order); return 0;
+    case AmoOp::fetch_or: return __atomic_fetch_or(p, v, order);
+    case AmoOp::bit_xor: __atomic_fetch_xor(p, v, order); return 0;
+    case AmoOp::fetch_xor: return __atomic_fetch_xor(p, v, order);
+  }
+  return 0;
+}
+
+inline Status direct_amo(void* target, const AmoArgs& a) {
+  if (a.width == 8) {
+    uint64_t old = direct_amo_width(static_cast<uint64_t*>(target), a);
+    if (a.fetched) *a.fetched = old;
+  } else if (a.width == 4) {
+    uint32_t old = direct_amo_width(static_cast<uint32_t*>(target), a);
+    if (a.fetched) *a.fetched = old;
+  } else {
+    return Status::not_supported;
+  }
+  return Status::ok;
+}
+
+}  // namespace causeway::tl

@@ -1,0 +1,178 @@
+// Shared-memory transport for PEs on one node. Every peer segment that has a memfd is mapped here,
+// so put/get are copies, atomics are CPU atomics and shmem_ptr gets a real pointer. Segments without
+// a memfd (parts of the executable's data segment that cannot be moved) are reached with
+// process_vm_readv/writev (CMA); atomics on those report not_supported.
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "transports/common/direct_amo.hpp"
+#include "transports/transport.hpp"
+#include "util/log.hpp"
+
+namespace causeway::tl {
+namespace {
+
+struct PeerSegment {
+  char* mapped = nullptr;  // our mapping of the peer's memory, or nullptr (CMA only)
+  std::size_t size = 0;
+  uintptr_t remote_base = 0;
+};
+
+struct ShmPeer {
+  pid_t pid = 0;
+  bool connected = false;
+  std::vector<PeerSegment> segments;
+};
+
+struct ShmTransport : Transport {
+  std::vector<ShmPeer> peers;
+};
+
+ShmTransport* shm_of(Transport* t) { return static_cast<ShmTransport*>(t); }
+
+PeerSegment* find(Context* c, int pe, int segment) {
+  auto* t = shm_of(c->transport);
+  if (pe < 0 || pe >= (int)t->peers.size() || !t->peers[pe].connected) return nullptr;
+  auto& segs = t->peers[pe].segments;
+  if (segment < 0 || segment >= (int)segs.size() || segs[segment].size == 0) return nullptr;
+  return &segs[segment];
+}
+
+std::vector<std::byte> address(Transport*) {
+  pid_t pid = getpid();
+  auto bytes = std::as_bytes(std::span(&pid, 1));
+  return {bytes.begin(), bytes.end()};
+}
+
+Status add_peer(Transport* t, int pe, std::span<const std::byte> address) {
+  if (address.size() != sizeof(pid_t)) return Status::invalid_arg;
+  auto& peer = shm_of(t)->peers.at(pe);
+  std::memcpy(&peer.pid, address.data(), sizeof(pid_t));
+  peer.connected = true;
+  return Status::ok;
+}
+
+std::vector<std::byte> pack_key(Transport*, const LocalSegment&) { return {}; }
+
+Status attach_segment(Transport* t, int pe, int segment, const RemoteSegment& remote) {
+  auto& peer = shm_of(t)->peers.at(pe);
+  if (segment >= (int)peer.segments.size()) peer.segments.resize(segment + 1);
+  PeerSegment& seg = peer.segments[segment];
+  seg.size = remote.size;
+  seg.remote_base = remote.base;
+  if (remote.fd >= 0) {
+    void* p = mmap(nullptr, remote.size, PROT_READ | PROT_WRITE, MAP_SHARED, remote.fd, 0);
+    int saved = errno;
+    if (p == MAP_FAILED) {
+      CW_LOG(util::LogLevel::error, "shm: cannot map PE %d's segment %d (%zu bytes): %s", pe, segment,
+             remote.size, std::strerror(saved));
+      return Status::no_memory;
+    }
+    seg.mapped = static_cast<char*>(p);
+  }
+  return Status::ok;
+}
+
+void* direct_pointer(Transport* t, int pe, int segment) {
+  auto& peers = shm_of(t)->peers;
+  if (pe < 0 || pe >= (int)peers.size() || segment >= (int)peers[pe].segments.size()) return nullptr;
+  return peers[pe].segments[segment].mapped;
+}
+
+void destroy(Transport* t) {
+  for (auto& peer : shm_of(t)->peers)
+    for (auto& seg : peer.segments)
+      if (seg.mapped) munmap(seg.mapped, seg.size);
+  delete shm_of(t);
+}
+
+Status context_create(Transport* t, Context** out) {
+  *out = new Context{t};
+  return Status::ok;
+}
+void context_destroy(Context* c) { delete c; }
+
+Status cma(Context* c, int pe, const PeerSegment& seg, std::size_t offset, void* local, std::size_t n,
+           bool write) {
+  iovec here{local, n};
+  iovec there{reinterpret_cast<void*>(seg.remote_base + offset), n};
+  pid_t pid = shm_of(c->transport)->peers[pe].pid;
+  while (n > 0) {
+    ssize_t done = write ? process_vm_writev(pid, &here, 1, &there, 1, 0)
+                         : process_vm_readv(pid, &here, 1, &there, 1, 0);
+    if (done <= 0) {
+      if (done < 0 && errno == EINTR) continue;
+      CW_LOG(util::LogLevel::error, "shm: process_vm_%s to PE %d (pid %d) failed: %s",
+             write ? "writev" : "readv", pe, (int)pid, std::strerror(errno));
+      return Status::io_error;
+    }
+    n -= done;
+    here.iov_base = static_cast<char*>(here.iov_base) + done;
+    here.iov_len = n;
+    there.iov_base = static_cast<char*>(there.iov_base) + done;
+    there.iov_len = n;
+  }
+  return Status::ok;
+}
+
+Status put(Context* c, int pe, int segment, std::size_t offset, const void* src, std::size_t n) {
+  PeerSegment* seg = find(c, pe, segment);
+  if (!seg) return Status::unreachable;
+  if (seg->mapped) {
+    std::memmove(seg->mapped + offset, src, n);
+    return Status::ok;
+  }
+  return cma(c, pe, *seg, offset, const_cast<void*>(src), n, true);
+}
+
+Status get(Context* c, int pe, int segment, std::size_t offset, void* dst, std::size_t n) {
+  PeerSegment* seg = find(c, pe, segment);
+  if (!seg) return Status::unreachable;
+  if (seg->mapped) {
+    std::memmove(dst, seg->mapped + offset, n);
+    return Status::ok;
+  }
+  return cma(c, pe, *seg, offset, dst, n, false);
+}
+
+Status amo(Context* c, int pe, int segment, std::size_t offset, const AmoArgs& args) {
+  PeerSegment* seg = find(c, pe, segment);
+  if (!seg) return Status::unreachable;
+  if (!seg->mapped) return Status::not_supported;
+  return direct_amo(seg->mapped + offset, args);
+}
+
+// Copies complete before they return; the fence orders non-temporal stores that large memcpys use.
+Status fence(Context*) {
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  return Status::ok;
+}
+Status progress(Transport*) { return Status::ok; }
+
+const TransportOps kShmOps = {
+    address, add_peer, pack_key, attach_segment, direct_pointer, destroy,
+    context_create, context_destroy,
+    put, get, put /* nbi completes at once */, get, amo, fence, fence /* quiet */, progress,
+};
+
+}  // namespace
+
+Transport* create_shm_transport(int my_pe, int n_pes, Status* status) {
+  auto* t = new ShmTransport;
+  t->ops = &kShmOps;
+  t->caps = Capabilities{Reach::node, SIZE_MAX, true, true, true, true, true};
+  t->name = "shm";
+  t->my_pe = my_pe;
+  t->n_pes = n_pes;
+  t->peers.resize(n_pes);
+  *status = Status::ok;
+  return t;
+}
+
+}  // namespace causeway::tl
