@@ -33,6 +33,16 @@ void report_status(Runtime& rt, Status status, const char* call, int pe) {
   fatal_user_error(call, "operation targeting PE %d failed: %s", pe, to_string(status));
 }
 
+void report_amo_failure(Runtime& rt, Status status, const Location& loc, const char* call, int pe) {
+  if (status == Status::not_supported && loc.segment != kHeapSegment)
+    fatal_user_error(call,
+                     "argument 'dest' is a global/static variable, and PE %d's globals are reached through CMA "
+                     "(CAUSEWAY_MAP_DATA_SEGMENT=0, or the variable shares a page with RELRO), which cannot do "
+                     "atomics; keep it in the symmetric heap or leave CAUSEWAY_MAP_DATA_SEGMENT on",
+                     pe);
+  report_status(rt, status, call, pe);
+}
+
 void check_pe_slow(Runtime& rt, int pe, const char* call) {
   if (pe < 0 || pe >= rt.n_pes())
     fatal_user_error(call, "argument 'pe' = %d is out of range: this job has %d PEs (valid: 0..%d)", pe,

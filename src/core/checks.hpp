@@ -12,6 +12,7 @@ namespace causeway::core {
 [[noreturn]] void report_not_symmetric(Runtime& rt, const void* addr, std::size_t bytes, const char* call,
                                        const char* arg);
 [[noreturn]] void report_status(Runtime& rt, Status status, const char* call, int pe);
+[[noreturn]] void report_amo_failure(Runtime& rt, Status status, const Location& loc, const char* call, int pe);
 void check_pe_slow(Runtime& rt, int pe, const char* call);
 void check_aligned(Runtime& rt, const void* addr, std::size_t width, const char* call);
 void check_strided(Runtime& rt, const void* addr, std::ptrdiff_t stride, std::size_t nelems,

@@ -131,7 +131,8 @@ inline T amo(Context* ctx, tl::AmoOp op, T* target, T operand, T compare, int pe
     tl::Context* c = transport_context(rt, ctx, pe);
     status = c->transport->ops->amo(c, pe, loc.segment, loc.offset, args);
   }
-  check_status(rt, status, call, pe);
+  if (is_error(status)) [[unlikely]]
+    report_amo_failure(rt, status, loc, call, pe);
   Bits fetched_bits = static_cast<Bits>(fetched);
   T result;
   std::memcpy(&result, &fetched_bits, sizeof(T));

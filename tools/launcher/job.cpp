@@ -1,0 +1,214 @@
+// The launcher's event loop: PE sockets, the signalfd (SIGCHLD, SIGINT, SIGTERM, SIGHUP), tagged
+// output pipes and the deadlines (job timeout, grace period before SIGKILL) all go through one poll().
+#include "job.hpp"
+
+#include <poll.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+
+namespace causeway::launcher {
+
+namespace {
+
+constexpr auto kTermGrace = std::chrono::seconds(2);  // SIGTERM first, SIGKILL after this
+
+}  // namespace
+
+Job::Job(Options options) : options_(std::move(options)) {}
+
+Job::~Job() {
+  reset_step();
+  for (Pe& pe : pes_) {
+    if (pe.sock >= 0) ::close(pe.sock);
+    if (pe.child_sock >= 0) ::close(pe.child_sock);
+  }
+  if (signal_fd_ >= 0) ::close(signal_fd_);
+}
+
+int Job::run() {
+  if (!prepare()) return kExitLauncherError;
+  if (options_.timeout_s > 0)
+    timeout_deadline_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                           std::chrono::duration<double>(options_.timeout_s));
+  for (int pe = 0; pe < options_.np; ++pe) {
+    if (spawn(pe)) continue;
+    // Could not start them all: the ones that never started count as gone, the rest are ended.
+    for (int rest = pe; rest < options_.np; ++rest) {
+      pes_[rest].reaped = true;
+      close_socket(rest);
+      ::close(pes_[rest].child_sock);
+      pes_[rest].child_sock = -1;
+    }
+    begin_teardown(kExitLauncherError);
+    break;
+  }
+  return loop();
+}
+
+int Job::loop() {
+  // Index into `fds`: 0 is the signalfd, then sockets (owner = PE), then pipes (owner = np + stream).
+  std::vector<pollfd> fds;
+  std::vector<int> owner;
+  const int np = options_.np;
+  while (!all_reaped()) {
+    fds.assign(1, pollfd{signal_fd_, POLLIN, 0});
+    owner.assign(1, -1);
+    if (!exit_status_) {
+      for (int pe = 0; pe < np; ++pe) {
+        if (pes_[pe].sock < 0) continue;
+        fds.push_back(pollfd{pes_[pe].sock, POLLIN, 0});
+        owner.push_back(pe);
+      }
+    }
+    std::size_t first_pipe = fds.size();
+    output_.add_poll_fds(&fds, &owner);
+
+    // Sleep until the nearest deadline that still matters.
+    std::optional<Clock::time_point> wake;
+    auto consider = [&wake](const std::optional<Clock::time_point>& t) {
+      if (t && (!wake || *t < *wake)) wake = t;
+    };
+    if (!exit_status_) {
+      consider(timeout_deadline_);
+      consider(step_orphan_deadline_);
+    } else if (!killed_) {
+      consider(kill_deadline_);
+    }
+    int timeout_ms = -1;
+    if (wake) {
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(*wake - Clock::now()).count();
+      timeout_ms = left < 0 ? 0 : left > 60000 ? 60000 : static_cast<int>(left);
+    }
+
+    int ready = ::poll(fds.data(), fds.size(), timeout_ms);
+    if (ready < 0 && errno != EINTR) {
+      std::fprintf(stderr, "causeway-run: poll: %s\n", std::strerror(errno));
+      begin_teardown(kExitLauncherError);
+      kill_remaining(SIGKILL);
+      killed_ = true;
+      ::usleep(10000);
+    }
+    // Exits and signals first, so a crash is reported as such before its hung-up socket is seen.
+    handle_signals();
+    if (ready > 0) {
+      for (std::size_t i = 1; i < first_pipe; ++i)
+        if (fds[i].revents && !exit_status_) on_socket_ready(owner[i]);
+      for (std::size_t i = first_pipe; i < fds.size(); ++i)
+        if (fds[i].revents) output_.on_readable(owner[i]);
+    }
+
+    const auto now = Clock::now();
+    if (!exit_status_ && timeout_deadline_ && now >= *timeout_deadline_) {
+      std::fprintf(stderr, "causeway-run: job timed out after %s s; killed %d PEs\n", options_.timeout_text.c_str(),
+                   running_count());
+      begin_teardown(kExitTimeout);
+    }
+    if (!exit_status_ && step_orphan_deadline_ && now >= *step_orphan_deadline_) check_step_progress();
+    if (exit_status_ && !killed_ && kill_deadline_ && now >= *kill_deadline_) {
+      kill_remaining(SIGKILL);
+      killed_ = true;
+    }
+  }
+  if (output_.active()) output_.finish();
+  return exit_status_.value_or(0);
+}
+
+void Job::handle_signals() {
+  signalfd_siginfo info;
+  while (::read(signal_fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+    int sig = static_cast<int>(info.ssi_signo);
+    if (sig == SIGCHLD) continue;  // reaped below
+    if (!exit_status_) {
+      const char* name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP";
+      std::fprintf(stderr, "causeway-run: received %s; ending the job\n", name);
+      begin_teardown(128 + sig);
+    } else if (!killed_) {
+      // Asked again while the PEs are still being ended: do not wait for the grace period.
+      kill_remaining(SIGKILL);
+      killed_ = true;
+    }
+  }
+  reap_children();
+}
+
+void Job::reap_children() {
+  for (;;) {
+    int status = 0;
+    pid_t pid = ::waitpid(-1, &status, WNOHANG);
+    if (pid <= 0) return;
+    for (int pe = 0; pe < options_.np; ++pe) {
+      if (pes_[pe].pid != pid || pes_[pe].reaped) continue;
+      pes_[pe].wait_status = status;
+      on_pe_exit(pe);
+      break;
+    }
+  }
+}
+
+void Job::on_pe_exit(int pe) {
+  Pe& p = pes_[pe];
+  // A request sent just before exiting (an abort, typically) still counts: read what is queued.
+  while (!exit_status_ && p.sock >= 0) {
+    pollfd queued{p.sock, POLLIN, 0};
+    if (::poll(&queued, 1, 0) <= 0) break;
+    on_socket_ready(pe);
+  }
+  p.reaped = true;
+  close_socket(pe);
+  if (output_.active()) output_.drain(pe);
+  if (exit_status_) return;  // the job is already ending; later deaths are expected
+
+  const int status = p.wait_status;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    check_step_progress();
+  } else if (WIFEXITED(status)) {
+    std::fprintf(stderr, "causeway-run: PE %d (pid %d) exited with status %d\n", pe, static_cast<int>(p.pid),
+                 WEXITSTATUS(status));
+    begin_teardown(WEXITSTATUS(status));
+  } else if (WIFSIGNALED(status)) {
+    int sig = WTERMSIG(status);
+    const char* description = strsignal(sig);
+    std::fprintf(stderr, "causeway-run: PE %d (pid %d) was killed by signal %d (%s)\n", pe, static_cast<int>(p.pid),
+                 sig, description ? description : "unknown signal");
+    begin_teardown(128 + sig);
+  }
+}
+
+void Job::begin_teardown(int exit_status) {
+  if (exit_status_) return;
+  exit_status_ = exit_status;
+  reset_step();
+  kill_remaining(SIGTERM);
+  kill_deadline_ = Clock::now() + kTermGrace;
+}
+
+void Job::kill_remaining(int signal) {
+  for (const Pe& pe : pes_)
+    if (pe.pid > 0 && !pe.reaped) ::kill(pe.pid, signal);
+}
+
+int Job::running_count() const {
+  int count = 0;
+  for (const Pe& pe : pes_)
+    if (pe.pid > 0 && !pe.reaped) ++count;
+  return count;
+}
+
+bool Job::all_reaped() const {
+  for (const Pe& pe : pes_)
+    if (!pe.reaped) return false;
+  return true;
+}
+
+void Job::close_socket(int pe) {
+  if (pes_[pe].sock >= 0) ::close(pes_[pe].sock);
+  pes_[pe].sock = -1;
+}
+
+}  // namespace causeway::launcher

@@ -1,0 +1,102 @@
+// One causeway-run job: starts the PEs, serves their bootstrap requests, watches them, and takes the
+// whole job down as soon as anything goes wrong. Single-threaded, driven by poll().
+//   spawn.cpp       sockets, pipes and forking the PEs (including everything the child does)
+//   job.cpp         event loop, reaping, timeouts, signals and teardown
+//   collective.cpp  the launcher side of the wire protocol (allgather, fd exchange, abort)
+#pragma once
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "binding.hpp"
+#include "bootstrap/launcher_protocol.hpp"
+#include "options.hpp"
+#include "output.hpp"
+
+namespace causeway::launcher {
+
+namespace wire = bootstrap::wire;
+
+// Exit statuses of the launcher itself (a failing PE's own status is passed on otherwise).
+inline constexpr int kExitLauncherError = 1;
+inline constexpr int kExitTimeout = 124;
+
+class Job {
+ public:
+  explicit Job(Options options);
+  ~Job();
+  Job(const Job&) = delete;
+  Job& operator=(const Job&) = delete;
+
+  // Runs the job to the end; returns the launcher's exit status.
+  int run();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  struct Pe {
+    pid_t pid = -1;
+    int sock = -1;        // launcher end of the bootstrap socket (-1 once the PE hung up)
+    int child_sock = -1;  // PE end, open in the launcher until the PE is forked
+    bool reaped = false;
+    int wait_status = 0;
+    // Collective step in progress:
+    bool joined = false;
+    std::vector<std::byte> payload;
+    std::vector<int> fds;
+  };
+
+  // spawn.cpp
+  bool prepare();
+  bool spawn(int pe);
+  [[noreturn]] void child_main(int pe);
+
+  // job.cpp
+  int loop();
+  void handle_signals();
+  void reap_children();
+  void on_pe_exit(int pe);
+  void begin_teardown(int exit_status);
+  void kill_remaining(int signal);
+  int running_count() const;
+  bool all_reaped() const;
+  void close_socket(int pe);
+
+  // collective.cpp
+  void on_socket_ready(int pe);
+  void on_request(int pe, const wire::Header& header, std::vector<std::byte>& payload, std::vector<int>& fds);
+  void check_step_progress();
+  void finish_allgather();
+  void finish_fd_exchange();
+  void reset_step();
+  void protocol_error(const std::string& message);
+  static const char* step_name(wire::Op op);
+
+  Options options_;
+  std::vector<Pe> pes_;
+  std::vector<CpuBinding> binding_;
+  TaggedOutput output_;
+  pid_t launcher_pid_ = -1;
+  int signal_fd_ = -1;
+  rlimit original_nofile_{};
+
+  // Collective step: which op the PEs that joined so far asked for.
+  std::optional<wire::Op> step_;
+  int step_joined_ = 0;
+  // A PE hung up in the middle of a step: give its exit status a moment to arrive, so that a crash
+  // is reported as a crash rather than as a missing participant.
+  std::optional<Clock::time_point> step_orphan_deadline_;
+
+  // Teardown: once set, the job is ending with this status.
+  std::optional<int> exit_status_;
+  std::optional<Clock::time_point> kill_deadline_;
+  bool killed_ = false;
+  std::optional<Clock::time_point> timeout_deadline_;
+};
+
+}  // namespace causeway::launcher
