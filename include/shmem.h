@@ -10,11 +10,8 @@
 #include "causeway/shmem_type_lists.h"
 
 #define SHMEM_API __attribute__((visibility("default")))
-#if defined(__cplusplus)
+/* Deprecated names stay quiet: old programs must build unchanged, warnings included. */
 #define SHMEM_DEPRECATED SHMEM_API
-#else
-#define SHMEM_DEPRECATED SHMEM_API
-#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -56,7 +53,7 @@ SHMEM_API void shmem_init(void);
 SHMEM_API int shmem_init_thread(int requested, int *provided);
 SHMEM_API void shmem_query_thread(int *provided);
 SHMEM_API void shmem_finalize(void);
-SHMEM_API void shmem_global_exit(int status);
+SHMEM_API __attribute__((noreturn)) void shmem_global_exit(int status);
 SHMEM_API int shmem_my_pe(void);
 SHMEM_API int shmem_n_pes(void);
 SHMEM_API int shmem_pe_accessible(int pe);
@@ -188,8 +185,6 @@ SHMEM_API void shmem_pcontrol(const int level, ...);
 SHMEM_DEPRECATED void start_pes(int npes);
 SHMEM_DEPRECATED int _my_pe(void);
 SHMEM_DEPRECATED int _num_pes(void);
-SHMEM_DEPRECATED int my_pe(void);
-SHMEM_DEPRECATED int num_pes(void);
 SHMEM_DEPRECATED void *shmalloc(size_t size);
 SHMEM_DEPRECATED void shfree(void *ptr);
 SHMEM_DEPRECATED void *shrealloc(void *ptr, size_t size);
@@ -223,6 +218,8 @@ SHMEM_DEPRECATED long shmem_swap(long *dest, long value, int pe);
   SHMEM_DEPRECATED void shmem_##NAME##_wait(TYPE *ivar, TYPE cmp_value);
 CW_DEPRECATED_WAIT_TYPES(CW_DECLARE_DEPRECATED_WAIT)
 #undef CW_DECLARE_DEPRECATED_WAIT
+SHMEM_DEPRECATED void shmem_wait(long *ivar, long cmp_value);
+SHMEM_DEPRECATED void shmem_wait_until(long *ivar, int cmp, long cmp_value);
 
 #ifdef __cplusplus
 }

@@ -22,11 +22,19 @@ bool satisfied(const T* ivars, std::size_t i, int cmp, const T* values, bool vec
 
 bool included(const int* status, std::size_t i) { return status == nullptr || status[i] == 0; }
 
-// Index of a satisfied, included element, or SIZE_MAX.
+// Index of a satisfied, included element, or SIZE_MAX. The scan starts after the index found last
+// time, so an element that stays satisfied cannot starve the others (the spec's fairness rule).
 template <class T>
 std::size_t find_any(const T* ivars, std::size_t n, const int* status, int cmp, const T* values, bool vector) {
-  for (std::size_t i = 0; i < n; ++i)
-    if (included(status, i) && satisfied(ivars, i, cmp, values, vector)) return i;
+  static thread_local std::size_t next_start = 0;
+  const std::size_t start = n ? next_start % n : 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t i = (start + k) % n;
+    if (included(status, i) && satisfied(ivars, i, cmp, values, vector)) {
+      next_start = i + 1;
+      return i;
+    }
+  }
   return SIZE_MAX;
 }
 
@@ -177,5 +185,7 @@ CW_P2P_SYNC_TYPES(CW_DEFINE_P2P_SYNC)
   void shmem_##NAME##_wait(TYPE* ivar, TYPE cmp_value) { shmem_##NAME##_wait_until(ivar, SHMEM_CMP_NE, cmp_value); }
 CW_DEPRECATED_WAIT_TYPES(CW_DEFINE_DEPRECATED_WAIT)
 #undef CW_DEFINE_DEPRECATED_WAIT
+void shmem_wait(long* ivar, long cmp_value) { shmem_long_wait_until(ivar, SHMEM_CMP_NE, cmp_value); }
+void shmem_wait_until(long* ivar, int cmp, long cmp_value) { shmem_long_wait_until(ivar, cmp, cmp_value); }
 
 }  // extern "C"

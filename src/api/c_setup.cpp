@@ -82,8 +82,7 @@ void shmem_finalize(void) {
 }
 
 void shmem_global_exit(int status) {
-  std::fflush(stdout);
-  std::fflush(stderr);
+  std::fflush(nullptr);
   core::runtime("shmem_global_exit").bootstrap().abort_job(status);
 }
 
@@ -105,6 +104,7 @@ void* shmem_ptr(const void* dest, int pe) {
   core::Runtime& rt = core::runtime("shmem_ptr");
   core::Location loc;
   if (pe < 0 || pe >= rt.n_pes() || !rt.locate(dest, 1, &loc)) return nullptr;
+  if (pe == rt.my_pe()) return const_cast<void*>(dest);  // own memory is always load/store reachable
   char* base = rt.path(pe).direct[loc.segment];
   return base ? base + loc.offset : nullptr;
 }
@@ -115,7 +115,7 @@ void shmem_info_get_version(int* major, int* minor) {
 }
 
 void shmem_info_get_name(char* name) {
-  std::snprintf(name, SHMEM_MAX_NAME_LEN, "%s %s", SHMEM_VENDOR_STRING, CAUSEWAY_VERSION);
+  std::snprintf(name, SHMEM_MAX_NAME_LEN, "%s", SHMEM_VENDOR_STRING);
 }
 
 void* shmem_malloc(size_t size) { return core::runtime("shmem_malloc").heap_allocate(size, 16, "shmem_malloc"); }
@@ -168,8 +168,6 @@ void start_pes(int npes) {
 }
 int _my_pe(void) { return shmem_my_pe(); }
 int _num_pes(void) { return shmem_n_pes(); }
-int my_pe(void) { return shmem_my_pe(); }
-int num_pes(void) { return shmem_n_pes(); }
 void* shmalloc(size_t size) { return shmem_malloc(size); }
 void shfree(void* ptr) { shmem_free(ptr); }
 void* shrealloc(void* ptr, size_t size) { return shmem_realloc(ptr, size); }

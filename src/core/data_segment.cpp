@@ -3,6 +3,7 @@
 #include <elf.h>
 #include <link.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -61,17 +62,23 @@ DataSegment setup_data_segment(bool move_to_memfd) {
     seg.mapped_begin = seg.end;
     return seg;
   }
-  // Copy the live contents into the file through a temporary mapping, then map the file over the
-  // original pages. Nothing in between writes globals: this thread is inside shmem_init.
-  void* staging = map_memfd(fd, size, nullptr);
-  if (!staging) {
-    close(fd);
-    seg.mapped_begin = seg.end;
-    return seg;
+  // Copy the live contents into the file, then map the file over the original pages. Nothing in
+  // between writes globals: this thread is inside shmem_init. A raw pwrite syscall copies without a
+  // sanitizer interceptor reading the poisoned redzones AddressSanitizer puts between globals.
+  std::size_t copied = 0;
+  while (copied < size) {
+    long done = syscall(SYS_pwrite64, fd, reinterpret_cast<const char*>(movable) + copied, size - copied,
+                        static_cast<off_t>(copied));
+    if (done < 0 && errno == EINTR) continue;
+    if (done <= 0) {
+      CW_LOG(util::LogLevel::warn, "cannot copy static data to its memfd (%s); peers use CMA", std::strerror(errno));
+      close(fd);
+      seg.mapped_begin = seg.end;
+      return seg;
+    }
+    copied += static_cast<std::size_t>(done);
   }
-  std::memcpy(staging, reinterpret_cast<void*>(movable), size);
   void* placed = map_memfd(fd, size, reinterpret_cast<void*>(movable));
-  munmap(staging, size);
   if (placed != reinterpret_cast<void*>(movable)) {
     util::log(util::LogLevel::error, "cannot move static data onto shared memory: %s", std::strerror(errno));
     util::abort_job(1);  // the original pages may be gone: nothing safe to continue with

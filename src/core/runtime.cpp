@@ -154,7 +154,7 @@ Status Runtime::setup_transports() {
     if (address.size() > kAddressSlot - sizeof(uint32_t)) return Status::internal;
     uint32_t length = static_cast<uint32_t>(address.size());
     std::memcpy(&mine[i * kAddressSlot], &length, sizeof length);
-    std::memcpy(&mine[i * kAddressSlot + sizeof length], address.data(), address.size());
+    if (!address.empty()) std::memcpy(&mine[i * kAddressSlot + sizeof length], address.data(), address.size());
   }
   if (Status s = bootstrap_->allgather(mine, &all); is_error(s)) return s;
 
@@ -248,6 +248,7 @@ void Runtime::check_collective_agreement(const char* call, std::size_t a, std::s
 
 void* Runtime::heap_allocate(std::size_t size, std::size_t alignment, const char* call, bool zero) {
   if (checks_) check_collective_agreement(call, size, alignment);
+  if (size == 0) return nullptr;  // the spec: no action, no barrier, a null pointer
   std::optional<std::size_t> offset;
   {
     std::lock_guard lock(heap_mutex_);
@@ -270,10 +271,11 @@ void* Runtime::heap_allocate(std::size_t size, std::size_t alignment, const char
 }
 
 void Runtime::heap_free(void* ptr, const char* call) {
+  if (!ptr) return;  // the spec: no action (and no barrier) for a null pointer
   barrier_all(*this);
-  if (!ptr) return;
   Location loc;
   bool ok = locate(ptr, 1, &loc) && loc.segment == kHeapSegment;
+  if (checks_) check_collective_agreement(call, ok ? loc.offset : SIZE_MAX, 0);
   if (ok) {
     std::lock_guard lock(heap_mutex_);
     ok = heap_allocator_->release(loc.offset);
@@ -292,6 +294,7 @@ void* Runtime::heap_reallocate(void* ptr, std::size_t size, const char* call) {
   if (!locate(ptr, 1, &loc) || loc.segment != kHeapSegment || !heap_allocator_->block_size(loc.offset))
     util::fatal_user_error(call, "argument 'ptr' = %p was not returned by shmem_malloc", ptr);
   void* result = ptr;
+  barrier_all(*this);  // peers' puts into the old block land before it is copied or resized
   {
     std::unique_lock lock(heap_mutex_);
     const std::size_t old_size = heap_allocator_->block_size(loc.offset);

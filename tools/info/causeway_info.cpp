@@ -1,0 +1,189 @@
+// causeway-info: prints the version, the optional features this build found, the transports compiled
+// in and every environment variable the library reads (with its current value when set).
+//
+//   causeway-info            everything, as text
+//   causeway-info --env      the environment-variable table only
+//   causeway-info --json     everything (or, with --env, the table only) as one JSON object
+#include <shmem.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "causeway_build_config.h"
+#include "transports/transport.hpp"
+#include "util/config.hpp"
+
+namespace {
+
+using causeway::util::ConfigEntry;
+using causeway::util::ConfigType;
+
+struct Feature {
+  const char* name;
+  bool found;
+};
+
+constexpr Feature kFeatures[] = {
+    {"hwloc", CAUSEWAY_HAVE_HWLOC != 0}, {"ucx", CAUSEWAY_HAVE_UCX != 0}, {"ofi", CAUSEWAY_HAVE_OFI != 0},
+    {"mpi", CAUSEWAY_HAVE_MPI != 0},     {"cuda", CAUSEWAY_HAVE_CUDA != 0},
+};
+
+const char* type_name(ConfigType type) {
+  switch (type) {
+    case ConfigType::Bool: return "bool";
+    case ConfigType::Int: return "int";
+    case ConfigType::Size: return "size";
+    case ConfigType::String: return "string";
+  }
+  return "?";
+}
+
+// JSON string literal for `text` (RFC 8259 escaping; bytes >= 0x80 pass through as UTF-8).
+std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char escaped[8];
+          std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+          out += escaped;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+// Prints `text` word-wrapped to `width` columns, every line indented by `indent` spaces.
+void print_wrapped(std::string_view text, int indent, std::size_t width) {
+  std::string line;
+  auto flush = [&] {
+    std::printf("%*s%s\n", indent, "", line.c_str());
+    line.clear();
+  };
+  while (!text.empty()) {
+    std::size_t space = text.find(' ');
+    std::string_view word = text.substr(0, space);
+    text = space == std::string_view::npos ? std::string_view{} : text.substr(space + 1);
+    if (word.empty()) continue;
+    if (!line.empty() && line.size() + 1 + word.size() > width) flush();
+    if (!line.empty()) line += ' ';
+    line += word;
+  }
+  if (!line.empty()) flush();
+}
+
+void print_env_text() {
+  std::printf("Environment variables (set values are marked; sizes take K/M/G suffixes):\n");
+  for (const ConfigEntry& e : causeway::util::config_table()) {
+    const char* value = std::getenv(e.name);
+    std::printf("  %s  (%s, default \"%s\")", e.name, type_name(e.type), e.default_value);
+    if (value) std::printf("  set to \"%s\"", value);
+    std::printf("\n");
+    print_wrapped(e.help, 6, 90);
+  }
+}
+
+void print_text() {
+  std::printf("Causeway %s\n", CAUSEWAY_VERSION);
+  std::printf("OpenSHMEM %d.%d (vendor string \"%s\")\n\n", SHMEM_MAJOR_VERSION, SHMEM_MINOR_VERSION,
+              SHMEM_VENDOR_STRING);
+  std::printf("Build features:\n");
+  for (const Feature& f : kFeatures) std::printf("  %-6s %s\n", f.name, f.found ? "yes" : "no");
+  std::printf("\nTransports compiled in (default preference order):\n");
+  for (const auto& t : causeway::tl::available_transports()) std::printf("  %-6s %s\n", t.name, t.description);
+  std::printf("\n");
+  print_env_text();
+}
+
+std::string env_json(const char* indent) {
+  std::string out = "[";
+  const char* separator = "\n";
+  for (const ConfigEntry& e : causeway::util::config_table()) {
+    const char* value = std::getenv(e.name);
+    out += separator;
+    out += indent;
+    out += "{\"name\": " + json_string(e.name) + ", \"type\": " + json_string(type_name(e.type)) +
+           ", \"default\": " + json_string(e.default_value) +
+           ", \"value\": " + (value ? json_string(value) : std::string("null")) +
+           ", \"help\": " + json_string(e.help) + "}";
+    separator = ",\n";
+  }
+  return out + "\n" + std::string(indent, std::strlen(indent) >= 2 ? std::strlen(indent) - 2 : 0) + "]";
+}
+
+void print_json(bool env_only) {
+  if (env_only) {
+    std::printf("{\"environment\": %s}\n", env_json("    ").c_str());
+    return;
+  }
+  std::string out = "{\n";
+  out += "  \"version\": " + json_string(CAUSEWAY_VERSION) + ",\n";
+  out += "  \"openshmem_version\": " +
+         json_string(std::to_string(SHMEM_MAJOR_VERSION) + "." + std::to_string(SHMEM_MINOR_VERSION)) + ",\n";
+  out += "  \"vendor\": " + json_string(SHMEM_VENDOR_STRING) + ",\n";
+  out += "  \"features\": {";
+  const char* separator = "";
+  for (const Feature& f : kFeatures) {
+    out += separator + json_string(f.name) + ": " + (f.found ? "true" : "false");
+    separator = ", ";
+  }
+  out += "},\n  \"transports\": [";
+  separator = "\n";
+  for (const auto& t : causeway::tl::available_transports()) {
+    out += separator;
+    out += "    {\"name\": " + json_string(t.name) + ", \"description\": " + json_string(t.description) + "}";
+    separator = ",\n";
+  }
+  out += "\n  ],\n  \"environment\": " + env_json("    ") + "\n}\n";
+  std::fputs(out.c_str(), stdout);
+}
+
+void usage(std::FILE* out) {
+  std::fprintf(out,
+               "usage: causeway-info [--env] [--json]\n"
+               "Prints what this build of Causeway contains: version, optional features found at build\n"
+               "time, transports compiled in, and every environment variable the library reads.\n"
+               "\n"
+               "  --env      print only the environment-variable table\n"
+               "  --json     print JSON instead of text\n"
+               "  -h, --help show this help\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool env_only = false, json = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--env") {
+      env_only = true;
+    } else if (arg == "--json") {
+      json = true;
+    } else if (arg == "-h" || arg == "--help") {
+      usage(stdout);
+      return 0;
+    } else {
+      std::fprintf(stderr, "causeway-info: unknown argument '%s'\n", argv[i]);
+      usage(stderr);
+      return 2;
+    }
+  }
+  if (json)
+    print_json(env_only);
+  else if (env_only)
+    print_env_text();
+  else
+    print_text();
+  return std::fflush(stdout) == 0 ? 0 : 1;
+}
