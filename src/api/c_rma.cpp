@@ -6,21 +6,10 @@
 namespace causeway::api {
 namespace {
 
-template <std::size_t Bytes>
-void put_elems(void* dest, const void* src, std::size_t nelems, int pe, const char* call) {
-  core::put(nullptr, dest, src, core::checked_bytes(nelems, Bytes, call), pe, call);
-}
-template <std::size_t Bytes>
-void get_elems(void* dest, const void* src, std::size_t nelems, int pe, const char* call) {
-  core::get(nullptr, dest, src, core::checked_bytes(nelems, Bytes, call), pe, call);
-}
-template <std::size_t Bytes>
-void put_nbi_elems(void* dest, const void* src, std::size_t nelems, int pe, const char* call) {
-  core::put_nbi(nullptr, dest, src, core::checked_bytes(nelems, Bytes, call), pe, call);
-}
-template <std::size_t Bytes>
-void get_nbi_elems(void* dest, const void* src, std::size_t nelems, int pe, const char* call) {
-  core::get_nbi(nullptr, dest, src, core::checked_bytes(nelems, Bytes, call), pe, call);
+// nelems elements of Bytes each, with the byte count checked for overflow.
+template <core::Transfer kind, std::size_t Bytes>
+void elems(void* dest, const void* src, std::size_t nelems, int pe, const char* call) {
+  core::transfer<kind>(nullptr, dest, src, core::checked_bytes(nelems, Bytes, call), pe, call);
 }
 
 }  // namespace
@@ -32,7 +21,7 @@ extern "C" {
 
 #define CW_DEFINE_RMA(TYPE, NAME)                                                                            \
   void shmem_##NAME##_put(TYPE* dest, const TYPE* source, size_t nelems, int pe) {                          \
-    api::put_elems<sizeof(TYPE)>(dest, source, nelems, pe, "shmem_" #NAME "_put");                          \
+    api::elems<core::Transfer::put, sizeof(TYPE)>(dest, source, nelems, pe, "shmem_" #NAME "_put");                          \
   }                                                                                                          \
   void shmem_##NAME##_p(TYPE* dest, TYPE value, int pe) {                                                   \
     core::p<TYPE>(nullptr, dest, value, pe, "shmem_" #NAME "_p");                                         \
@@ -42,7 +31,7 @@ extern "C" {
     core::iput(nullptr, dest, source, dst, sst, nelems, sizeof(TYPE), pe, "shmem_" #NAME "_iput");       \
   }                                                                                                          \
   void shmem_##NAME##_get(TYPE* dest, const TYPE* source, size_t nelems, int pe) {                          \
-    api::get_elems<sizeof(TYPE)>(dest, source, nelems, pe, "shmem_" #NAME "_get");                          \
+    api::elems<core::Transfer::get, sizeof(TYPE)>(dest, source, nelems, pe, "shmem_" #NAME "_get");                          \
   }                                                                                                          \
   TYPE shmem_##NAME##_g(const TYPE* source, int pe) {                                                       \
     return core::g<TYPE>(nullptr, source, pe, "shmem_" #NAME "_g");                                       \
@@ -52,20 +41,20 @@ extern "C" {
     core::iget(nullptr, dest, source, dst, sst, nelems, sizeof(TYPE), pe, "shmem_" #NAME "_iget");       \
   }                                                                                                          \
   void shmem_##NAME##_put_nbi(TYPE* dest, const TYPE* source, size_t nelems, int pe) {                      \
-    api::put_nbi_elems<sizeof(TYPE)>(dest, source, nelems, pe, "shmem_" #NAME "_put_nbi");                  \
+    api::elems<core::Transfer::put_nbi, sizeof(TYPE)>(dest, source, nelems, pe, "shmem_" #NAME "_put_nbi");                  \
   }                                                                                                          \
   void shmem_##NAME##_get_nbi(TYPE* dest, const TYPE* source, size_t nelems, int pe) {                      \
-    api::get_nbi_elems<sizeof(TYPE)>(dest, source, nelems, pe, "shmem_" #NAME "_get_nbi");                  \
+    api::elems<core::Transfer::get_nbi, sizeof(TYPE)>(dest, source, nelems, pe, "shmem_" #NAME "_get_nbi");                  \
   }
 CW_RMA_TYPES(CW_DEFINE_RMA)
 #undef CW_DEFINE_RMA
 
 #define CW_DEFINE_SIZED_RMA(BITS, BYTES)                                                                      \
   void shmem_put##BITS(void* dest, const void* source, size_t nelems, int pe) {                              \
-    api::put_elems<BYTES>(dest, source, nelems, pe, "shmem_put" #BITS);                                       \
+    api::elems<core::Transfer::put, BYTES>(dest, source, nelems, pe, "shmem_put" #BITS);                                       \
   }                                                                                                           \
   void shmem_get##BITS(void* dest, const void* source, size_t nelems, int pe) {                              \
-    api::get_elems<BYTES>(dest, source, nelems, pe, "shmem_get" #BITS);                                       \
+    api::elems<core::Transfer::get, BYTES>(dest, source, nelems, pe, "shmem_get" #BITS);                                       \
   }                                                                                                           \
   void shmem_iput##BITS(void* dest, const void* source, ptrdiff_t dst, ptrdiff_t sst, size_t nelems, int pe) { \
     core::iput(nullptr, dest, source, dst, sst, nelems, BYTES, pe, "shmem_iput" #BITS);                   \
@@ -74,25 +63,25 @@ CW_RMA_TYPES(CW_DEFINE_RMA)
     core::iget(nullptr, dest, source, dst, sst, nelems, BYTES, pe, "shmem_iget" #BITS);                   \
   }                                                                                                           \
   void shmem_put##BITS##_nbi(void* dest, const void* source, size_t nelems, int pe) {                        \
-    api::put_nbi_elems<BYTES>(dest, source, nelems, pe, "shmem_put" #BITS "_nbi");                            \
+    api::elems<core::Transfer::put_nbi, BYTES>(dest, source, nelems, pe, "shmem_put" #BITS "_nbi");                            \
   }                                                                                                           \
   void shmem_get##BITS##_nbi(void* dest, const void* source, size_t nelems, int pe) {                        \
-    api::get_nbi_elems<BYTES>(dest, source, nelems, pe, "shmem_get" #BITS "_nbi");                            \
+    api::elems<core::Transfer::get_nbi, BYTES>(dest, source, nelems, pe, "shmem_get" #BITS "_nbi");                            \
   }
 CW_SIZED_RMA(CW_DEFINE_SIZED_RMA)
 #undef CW_DEFINE_SIZED_RMA
 
 void shmem_putmem(void* dest, const void* source, size_t nelems, int pe) {
-  api::put_elems<1>(dest, source, nelems, pe, "shmem_putmem");
+  api::elems<core::Transfer::put, 1>(dest, source, nelems, pe, "shmem_putmem");
 }
 void shmem_getmem(void* dest, const void* source, size_t nelems, int pe) {
-  api::get_elems<1>(dest, source, nelems, pe, "shmem_getmem");
+  api::elems<core::Transfer::get, 1>(dest, source, nelems, pe, "shmem_getmem");
 }
 void shmem_putmem_nbi(void* dest, const void* source, size_t nelems, int pe) {
-  api::put_nbi_elems<1>(dest, source, nelems, pe, "shmem_putmem_nbi");
+  api::elems<core::Transfer::put_nbi, 1>(dest, source, nelems, pe, "shmem_putmem_nbi");
 }
 void shmem_getmem_nbi(void* dest, const void* source, size_t nelems, int pe) {
-  api::get_nbi_elems<1>(dest, source, nelems, pe, "shmem_getmem_nbi");
+  api::elems<core::Transfer::get_nbi, 1>(dest, source, nelems, pe, "shmem_getmem_nbi");
 }
 
 }  // extern "C"

@@ -26,67 +26,48 @@ inline tl::Context* transport_context(Runtime& rt, Context* ctx, int pe) {
   return (ctx ? *ctx : rt.default_context()).per_transport[rt.path(pe).transport];
 }
 
+enum class Transfer { put, get, put_nbi, get_nbi };
+
+// Contiguous transfers: a memcpy through the peer's mapping when there is one, else the transport.
+template <Transfer kind>
+inline void transfer(Context* ctx, void* dest, const void* src, std::size_t bytes, int pe, const char* call) {
+  constexpr bool to_peer = kind == Transfer::put || kind == Transfer::put_nbi;
+  Runtime& rt = runtime(call);
+  Location loc = resolve(rt, to_peer ? dest : src, bytes, pe, call, to_peer ? "dest" : "source");
+  if (char* base = rt.path(pe).direct[loc.segment]) [[likely]] {
+    if constexpr (to_peer)
+      std::memcpy(base + loc.offset, src, bytes);
+    else
+      std::memcpy(dest, base + loc.offset, bytes);
+    return;
+  }
+  tl::Context* c = transport_context(rt, ctx, pe);
+  const tl::TransportOps& ops = *c->transport->ops;
+  Status status;
+  if constexpr (kind == Transfer::put) status = ops.put(c, pe, loc.segment, loc.offset, src, bytes);
+  if constexpr (kind == Transfer::put_nbi) status = ops.put_nbi(c, pe, loc.segment, loc.offset, src, bytes);
+  if constexpr (kind == Transfer::get) status = ops.get(c, pe, loc.segment, loc.offset, dest, bytes);
+  if constexpr (kind == Transfer::get_nbi) status = ops.get_nbi(c, pe, loc.segment, loc.offset, dest, bytes);
+  check_status(rt, status, call, pe);
+}
+
 inline void put(Context* ctx, void* dest, const void* src, std::size_t bytes, int pe, const char* call) {
-  Runtime& rt = runtime(call);
-  Location loc = resolve(rt, dest, bytes, pe, call, "dest");
-  if (char* base = rt.path(pe).direct[loc.segment]) [[likely]] {
-    std::memcpy(base + loc.offset, src, bytes);
-    return;
-  }
-  tl::Context* c = transport_context(rt, ctx, pe);
-  check_status(rt, c->transport->ops->put(c, pe, loc.segment, loc.offset, src, bytes), call, pe);
+  transfer<Transfer::put>(ctx, dest, src, bytes, pe, call);
 }
-
 inline void get(Context* ctx, void* dest, const void* src, std::size_t bytes, int pe, const char* call) {
-  Runtime& rt = runtime(call);
-  Location loc = resolve(rt, src, bytes, pe, call, "source");
-  if (char* base = rt.path(pe).direct[loc.segment]) [[likely]] {
-    std::memcpy(dest, base + loc.offset, bytes);
-    return;
-  }
-  tl::Context* c = transport_context(rt, ctx, pe);
-  check_status(rt, c->transport->ops->get(c, pe, loc.segment, loc.offset, dest, bytes), call, pe);
-}
-
-inline void put_nbi(Context* ctx, void* dest, const void* src, std::size_t bytes, int pe, const char* call) {
-  Runtime& rt = runtime(call);
-  Location loc = resolve(rt, dest, bytes, pe, call, "dest");
-  if (char* base = rt.path(pe).direct[loc.segment]) [[likely]] {
-    std::memcpy(base + loc.offset, src, bytes);
-    return;
-  }
-  tl::Context* c = transport_context(rt, ctx, pe);
-  check_status(rt, c->transport->ops->put_nbi(c, pe, loc.segment, loc.offset, src, bytes), call, pe);
-}
-
-inline void get_nbi(Context* ctx, void* dest, const void* src, std::size_t bytes, int pe, const char* call) {
-  Runtime& rt = runtime(call);
-  Location loc = resolve(rt, src, bytes, pe, call, "source");
-  if (char* base = rt.path(pe).direct[loc.segment]) [[likely]] {
-    std::memcpy(dest, base + loc.offset, bytes);
-    return;
-  }
-  tl::Context* c = transport_context(rt, ctx, pe);
-  check_status(rt, c->transport->ops->get_nbi(c, pe, loc.segment, loc.offset, dest, bytes), call, pe);
+  transfer<Transfer::get>(ctx, dest, src, bytes, pe, call);
 }
 
 // Single elements (shmem_p / shmem_g): one store or load when the peer is mapped.
 template <class T>
 inline void p(Context* ctx, T* dest, T value, int pe, const char* call) {
-  Runtime& rt = runtime(call);
-  Location loc = resolve(rt, dest, sizeof(T), pe, call, "dest");
-  if (char* base = rt.path(pe).direct[loc.segment]) [[likely]] {
-    std::memcpy(base + loc.offset, &value, sizeof(T));
-    return;
-  }
-  tl::Context* c = transport_context(rt, ctx, pe);
-  check_status(rt, c->transport->ops->put(c, pe, loc.segment, loc.offset, &value, sizeof(T)), call, pe);
+  transfer<Transfer::put>(ctx, dest, &value, sizeof(T), pe, call);
 }
 
 template <class T>
 inline T g(Context* ctx, const T* src, int pe, const char* call) {
   T value;
-  get(ctx, &value, src, sizeof(T), pe, call);
+  transfer<Transfer::get>(ctx, &value, src, sizeof(T), pe, call);
   return value;
 }
 
