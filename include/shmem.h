@@ -225,4 +225,9 @@ SHMEM_DEPRECATED void shmem_wait_until(long *ivar, int cmp, long cmp_value);
 }
 #endif
 
+/* Teams and collectives. */
+#if __has_include("causeway/shmem_collectives.h")
+#include "causeway/shmem_collectives.h"
+#endif
+
 #endif /* SHMEM_H */
