@@ -70,73 +70,119 @@ SHMEM_API void *shmem_realloc(void *ptr, size_t size);
 SHMEM_API void shmem_free(void *ptr);
 SHMEM_API void *shmem_malloc_with_hints(size_t size, long hints);
 
+/* ---- Contexts ---- */
+typedef struct causeway_ctx *shmem_ctx_t;
+typedef struct causeway_team *shmem_team_t;
+SHMEM_API extern struct causeway_ctx causeway_ctx_default;
+#define SHMEM_CTX_DEFAULT ((shmem_ctx_t)&causeway_ctx_default)
+#define SHMEM_CTX_INVALID ((shmem_ctx_t)NULL)
+#define SHMEM_CTX_SERIALIZED (1L << 0)
+#define SHMEM_CTX_PRIVATE (1L << 1)
+#define SHMEM_CTX_NOSTORE (1L << 2)
+
+SHMEM_API int shmem_ctx_create(long options, shmem_ctx_t *ctx);
+SHMEM_API void shmem_ctx_destroy(shmem_ctx_t ctx);
+SHMEM_API int shmem_team_create_ctx(shmem_team_t team, long options, shmem_ctx_t *ctx);
+SHMEM_API int shmem_ctx_get_team(shmem_ctx_t ctx, shmem_team_t *team);
+
+/* Every operation that takes a context is declared twice from one line: shmem_NAME(args) on the
+ * default context and shmem_ctx_NAME(ctx, args). */
+#define CW_DECLARE_WITH_CTX(RET, NAME, ...)    \
+  SHMEM_API RET shmem_##NAME(__VA_ARGS__);     \
+  SHMEM_API RET shmem_ctx_##NAME(shmem_ctx_t ctx, __VA_ARGS__);
+
 /* ---- Remote memory access ---- */
-#define CW_DECLARE_RMA(TYPE, NAME)                                                                  \
-  SHMEM_API void shmem_##NAME##_put(TYPE *dest, const TYPE *source, size_t nelems, int pe);         \
-  SHMEM_API void shmem_##NAME##_p(TYPE *dest, TYPE value, int pe);                                  \
-  SHMEM_API void shmem_##NAME##_iput(TYPE *dest, const TYPE *source, ptrdiff_t dst, ptrdiff_t sst,  \
-                                     size_t nelems, int pe);                                        \
-  SHMEM_API void shmem_##NAME##_get(TYPE *dest, const TYPE *source, size_t nelems, int pe);         \
-  SHMEM_API TYPE shmem_##NAME##_g(const TYPE *source, int pe);                                      \
-  SHMEM_API void shmem_##NAME##_iget(TYPE *dest, const TYPE *source, ptrdiff_t dst, ptrdiff_t sst,  \
-                                     size_t nelems, int pe);                                        \
-  SHMEM_API void shmem_##NAME##_put_nbi(TYPE *dest, const TYPE *source, size_t nelems, int pe);     \
-  SHMEM_API void shmem_##NAME##_get_nbi(TYPE *dest, const TYPE *source, size_t nelems, int pe);
+#define CW_DECLARE_RMA(TYPE, NAME)                                                                      \
+  CW_DECLARE_WITH_CTX(void, NAME##_put, TYPE *dest, const TYPE *source, size_t nelems, int pe)          \
+  CW_DECLARE_WITH_CTX(void, NAME##_p, TYPE *dest, TYPE value, int pe)                                   \
+  CW_DECLARE_WITH_CTX(void, NAME##_iput, TYPE *dest, const TYPE *source, ptrdiff_t dst, ptrdiff_t sst,  \
+                      size_t nelems, int pe)                                                            \
+  CW_DECLARE_WITH_CTX(void, NAME##_get, TYPE *dest, const TYPE *source, size_t nelems, int pe)          \
+  CW_DECLARE_WITH_CTX(TYPE, NAME##_g, const TYPE *source, int pe)                                       \
+  CW_DECLARE_WITH_CTX(void, NAME##_iget, TYPE *dest, const TYPE *source, ptrdiff_t dst, ptrdiff_t sst,  \
+                      size_t nelems, int pe)                                                            \
+  CW_DECLARE_WITH_CTX(void, NAME##_put_nbi, TYPE *dest, const TYPE *source, size_t nelems, int pe)      \
+  CW_DECLARE_WITH_CTX(void, NAME##_get_nbi, TYPE *dest, const TYPE *source, size_t nelems, int pe)
 CW_RMA_TYPES(CW_DECLARE_RMA)
 #undef CW_DECLARE_RMA
 
-#define CW_DECLARE_SIZED_RMA(BITS, BYTES)                                                           \
-  SHMEM_API void shmem_put##BITS(void *dest, const void *source, size_t nelems, int pe);            \
-  SHMEM_API void shmem_get##BITS(void *dest, const void *source, size_t nelems, int pe);            \
-  SHMEM_API void shmem_iput##BITS(void *dest, const void *source, ptrdiff_t dst, ptrdiff_t sst,     \
-                                  size_t nelems, int pe);                                           \
-  SHMEM_API void shmem_iget##BITS(void *dest, const void *source, ptrdiff_t dst, ptrdiff_t sst,     \
-                                  size_t nelems, int pe);                                           \
-  SHMEM_API void shmem_put##BITS##_nbi(void *dest, const void *source, size_t nelems, int pe);      \
-  SHMEM_API void shmem_get##BITS##_nbi(void *dest, const void *source, size_t nelems, int pe);
+#define CW_DECLARE_SIZED_RMA(BITS, BYTES)                                                              \
+  CW_DECLARE_WITH_CTX(void, put##BITS, void *dest, const void *source, size_t nelems, int pe)          \
+  CW_DECLARE_WITH_CTX(void, get##BITS, void *dest, const void *source, size_t nelems, int pe)          \
+  CW_DECLARE_WITH_CTX(void, iput##BITS, void *dest, const void *source, ptrdiff_t dst, ptrdiff_t sst,  \
+                      size_t nelems, int pe)                                                           \
+  CW_DECLARE_WITH_CTX(void, iget##BITS, void *dest, const void *source, ptrdiff_t dst, ptrdiff_t sst,  \
+                      size_t nelems, int pe)                                                           \
+  CW_DECLARE_WITH_CTX(void, put##BITS##_nbi, void *dest, const void *source, size_t nelems, int pe)    \
+  CW_DECLARE_WITH_CTX(void, get##BITS##_nbi, void *dest, const void *source, size_t nelems, int pe)
 CW_SIZED_RMA(CW_DECLARE_SIZED_RMA)
 #undef CW_DECLARE_SIZED_RMA
 
-SHMEM_API void shmem_putmem(void *dest, const void *source, size_t nelems, int pe);
-SHMEM_API void shmem_getmem(void *dest, const void *source, size_t nelems, int pe);
-SHMEM_API void shmem_putmem_nbi(void *dest, const void *source, size_t nelems, int pe);
-SHMEM_API void shmem_getmem_nbi(void *dest, const void *source, size_t nelems, int pe);
+CW_DECLARE_WITH_CTX(void, putmem, void *dest, const void *source, size_t nelems, int pe)
+CW_DECLARE_WITH_CTX(void, getmem, void *dest, const void *source, size_t nelems, int pe)
+CW_DECLARE_WITH_CTX(void, putmem_nbi, void *dest, const void *source, size_t nelems, int pe)
+CW_DECLARE_WITH_CTX(void, getmem_nbi, void *dest, const void *source, size_t nelems, int pe)
+
+/* ---- Signals ---- */
+#define SHMEM_SIGNAL_SET 0
+#define SHMEM_SIGNAL_ADD 1
+#define CW_DECLARE_PUT_SIGNAL(TYPE, NAME)                                                                     \
+  CW_DECLARE_WITH_CTX(void, NAME##_put_signal, TYPE *dest, const TYPE *source, size_t nelems,                 \
+                      uint64_t *sig_addr, uint64_t signal, int sig_op, int pe)                                \
+  CW_DECLARE_WITH_CTX(void, NAME##_put_signal_nbi, TYPE *dest, const TYPE *source, size_t nelems,             \
+                      uint64_t *sig_addr, uint64_t signal, int sig_op, int pe)
+CW_RMA_TYPES(CW_DECLARE_PUT_SIGNAL)
+#undef CW_DECLARE_PUT_SIGNAL
+#define CW_DECLARE_SIZED_PUT_SIGNAL(BITS, BYTES)                                                               \
+  CW_DECLARE_WITH_CTX(void, put##BITS##_signal, void *dest, const void *source, size_t nelems,                 \
+                      uint64_t *sig_addr, uint64_t signal, int sig_op, int pe)                                 \
+  CW_DECLARE_WITH_CTX(void, put##BITS##_signal_nbi, void *dest, const void *source, size_t nelems,             \
+                      uint64_t *sig_addr, uint64_t signal, int sig_op, int pe)
+CW_SIZED_RMA(CW_DECLARE_SIZED_PUT_SIGNAL)
+#undef CW_DECLARE_SIZED_PUT_SIGNAL
+CW_DECLARE_WITH_CTX(void, putmem_signal, void *dest, const void *source, size_t nelems, uint64_t *sig_addr,
+                    uint64_t signal, int sig_op, int pe)
+CW_DECLARE_WITH_CTX(void, putmem_signal_nbi, void *dest, const void *source, size_t nelems, uint64_t *sig_addr,
+                    uint64_t signal, int sig_op, int pe)
+SHMEM_API uint64_t shmem_signal_fetch(const uint64_t *sig_addr);
+SHMEM_API uint64_t shmem_signal_wait_until(uint64_t *sig_addr, int cmp, uint64_t cmp_value);
+/* OpenSHMEM 1.6 */
+CW_DECLARE_WITH_CTX(void, signal_add, uint64_t *sig_addr, uint64_t signal, int pe)
+CW_DECLARE_WITH_CTX(void, signal_set, uint64_t *sig_addr, uint64_t signal, int pe)
 
 /* ---- Atomic memory operations ---- */
-#define CW_DECLARE_AMO_STANDARD(TYPE, NAME)                                                          \
-  SHMEM_API TYPE shmem_##NAME##_atomic_fetch_inc(TYPE *dest, int pe);                                \
-  SHMEM_API void shmem_##NAME##_atomic_inc(TYPE *dest, int pe);                                      \
-  SHMEM_API TYPE shmem_##NAME##_atomic_fetch_add(TYPE *dest, TYPE value, int pe);                    \
-  SHMEM_API void shmem_##NAME##_atomic_add(TYPE *dest, TYPE value, int pe);                          \
-  SHMEM_API TYPE shmem_##NAME##_atomic_compare_swap(TYPE *dest, TYPE cond, TYPE value, int pe);      \
-  SHMEM_API void shmem_##NAME##_atomic_fetch_inc_nbi(TYPE *fetch, TYPE *dest, int pe);               \
-  SHMEM_API void shmem_##NAME##_atomic_fetch_add_nbi(TYPE *fetch, TYPE *dest, TYPE value, int pe);   \
-  SHMEM_API void shmem_##NAME##_atomic_compare_swap_nbi(TYPE *fetch, TYPE *dest, TYPE cond,         \
-                                                        TYPE value, int pe);
+#define CW_DECLARE_AMO_STANDARD(TYPE, NAME)                                                             \
+  CW_DECLARE_WITH_CTX(TYPE, NAME##_atomic_fetch_inc, TYPE *dest, int pe)                                \
+  CW_DECLARE_WITH_CTX(void, NAME##_atomic_inc, TYPE *dest, int pe)                                      \
+  CW_DECLARE_WITH_CTX(TYPE, NAME##_atomic_fetch_add, TYPE *dest, TYPE value, int pe)                    \
+  CW_DECLARE_WITH_CTX(void, NAME##_atomic_add, TYPE *dest, TYPE value, int pe)                          \
+  CW_DECLARE_WITH_CTX(TYPE, NAME##_atomic_compare_swap, TYPE *dest, TYPE cond, TYPE value, int pe)      \
+  CW_DECLARE_WITH_CTX(void, NAME##_atomic_fetch_inc_nbi, TYPE *fetch, TYPE *dest, int pe)               \
+  CW_DECLARE_WITH_CTX(void, NAME##_atomic_fetch_add_nbi, TYPE *fetch, TYPE *dest, TYPE value, int pe)   \
+  CW_DECLARE_WITH_CTX(void, NAME##_atomic_compare_swap_nbi, TYPE *fetch, TYPE *dest, TYPE cond,         \
+                      TYPE value, int pe)
 CW_AMO_STANDARD_TYPES(CW_DECLARE_AMO_STANDARD)
 #undef CW_DECLARE_AMO_STANDARD
 
-#define CW_DECLARE_AMO_EXTENDED(TYPE, NAME)                                                     \
-  SHMEM_API TYPE shmem_##NAME##_atomic_fetch(const TYPE *source, int pe);                       \
-  SHMEM_API void shmem_##NAME##_atomic_set(TYPE *dest, TYPE value, int pe);                     \
-  SHMEM_API TYPE shmem_##NAME##_atomic_swap(TYPE *dest, TYPE value, int pe);                    \
-  SHMEM_API void shmem_##NAME##_atomic_fetch_nbi(TYPE *fetch, const TYPE *source, int pe);      \
-  SHMEM_API void shmem_##NAME##_atomic_swap_nbi(TYPE *fetch, TYPE *dest, TYPE value, int pe);
+#define CW_DECLARE_AMO_EXTENDED(TYPE, NAME)                                                        \
+  CW_DECLARE_WITH_CTX(TYPE, NAME##_atomic_fetch, const TYPE *source, int pe)                       \
+  CW_DECLARE_WITH_CTX(void, NAME##_atomic_set, TYPE *dest, TYPE value, int pe)                     \
+  CW_DECLARE_WITH_CTX(TYPE, NAME##_atomic_swap, TYPE *dest, TYPE value, int pe)                    \
+  CW_DECLARE_WITH_CTX(void, NAME##_atomic_fetch_nbi, TYPE *fetch, const TYPE *source, int pe)      \
+  CW_DECLARE_WITH_CTX(void, NAME##_atomic_swap_nbi, TYPE *fetch, TYPE *dest, TYPE value, int pe)
 CW_AMO_EXTENDED_TYPES(CW_DECLARE_AMO_EXTENDED)
 #undef CW_DECLARE_AMO_EXTENDED
 
-#define CW_DECLARE_AMO_BITWISE(TYPE, NAME)                                                        \
-  SHMEM_API TYPE shmem_##NAME##_atomic_fetch_and(TYPE *dest, TYPE value, int pe);                 \
-  SHMEM_API void shmem_##NAME##_atomic_and(TYPE *dest, TYPE value, int pe);                       \
-  SHMEM_API TYPE shmem_##NAME##_atomic_fetch_or(TYPE *dest, TYPE value, int pe);                  \
-  SHMEM_API void shmem_##NAME##_atomic_or(TYPE *dest, TYPE value, int pe);                        \
-  SHMEM_API TYPE shmem_##NAME##_atomic_fetch_xor(TYPE *dest, TYPE value, int pe);                 \
-  SHMEM_API void shmem_##NAME##_atomic_xor(TYPE *dest, TYPE value, int pe);                       \
-  SHMEM_API void shmem_##NAME##_atomic_fetch_and_nbi(TYPE *fetch, TYPE *dest, TYPE value, int pe); \
-  SHMEM_API void shmem_##NAME##_atomic_fetch_or_nbi(TYPE *fetch, TYPE *dest, TYPE value, int pe);  \
-  SHMEM_API void shmem_##NAME##_atomic_fetch_xor_nbi(TYPE *fetch, TYPE *dest, TYPE value, int pe);
+#define CW_DECLARE_AMO_BITWISE_OP(TYPE, NAME, OP)                                                    \
+  CW_DECLARE_WITH_CTX(TYPE, NAME##_atomic_fetch_##OP, TYPE *dest, TYPE value, int pe)                \
+  CW_DECLARE_WITH_CTX(void, NAME##_atomic_##OP, TYPE *dest, TYPE value, int pe)                      \
+  CW_DECLARE_WITH_CTX(void, NAME##_atomic_fetch_##OP##_nbi, TYPE *fetch, TYPE *dest, TYPE value, int pe)
+#define CW_DECLARE_AMO_BITWISE(TYPE, NAME) \
+  CW_DECLARE_AMO_BITWISE_OP(TYPE, NAME, and) CW_DECLARE_AMO_BITWISE_OP(TYPE, NAME, or) \
+  CW_DECLARE_AMO_BITWISE_OP(TYPE, NAME, xor)
 CW_AMO_BITWISE_TYPES(CW_DECLARE_AMO_BITWISE)
 #undef CW_DECLARE_AMO_BITWISE
+#undef CW_DECLARE_AMO_BITWISE_OP
 
 /* ---- Point-to-point synchronization ---- */
 #define CW_DECLARE_P2P_SYNC(TYPE, NAME)                                                              \
@@ -174,6 +220,11 @@ CW_P2P_SYNC_TYPES(CW_DECLARE_P2P_SYNC)
 /* ---- Memory ordering, barriers, locks ---- */
 SHMEM_API void shmem_fence(void);
 SHMEM_API void shmem_quiet(void);
+SHMEM_API void shmem_ctx_fence(shmem_ctx_t ctx);
+SHMEM_API void shmem_ctx_quiet(shmem_ctx_t ctx);
+/* OpenSHMEM 1.6: complete operations to one PE. */
+SHMEM_API void shmem_pe_quiet(const int *target_pes, size_t npes);
+SHMEM_API void shmem_ctx_pe_quiet(shmem_ctx_t ctx, const int *target_pes, size_t npes);
 SHMEM_API void shmem_barrier_all(void);
 SHMEM_API void shmem_sync_all(void);
 SHMEM_API void shmem_set_lock(long *lock);

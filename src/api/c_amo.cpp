@@ -1,7 +1,7 @@
-// OpenSHMEM atomics: every type group x operation, plus the deprecated 1.3 names, from the type lists.
-// Non-blocking fetching forms complete at once here, which the specification allows.
-#include <shmem.h>
-
+// OpenSHMEM atomics: every type group x operation, with and without a context, plus the deprecated
+// 1.3 names, from the type lists. Non-blocking fetching forms complete at once here, which the
+// specification allows.
+#include "api/c_api_macros.hpp"
 #include "core/rma.hpp"
 
 using namespace causeway;
@@ -9,80 +9,67 @@ using tl::AmoOp;
 
 namespace {
 template <class T>
-T amo(AmoOp op, T* dest, T value, T cond, int pe, const char* call) {
-  return core::amo<T>(nullptr, op, dest, value, cond, pe, call);
+T amo(shmem_ctx_t ctx, AmoOp op, T* dest, T value, T cond, int pe, const char* call) {
+  return core::amo<T>(api::context(ctx, call), op, dest, value, cond, pe, call);
 }
 }  // namespace
 
 extern "C" {
 
-#define CW_DEFINE_AMO_STANDARD(TYPE, NAME)                                                       \
-  TYPE shmem_##NAME##_atomic_fetch_inc(TYPE* dest, int pe) {                                     \
-    return amo<TYPE>(AmoOp::fetch_add, dest, 1, 0, pe, "shmem_" #NAME "_atomic_fetch_inc");      \
-  }                                                                                              \
-  void shmem_##NAME##_atomic_inc(TYPE* dest, int pe) {                                           \
-    amo<TYPE>(AmoOp::add, dest, 1, 0, pe, "shmem_" #NAME "_atomic_inc");                         \
-  }                                                                                              \
-  TYPE shmem_##NAME##_atomic_fetch_add(TYPE* dest, TYPE value, int pe) {                         \
-    return amo<TYPE>(AmoOp::fetch_add, dest, value, 0, pe, "shmem_" #NAME "_atomic_fetch_add");  \
-  }                                                                                              \
-  void shmem_##NAME##_atomic_add(TYPE* dest, TYPE value, int pe) {                               \
-    amo<TYPE>(AmoOp::add, dest, value, 0, pe, "shmem_" #NAME "_atomic_add");                     \
-  }                                                                                              \
-  TYPE shmem_##NAME##_atomic_compare_swap(TYPE* dest, TYPE cond, TYPE value, int pe) {           \
-    return amo<TYPE>(AmoOp::compare_swap, dest, value, cond, pe,                                 \
-                     "shmem_" #NAME "_atomic_compare_swap");                                     \
-  }                                                                                              \
-  void shmem_##NAME##_atomic_fetch_inc_nbi(TYPE* fetch, TYPE* dest, int pe) {                    \
-    *fetch = amo<TYPE>(AmoOp::fetch_add, dest, 1, 0, pe, "shmem_" #NAME "_atomic_fetch_inc_nbi"); \
-  }                                                                                              \
-  void shmem_##NAME##_atomic_fetch_add_nbi(TYPE* fetch, TYPE* dest, TYPE value, int pe) {        \
-    *fetch = amo<TYPE>(AmoOp::fetch_add, dest, value, 0, pe,                                     \
-                       "shmem_" #NAME "_atomic_fetch_add_nbi");                                  \
-  }                                                                                              \
-  void shmem_##NAME##_atomic_compare_swap_nbi(TYPE* fetch, TYPE* dest, TYPE cond, TYPE value,   \
-                                              int pe) {                                          \
-    *fetch = amo<TYPE>(AmoOp::compare_swap, dest, value, cond, pe,                               \
-                       "shmem_" #NAME "_atomic_compare_swap_nbi");                               \
-  }
+// One AMO in its three shapes: returning the old value, returning nothing, and storing the old
+// value to `fetch` (the _nbi form). VALUE/COND are expressions over the parameters.
+#define CW_DEFINE_AMO_FETCHING(TYPE, NAME, OP, KIND, PARAMS, ARGS, VALUE, COND)                          \
+  TYPE shmem_ctx_##NAME##_atomic_##OP(shmem_ctx_t ctx, TYPE* dest CW_EXPAND PARAMS, int pe) {             \
+    return amo<TYPE>(ctx, AmoOp::KIND, dest, VALUE, COND, pe, "shmem_" #NAME "_atomic_" #OP);            \
+  }                                                                                                       \
+  CW_DEFINE_DEFAULT_CTX_FORM(TYPE, NAME##_atomic_##OP, (TYPE * dest CW_EXPAND PARAMS, int pe),           \
+                             (dest CW_EXPAND ARGS, pe))                                                   \
+  void shmem_ctx_##NAME##_atomic_##OP##_nbi(shmem_ctx_t ctx, TYPE* fetch, TYPE* dest CW_EXPAND PARAMS,    \
+                                            int pe) {                                                     \
+    *fetch = amo<TYPE>(ctx, AmoOp::KIND, dest, VALUE, COND, pe, "shmem_" #NAME "_atomic_" #OP "_nbi");   \
+  }                                                                                                       \
+  CW_DEFINE_DEFAULT_CTX_FORM(void, NAME##_atomic_##OP##_nbi, (TYPE * fetch, TYPE * dest CW_EXPAND PARAMS, \
+                                                              int pe),                                    \
+                             (fetch, dest CW_EXPAND ARGS, pe))
+#define CW_DEFINE_AMO_NONFETCHING(TYPE, NAME, OP, KIND, PARAMS, ARGS, VALUE)                         \
+  void shmem_ctx_##NAME##_atomic_##OP(shmem_ctx_t ctx, TYPE* dest CW_EXPAND PARAMS, int pe) {         \
+    amo<TYPE>(ctx, AmoOp::KIND, dest, VALUE, 0, pe, "shmem_" #NAME "_atomic_" #OP);                  \
+  }                                                                                                   \
+  CW_DEFINE_DEFAULT_CTX_FORM(void, NAME##_atomic_##OP, (TYPE * dest CW_EXPAND PARAMS, int pe),       \
+                             (dest CW_EXPAND ARGS, pe))
+
+
+#define CW_DEFINE_AMO_STANDARD(TYPE, NAME)                                                               \
+  CW_DEFINE_AMO_FETCHING(TYPE, NAME, fetch_inc, fetch_add, (), (), 1, 0)                                 \
+  CW_DEFINE_AMO_NONFETCHING(TYPE, NAME, inc, add, (), (), 1)                                             \
+  CW_DEFINE_AMO_FETCHING(TYPE, NAME, fetch_add, fetch_add, (, TYPE value), (, value), value, 0)          \
+  CW_DEFINE_AMO_NONFETCHING(TYPE, NAME, add, add, (, TYPE value), (, value), value)                      \
+  CW_DEFINE_AMO_FETCHING(TYPE, NAME, compare_swap, compare_swap, (, TYPE cond, TYPE value),              \
+                         (, cond, value), value, cond)
 CW_AMO_STANDARD_TYPES(CW_DEFINE_AMO_STANDARD)
 #undef CW_DEFINE_AMO_STANDARD
 
-#define CW_DEFINE_AMO_EXTENDED(TYPE, NAME)                                                            \
-  TYPE shmem_##NAME##_atomic_fetch(const TYPE* source, int pe) {                                      \
-    return amo<TYPE>(AmoOp::fetch, const_cast<TYPE*>(source), 0, 0, pe, "shmem_" #NAME "_atomic_fetch"); \
-  }                                                                                                   \
-  void shmem_##NAME##_atomic_set(TYPE* dest, TYPE value, int pe) {                                    \
-    amo<TYPE>(AmoOp::set, dest, value, 0, pe, "shmem_" #NAME "_atomic_set");                          \
-  }                                                                                                   \
-  TYPE shmem_##NAME##_atomic_swap(TYPE* dest, TYPE value, int pe) {                                   \
-    return amo<TYPE>(AmoOp::swap, dest, value, 0, pe, "shmem_" #NAME "_atomic_swap");                 \
-  }                                                                                                   \
-  void shmem_##NAME##_atomic_fetch_nbi(TYPE* fetch, const TYPE* source, int pe) {                     \
-    *fetch = amo<TYPE>(AmoOp::fetch, const_cast<TYPE*>(source), 0, 0, pe,                             \
-                       "shmem_" #NAME "_atomic_fetch_nbi");                                           \
-  }                                                                                                   \
-  void shmem_##NAME##_atomic_swap_nbi(TYPE* fetch, TYPE* dest, TYPE value, int pe) {                  \
-    *fetch = amo<TYPE>(AmoOp::swap, dest, value, 0, pe, "shmem_" #NAME "_atomic_swap_nbi");           \
-  }
+// fetch reads through a const pointer; the others write.
+#define CW_DEFINE_AMO_EXTENDED(TYPE, NAME)                                                                  \
+  TYPE shmem_ctx_##NAME##_atomic_fetch(shmem_ctx_t ctx, const TYPE* source, int pe) {                        \
+    return amo<TYPE>(ctx, AmoOp::fetch, const_cast<TYPE*>(source), 0, 0, pe, "shmem_" #NAME "_atomic_fetch"); \
+  }                                                                                                         \
+  CW_DEFINE_DEFAULT_CTX_FORM(TYPE, NAME##_atomic_fetch, (const TYPE* source, int pe), (source, pe))         \
+  void shmem_ctx_##NAME##_atomic_fetch_nbi(shmem_ctx_t ctx, TYPE* fetch, const TYPE* source, int pe) {       \
+    *fetch = shmem_ctx_##NAME##_atomic_fetch(ctx, source, pe);                                               \
+  }                                                                                                         \
+  CW_DEFINE_DEFAULT_CTX_FORM(void, NAME##_atomic_fetch_nbi, (TYPE * fetch, const TYPE* source, int pe),     \
+                             (fetch, source, pe))                                                           \
+  CW_DEFINE_AMO_NONFETCHING(TYPE, NAME, set, set, (, TYPE value), (, value), value)                         \
+  CW_DEFINE_AMO_FETCHING(TYPE, NAME, swap, swap, (, TYPE value), (, value), value, 0)
 CW_AMO_EXTENDED_TYPES(CW_DEFINE_AMO_EXTENDED)
 #undef CW_DEFINE_AMO_EXTENDED
 
-#define CW_DEFINE_AMO_BITWISE_OP(TYPE, NAME, OP, FETCH_OP)                                       \
-  TYPE shmem_##NAME##_atomic_fetch_##OP(TYPE* dest, TYPE value, int pe) {                        \
-    return amo<TYPE>(AmoOp::FETCH_OP, dest, value, 0, pe, "shmem_" #NAME "_atomic_fetch_" #OP);  \
-  }                                                                                              \
-  void shmem_##NAME##_atomic_##OP(TYPE* dest, TYPE value, int pe) {                              \
-    amo<TYPE>(AmoOp::bit_##OP, dest, value, 0, pe, "shmem_" #NAME "_atomic_" #OP);               \
-  }                                                                                              \
-  void shmem_##NAME##_atomic_fetch_##OP##_nbi(TYPE* fetch, TYPE* dest, TYPE value, int pe) {     \
-    *fetch = amo<TYPE>(AmoOp::FETCH_OP, dest, value, 0, pe,                                      \
-                       "shmem_" #NAME "_atomic_fetch_" #OP "_nbi");                              \
-  }
-#define CW_DEFINE_AMO_BITWISE(TYPE, NAME)                \
-  CW_DEFINE_AMO_BITWISE_OP(TYPE, NAME, and, fetch_and)   \
-  CW_DEFINE_AMO_BITWISE_OP(TYPE, NAME, or, fetch_or)     \
-  CW_DEFINE_AMO_BITWISE_OP(TYPE, NAME, xor, fetch_xor)
+#define CW_DEFINE_AMO_BITWISE_OP(TYPE, NAME, OP)                                                          \
+  CW_DEFINE_AMO_FETCHING(TYPE, NAME, fetch_##OP, fetch_##OP, (, TYPE value), (, value), value, 0)         \
+  CW_DEFINE_AMO_NONFETCHING(TYPE, NAME, OP, bit_##OP, (, TYPE value), (, value), value)
+#define CW_DEFINE_AMO_BITWISE(TYPE, NAME) \
+  CW_DEFINE_AMO_BITWISE_OP(TYPE, NAME, and) CW_DEFINE_AMO_BITWISE_OP(TYPE, NAME, or) CW_DEFINE_AMO_BITWISE_OP(TYPE, NAME, xor)
 CW_AMO_BITWISE_TYPES(CW_DEFINE_AMO_BITWISE)
 #undef CW_DEFINE_AMO_BITWISE
 #undef CW_DEFINE_AMO_BITWISE_OP

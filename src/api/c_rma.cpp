@@ -1,6 +1,5 @@
-// OpenSHMEM RMA: every typed, sized and mem form, generated from the type lists.
-#include <shmem.h>
-
+// OpenSHMEM RMA: every typed, sized and mem form, with and without a context, from the type lists.
+#include "api/c_api_macros.hpp"
 #include "core/rma.hpp"
 
 namespace causeway::api {
@@ -8,80 +7,81 @@ namespace {
 
 // nelems elements of Bytes each, with the byte count checked for overflow.
 template <core::Transfer kind, std::size_t Bytes>
-void elems(void* dest, const void* src, std::size_t nelems, int pe, const char* call) {
-  core::transfer<kind>(nullptr, dest, src, core::checked_bytes(nelems, Bytes, call), pe, call);
+void elems(shmem_ctx_t ctx, void* dest, const void* src, std::size_t nelems, int pe, const char* call) {
+  core::transfer<kind>(context(ctx, call), dest, src, core::checked_bytes(nelems, Bytes, call), pe, call);
+}
+
+template <class T>
+void p(shmem_ctx_t ctx, T* dest, T value, int pe, const char* call) {
+  core::p<T>(context(ctx, call), dest, value, pe, call);
+}
+
+template <class T>
+T g(shmem_ctx_t ctx, const T* src, int pe, const char* call) {
+  return core::g<T>(context(ctx, call), src, pe, call);
+}
+
+template <bool to_peer>
+void strided(shmem_ctx_t ctx, void* dest, const void* src, ptrdiff_t dst, ptrdiff_t sst, size_t nelems,
+             size_t elem, int pe, const char* call) {
+  if constexpr (to_peer)
+    core::iput(context(ctx, call), dest, src, dst, sst, nelems, elem, pe, call);
+  else
+    core::iget(context(ctx, call), dest, src, dst, sst, nelems, elem, pe, call);
 }
 
 }  // namespace
 }  // namespace causeway::api
 
 using namespace causeway;
+using core::Transfer;
 
 extern "C" {
 
-#define CW_DEFINE_RMA(TYPE, NAME)                                                                            \
-  void shmem_##NAME##_put(TYPE* dest, const TYPE* source, size_t nelems, int pe) {                          \
-    api::elems<core::Transfer::put, sizeof(TYPE)>(dest, source, nelems, pe, "shmem_" #NAME "_put");                          \
-  }                                                                                                          \
-  void shmem_##NAME##_p(TYPE* dest, TYPE value, int pe) {                                                   \
-    core::p<TYPE>(nullptr, dest, value, pe, "shmem_" #NAME "_p");                                         \
-  }                                                                                                          \
-  void shmem_##NAME##_iput(TYPE* dest, const TYPE* source, ptrdiff_t dst, ptrdiff_t sst, size_t nelems,     \
-                           int pe) {                                                                         \
-    core::iput(nullptr, dest, source, dst, sst, nelems, sizeof(TYPE), pe, "shmem_" #NAME "_iput");       \
-  }                                                                                                          \
-  void shmem_##NAME##_get(TYPE* dest, const TYPE* source, size_t nelems, int pe) {                          \
-    api::elems<core::Transfer::get, sizeof(TYPE)>(dest, source, nelems, pe, "shmem_" #NAME "_get");                          \
-  }                                                                                                          \
-  TYPE shmem_##NAME##_g(const TYPE* source, int pe) {                                                       \
-    return core::g<TYPE>(nullptr, source, pe, "shmem_" #NAME "_g");                                       \
-  }                                                                                                          \
-  void shmem_##NAME##_iget(TYPE* dest, const TYPE* source, ptrdiff_t dst, ptrdiff_t sst, size_t nelems,     \
-                           int pe) {                                                                         \
-    core::iget(nullptr, dest, source, dst, sst, nelems, sizeof(TYPE), pe, "shmem_" #NAME "_iget");       \
-  }                                                                                                          \
-  void shmem_##NAME##_put_nbi(TYPE* dest, const TYPE* source, size_t nelems, int pe) {                      \
-    api::elems<core::Transfer::put_nbi, sizeof(TYPE)>(dest, source, nelems, pe, "shmem_" #NAME "_put_nbi");                  \
-  }                                                                                                          \
-  void shmem_##NAME##_get_nbi(TYPE* dest, const TYPE* source, size_t nelems, int pe) {                      \
-    api::elems<core::Transfer::get_nbi, sizeof(TYPE)>(dest, source, nelems, pe, "shmem_" #NAME "_get_nbi");                  \
-  }
+// The contiguous forms: put, get, put_nbi, get_nbi for one element size.
+#define CW_DEFINE_CONTIGUOUS(NAME, ELEM_TYPE, BYTES, KIND, CONST)                                     \
+  void shmem_ctx_##NAME(shmem_ctx_t ctx, ELEM_TYPE* dest, CONST ELEM_TYPE* source, size_t nelems, int pe) { \
+    api::elems<Transfer::KIND, BYTES>(ctx, dest, source, nelems, pe, "shmem_" #NAME);                 \
+  }                                                                                                   \
+  CW_DEFINE_DEFAULT_CTX_FORM(void, NAME, (ELEM_TYPE * dest, CONST ELEM_TYPE * source, size_t nelems, int pe), \
+                             (dest, source, nelems, pe))
+#define CW_DEFINE_STRIDED(NAME, ELEM_TYPE, BYTES, TO_PEER)                                                \
+  void shmem_ctx_##NAME(shmem_ctx_t ctx, ELEM_TYPE* dest, const ELEM_TYPE* source, ptrdiff_t dst,         \
+                        ptrdiff_t sst, size_t nelems, int pe) {                                           \
+    api::strided<TO_PEER>(ctx, dest, source, dst, sst, nelems, BYTES, pe, "shmem_" #NAME);                \
+  }                                                                                                       \
+  CW_DEFINE_DEFAULT_CTX_FORM(void, NAME,                                                                  \
+                             (ELEM_TYPE * dest, const ELEM_TYPE* source, ptrdiff_t dst, ptrdiff_t sst,    \
+                              size_t nelems, int pe),                                                     \
+                             (dest, source, dst, sst, nelems, pe))
+#define CW_DEFINE_ALL_TRANSFERS(PREFIX, SUFFIX, ELEM_TYPE, BYTES)                 \
+  CW_DEFINE_CONTIGUOUS(PREFIX##put##SUFFIX, ELEM_TYPE, BYTES, put, const)         \
+  CW_DEFINE_CONTIGUOUS(PREFIX##get##SUFFIX, ELEM_TYPE, BYTES, get, const)         \
+  CW_DEFINE_CONTIGUOUS(PREFIX##put##SUFFIX##_nbi, ELEM_TYPE, BYTES, put_nbi, const) \
+  CW_DEFINE_CONTIGUOUS(PREFIX##get##SUFFIX##_nbi, ELEM_TYPE, BYTES, get_nbi, const)
+
+#define CW_DEFINE_RMA(TYPE, NAME)                                                                       \
+  CW_DEFINE_ALL_TRANSFERS(NAME##_, , TYPE, sizeof(TYPE))                                                \
+  CW_DEFINE_STRIDED(NAME##_iput, TYPE, sizeof(TYPE), true)                                              \
+  CW_DEFINE_STRIDED(NAME##_iget, TYPE, sizeof(TYPE), false)                                             \
+  void shmem_ctx_##NAME##_p(shmem_ctx_t ctx, TYPE* dest, TYPE value, int pe) {                          \
+    api::p<TYPE>(ctx, dest, value, pe, "shmem_" #NAME "_p");                                            \
+  }                                                                                                     \
+  CW_DEFINE_DEFAULT_CTX_FORM(void, NAME##_p, (TYPE * dest, TYPE value, int pe), (dest, value, pe))      \
+  TYPE shmem_ctx_##NAME##_g(shmem_ctx_t ctx, const TYPE* source, int pe) {                              \
+    return api::g<TYPE>(ctx, source, pe, "shmem_" #NAME "_g");                                          \
+  }                                                                                                     \
+  CW_DEFINE_DEFAULT_CTX_FORM(TYPE, NAME##_g, (const TYPE* source, int pe), (source, pe))
 CW_RMA_TYPES(CW_DEFINE_RMA)
 #undef CW_DEFINE_RMA
 
-#define CW_DEFINE_SIZED_RMA(BITS, BYTES)                                                                      \
-  void shmem_put##BITS(void* dest, const void* source, size_t nelems, int pe) {                              \
-    api::elems<core::Transfer::put, BYTES>(dest, source, nelems, pe, "shmem_put" #BITS);                                       \
-  }                                                                                                           \
-  void shmem_get##BITS(void* dest, const void* source, size_t nelems, int pe) {                              \
-    api::elems<core::Transfer::get, BYTES>(dest, source, nelems, pe, "shmem_get" #BITS);                                       \
-  }                                                                                                           \
-  void shmem_iput##BITS(void* dest, const void* source, ptrdiff_t dst, ptrdiff_t sst, size_t nelems, int pe) { \
-    core::iput(nullptr, dest, source, dst, sst, nelems, BYTES, pe, "shmem_iput" #BITS);                   \
-  }                                                                                                           \
-  void shmem_iget##BITS(void* dest, const void* source, ptrdiff_t dst, ptrdiff_t sst, size_t nelems, int pe) { \
-    core::iget(nullptr, dest, source, dst, sst, nelems, BYTES, pe, "shmem_iget" #BITS);                   \
-  }                                                                                                           \
-  void shmem_put##BITS##_nbi(void* dest, const void* source, size_t nelems, int pe) {                        \
-    api::elems<core::Transfer::put_nbi, BYTES>(dest, source, nelems, pe, "shmem_put" #BITS "_nbi");                            \
-  }                                                                                                           \
-  void shmem_get##BITS##_nbi(void* dest, const void* source, size_t nelems, int pe) {                        \
-    api::elems<core::Transfer::get_nbi, BYTES>(dest, source, nelems, pe, "shmem_get" #BITS "_nbi");                            \
-  }
+#define CW_DEFINE_SIZED_RMA(BITS, BYTES)                  \
+  CW_DEFINE_ALL_TRANSFERS(, BITS, void, BYTES)            \
+  CW_DEFINE_STRIDED(iput##BITS, void, BYTES, true)        \
+  CW_DEFINE_STRIDED(iget##BITS, void, BYTES, false)
 CW_SIZED_RMA(CW_DEFINE_SIZED_RMA)
 #undef CW_DEFINE_SIZED_RMA
 
-void shmem_putmem(void* dest, const void* source, size_t nelems, int pe) {
-  api::elems<core::Transfer::put, 1>(dest, source, nelems, pe, "shmem_putmem");
-}
-void shmem_getmem(void* dest, const void* source, size_t nelems, int pe) {
-  api::elems<core::Transfer::get, 1>(dest, source, nelems, pe, "shmem_getmem");
-}
-void shmem_putmem_nbi(void* dest, const void* source, size_t nelems, int pe) {
-  api::elems<core::Transfer::put_nbi, 1>(dest, source, nelems, pe, "shmem_putmem_nbi");
-}
-void shmem_getmem_nbi(void* dest, const void* source, size_t nelems, int pe) {
-  api::elems<core::Transfer::get_nbi, 1>(dest, source, nelems, pe, "shmem_getmem_nbi");
-}
+CW_DEFINE_ALL_TRANSFERS(, mem, void, 1)
 
 }  // extern "C"

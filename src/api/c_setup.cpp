@@ -147,8 +147,6 @@ void* shmem_malloc_with_hints(size_t size, long hints) {
   return rt.heap_allocate(size, 16, "shmem_malloc_with_hints");
 }
 
-void shmem_fence(void) { core::fence(core::runtime("shmem_fence").default_context()); }
-void shmem_quiet(void) { core::quiet(core::runtime("shmem_quiet").default_context()); }
 void shmem_barrier_all(void) { core::barrier_all(core::runtime("shmem_barrier_all")); }
 void shmem_sync_all(void) { core::sync_all(core::runtime("shmem_sync_all")); }
 

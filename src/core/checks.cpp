@@ -43,6 +43,14 @@ void report_amo_failure(Runtime& rt, Status status, const Location& loc, const c
   report_status(rt, status, call, pe);
 }
 
+int translate_team_pe(const Context& ctx, int pe, const char* call) {
+  const int size = static_cast<int>(ctx.team_to_world.size());
+  if (pe < 0 || pe >= size)
+    fatal_user_error(call, "argument 'pe' = %d is out of range for the context's team of %d PEs (valid: 0..%d)", pe,
+                     size, size - 1);
+  return ctx.team_to_world[pe];
+}
+
 void check_pe_slow(Runtime& rt, int pe, const char* call) {
   if (pe < 0 || pe >= rt.n_pes())
     fatal_user_error(call, "argument 'pe' = %d is out of range: this job has %d PEs (valid: 0..%d)", pe,

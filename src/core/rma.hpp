@@ -21,6 +21,13 @@ inline Location resolve(Runtime& rt, const void* addr, std::size_t bytes, int pe
   return loc;
 }
 
+// PE numbers on a team context are team-relative; everything below works in world numbers.
+inline int world_pe(Context* ctx, int pe, const char* call) {
+  if (ctx == nullptr || ctx->team_to_world.empty()) [[likely]]
+    return pe;
+  return translate_team_pe(*ctx, pe, call);
+}
+
 // A null context means SHMEM_CTX_DEFAULT.
 inline tl::Context* transport_context(Runtime& rt, Context* ctx, int pe) {
   return (ctx ? *ctx : rt.default_context()).per_transport[rt.path(pe).transport];
@@ -33,6 +40,7 @@ template <Transfer kind>
 inline void transfer(Context* ctx, void* dest, const void* src, std::size_t bytes, int pe, const char* call) {
   constexpr bool to_peer = kind == Transfer::put || kind == Transfer::put_nbi;
   Runtime& rt = runtime(call);
+  pe = world_pe(ctx, pe, call);
   Location loc = resolve(rt, to_peer ? dest : src, bytes, pe, call, to_peer ? "dest" : "source");
   if (char* base = rt.path(pe).direct[loc.segment]) [[likely]] {
     if constexpr (to_peer)
@@ -76,7 +84,7 @@ inline void iput(Context* ctx, void* dest, const void* src, std::ptrdiff_t dst, 
                  std::size_t nelems, std::size_t elem, int pe, const char* call) {
   if (nelems == 0) return;
   Runtime& rt = runtime(call);
-  if (rt.checks()) check_strided(rt, dest, dst, nelems, elem, pe, call, "dest");
+  if (rt.checks()) check_strided(rt, dest, dst, nelems, elem, world_pe(ctx, pe, call), call, "dest");
   for (std::size_t i = 0; i < nelems; ++i)
     put(ctx, static_cast<char*>(dest) + i * dst * elem, static_cast<const char*>(src) + i * sst * elem, elem,
         pe, call);
@@ -86,7 +94,7 @@ inline void iget(Context* ctx, void* dest, const void* src, std::ptrdiff_t dst, 
                  std::size_t nelems, std::size_t elem, int pe, const char* call) {
   if (nelems == 0) return;
   Runtime& rt = runtime(call);
-  if (rt.checks()) check_strided(rt, src, sst, nelems, elem, pe, call, "source");
+  if (rt.checks()) check_strided(rt, src, sst, nelems, elem, world_pe(ctx, pe, call), call, "source");
   for (std::size_t i = 0; i < nelems; ++i)
     get(ctx, static_cast<char*>(dest) + i * dst * elem, static_cast<const char*>(src) + i * sst * elem, elem,
         pe, call);
@@ -98,6 +106,7 @@ inline T amo(Context* ctx, tl::AmoOp op, T* target, T operand, T compare, int pe
   static_assert(sizeof(T) == 4 || sizeof(T) == 8);
   using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
   Runtime& rt = runtime(call);
+  pe = world_pe(ctx, pe, call);
   Location loc = resolve(rt, target, sizeof(T), pe, call, "dest");
   if (rt.checks()) check_aligned(rt, target, sizeof(T), call);
   Bits operand_bits, compare_bits;
@@ -118,6 +127,36 @@ inline T amo(Context* ctx, tl::AmoOp op, T* target, T operand, T compare, int pe
   T result;
   std::memcpy(&result, &fetched_bits, sizeof(T));
   return result;
+}
+
+// put_signal: the data lands before the signal word changes (SET or ADD), as seen by the target.
+inline void put_signal(Context* ctx, void* dest, const void* src, std::size_t bytes, uint64_t* sig_addr,
+                       uint64_t signal, tl::AmoOp sig_op, int pe, const char* call) {
+  Runtime& rt = runtime(call);
+  const int target = world_pe(ctx, pe, call);
+  Location data = resolve(rt, dest, bytes, target, call, "dest");
+  Location sig = resolve(rt, sig_addr, sizeof(uint64_t), target, call, "sig_addr");
+  if (rt.checks()) check_aligned(rt, sig_addr, sizeof(uint64_t), call);
+  char* data_base = rt.path(target).direct[data.segment];
+  char* sig_base = rt.path(target).direct[sig.segment];
+  if (data_base && sig_base) [[likely]] {
+    std::memcpy(data_base + data.offset, src, bytes);
+#if defined(__x86_64__)
+    // A large memcpy may use non-temporal stores, which a release store does not order.
+    __builtin_ia32_sfence();
+#endif
+    auto* word = reinterpret_cast<uint64_t*>(sig_base + sig.offset);
+    if (sig_op == tl::AmoOp::set)
+      __atomic_store_n(word, signal, __ATOMIC_RELEASE);
+    else
+      __atomic_fetch_add(word, signal, __ATOMIC_RELEASE);
+    return;
+  }
+  // Any transport: the put, a fence to order it before the signal, then the signal AMO.
+  transfer<Transfer::put>(ctx, dest, src, bytes, pe, call);
+  tl::Context* c = transport_context(rt, ctx, target);
+  check_status(rt, c->transport->ops->fence(c), call, target);
+  amo<uint64_t>(ctx, sig_op, sig_addr, signal, 0, pe, call);
 }
 
 }  // namespace causeway::core

@@ -13,9 +13,29 @@
 #include "core/sync.hpp"
 #include "util/log.hpp"
 
+causeway_ctx causeway_ctx_default;
+
 namespace causeway::core {
 
 Runtime* g_runtime = nullptr;
+
+Status create_context(Runtime& rt, Context* ctx) {
+  ctx->per_transport.assign(rt.transport_count(), nullptr);
+  for (int i = 0; i < rt.transport_count(); ++i) {
+    tl::Transport* t = rt.transport(i);
+    if (Status s = t->ops->context_create(t, &ctx->per_transport[i]); is_error(s)) {
+      destroy_context(rt, ctx);
+      return s;
+    }
+  }
+  return Status::ok;
+}
+
+void destroy_context(Runtime& rt, Context* ctx) {
+  for (int i = 0; i < (int)ctx->per_transport.size(); ++i)
+    if (ctx->per_transport[i]) rt.transport(i)->ops->context_destroy(ctx->per_transport[i]);
+  ctx->per_transport.clear();
+}
 
 namespace {
 
@@ -86,10 +106,7 @@ Status Runtime::init(int requested_thread_level) {
     g_runtime = nullptr;
     return status;
   }
-  default_context_.per_transport.resize(transports_.size());
-  for (std::size_t i = 0; i < transports_.size(); ++i)
-    if (is_error(status = transports_[i]->ops->context_create(transports_[i], &default_context_.per_transport[i])))
-      return status;
+  if (is_error(status = create_context(*this, &default_context()))) return status;
   g_runtime = nullptr;
   // Nobody touches a peer before every peer has attached everyone's segments.
   return bootstrap_->barrier();
@@ -321,7 +338,7 @@ void Runtime::progress() {
 
 Status Runtime::finalize() {
   barrier_all(*this);
-  for (std::size_t i = 0; i < transports_.size(); ++i) transports_[i]->ops->context_destroy(default_context_.per_transport[i]);
+  destroy_context(*this, &default_context());
   for (tl::Transport* t : transports_) t->ops->destroy(t);
   transports_.clear();
   Status status = bootstrap_->barrier();  // nobody unmaps memory a slower peer still reads

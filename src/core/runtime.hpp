@@ -16,6 +16,9 @@
 #include "util/backoff.hpp"
 #include "util/config.hpp"
 
+// shmem_ctx_t points at one of these; SHMEM_CTX_DEFAULT is &causeway_ctx_default.
+struct causeway_ctx;
+
 namespace causeway::core {
 
 enum class MemKind : uint8_t { host = 0, cuda = 1 };
@@ -43,11 +46,21 @@ struct PeerPath {
   std::array<char*, kSegmentCount> direct{};            // load/store base per segment, or nullptr
 };
 
-// A context: an ordering and completion domain with one transport context per transport.
+// A context: an ordering and completion domain with one transport context per transport. A context
+// made from a team numbers PEs within that team.
 struct Context {
   std::vector<tl::Context*> per_transport;
   long options = 0;
+  std::vector<int> team_to_world;  // empty: PE numbers are world PE numbers
+  const void* team = nullptr;      // the coll layer's team, or nullptr for the world team
 };
+
+}  // namespace causeway::core
+
+struct causeway_ctx : causeway::core::Context {};
+extern "C" __attribute__((visibility("default"))) causeway_ctx causeway_ctx_default;
+
+namespace causeway::core {
 
 // Where a symmetric address lives.
 struct Location {
@@ -76,9 +89,10 @@ class Runtime {
   const util::Config& config() const { return config_; }
   const util::BackoffPolicy& backoff_policy() const { return backoff_; }
   bootstrap::Bootstrap& bootstrap() { return *bootstrap_; }
-  Context& default_context() { return default_context_; }
+  Context& default_context() { return causeway_ctx_default; }
   const PeerPath& path(int pe) const { return paths_[pe]; }
   tl::Transport* transport(int index) const { return transports_[index]; }
+  int transport_count() const { return static_cast<int>(transports_.size()); }
   const Segment& segment(int id) const { return segments_[id]; }
 
   // Finds the segment holding [addr, addr+bytes); false if it is not all inside one.
@@ -128,10 +142,13 @@ class Runtime {
   std::mutex heap_mutex_;
   InternalArea* internal_ = nullptr;
   uint64_t barrier_epoch_ = 0;
-  Context default_context_;
 };
 
 // nullptr before shmem_init and after shmem_finalize.
 extern Runtime* g_runtime;
+
+// Creates a context's transport state on every transport (shmem_ctx_create, team contexts).
+Status create_context(Runtime& rt, Context* ctx);
+void destroy_context(Runtime& rt, Context* ctx);
 
 }  // namespace causeway::core

@@ -7,13 +7,13 @@ namespace causeway::core {
 
 void fence(Context& ctx) {
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  Runtime& rt = *g_runtime;
+  Runtime& rt = runtime("shmem_fence");
   for (tl::Context* c : ctx.per_transport) check_status(rt, c->transport->ops->fence(c), "shmem_fence", -1);
 }
 
 void quiet(Context& ctx) {
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  Runtime& rt = *g_runtime;
+  Runtime& rt = runtime("shmem_quiet");
   for (tl::Context* c : ctx.per_transport) check_status(rt, c->transport->ops->quiet(c), "shmem_quiet", -1);
 }
 
