@@ -46,4 +46,67 @@
 #define CW_DEPRECATED_EXTENDED_AMO_TYPES(X) X(float, float) X(double, double) CW_DEPRECATED_AMO_TYPES(X)
 #define CW_DEPRECATED_WAIT_TYPES(X) X(short, short) X(int, int) X(long, long) X(long long, longlong)
 
+/* ---- Lists for the type-generic interfaces (causeway/shmem_generic.h) ----
+ * _Generic associations and C++ overloads must name distinct types, but the lists above repeat
+ * types through typedefs (int32_t is int, int64_t and ptrdiff_t are long, uint64_t and size_t are
+ * unsigned long, ...). These lists hold each C type once; every typedef of a spec table is one of
+ * them, so a program using any type of the table still resolves to a typed routine of the same
+ * width and signedness. Where a table lacks a standard type (the bitwise lists have no plain int,
+ * long, signed char or short), its exact-width signed typedefs stand in: they are distinct from
+ * the unsigned types and from each other on every platform. Entries are X(TYPE, TYPENAME, A); A is
+ * passed through unchanged, so one association macro serves every routine. */
+
+/* Standard RMA types (spec table stdrmatypes): put, p, iput, get, g, iget, put_nbi, get_nbi, put_signal[_nbi],
+ * and the team collectives broadcast, collect, fcollect, alltoall, alltoalls. */
+#define CW_GENERIC_RMA_TYPES(X, A)                                                             \
+  X(char, char, A) X(signed char, schar, A) X(short, short, A) X(int, int, A) X(long, long, A) \
+  X(long long, longlong, A) X(unsigned char, uchar, A) X(unsigned short, ushort, A)            \
+  X(unsigned int, uint, A) X(unsigned long, ulong, A) X(unsigned long long, ulonglong, A)      \
+  X(float, float, A) X(double, double, A) X(long double, longdouble, A)
+
+/* Standard AMO types (stdamotypes): compare_swap, fetch_inc, inc, fetch_add, add (and _nbi forms). */
+#define CW_GENERIC_AMO_STANDARD_TYPES(X, A)                                                 \
+  X(int, int, A) X(long, long, A) X(long long, longlong, A) X(unsigned int, uint, A)        \
+  X(unsigned long, ulong, A) X(unsigned long long, ulonglong, A)
+
+/* Extended AMO types (extamotypes): fetch, set, swap (and _nbi forms). */
+#define CW_GENERIC_AMO_EXTENDED_TYPES(X, A) \
+  X(float, float, A) X(double, double, A) CW_GENERIC_AMO_STANDARD_TYPES(X, A)
+
+/* Bitwise AMO types (bitamotypes): fetch_and, and, fetch_or, or, fetch_xor, xor (and _nbi forms). */
+#define CW_GENERIC_AMO_BITWISE_TYPES(X, A)                                                      \
+  X(unsigned int, uint, A) X(unsigned long, ulong, A) X(unsigned long long, ulonglong, A)      \
+  X(int32_t, int32, A) X(int64_t, int64, A)
+
+/* Point-to-point synchronization types (p2psynctypes): wait_until and test families. */
+#define CW_GENERIC_P2P_SYNC_TYPES(X, A)                                                        \
+  X(short, short, A) X(int, int, A) X(long, long, A) X(long long, longlong, A)                 \
+  X(unsigned short, ushort, A) X(unsigned int, uint, A) X(unsigned long, ulong, A)             \
+  X(unsigned long long, ulonglong, A)
+
+/* Team-based reduction types: and/or/xor, max/min, and sum/prod (which add the complex types).
+ * The complex entries are C99 complex types in C (absent under __STDC_NO_COMPLEX__) and
+ * std::complex in C++ (expanded only where <complex> is included, as shmem_collectives.h does). */
+#define CW_GENERIC_REDUCE_BITWISE_TYPES(X, A)                                                  \
+  X(unsigned char, uchar, A) X(unsigned short, ushort, A) X(unsigned int, uint, A)             \
+  X(unsigned long, ulong, A) X(unsigned long long, ulonglong, A) X(int8_t, int8, A)            \
+  X(int16_t, int16, A) X(int32_t, int32, A) X(int64_t, int64, A)
+#define CW_GENERIC_REDUCE_MINMAX_TYPES(X, A) CW_GENERIC_RMA_TYPES(X, A)
+#if defined(__cplusplus)
+#define CW_GENERIC_COMPLEX_TYPES(X, A) X(std::complex<double>, complexd, A) X(std::complex<float>, complexf, A)
+#elif !defined(__STDC_NO_COMPLEX__)
+#define CW_GENERIC_COMPLEX_TYPES(X, A) X(double _Complex, complexd, A) X(float _Complex, complexf, A)
+#else
+#define CW_GENERIC_COMPLEX_TYPES(X, A)
+#endif
+#define CW_GENERIC_REDUCE_ARITH_TYPES(X, A) \
+  CW_GENERIC_REDUCE_MINMAX_TYPES(X, A) CW_GENERIC_COMPLEX_TYPES(X, A)
+
+/* Deprecated generic names (shmem_fetch, shmem_set, shmem_swap, shmem_cswap, shmem_finc,
+ * shmem_inc, shmem_fadd, shmem_add, shmem_wait) over their OpenSHMEM 1.3 types. */
+#define CW_GENERIC_DEPRECATED_AMO_TYPES(X, A) X(int, int, A) X(long, long, A) X(long long, longlong, A)
+#define CW_GENERIC_DEPRECATED_EXTENDED_AMO_TYPES(X, A) \
+  X(float, float, A) X(double, double, A) CW_GENERIC_DEPRECATED_AMO_TYPES(X, A)
+#define CW_GENERIC_DEPRECATED_WAIT_TYPES(X, A) X(short, short, A) CW_GENERIC_DEPRECATED_AMO_TYPES(X, A)
+
 #endif

@@ -1,0 +1,12 @@
+/* shmem_atomic_add on float: float is an extended AMO type, not a standard one. */
+#include <shmem.h>
+
+int main(void) {
+#ifdef CAUSEWAY_COMPILE_FAIL_CONTROL
+  static int counter;
+#else
+  static float counter;
+#endif
+  shmem_atomic_add(&counter, 1, 0);
+  return 0;
+}
