@@ -1,0 +1,123 @@
+/* One checked user error per case, for error_tests. Run as `causeway-run -n 2 error_cases CASE` with
+ * CAUSEWAY_CHECKS=1. Unless a case says otherwise only PE 1 makes the bad call; PE 0 waits in a
+ * barrier, so the error report names PE 1 and the launcher must take PE 0 down. A case that gets
+ * back from its bad call (it should not) ends the job with status 99 and says so. */
+#include <shmem.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static long g_global[4];
+static long g_lock;
+static char g_src[1 << 20];
+
+static int is(const char *a, const char *b) { return strcmp(a, b) == 0; }
+
+/* PE 0 waits here while PE 1 errs; PE 1 never gets here in a passing run. */
+static int wait_for_the_error(void) {
+  shmem_barrier_all();
+  shmem_finalize();
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: error_cases CASE\n");
+    return 2;
+  }
+  const char *c = argv[1];
+
+  if (is(c, "before_init")) {
+    /* PE 1 (from the launcher's environment: the library is not up yet) calls before init. */
+    const char *rank = getenv("CAUSEWAY_RANK");
+    static int x;
+    if (rank && is(rank, "1")) shmem_int_p(&x, 1, 0);
+    shmem_init();
+    return wait_for_the_error();
+  }
+
+  if (is(c, "init_thread_level")) {
+    const char *rank = getenv("CAUSEWAY_RANK");
+    int provided;
+    if (rank && is(rank, "1")) shmem_init_thread(7, &provided);
+    else shmem_init();
+    return wait_for_the_error();
+  }
+
+  shmem_init();
+  const int me = shmem_my_pe(), n = shmem_n_pes();
+  int *heap = (int *)shmem_calloc(1024, sizeof(int));
+  long src[8] = {0};
+
+  if (is(c, "heap_exhaustion")) {
+    /* Every PE: the allocation fails (run with SHMEM_SYMMETRIC_SIZE=1M) and the program gives up. */
+    void *p = shmem_malloc((size_t)64 << 20);
+    if (p == NULL) {
+      fprintf(stderr, "error_cases: PE %d: shmem_malloc returned NULL\n", me);
+      exit(1);
+    }
+    return 0;
+  }
+  if (is(c, "malloc_mismatch")) {
+    /* Every PE: a collective allocation with a different size on each PE. */
+    void *p = shmem_malloc(me == 0 ? 1024 : 2048);
+    (void)p;
+    return wait_for_the_error();
+  }
+  if (is(c, "free_not_heap")) {
+    /* Every PE: frees a pointer that is not from the heap. */
+    shmem_free(&g_global[1]);
+    return wait_for_the_error();
+  }
+
+  /* Collective set-up some cases need, done by every PE before PE 1 errs. */
+  char *block = is(c, "past_heap_end") ? (char *)shmem_malloc(512 << 10) : NULL;
+
+  if (me != 1) return wait_for_the_error();
+
+  if (is(c, "pe_out_of_range")) {
+    shmem_int_p(heap, 1, n);
+  } else if (is(c, "pe_negative")) {
+    shmem_putmem(heap, src, 8, -1);
+  } else if (is(c, "dest_on_stack")) {
+    long on_stack[8];
+    shmem_putmem(on_stack, src, sizeof on_stack, 0);
+  } else if (is(c, "dest_malloc")) {
+    long *private_buffer = (long *)malloc(64);
+    shmem_long_put(private_buffer, src, 8, 0);
+  } else if (is(c, "source_malloc")) {
+    long *private_buffer = (long *)malloc(64);
+    shmem_getmem(src, private_buffer, 64, 0);
+  } else if (is(c, "past_heap_end")) {
+    /* Run with SHMEM_SYMMETRIC_SIZE=1M: 1 MiB from the start of a 512 KiB block. */
+    shmem_putmem(block, g_src, 1 << 20, 0);
+  } else if (is(c, "past_global_end")) {
+    /* 64 MiB from a global: more than any layout of this program's data segment holds. */
+    const size_t bytes = (size_t)64 << 20;
+    const long *big = (const long *)malloc(bytes);
+    shmem_long_put(g_global, big, bytes / sizeof(long), 0);
+  } else if (is(c, "size_overflow")) {
+    shmem_long_put((long *)heap, src, SIZE_MAX / 4, 0);
+  } else if (is(c, "misaligned_atomic")) {
+    shmem_int_atomic_add((int *)((char *)heap + 2), 1, 0);
+  } else if (is(c, "invalid_cmp")) {
+    shmem_int_wait_until(heap, 42, 0);
+  } else if (is(c, "clear_lock_not_held")) {
+    shmem_clear_lock(&g_lock);
+  } else if (is(c, "stride_zero")) {
+    shmem_int_iput(heap, (const int *)src, 0, 1, 4, 0);
+  } else if (is(c, "align_not_power_of_two")) {
+    shmem_align(48, 64);
+  } else if (is(c, "bad_hints")) {
+    shmem_malloc_with_hints(64, 1L << 20);
+  } else if (is(c, "amo_global_by_cma")) {
+    /* Run with CAUSEWAY_MAP_DATA_SEGMENT=0: globals are reached by CMA, which has no atomics. */
+    shmem_long_atomic_inc(&g_global[0], 0);
+  } else {
+    fprintf(stderr, "error_cases: unknown case '%s'\n", c);
+    return 2;
+  }
+  fprintf(stderr, "error_cases: PE %d: case '%s' was not reported as an error\n", me, c);
+  shmem_global_exit(99);
+}

@@ -1,0 +1,102 @@
+// Checked user errors: each case of error_cases runs under `causeway-run -n 2` with CAUSEWAY_CHECKS=1
+// and must end the job with a non-zero status and a report on stderr that names the PE, the call and
+// the offending argument.
+// Usage: error_tests [gtest flags] LAUNCHER ERROR_CASES
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "../launch/process.hpp"
+
+namespace {
+
+struct Case {
+  const char* name;
+  // Every entry must appear in stderr; "a|b" means either.
+  std::vector<std::string> expect;
+  std::map<std::string, std::optional<std::string>> env = {};
+};
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
+bool contains_any(const std::string& text, const std::string& alternatives) {
+  std::size_t start = 0;
+  while (start <= alternatives.size()) {
+    std::size_t bar = alternatives.find('|', start);
+    if (bar == std::string::npos) bar = alternatives.size();
+    if (text.find(alternatives.substr(start, bar - start)) != std::string::npos) return true;
+    start = bar + 1;
+  }
+  return false;
+}
+
+class ErrorCase : public ::testing::TestWithParam<Case> {};
+
+TEST_P(ErrorCase, IsReportedAndEndsTheJob) {
+  const Case& c = GetParam();
+  ASSERT_FALSE(launch::paths().launcher.empty()) << "usage: error_tests LAUNCHER ERROR_CASES";
+  std::map<std::string, std::optional<std::string>> env = {{"CAUSEWAY_CHECKS", "1"}};
+  for (const auto& [k, v] : c.env) env[k] = v;
+  const launch::Result r =
+      launch::run({launch::paths().launcher, "-n", "2", "--timeout", "60", launch::paths().program, c.name}, env);
+  ASSERT_TRUE(r.spawned) << r.err;
+  ASSERT_TRUE(r.exited()) << "the launcher itself died: " << r.describe();
+  EXPECT_NE(r.exit_status, 0) << "the job succeeded: " << r.describe();
+  EXPECT_NE(r.exit_status, 124) << "the job hung until the launcher's timeout: " << r.describe();
+  EXPECT_NE(r.exit_status, 99) << "the bad call returned instead of reporting an error: " << r.describe();
+  for (const std::string& e : c.expect) EXPECT_TRUE(contains_any(r.err, e)) << "stderr lacks \"" << e << "\":\n" << r.err;
+}
+
+std::string case_name(const ::testing::TestParamInfo<Case>& info) { return info.param.name; }
+
+const std::map<std::string, std::optional<std::string>> kSmallHeap = {{"SHMEM_SYMMETRIC_SIZE", "1M"}};
+
+INSTANTIATE_TEST_SUITE_P(
+    Checks, ErrorCase,
+    ::testing::Values(
+        Case{"pe_out_of_range", {"PE 1", "shmem_int_p", "'pe' = 2", "out of range"}},
+        Case{"pe_negative", {"PE 1", "shmem_putmem", "'pe' = -1"}},
+        Case{"dest_on_stack", {"PE 1", "shmem_putmem", "'dest'", "not symmetric"}},
+        Case{"dest_malloc", {"PE 1", "shmem_long_put", "'dest'", "not symmetric"}},
+        Case{"source_malloc", {"PE 1", "shmem_getmem", "'source'", "not symmetric"}},
+        Case{"past_heap_end", {"PE 1", "shmem_putmem", "'dest'", "past the end of the symmetric heap"}, kSmallHeap},
+        Case{"past_global_end", {"PE 1", "shmem_long_put", "'dest'", "past the end"}},
+        Case{"size_overflow", {"PE 1", "shmem_long_put", "'nelems'", "overflow"}},
+        Case{"misaligned_atomic", {"PE 1", "shmem_int_atomic_add", "'dest'", "aligned"}},
+        Case{"invalid_cmp", {"PE 1", "shmem_int_wait_until", "'cmp' = 42"}},
+        Case{"clear_lock_not_held", {"PE 1", "shmem_clear_lock", "'lock'", "not held"}},
+        Case{"stride_zero", {"PE 1", "shmem_int_iput", "'dest'", "stride"}},
+        Case{"align_not_power_of_two", {"PE 1", "shmem_align", "'alignment' = 48", "power of two"}},
+        Case{"bad_hints", {"PE 1", "shmem_malloc_with_hints", "'hints'"}},
+        Case{"amo_global_by_cma", {"PE 1", "shmem_long_atomic_inc", "'dest'", "CMA|not supported"},
+             {{"CAUSEWAY_MAP_DATA_SEGMENT", "0"}}},
+        // Before init the library does not know its PE number; the launcher's report names it.
+        Case{"before_init", {"PE 1", "shmem_int_p", "before shmem_init"}},
+        Case{"init_thread_level", {"PE 1", "shmem_init_thread", "'requested' = 7"}},
+        // Every PE fails the allocation, says so, and the program exits 1.
+        Case{"heap_exhaustion",
+             {"PE 0|PE 1", "shmem_malloc", "67108864", "SHMEM_SYMMETRIC_SIZE", "shmem_malloc returned NULL"},
+             kSmallHeap},
+        Case{"malloc_mismatch", {"PE 0|PE 1", "shmem_malloc", "disagree", "1024", "2048"}},
+        Case{"free_not_heap", {"PE 0|PE 1", "shmem_free", "'ptr'"}}),
+    case_name);
+
+// DISABLED: the collective-mismatch report names the call and both values but not the argument
+// ("collective arguments disagree: this PE passed (2048, 16) but PE 0 passed (1024, 16)"); it
+// should say which argument ('size', and 'alignment' for shmem_align) differs.
+INSTANTIATE_TEST_SUITE_P(DISABLED_ArgumentName, ErrorCase,
+                         ::testing::Values(Case{"malloc_mismatch", {"PE 0|PE 1", "shmem_malloc", "'size'"}}),
+                         case_name);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  if (argc >= 3) {
+    launch::paths().launcher = argv[1];
+    launch::paths().program = argv[2];
+  }
+  return RUN_ALL_TESTS();
+}

@@ -1,0 +1,44 @@
+/* Jobs that fail on purpose, for fault_tests: `causeway-run -n 4 fault_prog MODE MARKER`. MARKER is
+ * unused here; it only makes this job's processes findable by their command line.
+ *   kill         PE 2 SIGKILLs itself while the others wait in a barrier
+ *   exit3        PE 2 exits with status 3 (without finalizing) while the others wait in a barrier
+ *   exit3_atexit PE 2 calls exit(3) (atexit handlers run) while the others wait in a barrier
+ *   global_exit  PE 1 calls shmem_global_exit(5) while the others wait in a barrier
+ *   hang         every PE waits for a value nobody writes (the launcher's --timeout ends it)
+ *   ok           a clean run */
+#include <shmem.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int main(int argc, char **argv) {
+  if (argc < 2) return 2;
+  const char *mode = argv[1];
+  shmem_init();
+  const int me = shmem_my_pe();
+  long *flag = (long *)shmem_calloc(1, sizeof(long));
+  shmem_barrier_all(); /* everyone is up */
+
+  if (strcmp(mode, "kill") == 0 && me == 2) {
+    raise(SIGKILL);
+  } else if (strcmp(mode, "exit3") == 0 && me == 2) {
+    _exit(3);
+  } else if (strcmp(mode, "exit3_atexit") == 0 && me == 2) {
+    exit(3);
+  } else if (strcmp(mode, "global_exit") == 0 && me == 1) {
+    shmem_global_exit(5);
+  } else if (strcmp(mode, "hang") == 0) {
+    shmem_long_wait_until(flag, SHMEM_CMP_NE, 0);
+  } else if (strcmp(mode, "ok") == 0) {
+    shmem_free(flag);
+    shmem_finalize();
+    return 0;
+  }
+  /* The survivors: a barrier the failed PE never reaches. */
+  shmem_barrier_all();
+  printf("fault_prog: PE %d left the barrier although a PE failed\n", me);
+  shmem_finalize();
+  return 0;
+}

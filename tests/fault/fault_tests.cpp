@@ -1,0 +1,196 @@
+// The launcher and runtime when a PE fails: the job ends promptly (a hang would run into the
+// launcher's --timeout, status 124), the report names the PE and how it died, no process of the
+// job survives and nothing is left in /dev/shm.
+// Usage: fault_tests [gtest flags] LAUNCHER FAULT_PROG
+#include <dirent.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "../launch/process.hpp"
+
+namespace {
+
+std::set<std::string> dev_shm() {
+  std::set<std::string> names;
+  if (DIR* d = opendir("/dev/shm")) {
+    while (dirent* e = readdir(d))
+      if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, "..")) names.insert(e->d_name);
+    closedir(d);
+  }
+  return names;
+}
+
+// Pids whose command line contains `marker` (this process excluded).
+std::vector<int> processes_with(const std::string& marker) {
+  std::vector<int> pids;
+  DIR* d = opendir("/proc");
+  if (!d) return pids;
+  while (dirent* e = readdir(d)) {
+    const int pid = std::atoi(e->d_name);
+    if (pid <= 0 || pid == getpid()) continue;
+    std::ifstream in("/proc/" + std::string(e->d_name) + "/cmdline", std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string cmdline = text.str();
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (cmdline.find(marker) != std::string::npos) {
+      // A zombie has already exited; it only waits for its parent to reap it.
+      std::ifstream stat("/proc/" + std::string(e->d_name) + "/stat");
+      std::string statline;
+      std::getline(stat, statline);
+      const std::size_t paren = statline.rfind(')');
+      const char state = paren != std::string::npos && paren + 2 < statline.size() ? statline[paren + 2] : '?';
+      if (state != 'Z') pids.push_back(pid);
+    }
+  }
+  closedir(d);
+  return pids;
+}
+
+// True if a live process has /dev/shm/NAME open or mapped. The job's processes are all gone when
+// this is asked, so such a file belongs to something else running on the machine (another test
+// session's MPI, say), not to this job.
+bool in_use_elsewhere(const std::string& name) {
+  const std::string path = "/dev/shm/" + name;
+  DIR* d = opendir("/proc");
+  if (!d) return false;
+  bool used = false;
+  while (!used) {
+    dirent* e = readdir(d);
+    if (!e) break;
+    if (std::atoi(e->d_name) <= 0) continue;
+    const std::string proc = std::string("/proc/") + e->d_name;
+    std::ifstream maps(proc + "/maps");
+    for (std::string line; !used && std::getline(maps, line);) used = line.find(path) != std::string::npos;
+    if (DIR* fds = opendir((proc + "/fd").c_str())) {
+      while (dirent* f = readdir(fds)) {
+        char target[4096];
+        const ssize_t n = readlink((proc + "/fd/" + f->d_name).c_str(), target, sizeof target - 1);
+        if (n > 0 && std::string(target, static_cast<std::size_t>(n)) == path) used = true;
+      }
+      closedir(fds);
+    }
+  }
+  closedir(d);
+  return used;
+}
+
+struct Job {
+  launch::Result result;
+  std::string marker;
+  std::set<std::string> new_shm;
+  std::vector<int> survivors;
+};
+
+Job run_job(const std::string& mode, int npes, const char* timeout = "60") {
+  static int counter = 0;
+  Job job;
+  job.marker = "causeway-fault-" + std::to_string(getpid()) + "-" + std::to_string(++counter) + "-" + mode;
+  const auto shm_before = dev_shm();
+  job.result = launch::run(
+      {launch::paths().launcher, "-n", std::to_string(npes), "--timeout", timeout, launch::paths().program, mode, job.marker});
+  // The launcher has returned: every PE must be gone. Allow the kernel a moment to finish tearing
+  // down processes the launcher has already reaped or killed.
+  for (int i = 0; i < 50; ++i) {
+    job.survivors = processes_with(job.marker);
+    if (job.survivors.empty()) break;
+    usleep(20000);
+  }
+  // What the job left in /dev/shm: new files that still exist and nobody alive is using.
+  for (const auto& name : dev_shm())
+    if (!shm_before.count(name) && !in_use_elsewhere(name)) job.new_shm.insert(name);
+  return job;
+}
+
+void expect_clean_teardown(const Job& job) {
+  EXPECT_TRUE(job.survivors.empty()) << job.survivors.size() << " process(es) of the job are still running, e.g. pid "
+                                     << (job.survivors.empty() ? 0 : job.survivors[0]);
+  for (int pid : job.survivors) kill(pid, SIGKILL);  // do not leave them behind for the next test
+  EXPECT_TRUE(job.new_shm.empty()) << "new in /dev/shm: " << *job.new_shm.begin();
+}
+
+class Fault : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (launch::paths().launcher.empty()) GTEST_SKIP() << "usage: fault_tests LAUNCHER FAULT_PROG";
+  }
+};
+
+TEST_F(Fault, CleanRunForComparison) {
+  const Job job = run_job("ok", 4);
+  ASSERT_TRUE(job.result.exited()) << job.result.describe();
+  EXPECT_EQ(job.result.exit_status, 0) << job.result.describe();
+  expect_clean_teardown(job);
+}
+
+TEST_F(Fault, PeKilledBySignalEndsTheJob) {
+  const Job job = run_job("kill", 4);
+  ASSERT_TRUE(job.result.exited()) << "the launcher itself died: " << job.result.describe();
+  EXPECT_NE(job.result.exit_status, 0) << job.result.describe();
+  EXPECT_NE(job.result.exit_status, 124) << "the job hung until --timeout instead of ending: " << job.result.describe();
+  EXPECT_EQ(job.result.exit_status, 128 + SIGKILL) << "documented: 128+signal of the first PE that failed";
+  EXPECT_NE(job.result.err.find("PE 2"), std::string::npos) << job.result.err;
+  EXPECT_TRUE(job.result.err.find("signal 9") != std::string::npos || job.result.err.find("Killed") != std::string::npos)
+      << job.result.err;
+  EXPECT_EQ(job.result.out.find("left the barrier"), std::string::npos) << "a barrier completed without PE 2";
+  expect_clean_teardown(job);
+}
+
+TEST_F(Fault, PeExitingWithStatus3EndsTheJob) {
+  const Job job = run_job("exit3", 4);
+  ASSERT_TRUE(job.result.exited()) << job.result.describe();
+  EXPECT_EQ(job.result.exit_status, 3) << job.result.describe();
+  EXPECT_NE(job.result.err.find("PE 2"), std::string::npos) << job.result.err;
+  EXPECT_NE(job.result.err.find("status 3"), std::string::npos) << job.result.err;
+  EXPECT_EQ(job.result.out.find("left the barrier"), std::string::npos) << "a barrier completed without PE 2";
+  expect_clean_teardown(job);
+}
+
+// exit(3) runs the library's atexit handler; the job must still end with PE 2's status.
+// DISABLED: library bug. The atexit handler (finalize_at_exit in src/api/c_setup.cpp) runs the
+// collective shmem_finalize on a PE that leaves mid-job: its barrier completes the survivors'
+// shmem_barrier_all (they go on as if PE 2 had arrived), then it blocks in the bootstrap barrier
+// while they block in the next one. The process never exits, so the job hangs until --timeout
+// (status 124) instead of ending with status 3.
+TEST_F(Fault, DISABLED_PeCallingExit3EndsTheJob) {
+  const Job job = run_job("exit3_atexit", 4);
+  ASSERT_TRUE(job.result.exited()) << job.result.describe();
+  EXPECT_NE(job.result.exit_status, 124) << "the job hung until --timeout instead of ending: " << job.result.describe();
+  EXPECT_EQ(job.result.exit_status, 3) << job.result.describe();
+  EXPECT_NE(job.result.err.find("PE 2"), std::string::npos) << job.result.err;
+  EXPECT_NE(job.result.err.find("status 3"), std::string::npos) << job.result.err;
+  expect_clean_teardown(job);
+}
+
+TEST_F(Fault, GlobalExitStatusBecomesTheJobStatus) {
+  const Job job = run_job("global_exit", 4);
+  ASSERT_TRUE(job.result.exited()) << job.result.describe();
+  EXPECT_EQ(job.result.exit_status, 5) << job.result.describe();
+  EXPECT_NE(job.result.err.find("PE 1"), std::string::npos) << job.result.err;
+  EXPECT_EQ(job.result.out.find("left the barrier"), std::string::npos);
+  expect_clean_teardown(job);
+}
+
+TEST_F(Fault, HangingJobEndsAtTheTimeout) {
+  const Job job = run_job("hang", 4, "2");
+  ASSERT_TRUE(job.result.exited()) << job.result.describe();
+  EXPECT_EQ(job.result.exit_status, 124) << job.result.describe();
+  EXPECT_NE(job.result.err.find("timed out"), std::string::npos) << job.result.err;
+  expect_clean_teardown(job);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  if (argc >= 3) {
+    launch::paths().launcher = argv[1];
+    launch::paths().program = argv[2];
+  }
+  return RUN_ALL_TESTS();
+}
