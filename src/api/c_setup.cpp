@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "causeway_build_config.h"
+#include "coll/team.hpp"
 #include "core/rma.hpp"
 #include "core/sync.hpp"
 #include "util/log.hpp"
@@ -30,8 +31,11 @@ void print_startup_info(core::Runtime& rt) {
   std::fflush(stdout);
 }
 
-void finalize_at_exit() {
-  if (core::g_runtime) shmem_finalize();
+// A program that returns from main without shmem_finalize gets the implicit finalize the spec
+// allows. A PE exiting with a failure status must not: the collective finalize would release
+// peers from their barrier as if it had arrived, and the launcher ends the job anyway.
+void finalize_at_exit(int status, void*) {
+  if (core::g_runtime && status == 0) shmem_finalize();
 }
 
 void init_or_die(int requested, int* provided, const char* call) {
@@ -43,7 +47,8 @@ void init_or_die(int requested, int* provided, const char* call) {
     util::abort_job(1);
   }
   if (first) {
-    std::atexit(finalize_at_exit);  // programs that return from main without shmem_finalize
+    coll::init(*core::g_runtime);  // teams and their symmetric scratch (collective)
+    on_exit(finalize_at_exit, nullptr);
     print_startup_info(*core::g_runtime);
   }
 }
@@ -51,6 +56,9 @@ void init_or_die(int requested, int* provided, const char* call) {
 void* check_alloc_args(std::size_t alignment, const char* call) {
   if (alignment == 0 || (alignment & (alignment - 1)) != 0)
     util::fatal_user_error(call, "argument 'alignment' = %zu is not a power of two", alignment);
+  if (alignment > (std::size_t(64) << 20))
+    util::fatal_user_error(call, "argument 'alignment' = %zu is above the 64 MiB this heap's base is aligned to",
+                           alignment);
   return nullptr;
 }
 
@@ -76,6 +84,7 @@ void shmem_query_thread(int* provided) { *provided = core::runtime("shmem_query_
 
 void shmem_finalize(void) {
   core::Runtime& rt = core::runtime("shmem_finalize");
+  coll::finalize();
   rt.finalize();
   core::Runtime::destroy();
   g_finalized = true;

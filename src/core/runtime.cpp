@@ -41,6 +41,8 @@ namespace {
 
 constexpr std::size_t kPage = 4096;
 constexpr std::size_t kAddressSlot = 256;  // bytes per transport in the address exchange
+// The heap's base is aligned this much, so shmem_align can honour alignments up to it.
+constexpr std::size_t kHeapAlignment = std::size_t(64) << 20;
 
 std::size_t page_up(std::size_t n) { return (n + kPage - 1) & ~(kPage - 1); }
 
@@ -115,7 +117,7 @@ Status Runtime::init(int requested_thread_level) {
 Status Runtime::setup_segments() {
   const std::size_t heap_size = page_up(config_.symmetric_size < kPage ? kPage : config_.symmetric_size);
   int fd = create_memfd("causeway-heap", heap_size);
-  void* base = fd >= 0 ? map_memfd(fd, heap_size, nullptr) : nullptr;
+  void* base = fd >= 0 ? map_memfd_aligned(fd, heap_size, kHeapAlignment) : nullptr;
   if (!base) {
     util::log(util::LogLevel::error, "cannot create a %zu-byte symmetric heap (SHMEM_SYMMETRIC_SIZE): %s",
               heap_size, std::strerror(errno));
@@ -250,21 +252,26 @@ Status Runtime::exchange_segments() {
   return Status::ok;
 }
 
-void Runtime::check_collective_agreement(const char* call, std::size_t a, std::size_t b) {
+void Runtime::check_collective_agreement(const char* call, const char* a_name, std::size_t a, const char* b_name,
+                                         std::size_t b) {
   uint64_t mine[2] = {a, b};
   std::vector<std::byte> all;
   if (is_error(bootstrap_->allgather(std::as_bytes(std::span(mine)), &all))) return;
   const auto* values = reinterpret_cast<const uint64_t*>(all.data());
-  for (int pe = 0; pe < n_pes_; ++pe)
-    if (values[2 * pe] != a || values[2 * pe + 1] != b)
-      util::fatal_user_error(call,
-                             "collective arguments disagree: this PE passed (%zu, %zu) but PE %d passed (%zu, %zu); "
-                             "every PE must make the same symmetric allocation calls in the same order",
-                             a, b, pe, std::size_t(values[2 * pe]), std::size_t(values[2 * pe + 1]));
+  for (int pe = 0; pe < n_pes_; ++pe) {
+    const bool a_differs = values[2 * pe] != a, b_differs = values[2 * pe + 1] != b;
+    if (!a_differs && !b_differs) continue;
+    const char* name = a_differs ? a_name : b_name;
+    util::fatal_user_error(call,
+                           "argument '%s' disagrees across PEs: this PE passed %zu but PE %d passed %zu; every PE "
+                           "must make the same symmetric allocation calls with the same arguments in the same order",
+                           name, std::size_t(a_differs ? a : b), pe,
+                           std::size_t(a_differs ? values[2 * pe] : values[2 * pe + 1]));
+  }
 }
 
 void* Runtime::heap_allocate(std::size_t size, std::size_t alignment, const char* call, bool zero) {
-  if (checks_) check_collective_agreement(call, size, alignment);
+  if (checks_) check_collective_agreement(call, "size", size, "alignment", alignment);
   if (size == 0) return nullptr;  // the spec: no action, no barrier, a null pointer
   std::optional<std::size_t> offset;
   {
@@ -292,7 +299,7 @@ void Runtime::heap_free(void* ptr, const char* call) {
   barrier_all(*this);
   Location loc;
   bool ok = locate(ptr, 1, &loc) && loc.segment == kHeapSegment;
-  if (checks_) check_collective_agreement(call, ok ? loc.offset : SIZE_MAX, 0);
+  if (checks_) check_collective_agreement(call, "ptr (as a heap offset)", ok ? loc.offset : SIZE_MAX, "", 0);
   if (ok) {
     std::lock_guard lock(heap_mutex_);
     ok = heap_allocator_->release(loc.offset);
@@ -306,7 +313,7 @@ void* Runtime::heap_reallocate(void* ptr, std::size_t size, const char* call) {
     heap_free(ptr, call);
     return nullptr;
   }
-  if (checks_) check_collective_agreement(call, size, 0);
+  if (checks_) check_collective_agreement(call, "size", size, "", 0);
   Location loc;
   if (!locate(ptr, 1, &loc) || loc.segment != kHeapSegment || !heap_allocator_->block_size(loc.offset))
     util::fatal_user_error(call, "argument 'ptr' = %p was not returned by shmem_malloc", ptr);

@@ -128,7 +128,9 @@ class Runtime {
   Status setup_segments();
   Status setup_transports();
   Status exchange_segments();
-  void check_collective_agreement(const char* call, std::size_t a, std::size_t b);
+  // Ends the job if PEs passed different values to a collective call (checks mode only).
+  void check_collective_agreement(const char* call, const char* a_name, std::size_t a, const char* b_name,
+                                  std::size_t b);
 
   int my_pe_ = 0, n_pes_ = 1, thread_level_ = 0;
   bool checks_ = false;

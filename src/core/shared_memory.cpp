@@ -30,6 +30,24 @@ void* map_memfd(int fd, std::size_t size, void* fixed_address) {
   return p == MAP_FAILED ? nullptr : p;
 }
 
+void* map_memfd_aligned(int fd, std::size_t size, std::size_t alignment) {
+  // Reserve size + alignment of address space, map the file at the aligned point inside it and
+  // give back the rest.
+  void* reserve = mmap(nullptr, size + alignment, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (reserve == MAP_FAILED) return nullptr;
+  const auto start = reinterpret_cast<uintptr_t>(reserve);
+  const uintptr_t aligned = (start + alignment - 1) & ~(uintptr_t(alignment) - 1);
+  void* p = map_memfd(fd, size, reinterpret_cast<void*>(aligned));
+  if (!p) {
+    munmap(reserve, size + alignment);
+    return nullptr;
+  }
+  if (aligned > start) munmap(reserve, aligned - start);
+  const uintptr_t end = aligned + size, reserve_end = start + size + alignment;
+  if (reserve_end > end) munmap(reinterpret_cast<void*>(end), reserve_end - end);
+  return p;
+}
+
 void prefault(void* p, std::size_t size) {
   const std::size_t page = 4096;
   auto begin = reinterpret_cast<uintptr_t>(p) & ~(page - 1);

@@ -83,10 +83,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"free_not_heap", {"PE 0|PE 1", "shmem_free", "'ptr'"}}),
     case_name);
 
-// DISABLED: the collective-mismatch report names the call and both values but not the argument
-// ("collective arguments disagree: this PE passed (2048, 16) but PE 0 passed (1024, 16)"); it
-// should say which argument ('size', and 'alignment' for shmem_align) differs.
-INSTANTIATE_TEST_SUITE_P(DISABLED_ArgumentName, ErrorCase,
+// The collective-mismatch report names the argument that differs.
+INSTANTIATE_TEST_SUITE_P(ArgumentName, ErrorCase,
                          ::testing::Values(Case{"malloc_mismatch", {"PE 0|PE 1", "shmem_malloc", "'size'"}}),
                          case_name);
 

@@ -151,13 +151,9 @@ TEST_F(Fault, PeExitingWithStatus3EndsTheJob) {
   expect_clean_teardown(job);
 }
 
-// exit(3) runs the library's atexit handler; the job must still end with PE 2's status.
-// DISABLED: library bug. The atexit handler (finalize_at_exit in src/api/c_setup.cpp) runs the
-// collective shmem_finalize on a PE that leaves mid-job: its barrier completes the survivors'
-// shmem_barrier_all (they go on as if PE 2 had arrived), then it blocks in the bootstrap barrier
-// while they block in the next one. The process never exits, so the job hangs until --timeout
-// (status 124) instead of ending with status 3.
-TEST_F(Fault, DISABLED_PeCallingExit3EndsTheJob) {
+// exit(3) runs the library's exit handler; the job must still end with PE 2's status (the
+// handler must not run the collective finalize for a failing exit, or peers would hang).
+TEST_F(Fault, PeCallingExit3EndsTheJob) {
   const Job job = run_job("exit3_atexit", 4);
   ASSERT_TRUE(job.result.exited()) << job.result.describe();
   EXPECT_NE(job.result.exit_status, 124) << "the job hung until --timeout instead of ending: " << job.result.describe();

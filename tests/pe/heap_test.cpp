@@ -103,10 +103,8 @@ void check_alignments(std::size_t first, std::size_t last) {
 
 TEST(Heap, AlignIsHonouredUpToAPage) { check_alignments(1, 4096); }
 
-// DISABLED: library bug. The heap is mapped at a page-aligned address and shmem_align aligns the
-// offset inside the heap, so alignments above 4096 are not honoured (shmem_align(8192, n) can
-// return an address that is 4096 mod 8192). Enable once the heap base is aligned (e.g. to 2 MiB).
-TEST(Heap, DISABLED_AlignIsHonouredAboveAPage) { check_alignments(8192, std::size_t{1} << 21); }
+// The heap base is aligned to 64 MiB, so alignments above a page hold too.
+TEST(Heap, AlignIsHonouredAboveAPage) { check_alignments(8192, std::size_t{1} << 21); }
 
 TEST(Heap, ReallocPreservesDataGrowingAndShrinking) {
   constexpr std::size_t kFirst = 100;
