@@ -26,7 +26,7 @@
 //     cw::sym_array<long> counter(1);
 //     std::array<double, 4> mine;
 //     mine.fill(me);
-//     cw::put_signal(mine, halo, arrived.data(), cw::signal_value{1}, cw::signal_op::set, right);
+//     cw::put_signal(halo, mine, arrived.data(), cw::signal_value{1}, cw::signal_op::set, right);
 //     cw::signal_wait_until(arrived.data(), cw::cmp::eq, cw::signal_value{1});  // halo has landed
 //     cw::atomic_fetch_add(counter.data(), 1, 0);       // typed AMO; float here would not compile
 //     cw::reduce(cw::team::world(), total, halo, std::plus<>{});  // shmem_double_sum_reduce

@@ -42,56 +42,56 @@ enum class signal_op : int {
 
 // Blocking: returns when `src` may be reused.
 template <rma_type T>
-void put_signal(std::type_identity_t<std::span<const T>> src, T* dest, std::uint64_t* sig, signal_value v,
+void put_signal(T* dest, std::type_identity_t<std::span<const T>> src, std::uint64_t* sig, signal_value v,
                 signal_op op, int pe) noexcept {
   shmem_ctx_putmem_signal(SHMEM_CTX_DEFAULT, dest, src.data(), src.size_bytes(), sig, v.value(),
                           static_cast<int>(op), pe);
 }
 template <rma_type T>
-void put_signal(context& ctx, std::type_identity_t<std::span<const T>> src, T* dest, std::uint64_t* sig,
+void put_signal(context& ctx, T* dest, std::type_identity_t<std::span<const T>> src, std::uint64_t* sig,
                 signal_value v, signal_op op, int pe) noexcept {
   shmem_ctx_putmem_signal(ctx.native_handle(), dest, src.data(), src.size_bytes(), sig, v.value(),
                           static_cast<int>(op), pe);
 }
 // Into the start of `dest`'s copy on `pe`.
 template <rma_type T>
-void put_signal(std::type_identity_t<std::span<const T>> src, sym_array<T>& dest, std::uint64_t* sig,
+void put_signal(sym_array<T>& dest, std::type_identity_t<std::span<const T>> src, std::uint64_t* sig,
                 signal_value v, signal_op op, int pe) noexcept {
   assert(src.size() <= dest.size());
-  put_signal<T>(src, dest.data(), sig, v, op, pe);
+  put_signal<T>(dest.data(), src, sig, v, op, pe);
 }
 template <rma_type T>
-void put_signal(context& ctx, std::type_identity_t<std::span<const T>> src, sym_array<T>& dest,
+void put_signal(context& ctx, sym_array<T>& dest, std::type_identity_t<std::span<const T>> src,
                 std::uint64_t* sig, signal_value v, signal_op op, int pe) noexcept {
   assert(src.size() <= dest.size());
-  put_signal<T>(ctx, src, dest.data(), sig, v, op, pe);
+  put_signal<T>(ctx, dest.data(), src, sig, v, op, pe);
 }
 
 // Non-blocking: `src` may be reused, and the put and the signal are complete, only after quiet()
 // on the same context (runtime::quiet() for the default context).
 template <rma_type T>
-void put_signal_nbi(std::type_identity_t<std::span<const T>> src, T* dest, std::uint64_t* sig, signal_value v,
+void put_signal_nbi(T* dest, std::type_identity_t<std::span<const T>> src, std::uint64_t* sig, signal_value v,
                     signal_op op, int pe) noexcept {
   shmem_ctx_putmem_signal_nbi(SHMEM_CTX_DEFAULT, dest, src.data(), src.size_bytes(), sig, v.value(),
                               static_cast<int>(op), pe);
 }
 template <rma_type T>
-void put_signal_nbi(context& ctx, std::type_identity_t<std::span<const T>> src, T* dest, std::uint64_t* sig,
+void put_signal_nbi(context& ctx, T* dest, std::type_identity_t<std::span<const T>> src, std::uint64_t* sig,
                     signal_value v, signal_op op, int pe) noexcept {
   shmem_ctx_putmem_signal_nbi(ctx.native_handle(), dest, src.data(), src.size_bytes(), sig, v.value(),
                               static_cast<int>(op), pe);
 }
 template <rma_type T>
-void put_signal_nbi(std::type_identity_t<std::span<const T>> src, sym_array<T>& dest, std::uint64_t* sig,
+void put_signal_nbi(sym_array<T>& dest, std::type_identity_t<std::span<const T>> src, std::uint64_t* sig,
                     signal_value v, signal_op op, int pe) noexcept {
   assert(src.size() <= dest.size());
-  put_signal_nbi<T>(src, dest.data(), sig, v, op, pe);
+  put_signal_nbi<T>(dest.data(), src, sig, v, op, pe);
 }
 template <rma_type T>
-void put_signal_nbi(context& ctx, std::type_identity_t<std::span<const T>> src, sym_array<T>& dest,
+void put_signal_nbi(context& ctx, sym_array<T>& dest, std::type_identity_t<std::span<const T>> src,
                     std::uint64_t* sig, signal_value v, signal_op op, int pe) noexcept {
   assert(src.size() <= dest.size());
-  put_signal_nbi<T>(ctx, src, dest.data(), sig, v, op, pe);
+  put_signal_nbi<T>(ctx, dest.data(), src, sig, v, op, pe);
 }
 
 // ---- Signal updates without data (OpenSHMEM 1.6): atomic on `*sig` (symmetric) on `pe`. ----

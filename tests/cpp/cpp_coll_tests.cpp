@@ -357,7 +357,7 @@ TEST(Signal, PutSignalRoundTrip) {
   cw::sym_array<std::uint64_t> sig(1);
   std::vector<long> mine(kN);
   for (int i = 0; i < kN; ++i) mine[i] = value_for<long>(me(), i) + 10L * me();
-  cw::put_signal(mine, data, sig.data(), cw::signal_value(me() + 1), cw::signal_op::set, right());
+  cw::put_signal(data, mine, sig.data(), cw::signal_value(me() + 1), cw::signal_op::set, right());
   const cw::signal_value got = cw::signal_wait_until(sig.data(), cw::cmp::eq, cw::signal_value(left() + 1));
   EXPECT_EQ(got, cw::signal_value(left() + 1));
   for (int i = 0; i < kN; ++i) EXPECT_EQ(data[i], value_for<long>(left(), i) + 10L * left());
@@ -373,7 +373,7 @@ TEST(Signal, AddFromEveryPeOnAContext) {
   for (int i = 0; i < kN; ++i) mine[i] = value_for<Particle>(me(), i);
   {
     cw::context ctx;
-    cw::put_signal_nbi(ctx, mine, slots.data() + kN * me(), sig.data(), cw::signal_value(1),
+    cw::put_signal_nbi(ctx, slots.data() + kN * me(), mine, sig.data(), cw::signal_value(1),
                        cw::signal_op::add, 0);
     ctx.quiet();
   }
@@ -393,7 +393,7 @@ TEST(Signal, ContextPutSignalAndBareUpdates) {
   const std::vector<int> mine{me(), me() + 1, me() + 2};
   {
     cw::context ctx;
-    cw::put_signal(ctx, mine, data, &sig[0], cw::signal_value(5), cw::signal_op::add, right());
+    cw::put_signal(ctx, data, mine, &sig[0], cw::signal_value(5), cw::signal_op::add, right());
     cw::signal_add(ctx, &sig[1], cw::signal_value(2), right());
   }
   cw::signal_add(&sig[1], cw::signal_value(3), right());

@@ -7,8 +7,8 @@
 
 void send(std::span<const int> src, int* dest, std::uint64_t* sig, int pe) {
 #ifdef CAUSEWAY_COMPILE_FAIL_CONTROL
-  causeway::put_signal(src, dest, sig, causeway::signal_value{1}, causeway::signal_op::set, pe);
+  causeway::put_signal(dest, src, sig, causeway::signal_value{1}, causeway::signal_op::set, pe);
 #else
-  causeway::put_signal(src, dest, sig, std::uint64_t{1}, causeway::signal_op::set, pe);
+  causeway::put_signal(dest, src, sig, std::uint64_t{1}, causeway::signal_op::set, pe);
 #endif
 }

@@ -1,0 +1,204 @@
+/* Causeway: OpenSHMEM 1.5 teams and collectives (plus the 1.6 scans and shmem_team_ptr).
+ * Included by shmem.h; valid C11 and C++. Typed routines are declared by expanding the type lists
+ * (causeway/shmem_type_lists.h and the reduction lists below), never written out per type. */
+#ifndef CAUSEWAY_SHMEM_COLLECTIVES_H
+#define CAUSEWAY_SHMEM_COLLECTIVES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "causeway/shmem_type_lists.h"
+/* shmem.h includes this header at its end; included alone, this pulls in shmem.h (shmem_team_t,
+ * SHMEM_API) first. */
+#include <shmem.h>
+
+#ifdef __cplusplus
+#include <complex>
+#endif
+
+#ifndef SHMEM_API
+#define SHMEM_API __attribute__((visibility("default")))
+#endif
+#ifndef SHMEM_DEPRECATED
+#define SHMEM_DEPRECATED SHMEM_API
+#endif
+
+/* ---- Complex types of the sum/prod reductions ----
+ * C uses the C99 complex types; C++ the layout-compatible std::complex. Without complex support
+ * (__STDC_NO_COMPLEX__) the complex routines are not declared, as the specification allows. */
+#if defined(__cplusplus)
+#define CW_COMPLEX_TYPES(X) X(std::complex<double>, complexd) X(std::complex<float>, complexf)
+#elif !defined(__STDC_NO_COMPLEX__)
+#define CW_COMPLEX_TYPES(X) X(double _Complex, complexd) X(float _Complex, complexf)
+#else
+#define CW_COMPLEX_TYPES(X)
+#endif
+
+/* ---- Reduction type lists: X(TYPE, TYPENAME) ---- */
+/* Team-based reductions (spec table "Reduction Types ... for Team-Based Reductions"). */
+#define CW_REDUCE_BITWISE_TYPES(X)                                                                 \
+  X(unsigned char, uchar) X(unsigned short, ushort) X(unsigned int, uint) X(unsigned long, ulong) \
+  X(unsigned long long, ulonglong) X(int8_t, int8) X(int16_t, int16) X(int32_t, int32)            \
+  X(int64_t, int64) X(uint8_t, uint8) X(uint16_t, uint16) X(uint32_t, uint32) X(uint64_t, uint64) \
+  X(size_t, size)
+#define CW_REDUCE_MINMAX_TYPES(X)                                                                    \
+  X(char, char) X(signed char, schar) X(short, short) X(int, int) X(long, long)                      \
+  X(long long, longlong) X(ptrdiff_t, ptrdiff) CW_REDUCE_BITWISE_TYPES(X) X(float, float)            \
+  X(double, double) X(long double, longdouble)
+#define CW_REDUCE_ARITH_TYPES(X) CW_REDUCE_MINMAX_TYPES(X) CW_COMPLEX_TYPES(X)
+
+/* Active-set reductions, shmem_TYPENAME_OP_to_all (deprecated; spec table "... for Active-Set-Based
+ * Reductions"). */
+#define CW_TO_ALL_BITWISE_TYPES(X) X(short, short) X(int, int) X(long, long) X(long long, longlong)
+#define CW_TO_ALL_MINMAX_TYPES(X) \
+  CW_TO_ALL_BITWISE_TYPES(X) X(float, float) X(double, double) X(long double, longdouble)
+#define CW_TO_ALL_ARITH_TYPES(X) CW_TO_ALL_MINMAX_TYPES(X) CW_COMPLEX_TYPES(X)
+
+/* Sized active-set collectives: X(BITS, BYTES). */
+#define CW_ACTIVE_SET_SIZES(X) X(32, 4) X(64, 8)
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Constants ----
+ * Causeway's active-set collectives keep their synchronisation state inside the library, so pSync
+ * and pWrk are accepted (and left untouched) but never needed beyond these minimal sizes. */
+#define SHMEM_SYNC_VALUE 0L
+#define SHMEM_SYNC_SIZE 8
+#define SHMEM_BCAST_SYNC_SIZE 8
+#define SHMEM_REDUCE_SYNC_SIZE 8
+#define SHMEM_BARRIER_SYNC_SIZE 8
+#define SHMEM_COLLECT_SYNC_SIZE 8
+#define SHMEM_ALLTOALL_SYNC_SIZE 8
+#define SHMEM_ALLTOALLS_SYNC_SIZE 8
+#define SHMEM_REDUCE_MIN_WRKDATA_SIZE 8
+#define _SHMEM_SYNC_VALUE SHMEM_SYNC_VALUE
+#define _SHMEM_BCAST_SYNC_SIZE SHMEM_BCAST_SYNC_SIZE
+#define _SHMEM_REDUCE_SYNC_SIZE SHMEM_REDUCE_SYNC_SIZE
+#define _SHMEM_BARRIER_SYNC_SIZE SHMEM_BARRIER_SYNC_SIZE
+#define _SHMEM_COLLECT_SYNC_SIZE SHMEM_COLLECT_SYNC_SIZE
+#define _SHMEM_REDUCE_MIN_WRKDATA_SIZE SHMEM_REDUCE_MIN_WRKDATA_SIZE
+
+/* ---- Teams (shmem.h declares shmem_team_t, a pointer to the opaque struct causeway_team) ---- */
+
+typedef struct {
+  int num_contexts;
+} shmem_team_config_t;
+
+#define SHMEM_TEAM_NUM_CONTEXTS (1L << 0)
+#define SHMEM_TEAM_INVALID ((shmem_team_t)NULL)
+
+/* Predefined teams. SHMEM_TEAM_SHARED: PEs whose symmetric memory this PE reaches by load/store
+ * (shmem_ptr). SHMEM_TEAM_NODE (OpenSHMEM 1.6): PEs on this PE's node. */
+SHMEM_API extern shmem_team_t SHMEM_TEAM_WORLD;
+SHMEM_API extern shmem_team_t SHMEM_TEAM_SHARED;
+SHMEM_API extern shmem_team_t SHMEM_TEAM_NODE;
+
+SHMEM_API int shmem_team_my_pe(shmem_team_t team);
+SHMEM_API int shmem_team_n_pes(shmem_team_t team);
+SHMEM_API int shmem_team_get_config(shmem_team_t team, long config_mask, shmem_team_config_t *config);
+SHMEM_API int shmem_team_translate_pe(shmem_team_t src_team, int src_pe, shmem_team_t dest_team);
+SHMEM_API int shmem_team_split_strided(shmem_team_t parent_team, int start, int stride, int size,
+                                       const shmem_team_config_t *config, long config_mask,
+                                       shmem_team_t *new_team);
+SHMEM_API int shmem_team_split_2d(shmem_team_t parent_team, int xrange,
+                                  const shmem_team_config_t *xaxis_config, long xaxis_mask,
+                                  shmem_team_t *xaxis_team, const shmem_team_config_t *yaxis_config,
+                                  long yaxis_mask, shmem_team_t *yaxis_team);
+SHMEM_API void shmem_team_destroy(shmem_team_t team);
+SHMEM_API void *shmem_team_ptr(shmem_team_t team, const void *dest, int pe); /* OpenSHMEM 1.6 */
+
+/* ---- Team-based collectives: zero on success ---- */
+SHMEM_API int shmem_team_sync(shmem_team_t team);
+
+#define CW_DECLARE_TEAM_COLL(TYPE, NAME)                                                             \
+  SHMEM_API int shmem_##NAME##_broadcast(shmem_team_t team, TYPE *dest, const TYPE *source,         \
+                                         size_t nelems, int PE_root);                               \
+  SHMEM_API int shmem_##NAME##_collect(shmem_team_t team, TYPE *dest, const TYPE *source,           \
+                                       size_t nelems);                                              \
+  SHMEM_API int shmem_##NAME##_fcollect(shmem_team_t team, TYPE *dest, const TYPE *source,          \
+                                        size_t nelems);                                             \
+  SHMEM_API int shmem_##NAME##_alltoall(shmem_team_t team, TYPE *dest, const TYPE *source,          \
+                                        size_t nelems);                                             \
+  SHMEM_API int shmem_##NAME##_alltoalls(shmem_team_t team, TYPE *dest, const TYPE *source,         \
+                                         ptrdiff_t dst, ptrdiff_t sst, size_t nelems);
+CW_RMA_TYPES(CW_DECLARE_TEAM_COLL)
+#undef CW_DECLARE_TEAM_COLL
+
+SHMEM_API int shmem_broadcastmem(shmem_team_t team, void *dest, const void *source, size_t nelems,
+                                 int PE_root);
+SHMEM_API int shmem_collectmem(shmem_team_t team, void *dest, const void *source, size_t nelems);
+SHMEM_API int shmem_fcollectmem(shmem_team_t team, void *dest, const void *source, size_t nelems);
+SHMEM_API int shmem_alltoallmem(shmem_team_t team, void *dest, const void *source, size_t nelems);
+SHMEM_API int shmem_alltoallsmem(shmem_team_t team, void *dest, const void *source, ptrdiff_t dst,
+                                 ptrdiff_t sst, size_t nelems);
+
+#define CW_DECLARE_REDUCE(TYPE, NAME, OP)                                                        \
+  SHMEM_API int shmem_##NAME##_##OP##_reduce(shmem_team_t team, TYPE *dest, const TYPE *source, \
+                                             size_t nreduce);
+#define CW_DECLARE_BITWISE_REDUCE(TYPE, NAME) \
+  CW_DECLARE_REDUCE(TYPE, NAME, and) CW_DECLARE_REDUCE(TYPE, NAME, or) CW_DECLARE_REDUCE(TYPE, NAME, xor)
+#define CW_DECLARE_MINMAX_REDUCE(TYPE, NAME) CW_DECLARE_REDUCE(TYPE, NAME, max) CW_DECLARE_REDUCE(TYPE, NAME, min)
+#define CW_DECLARE_ARITH_REDUCE(TYPE, NAME) CW_DECLARE_REDUCE(TYPE, NAME, sum) CW_DECLARE_REDUCE(TYPE, NAME, prod)
+CW_REDUCE_BITWISE_TYPES(CW_DECLARE_BITWISE_REDUCE)
+CW_REDUCE_MINMAX_TYPES(CW_DECLARE_MINMAX_REDUCE)
+CW_REDUCE_ARITH_TYPES(CW_DECLARE_ARITH_REDUCE)
+#undef CW_DECLARE_BITWISE_REDUCE
+#undef CW_DECLARE_MINMAX_REDUCE
+#undef CW_DECLARE_ARITH_REDUCE
+#undef CW_DECLARE_REDUCE
+
+/* Prefix sums (OpenSHMEM 1.6): inclusive and exclusive. */
+#define CW_DECLARE_SCAN(TYPE, NAME)                                                               \
+  SHMEM_API int shmem_##NAME##_sum_inscan(shmem_team_t team, TYPE *dest, const TYPE *source,     \
+                                          size_t nelems);                                        \
+  SHMEM_API int shmem_##NAME##_sum_exscan(shmem_team_t team, TYPE *dest, const TYPE *source,     \
+                                          size_t nelems);
+CW_REDUCE_ARITH_TYPES(CW_DECLARE_SCAN)
+#undef CW_DECLARE_SCAN
+
+/* ---- Active-set collectives (deprecated; PE_start, logPE_stride, PE_size name the set) ---- */
+SHMEM_DEPRECATED void shmem_barrier(int PE_start, int logPE_stride, int PE_size, long *pSync);
+SHMEM_DEPRECATED void shmem_sync(int PE_start, int logPE_stride, int PE_size, long *pSync);
+
+#define CW_DECLARE_ACTIVE_SET_SIZED(BITS, BYTES)                                                     \
+  SHMEM_DEPRECATED void shmem_broadcast##BITS(void *dest, const void *source, size_t nelems,        \
+                                              int PE_root, int PE_start, int logPE_stride,           \
+                                              int PE_size, long *pSync);                             \
+  SHMEM_DEPRECATED void shmem_collect##BITS(void *dest, const void *source, size_t nelems,          \
+                                            int PE_start, int logPE_stride, int PE_size,             \
+                                            long *pSync);                                            \
+  SHMEM_DEPRECATED void shmem_fcollect##BITS(void *dest, const void *source, size_t nelems,         \
+                                             int PE_start, int logPE_stride, int PE_size,            \
+                                             long *pSync);                                           \
+  SHMEM_DEPRECATED void shmem_alltoall##BITS(void *dest, const void *source, size_t nelems,         \
+                                             int PE_start, int logPE_stride, int PE_size,            \
+                                             long *pSync);                                           \
+  SHMEM_DEPRECATED void shmem_alltoalls##BITS(void *dest, const void *source, ptrdiff_t dst,        \
+                                              ptrdiff_t sst, size_t nelems, int PE_start,            \
+                                              int logPE_stride, int PE_size, long *pSync);
+CW_ACTIVE_SET_SIZES(CW_DECLARE_ACTIVE_SET_SIZED)
+#undef CW_DECLARE_ACTIVE_SET_SIZED
+
+#define CW_DECLARE_TO_ALL(TYPE, NAME, OP)                                                           \
+  SHMEM_DEPRECATED void shmem_##NAME##_##OP##_to_all(TYPE *dest, const TYPE *source, int nreduce,  \
+                                                     int PE_start, int logPE_stride, int PE_size,  \
+                                                     TYPE *pWrk, long *pSync);
+#define CW_DECLARE_BITWISE_TO_ALL(TYPE, NAME) \
+  CW_DECLARE_TO_ALL(TYPE, NAME, and) CW_DECLARE_TO_ALL(TYPE, NAME, or) CW_DECLARE_TO_ALL(TYPE, NAME, xor)
+#define CW_DECLARE_MINMAX_TO_ALL(TYPE, NAME) CW_DECLARE_TO_ALL(TYPE, NAME, max) CW_DECLARE_TO_ALL(TYPE, NAME, min)
+#define CW_DECLARE_ARITH_TO_ALL(TYPE, NAME) CW_DECLARE_TO_ALL(TYPE, NAME, sum) CW_DECLARE_TO_ALL(TYPE, NAME, prod)
+CW_TO_ALL_BITWISE_TYPES(CW_DECLARE_BITWISE_TO_ALL)
+CW_TO_ALL_MINMAX_TYPES(CW_DECLARE_MINMAX_TO_ALL)
+CW_TO_ALL_ARITH_TYPES(CW_DECLARE_ARITH_TO_ALL)
+#undef CW_DECLARE_BITWISE_TO_ALL
+#undef CW_DECLARE_MINMAX_TO_ALL
+#undef CW_DECLARE_ARITH_TO_ALL
+#undef CW_DECLARE_TO_ALL
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CAUSEWAY_SHMEM_COLLECTIVES_H */
