@@ -277,13 +277,9 @@ SHMEM_DEPRECATED void shmem_wait_until(long *ivar, int cmp, long cmp_value);
 #endif
 
 /* Teams and collectives. */
-#if __has_include("causeway/shmem_collectives.h")
 #include "causeway/shmem_collectives.h"
-#endif
 
 /* Type-generic names (C11 _Generic, or C++ overloads): shmem_put, shmem_atomic_add, ... */
-#if __has_include("causeway/shmem_generic.h")
 #include "causeway/shmem_generic.h"
-#endif
 
 #endif /* SHMEM_H */

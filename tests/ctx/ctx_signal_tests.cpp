@@ -100,6 +100,38 @@ TEST(Context, ThreadsWithPrivateContextsAtThreadMultiple) {
   shmem_free(counters);
 }
 
+TEST(Context, TeamContextNumbersPesWithinTheTeam) {
+  // The even PEs form a team; on its context, team PE k is world PE 2k.
+  shmem_team_t evens = SHMEM_TEAM_INVALID;
+  const int size = (npes() + 1) / 2;
+  ASSERT_EQ(shmem_team_split_strided(SHMEM_TEAM_WORLD, 0, 2, size, nullptr, 0, &evens), 0);
+  auto* box = static_cast<int*>(shmem_calloc(1, sizeof(int)));
+  if (evens != SHMEM_TEAM_INVALID) {
+    shmem_ctx_t ctx;
+    ASSERT_EQ(shmem_team_create_ctx(evens, 0, &ctx), 0);
+    shmem_team_t got = SHMEM_TEAM_INVALID;
+    ASSERT_EQ(shmem_ctx_get_team(ctx, &got), 0);
+    EXPECT_EQ(got, evens);
+    const int team_me = shmem_team_my_pe(evens), team_right = (team_me + 1) % size;
+    shmem_ctx_int_p(ctx, box, me() + 1000, team_right);  // lands on world PE 2 * team_right
+    shmem_ctx_quiet(ctx);
+    shmem_ctx_destroy(ctx);
+  }
+  shmem_barrier_all();
+  if (me() % 2 == 0) {
+    const int team_left = (me() / 2 + size - 1) % size;
+    EXPECT_EQ(*box, 2 * team_left + 1000);
+  } else {
+    EXPECT_EQ(*box, 0);
+  }
+  shmem_team_t world = SHMEM_TEAM_INVALID;
+  EXPECT_EQ(shmem_ctx_get_team(SHMEM_CTX_DEFAULT, &world), 0);
+  EXPECT_EQ(world, SHMEM_TEAM_WORLD);
+  shmem_barrier_all();
+  if (evens != SHMEM_TEAM_INVALID) shmem_team_destroy(evens);
+  shmem_free(box);
+}
+
 // Message passing litmus: once the consumer sees the signal, the whole payload is there.
 class SignalLitmus : public ::testing::TestWithParam<std::tuple<int, size_t>> {};
 
