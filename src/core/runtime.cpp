@@ -109,6 +109,8 @@ Status Runtime::init(int requested_thread_level) {
     return status;
   }
   if (is_error(status = create_context(*this, &default_context()))) return status;
+  fence_is_store_order_ = true;
+  for (tl::Transport* t : transports_) fence_is_store_order_ &= t->caps.ordered && t->caps.blocking_complete;
   g_runtime = nullptr;
   // Nobody touches a peer before every peer has attached everyone's segments.
   return bootstrap_->barrier();

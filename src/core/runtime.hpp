@@ -86,6 +86,8 @@ class Runtime {
   int n_pes() const { return n_pes_; }
   int thread_level() const { return thread_level_; }
   bool checks() const { return checks_; }
+  // True when every transport completes operations at issue and in order (self, shm).
+  bool fence_is_store_order() const { return fence_is_store_order_; }
   const util::Config& config() const { return config_; }
   const util::BackoffPolicy& backoff_policy() const { return backoff_; }
   bootstrap::Bootstrap& bootstrap() { return *bootstrap_; }
@@ -134,6 +136,7 @@ class Runtime {
 
   int my_pe_ = 0, n_pes_ = 1, thread_level_ = 0;
   bool checks_ = false;
+  bool fence_is_store_order_ = false;
   util::Config config_;
   util::BackoffPolicy backoff_;
   std::unique_ptr<bootstrap::Bootstrap> bootstrap_;

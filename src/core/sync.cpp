@@ -1,13 +1,19 @@
 #include "core/sync.hpp"
 
 #include "core/rma.hpp"
+#include "transports/common/direct_amo.hpp"
 #include "util/log.hpp"
 
 namespace causeway::core {
 
 void fence(Context& ctx) {
-  std::atomic_thread_fence(std::memory_order_seq_cst);
   Runtime& rt = runtime("shmem_fence");
+  // Transports whose operations complete at issue, in order, need only local store ordering: skip
+  // the calls (this is on the latency path of every put+fence+flag).
+  if (rt.fence_is_store_order()) [[likely]] {
+    tl::order_stores();
+    return;
+  }
   for (tl::Context* c : ctx.per_transport) check_status(rt, c->transport->ops->fence(c), "shmem_fence", -1);
 }
 

@@ -32,6 +32,19 @@ inline U direct_amo_width(U* p, const AmoArgs& a) {
   return 0;
 }
 
+// Orders every earlier store of this thread, including the non-temporal stores a large memcpy
+// uses, before every later store. On x86 plain stores are already ordered (TSO), so an sfence is
+// all that is needed; elsewhere a release fence.
+inline void order_stores() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_sfence();
+#endif
+  __atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+// quiet: earlier stores are visible before any later load or store of this thread.
+inline void complete_stores() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+
 inline Status direct_amo(void* target, const AmoArgs& a) {
   if (a.width == 8) {
     uint64_t old = direct_amo_width(static_cast<uint64_t*>(target), a);
