@@ -93,6 +93,7 @@ void shmem_finalize(void) {
 void shmem_global_exit(int status) {
   std::fflush(nullptr);
   core::runtime("shmem_global_exit").bootstrap().abort_job(status);
+  std::_Exit(status);  // not reached: abort_job does not return
 }
 
 int shmem_my_pe(void) { return core::runtime("shmem_my_pe").my_pe(); }
