@@ -87,33 +87,33 @@ SHMEM_API int shmem_ctx_get_team(shmem_ctx_t ctx, shmem_team_t *team);
 
 /* Every operation that takes a context is declared twice from one line: shmem_NAME(args) on the
  * default context and shmem_ctx_NAME(ctx, args). */
-#define CW_DECLARE_WITH_CTX(RET, NAME, ...)    \
-  SHMEM_API RET shmem_##NAME(__VA_ARGS__);     \
+#define CW_DECLARE_WITH_CTX(RET, NAME, ...) \
+  SHMEM_API RET shmem_##NAME(__VA_ARGS__);  \
   SHMEM_API RET shmem_ctx_##NAME(shmem_ctx_t ctx, __VA_ARGS__);
 
 /* ---- Remote memory access ---- */
-#define CW_DECLARE_RMA(TYPE, NAME)                                                                      \
-  CW_DECLARE_WITH_CTX(void, NAME##_put, TYPE *dest, const TYPE *source, size_t nelems, int pe)          \
-  CW_DECLARE_WITH_CTX(void, NAME##_p, TYPE *dest, TYPE value, int pe)                                   \
-  CW_DECLARE_WITH_CTX(void, NAME##_iput, TYPE *dest, const TYPE *source, ptrdiff_t dst, ptrdiff_t sst,  \
-                      size_t nelems, int pe)                                                            \
-  CW_DECLARE_WITH_CTX(void, NAME##_get, TYPE *dest, const TYPE *source, size_t nelems, int pe)          \
-  CW_DECLARE_WITH_CTX(TYPE, NAME##_g, const TYPE *source, int pe)                                       \
-  CW_DECLARE_WITH_CTX(void, NAME##_iget, TYPE *dest, const TYPE *source, ptrdiff_t dst, ptrdiff_t sst,  \
-                      size_t nelems, int pe)                                                            \
-  CW_DECLARE_WITH_CTX(void, NAME##_put_nbi, TYPE *dest, const TYPE *source, size_t nelems, int pe)      \
+#define CW_DECLARE_RMA(TYPE, NAME)                                                                     \
+  CW_DECLARE_WITH_CTX(void, NAME##_put, TYPE *dest, const TYPE *source, size_t nelems, int pe)         \
+  CW_DECLARE_WITH_CTX(void, NAME##_p, TYPE *dest, TYPE value, int pe)                                  \
+  CW_DECLARE_WITH_CTX(void, NAME##_iput, TYPE *dest, const TYPE *source, ptrdiff_t dst, ptrdiff_t sst, \
+                      size_t nelems, int pe)                                                           \
+  CW_DECLARE_WITH_CTX(void, NAME##_get, TYPE *dest, const TYPE *source, size_t nelems, int pe)         \
+  CW_DECLARE_WITH_CTX(TYPE, NAME##_g, const TYPE *source, int pe)                                      \
+  CW_DECLARE_WITH_CTX(void, NAME##_iget, TYPE *dest, const TYPE *source, ptrdiff_t dst, ptrdiff_t sst, \
+                      size_t nelems, int pe)                                                           \
+  CW_DECLARE_WITH_CTX(void, NAME##_put_nbi, TYPE *dest, const TYPE *source, size_t nelems, int pe)     \
   CW_DECLARE_WITH_CTX(void, NAME##_get_nbi, TYPE *dest, const TYPE *source, size_t nelems, int pe)
 CW_RMA_TYPES(CW_DECLARE_RMA)
 #undef CW_DECLARE_RMA
 
-#define CW_DECLARE_SIZED_RMA(BITS, BYTES)                                                              \
-  CW_DECLARE_WITH_CTX(void, put##BITS, void *dest, const void *source, size_t nelems, int pe)          \
-  CW_DECLARE_WITH_CTX(void, get##BITS, void *dest, const void *source, size_t nelems, int pe)          \
-  CW_DECLARE_WITH_CTX(void, iput##BITS, void *dest, const void *source, ptrdiff_t dst, ptrdiff_t sst,  \
-                      size_t nelems, int pe)                                                           \
-  CW_DECLARE_WITH_CTX(void, iget##BITS, void *dest, const void *source, ptrdiff_t dst, ptrdiff_t sst,  \
-                      size_t nelems, int pe)                                                           \
-  CW_DECLARE_WITH_CTX(void, put##BITS##_nbi, void *dest, const void *source, size_t nelems, int pe)    \
+#define CW_DECLARE_SIZED_RMA(BITS, BYTES)                                                             \
+  CW_DECLARE_WITH_CTX(void, put##BITS, void *dest, const void *source, size_t nelems, int pe)         \
+  CW_DECLARE_WITH_CTX(void, get##BITS, void *dest, const void *source, size_t nelems, int pe)         \
+  CW_DECLARE_WITH_CTX(void, iput##BITS, void *dest, const void *source, ptrdiff_t dst, ptrdiff_t sst, \
+                      size_t nelems, int pe)                                                          \
+  CW_DECLARE_WITH_CTX(void, iget##BITS, void *dest, const void *source, ptrdiff_t dst, ptrdiff_t sst, \
+                      size_t nelems, int pe)                                                          \
+  CW_DECLARE_WITH_CTX(void, put##BITS##_nbi, void *dest, const void *source, size_t nelems, int pe)   \
   CW_DECLARE_WITH_CTX(void, get##BITS##_nbi, void *dest, const void *source, size_t nelems, int pe)
 CW_SIZED_RMA(CW_DECLARE_SIZED_RMA)
 #undef CW_DECLARE_SIZED_RMA
@@ -126,24 +126,24 @@ CW_DECLARE_WITH_CTX(void, getmem_nbi, void *dest, const void *source, size_t nel
 /* ---- Signals ---- */
 #define SHMEM_SIGNAL_SET 0
 #define SHMEM_SIGNAL_ADD 1
-#define CW_DECLARE_PUT_SIGNAL(TYPE, NAME)                                                                     \
-  CW_DECLARE_WITH_CTX(void, NAME##_put_signal, TYPE *dest, const TYPE *source, size_t nelems,                 \
-                      uint64_t *sig_addr, uint64_t signal, int sig_op, int pe)                                \
-  CW_DECLARE_WITH_CTX(void, NAME##_put_signal_nbi, TYPE *dest, const TYPE *source, size_t nelems,             \
+#define CW_DECLARE_PUT_SIGNAL(TYPE, NAME)                                                         \
+  CW_DECLARE_WITH_CTX(void, NAME##_put_signal, TYPE *dest, const TYPE *source, size_t nelems,     \
+                      uint64_t *sig_addr, uint64_t signal, int sig_op, int pe)                    \
+  CW_DECLARE_WITH_CTX(void, NAME##_put_signal_nbi, TYPE *dest, const TYPE *source, size_t nelems, \
                       uint64_t *sig_addr, uint64_t signal, int sig_op, int pe)
 CW_RMA_TYPES(CW_DECLARE_PUT_SIGNAL)
 #undef CW_DECLARE_PUT_SIGNAL
-#define CW_DECLARE_SIZED_PUT_SIGNAL(BITS, BYTES)                                                               \
-  CW_DECLARE_WITH_CTX(void, put##BITS##_signal, void *dest, const void *source, size_t nelems,                 \
-                      uint64_t *sig_addr, uint64_t signal, int sig_op, int pe)                                 \
-  CW_DECLARE_WITH_CTX(void, put##BITS##_signal_nbi, void *dest, const void *source, size_t nelems,             \
+#define CW_DECLARE_SIZED_PUT_SIGNAL(BITS, BYTES)                                                   \
+  CW_DECLARE_WITH_CTX(void, put##BITS##_signal, void *dest, const void *source, size_t nelems,     \
+                      uint64_t *sig_addr, uint64_t signal, int sig_op, int pe)                     \
+  CW_DECLARE_WITH_CTX(void, put##BITS##_signal_nbi, void *dest, const void *source, size_t nelems, \
                       uint64_t *sig_addr, uint64_t signal, int sig_op, int pe)
 CW_SIZED_RMA(CW_DECLARE_SIZED_PUT_SIGNAL)
 #undef CW_DECLARE_SIZED_PUT_SIGNAL
 CW_DECLARE_WITH_CTX(void, putmem_signal, void *dest, const void *source, size_t nelems, uint64_t *sig_addr,
                     uint64_t signal, int sig_op, int pe)
-CW_DECLARE_WITH_CTX(void, putmem_signal_nbi, void *dest, const void *source, size_t nelems, uint64_t *sig_addr,
-                    uint64_t signal, int sig_op, int pe)
+CW_DECLARE_WITH_CTX(void, putmem_signal_nbi, void *dest, const void *source, size_t nelems,
+                    uint64_t *sig_addr, uint64_t signal, int sig_op, int pe)
 SHMEM_API uint64_t shmem_signal_fetch(const uint64_t *sig_addr);
 SHMEM_API uint64_t shmem_signal_wait_until(uint64_t *sig_addr, int cmp, uint64_t cmp_value);
 /* OpenSHMEM 1.6 */
@@ -151,68 +151,66 @@ CW_DECLARE_WITH_CTX(void, signal_add, uint64_t *sig_addr, uint64_t signal, int p
 CW_DECLARE_WITH_CTX(void, signal_set, uint64_t *sig_addr, uint64_t signal, int pe)
 
 /* ---- Atomic memory operations ---- */
-#define CW_DECLARE_AMO_STANDARD(TYPE, NAME)                                                             \
-  CW_DECLARE_WITH_CTX(TYPE, NAME##_atomic_fetch_inc, TYPE *dest, int pe)                                \
-  CW_DECLARE_WITH_CTX(void, NAME##_atomic_inc, TYPE *dest, int pe)                                      \
-  CW_DECLARE_WITH_CTX(TYPE, NAME##_atomic_fetch_add, TYPE *dest, TYPE value, int pe)                    \
-  CW_DECLARE_WITH_CTX(void, NAME##_atomic_add, TYPE *dest, TYPE value, int pe)                          \
-  CW_DECLARE_WITH_CTX(TYPE, NAME##_atomic_compare_swap, TYPE *dest, TYPE cond, TYPE value, int pe)      \
-  CW_DECLARE_WITH_CTX(void, NAME##_atomic_fetch_inc_nbi, TYPE *fetch, TYPE *dest, int pe)               \
-  CW_DECLARE_WITH_CTX(void, NAME##_atomic_fetch_add_nbi, TYPE *fetch, TYPE *dest, TYPE value, int pe)   \
-  CW_DECLARE_WITH_CTX(void, NAME##_atomic_compare_swap_nbi, TYPE *fetch, TYPE *dest, TYPE cond,         \
-                      TYPE value, int pe)
+#define CW_DECLARE_AMO_STANDARD(TYPE, NAME)                                                                 \
+  CW_DECLARE_WITH_CTX(TYPE, NAME##_atomic_fetch_inc, TYPE *dest, int pe)                                    \
+  CW_DECLARE_WITH_CTX(void, NAME##_atomic_inc, TYPE *dest, int pe)                                          \
+  CW_DECLARE_WITH_CTX(TYPE, NAME##_atomic_fetch_add, TYPE *dest, TYPE value, int pe)                        \
+  CW_DECLARE_WITH_CTX(void, NAME##_atomic_add, TYPE *dest, TYPE value, int pe)                              \
+  CW_DECLARE_WITH_CTX(TYPE, NAME##_atomic_compare_swap, TYPE *dest, TYPE cond, TYPE value, int pe)          \
+  CW_DECLARE_WITH_CTX(void, NAME##_atomic_fetch_inc_nbi, TYPE *fetch, TYPE *dest, int pe)                   \
+  CW_DECLARE_WITH_CTX(void, NAME##_atomic_fetch_add_nbi, TYPE *fetch, TYPE *dest, TYPE value, int pe)       \
+  CW_DECLARE_WITH_CTX(void, NAME##_atomic_compare_swap_nbi, TYPE *fetch, TYPE *dest, TYPE cond, TYPE value, \
+                      int pe)
 CW_AMO_STANDARD_TYPES(CW_DECLARE_AMO_STANDARD)
 #undef CW_DECLARE_AMO_STANDARD
 
-#define CW_DECLARE_AMO_EXTENDED(TYPE, NAME)                                                        \
-  CW_DECLARE_WITH_CTX(TYPE, NAME##_atomic_fetch, const TYPE *source, int pe)                       \
-  CW_DECLARE_WITH_CTX(void, NAME##_atomic_set, TYPE *dest, TYPE value, int pe)                     \
-  CW_DECLARE_WITH_CTX(TYPE, NAME##_atomic_swap, TYPE *dest, TYPE value, int pe)                    \
-  CW_DECLARE_WITH_CTX(void, NAME##_atomic_fetch_nbi, TYPE *fetch, const TYPE *source, int pe)      \
+#define CW_DECLARE_AMO_EXTENDED(TYPE, NAME)                                                   \
+  CW_DECLARE_WITH_CTX(TYPE, NAME##_atomic_fetch, const TYPE *source, int pe)                  \
+  CW_DECLARE_WITH_CTX(void, NAME##_atomic_set, TYPE *dest, TYPE value, int pe)                \
+  CW_DECLARE_WITH_CTX(TYPE, NAME##_atomic_swap, TYPE *dest, TYPE value, int pe)               \
+  CW_DECLARE_WITH_CTX(void, NAME##_atomic_fetch_nbi, TYPE *fetch, const TYPE *source, int pe) \
   CW_DECLARE_WITH_CTX(void, NAME##_atomic_swap_nbi, TYPE *fetch, TYPE *dest, TYPE value, int pe)
 CW_AMO_EXTENDED_TYPES(CW_DECLARE_AMO_EXTENDED)
 #undef CW_DECLARE_AMO_EXTENDED
 
-#define CW_DECLARE_AMO_BITWISE_OP(TYPE, NAME, OP)                                                    \
-  CW_DECLARE_WITH_CTX(TYPE, NAME##_atomic_fetch_##OP, TYPE *dest, TYPE value, int pe)                \
-  CW_DECLARE_WITH_CTX(void, NAME##_atomic_##OP, TYPE *dest, TYPE value, int pe)                      \
+#define CW_DECLARE_AMO_BITWISE_OP(TYPE, NAME, OP)                                     \
+  CW_DECLARE_WITH_CTX(TYPE, NAME##_atomic_fetch_##OP, TYPE *dest, TYPE value, int pe) \
+  CW_DECLARE_WITH_CTX(void, NAME##_atomic_##OP, TYPE *dest, TYPE value, int pe)       \
   CW_DECLARE_WITH_CTX(void, NAME##_atomic_fetch_##OP##_nbi, TYPE *fetch, TYPE *dest, TYPE value, int pe)
-#define CW_DECLARE_AMO_BITWISE(TYPE, NAME) \
-  CW_DECLARE_AMO_BITWISE_OP(TYPE, NAME, and) CW_DECLARE_AMO_BITWISE_OP(TYPE, NAME, or) \
-  CW_DECLARE_AMO_BITWISE_OP(TYPE, NAME, xor)
+#define CW_DECLARE_AMO_BITWISE(TYPE, NAME)   \
+  CW_DECLARE_AMO_BITWISE_OP(TYPE, NAME, and) \
+  CW_DECLARE_AMO_BITWISE_OP(TYPE, NAME, or) CW_DECLARE_AMO_BITWISE_OP(TYPE, NAME, xor)
 CW_AMO_BITWISE_TYPES(CW_DECLARE_AMO_BITWISE)
 #undef CW_DECLARE_AMO_BITWISE
 #undef CW_DECLARE_AMO_BITWISE_OP
 
 /* ---- Point-to-point synchronization ---- */
-#define CW_DECLARE_P2P_SYNC(TYPE, NAME)                                                              \
-  SHMEM_API void shmem_##NAME##_wait_until(TYPE *ivar, int cmp, TYPE cmp_value);                     \
-  SHMEM_API void shmem_##NAME##_wait_until_all(TYPE *ivars, size_t nelems, const int *status,       \
-                                               int cmp, TYPE cmp_value);                             \
-  SHMEM_API size_t shmem_##NAME##_wait_until_any(TYPE *ivars, size_t nelems, const int *status,     \
-                                                 int cmp, TYPE cmp_value);                           \
-  SHMEM_API size_t shmem_##NAME##_wait_until_some(TYPE *ivars, size_t nelems, size_t *indices,      \
-                                                  const int *status, int cmp, TYPE cmp_value);       \
-  SHMEM_API void shmem_##NAME##_wait_until_all_vector(TYPE *ivars, size_t nelems,                   \
-                                                      const int *status, int cmp, TYPE *cmp_values); \
-  SHMEM_API size_t shmem_##NAME##_wait_until_any_vector(TYPE *ivars, size_t nelems,                 \
-                                                        const int *status, int cmp,                  \
-                                                        TYPE *cmp_values);                           \
-  SHMEM_API size_t shmem_##NAME##_wait_until_some_vector(TYPE *ivars, size_t nelems,                \
-                                                         size_t *indices, const int *status,         \
-                                                         int cmp, TYPE *cmp_values);                 \
-  SHMEM_API int shmem_##NAME##_test(TYPE *ivar, int cmp, TYPE cmp_value);                            \
-  SHMEM_API int shmem_##NAME##_test_all(TYPE *ivars, size_t nelems, const int *status, int cmp,     \
-                                        TYPE cmp_value);                                             \
-  SHMEM_API size_t shmem_##NAME##_test_any(TYPE *ivars, size_t nelems, const int *status, int cmp,  \
-                                           TYPE cmp_value);                                          \
-  SHMEM_API size_t shmem_##NAME##_test_some(TYPE *ivars, size_t nelems, size_t *indices,            \
-                                            const int *status, int cmp, TYPE cmp_value);             \
-  SHMEM_API int shmem_##NAME##_test_all_vector(TYPE *ivars, size_t nelems, const int *status,       \
-                                               int cmp, TYPE *cmp_values);                           \
-  SHMEM_API size_t shmem_##NAME##_test_any_vector(TYPE *ivars, size_t nelems, const int *status,    \
-                                                  int cmp, TYPE *cmp_values);                        \
-  SHMEM_API size_t shmem_##NAME##_test_some_vector(TYPE *ivars, size_t nelems, size_t *indices,     \
+#define CW_DECLARE_P2P_SYNC(TYPE, NAME)                                                                     \
+  SHMEM_API void shmem_##NAME##_wait_until(TYPE *ivar, int cmp, TYPE cmp_value);                            \
+  SHMEM_API void shmem_##NAME##_wait_until_all(TYPE *ivars, size_t nelems, const int *status, int cmp,      \
+                                               TYPE cmp_value);                                             \
+  SHMEM_API size_t shmem_##NAME##_wait_until_any(TYPE *ivars, size_t nelems, const int *status, int cmp,    \
+                                                 TYPE cmp_value);                                           \
+  SHMEM_API size_t shmem_##NAME##_wait_until_some(TYPE *ivars, size_t nelems, size_t *indices,              \
+                                                  const int *status, int cmp, TYPE cmp_value);              \
+  SHMEM_API void shmem_##NAME##_wait_until_all_vector(TYPE *ivars, size_t nelems, const int *status,        \
+                                                      int cmp, TYPE *cmp_values);                           \
+  SHMEM_API size_t shmem_##NAME##_wait_until_any_vector(TYPE *ivars, size_t nelems, const int *status,      \
+                                                        int cmp, TYPE *cmp_values);                         \
+  SHMEM_API size_t shmem_##NAME##_wait_until_some_vector(TYPE *ivars, size_t nelems, size_t *indices,       \
+                                                         const int *status, int cmp, TYPE *cmp_values);     \
+  SHMEM_API int shmem_##NAME##_test(TYPE *ivar, int cmp, TYPE cmp_value);                                   \
+  SHMEM_API int shmem_##NAME##_test_all(TYPE *ivars, size_t nelems, const int *status, int cmp,             \
+                                        TYPE cmp_value);                                                    \
+  SHMEM_API size_t shmem_##NAME##_test_any(TYPE *ivars, size_t nelems, const int *status, int cmp,          \
+                                           TYPE cmp_value);                                                 \
+  SHMEM_API size_t shmem_##NAME##_test_some(TYPE *ivars, size_t nelems, size_t *indices, const int *status, \
+                                            int cmp, TYPE cmp_value);                                       \
+  SHMEM_API int shmem_##NAME##_test_all_vector(TYPE *ivars, size_t nelems, const int *status, int cmp,      \
+                                               TYPE *cmp_values);                                           \
+  SHMEM_API size_t shmem_##NAME##_test_any_vector(TYPE *ivars, size_t nelems, const int *status, int cmp,   \
+                                                  TYPE *cmp_values);                                        \
+  SHMEM_API size_t shmem_##NAME##_test_some_vector(TYPE *ivars, size_t nelems, size_t *indices,             \
                                                    const int *status, int cmp, TYPE *cmp_values);
 CW_P2P_SYNC_TYPES(CW_DECLARE_P2P_SYNC)
 #undef CW_DECLARE_P2P_SYNC
@@ -248,18 +246,18 @@ SHMEM_DEPRECATED void shmem_set_cache_line_inv(void *dest);
 SHMEM_DEPRECATED void shmem_udcflush(void);
 SHMEM_DEPRECATED void shmem_udcflush_line(void *dest);
 
-#define CW_DECLARE_DEPRECATED_AMO(TYPE, NAME)                                       \
-  SHMEM_DEPRECATED TYPE shmem_##NAME##_finc(TYPE *dest, int pe);                    \
-  SHMEM_DEPRECATED void shmem_##NAME##_inc(TYPE *dest, int pe);                     \
-  SHMEM_DEPRECATED TYPE shmem_##NAME##_fadd(TYPE *dest, TYPE value, int pe);        \
-  SHMEM_DEPRECATED void shmem_##NAME##_add(TYPE *dest, TYPE value, int pe);         \
+#define CW_DECLARE_DEPRECATED_AMO(TYPE, NAME)                                \
+  SHMEM_DEPRECATED TYPE shmem_##NAME##_finc(TYPE *dest, int pe);             \
+  SHMEM_DEPRECATED void shmem_##NAME##_inc(TYPE *dest, int pe);              \
+  SHMEM_DEPRECATED TYPE shmem_##NAME##_fadd(TYPE *dest, TYPE value, int pe); \
+  SHMEM_DEPRECATED void shmem_##NAME##_add(TYPE *dest, TYPE value, int pe);  \
   SHMEM_DEPRECATED TYPE shmem_##NAME##_cswap(TYPE *dest, TYPE cond, TYPE value, int pe);
 CW_DEPRECATED_AMO_TYPES(CW_DECLARE_DEPRECATED_AMO)
 #undef CW_DECLARE_DEPRECATED_AMO
 
-#define CW_DECLARE_DEPRECATED_EXTENDED_AMO(TYPE, NAME)                       \
-  SHMEM_DEPRECATED TYPE shmem_##NAME##_fetch(const TYPE *source, int pe);    \
-  SHMEM_DEPRECATED void shmem_##NAME##_set(TYPE *dest, TYPE value, int pe);  \
+#define CW_DECLARE_DEPRECATED_EXTENDED_AMO(TYPE, NAME)                      \
+  SHMEM_DEPRECATED TYPE shmem_##NAME##_fetch(const TYPE *source, int pe);   \
+  SHMEM_DEPRECATED void shmem_##NAME##_set(TYPE *dest, TYPE value, int pe); \
   SHMEM_DEPRECATED TYPE shmem_##NAME##_swap(TYPE *dest, TYPE value, int pe);
 CW_DEPRECATED_EXTENDED_AMO_TYPES(CW_DECLARE_DEPRECATED_EXTENDED_AMO)
 #undef CW_DECLARE_DEPRECATED_EXTENDED_AMO

@@ -26,9 +26,21 @@ static int parse_size(const char *text, size_t *out) {
   if (errno || end == text) return -1;
   unsigned shift = 0;
   switch (*end) {
-    case 'k': case 'K': shift = 10; ++end; break;
-    case 'm': case 'M': shift = 20; ++end; break;
-    case 'g': case 'G': shift = 30; ++end; break;
+    case 'k':
+    case 'K':
+      shift = 10;
+      ++end;
+      break;
+    case 'm':
+    case 'M':
+      shift = 20;
+      ++end;
+      break;
+    case 'g':
+    case 'G':
+      shift = 30;
+      ++end;
+      break;
     default: break;
   }
   if (*end == 'i' || *end == 'B') ++end;
@@ -108,12 +120,12 @@ int cw_parse_options(int argc, char **argv, const cw_suite *suite, cw_options *o
       snprintf(name, sizeof name, "%s", arg);
     }
 #define FLAG(n) (strcmp(name, n) == 0)
-#define NEED_VALUE()                                                          \
-  do {                                                                        \
-    if (!value) {                                                             \
+#define NEED_VALUE()                                                             \
+  do {                                                                           \
+    if (!value) {                                                                \
       if (i + 1 >= argc) return set_error(opt, "option %s needs a value", name); \
-      value = argv[++i];                                                      \
-    }                                                                         \
+      value = argv[++i];                                                         \
+    }                                                                            \
   } while (0)
     if (FLAG("-h") || FLAG("--help")) {
       opt->help = 1;
@@ -125,10 +137,12 @@ int cw_parse_options(int argc, char **argv, const cw_suite *suite, cw_options *o
       opt->json = 1;
     } else if (FLAG("--min-size")) {
       NEED_VALUE();
-      if (parse_size(value, &opt->min_size) || opt->min_size == 0) return set_error(opt, "bad --min-size '%s'", value);
+      if (parse_size(value, &opt->min_size) || opt->min_size == 0)
+        return set_error(opt, "bad --min-size '%s'", value);
     } else if (FLAG("--max-size")) {
       NEED_VALUE();
-      if (parse_size(value, &opt->max_size) || opt->max_size == 0) return set_error(opt, "bad --max-size '%s'", value);
+      if (parse_size(value, &opt->max_size) || opt->max_size == 0)
+        return set_error(opt, "bad --max-size '%s'", value);
     } else if (FLAG("-m")) { /* OSU style: -m MIN:MAX or -m MAX */
       NEED_VALUE();
       const char *colon = strchr(value, ':');
@@ -160,7 +174,8 @@ int cw_parse_options(int argc, char **argv, const cw_suite *suite, cw_options *o
       NEED_VALUE();
       char *end = NULL;
       opt->row_time = strtod(value, &end);
-      if (end == value || *end != '\0' || opt->row_time < 0) return set_error(opt, "bad --row-time '%s'", value);
+      if (end == value || *end != '\0' || opt->row_time < 0)
+        return set_error(opt, "bad --row-time '%s'", value);
     } else if (FLAG("--batch")) {
       NEED_VALUE();
       if (parse_long(value, 0, &opt->batch)) return set_error(opt, "bad --batch '%s'", value);
@@ -178,7 +193,8 @@ int cw_parse_options(int argc, char **argv, const cw_suite *suite, cw_options *o
       NEED_VALUE();
       opt->use_heap = strcmp(value, "heap") == 0 || strcmp(value, "both") == 0;
       opt->use_static = strcmp(value, "static") == 0 || strcmp(value, "both") == 0;
-      if (!opt->use_heap && !opt->use_static) return set_error(opt, "bad --mem '%s' (heap, static or both)", value);
+      if (!opt->use_heap && !opt->use_static)
+        return set_error(opt, "bad --mem '%s' (heap, static or both)", value);
     } else if (FLAG("--bench") || FLAG("-b")) {
       NEED_VALUE();
       opt->only = value;
@@ -202,23 +218,24 @@ int cw_parse_options(int argc, char **argv, const cw_suite *suite, cw_options *o
 
 void cw_print_usage(const cw_suite *suite) {
   printf("usage: %s [options]\n%s\n\n", suite->name, suite->title);
-  printf("Options:\n"
-         "  --min-size B, --max-size B, -m MIN:MAX   message sizes, powers of two (default %zu..%zu)\n"
-         "  --sizes a,b,c        explicit sizes (suffixes K, M, G)\n"
-         "  --iters N            timed operations per size (default %ld; fewer above 64 KiB)\n"
-         "  --warmup N           untimed operations first (default %ld)\n"
-         "  --window N           transfers per windowed operation (default %ld)\n"
-         "  --samples N          at most N timed samples per size (default 1000); p50/p99 are over samples\n"
-         "  --batch N            operations per sample (default iters / samples)\n"
-         "  --row-time S         after a size takes over S seconds, run fewer operations (default 1, 0: off)\n"
-         "  --pairs N            active PE pairs, PE i with PE i+npes/2 (0: all; default %d)\n"
-         "  --threads N          threads per PE where a case supports it (default 1)\n"
-         "  --mem heap|static|both   buffers on the symmetric heap and/or static globals (default both)\n"
-         "  --bench a,b*         run only these cases (a trailing * matches a prefix); --skip a,b\n"
-         "  --validate           check the transferred data; exit 1 on a mismatch\n"
-         "  --json               one JSON object per result line instead of tables\n"
-         "  --list               list the cases\n",
-         suite->min_size, suite->max_size, suite->iters, suite->warmup, suite->window, suite->pairs);
+  printf(
+      "Options:\n"
+      "  --min-size B, --max-size B, -m MIN:MAX   message sizes, powers of two (default %zu..%zu)\n"
+      "  --sizes a,b,c        explicit sizes (suffixes K, M, G)\n"
+      "  --iters N            timed operations per size (default %ld; fewer above 64 KiB)\n"
+      "  --warmup N           untimed operations first (default %ld)\n"
+      "  --window N           transfers per windowed operation (default %ld)\n"
+      "  --samples N          at most N timed samples per size (default 1000); p50/p99 are over samples\n"
+      "  --batch N            operations per sample (default iters / samples)\n"
+      "  --row-time S         after a size takes over S seconds, run fewer operations (default 1, 0: off)\n"
+      "  --pairs N            active PE pairs, PE i with PE i+npes/2 (0: all; default %d)\n"
+      "  --threads N          threads per PE where a case supports it (default 1)\n"
+      "  --mem heap|static|both   buffers on the symmetric heap and/or static globals (default both)\n"
+      "  --bench a,b*         run only these cases (a trailing * matches a prefix); --skip a,b\n"
+      "  --validate           check the transferred data; exit 1 on a mismatch\n"
+      "  --json               one JSON object per result line instead of tables\n"
+      "  --list               list the cases\n",
+      suite->min_size, suite->max_size, suite->iters, suite->warmup, suite->window, suite->pairs);
 }
 
 void cw_print_list(const cw_suite *suite) {
@@ -265,7 +282,8 @@ long cw_verify_range(const void *buf, size_t start, size_t bytes, unsigned seed,
     unsigned char want = pattern_byte(seed, start + i);
     if (p[i] != want) {
       if (bad == 0)
-        fprintf(stderr, "PE %d: %s: byte %zu of %zu is 0x%02x, expected 0x%02x\n", me, what, i, bytes, p[i], want);
+        fprintf(stderr, "PE %d: %s: byte %zu of %zu is 0x%02x, expected 0x%02x\n", me, what, i, bytes, p[i],
+                want);
       ++bad;
     }
   }
@@ -315,7 +333,9 @@ long cw_coll_check(const cw_bench *b, int kind) {
       for (size_t i = 0; i < n / sizeof(long); ++i) {
         long want = npes * (long)i + npes * (npes - 1) / 2;
         if (out[i] != want) {
-          if (!bad) fprintf(stderr, "PE %d: %s element %zu is %ld, expected %ld\n", b->me, b->c->name, i, out[i], want);
+          if (!bad)
+            fprintf(stderr, "PE %d: %s element %zu is %ld, expected %ld\n", b->me, b->c->name, i, out[i],
+                    want);
           ++bad;
         }
       }
@@ -407,10 +427,12 @@ static void print_row(const cw_suite *suite, const cw_options *opt, const cw_com
          best = in_unit(b, st->min);
   if (opt->json) {
     print_json_head(suite, comm, c, b->mem->name);
-    printf(",\"size\":%zu,\"unit\":\"%s\",\"avg\":%.6g,\"p50\":%.6g,\"p99\":%.6g,\"best\":%.6g,"
-           "\"samples\":%ld,\"ops_per_sample\":%ld,\"window\":%ld,\"streams\":%d,\"validated\":%s,\"errors\":%ld}\n",
-           b->size, unit_name(c->unit), avg, p50, p99, best, b->samples, b->ops_per_sample, b->window, b->streams,
-           opt->validate ? "true" : "false", b->errors);
+    printf(
+        ",\"size\":%zu,\"unit\":\"%s\",\"avg\":%.6g,\"p50\":%.6g,\"p99\":%.6g,\"best\":%.6g,"
+        "\"samples\":%ld,\"ops_per_sample\":%ld,\"window\":%ld,\"streams\":%d,\"validated\":%s,\"errors\":%"
+        "ld}\n",
+        b->size, unit_name(c->unit), avg, p50, p99, best, b->samples, b->ops_per_sample, b->window,
+        b->streams, opt->validate ? "true" : "false", b->errors);
     return;
   }
   /* OSU-like: a header when the table changes, then one row per size. Fixed-size cases (atomics)
@@ -422,12 +444,12 @@ static void print_row(const cw_suite *suite, const cw_options *opt, const cw_com
   snprintf(p50_h, sizeof p50_h, "p50(%s)", u);
   snprintf(p99_h, sizeof p99_h, "p99(%s)", u);
   if (fixed)
-    snprintf(header, sizeof header, "\n# %s (%s), %d PEs\n# %-26s %8s %12s %12s %12s\n", suite->name, b->mem->name,
-             comm->npes, "Case", "Size", avg_h, p50_h, p99_h);
+    snprintf(header, sizeof header, "\n# %s (%s), %d PEs\n# %-26s %8s %12s %12s %12s\n", suite->name,
+             b->mem->name, comm->npes, "Case", "Size", avg_h, p50_h, p99_h);
   else
     snprintf(header, sizeof header, "\n# %s: %s (%s), %d PEs, %d stream%s\n# %s\n# %-10s %12s %12s %12s\n",
-             suite->name, c->name, b->mem->name, comm->npes, b->streams, b->streams > 1 ? "s" : "", c->help, "Size",
-             avg_h, p50_h, p99_h);
+             suite->name, c->name, b->mem->name, comm->npes, b->streams, b->streams > 1 ? "s" : "", c->help,
+             "Size", avg_h, p50_h, p99_h);
   if (strcmp(header, last_header) != 0) {
     snprintf(last_header, sizeof last_header, "%s", header);
     fputs(header, stdout);
@@ -611,7 +633,8 @@ int cw_run_suite(const cw_suite *suite, const cw_options *opt, const cw_comm *co
   for (int ci = 0; ci < suite->n_cases; ++ci) {
     const cw_case *c = &suite->cases[ci];
     if (!cw_case_selected(opt, c->name)) continue;
-    cw_mem *sets[2] = {opt->use_heap ? heap : NULL, (opt->use_static && statics && (c->flags & CW_STATIC_OK)) ? statics : NULL};
+    cw_mem *sets[2] = {opt->use_heap ? heap : NULL,
+                       (opt->use_static && statics && (c->flags & CW_STATIC_OK)) ? statics : NULL};
     if (!sets[0] && !sets[1]) sets[0] = heap; /* heap-only cases still run with --mem static */
     for (int m = 0; m < 2; ++m) {
       cw_mem *mem = sets[m];

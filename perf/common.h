@@ -36,61 +36,61 @@ extern "C" {
 
 /* What a case reports. Every sample is a time; the unit decides how it is shown. */
 typedef enum cw_unit {
-  CW_US,    /* latency per operation, microseconds */
-  CW_MBPS,  /* bandwidth, MB/s (10^6 bytes per second), all streams together */
-  CW_MMPS,  /* message rate, millions of operations per second, all streams together */
+  CW_US,   /* latency per operation, microseconds */
+  CW_MBPS, /* bandwidth, MB/s (10^6 bytes per second), all streams together */
+  CW_MMPS, /* message rate, millions of operations per second, all streams together */
 } cw_unit;
 
 /* cw_case.flags */
 enum {
-  CW_FIXED_SIZE = 1u << 0,   /* one row at cw_case.fixed_size; --min/--max-size do not apply */
-  CW_NEEDS_PEER = 1u << 1,   /* pairs of PEs: PE i talks to PE i + npes/2 (needs 2 PEs or more) */
-  CW_ALL_PES = 1u << 2,      /* every PE initiates (collectives, contended atomics) */
-  CW_BIDIR = 1u << 3,        /* both PEs of each active pair initiate */
-  CW_STATIC_OK = 1u << 4,    /* also runs on static (global) buffers when --mem includes static */
-  CW_WINDOWED = 1u << 5,     /* one operation is --window transfers then one completion */
-  CW_BUF_X_PES = 1u << 6,    /* needs npes * size bytes per buffer (alltoall, fcollect) */
+  CW_FIXED_SIZE = 1u << 0, /* one row at cw_case.fixed_size; --min/--max-size do not apply */
+  CW_NEEDS_PEER = 1u << 1, /* pairs of PEs: PE i talks to PE i + npes/2 (needs 2 PEs or more) */
+  CW_ALL_PES = 1u << 2,    /* every PE initiates (collectives, contended atomics) */
+  CW_BIDIR = 1u << 3,      /* both PEs of each active pair initiate */
+  CW_STATIC_OK = 1u << 4,  /* also runs on static (global) buffers when --mem includes static */
+  CW_WINDOWED = 1u << 5,   /* one operation is --window transfers then one completion */
+  CW_BUF_X_PES = 1u << 6,  /* needs npes * size bytes per buffer (alltoall, fcollect) */
 };
 
 /* What the driver checks after the timed loop when --validate is on. Every PE fills its source
  * buffer with a pattern seeded by its PE number and the size, and clears its destination first. */
 typedef enum cw_check {
-  CW_CHECK_NONE,  /* nothing, or the case checks for itself and counts b->errors */
-  CW_CHECK_PUT,   /* data went initiator.src -> peer.dst: receivers check their dst */
-  CW_CHECK_GET,   /* data went peer.src -> initiator.dst: initiators check their dst */
+  CW_CHECK_NONE,     /* nothing, or the case checks for itself and counts b->errors */
+  CW_CHECK_PUT,      /* data went initiator.src -> peer.dst: receivers check their dst */
+  CW_CHECK_GET,      /* data went peer.src -> initiator.dst: initiators check their dst */
   CW_CHECK_EXCHANGE, /* both ways (ping-pong): both PEs of an active pair check their dst */
 } cw_check;
 
 typedef struct cw_options {
-  size_t min_size, max_size;  /* bytes */
-  size_t sizes[64];           /* an explicit --sizes list, or n_sizes == 0 */
+  size_t min_size, max_size; /* bytes */
+  size_t sizes[64];          /* an explicit --sizes list, or n_sizes == 0 */
   int n_sizes;
-  long iters;                 /* timed operations per size at small sizes (scaled down for large) */
-  long warmup;                /* untimed operations before the timed ones */
-  long window;                /* transfers per windowed operation */
-  long max_samples;           /* timed samples per size; operations are batched into them */
-  long batch;                 /* operations per sample, 0: iters / max_samples */
-  double row_time;            /* seconds: a slower size makes the next sizes run fewer operations */
-  int pairs;                  /* active PE pairs, 0: all */
-  int threads;                /* threads per PE (cw_msgrate) */
+  long iters;       /* timed operations per size at small sizes (scaled down for large) */
+  long warmup;      /* untimed operations before the timed ones */
+  long window;      /* transfers per windowed operation */
+  long max_samples; /* timed samples per size; operations are batched into them */
+  long batch;       /* operations per sample, 0: iters / max_samples */
+  double row_time;  /* seconds: a slower size makes the next sizes run fewer operations */
+  int pairs;        /* active PE pairs, 0: all */
+  int threads;      /* threads per PE (cw_msgrate) */
   int validate, json, list, help;
-  int use_heap, use_static;   /* --mem heap|static|both */
-  const char *only;           /* --bench a,b,c */
-  const char *skip;           /* --skip a,b,c */
-  char error[256];            /* set when the command line is wrong */
+  int use_heap, use_static; /* --mem heap|static|both */
+  const char *only;         /* --bench a,b,c */
+  const char *skip;         /* --skip a,b,c */
+  char error[256];          /* set when the command line is wrong */
 } cw_options;
 
 /* One set of buffers: symmetric heap or static globals (or plain memory for MPI). */
 typedef struct cw_mem {
-  const char *name;  /* "heap" or "static" */
-  char *src, *dst;   /* bytes each, page aligned */
+  const char *name; /* "heap" or "static" */
+  char *src, *dst;  /* bytes each, page aligned */
   size_t bytes;
-  long *flags;       /* CW_NFLAGS words, one per 64-byte line; zeroed before every row */
+  long *flags; /* CW_NFLAGS words, one per 64-byte line; zeroed before every row */
 } cw_mem;
 
 #define CW_NFLAGS 8
 #define CW_FLAG_STRIDE 8 /* longs: one flag per cache line */
-#define CW_FLAG(b, i) (&(b)->mem->flags[(i) * CW_FLAG_STRIDE])
+#define CW_FLAG(b, i) (&(b)->mem->flags[(i)*CW_FLAG_STRIDE])
 
 struct cw_case;
 struct cw_comm;
@@ -101,21 +101,21 @@ typedef struct cw_bench {
   const cw_options *opt;
   const cw_mem *mem;
   const struct cw_comm *comm;
-  void *suite_data;  /* whatever the suite's setup hook returned */
+  void *suite_data; /* whatever the suite's setup hook returned */
   int me, npes;
-  int peer;          /* the other PE of this PE's pair, or -1 */
-  int initiator;     /* this PE issues the case's operations */
-  int receiver;      /* this PE's peer issues operations that target it */
-  int streams;       /* PEs initiating at once */
-  size_t size;       /* bytes per transfer */
-  long window;       /* transfers per operation (1 unless CW_WINDOWED) */
-  long batch;        /* operations per sample */
-  long samples;      /* timed samples */
-  long warmup;       /* untimed samples */
+  int peer;            /* the other PE of this PE's pair, or -1 */
+  int initiator;       /* this PE issues the case's operations */
+  int receiver;        /* this PE's peer issues operations that target it */
+  int streams;         /* PEs initiating at once */
+  size_t size;         /* bytes per transfer */
+  long window;         /* transfers per operation (1 unless CW_WINDOWED) */
+  long batch;          /* operations per sample */
+  long samples;        /* timed samples */
+  long warmup;         /* untimed samples */
   long ops_per_sample; /* operations a sample reports; the driver sets batch, a case may change it
                           (a ping-pong reports 2 * batch half round trips) */
-  double *t;         /* t[s]: seconds taken by sample s */
-  long errors;       /* validation errors found on this PE */
+  double *t;           /* t[s]: seconds taken by sample s */
+  long errors;         /* validation errors found on this PE */
 } cw_bench;
 
 typedef void (*cw_run_fn)(cw_bench *b);
@@ -127,30 +127,30 @@ typedef struct cw_case {
   unsigned flags;
   cw_check check;
   cw_run_fn run;
-  int arg;             /* the case's parameter (an operation code, a type...) */
-  size_t fixed_size;   /* with CW_FIXED_SIZE the one size; otherwise sizes that are not a multiple
-                          of it are left out (0: any size) */
+  int arg;                 /* the case's parameter (an operation code, a type...) */
+  size_t fixed_size;       /* with CW_FIXED_SIZE the one size; otherwise sizes that are not a multiple
+                              of it are left out (0: any size) */
   const char *unavailable; /* non-NULL: not built against this library, and why */
 } cw_case;
 
 /* Communication the driver needs; the glue fills it in. */
 typedef struct cw_comm {
   int me, npes;
-  const char *impl;                        /* library name for the output */
+  const char *impl; /* library name for the output */
   void (*barrier)(void);
-  void (*quiet)(void);                     /* complete this PE's outstanding operations */
-  void (*max_to_root)(double *t, long n);  /* t[i] = max over PEs, valid on PE 0 */
-  long (*sum_long)(long v);                /* sum over PEs, valid on every PE */
+  void (*quiet)(void);                    /* complete this PE's outstanding operations */
+  void (*max_to_root)(double *t, long n); /* t[i] = max over PEs, valid on PE 0 */
+  long (*sum_long)(long v);               /* sum over PEs, valid on every PE */
 } cw_comm;
 
 typedef struct cw_suite {
-  const char *name;      /* program name, e.g. "cw_latency" */
-  const char *title;     /* one line for --help */
+  const char *name;  /* program name, e.g. "cw_latency" */
+  const char *title; /* one line for --help */
   const cw_case *cases;
   int n_cases;
   long iters, warmup, window; /* defaults */
   size_t min_size, max_size;
-  int pairs;              /* default --pairs */
+  int pairs; /* default --pairs */
   /* Optional: called once by every PE after buffers exist, before any case; returns suite_data. */
   void *(*setup)(const cw_options *opt, const cw_comm *comm, cw_mem *heap);
   void (*teardown)(void *suite_data);
@@ -194,7 +194,7 @@ unsigned cw_seed(int pe, size_t size);
 /* Collective inputs and results, shared by the OpenSHMEM and MPI collective benchmarks. Kinds
  * other than these four have nothing to fill or check. */
 enum { CW_COLL_BROADCAST = 1, CW_COLL_FCOLLECT, CW_COLL_ALLTOALL, CW_COLL_REDUCE_SUM };
-void cw_coll_fill(const cw_bench *b, int kind); /* before the run: every PE's src, dst cleared */
+void cw_coll_fill(const cw_bench *b, int kind);  /* before the run: every PE's src, dst cleared */
 long cw_coll_check(const cw_bench *b, int kind); /* after it: errors in this PE's dst (root PE 0) */
 
 /* ---- Statistics ---- */

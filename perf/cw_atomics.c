@@ -9,14 +9,26 @@
  * With --validate the target word's final value is checked against the same sequence of
  * operations replayed locally (the operands are chosen so the order does not matter where the
  * specification leaves it open). */
-#include "cw_shmem.h"
-
 #include <stdlib.h>
+
+#include "cw_shmem.h"
 
 enum amo_type { T_INT, T_LONG, T_UINT, T_ULONG };
 enum amo_op {
-  OP_FETCH_INC, OP_INC, OP_FETCH_ADD, OP_ADD, OP_COMPARE_SWAP, OP_FETCH, OP_SET, OP_SWAP,
-  OP_FETCH_AND, OP_AND, OP_FETCH_OR, OP_OR, OP_FETCH_XOR, OP_XOR,
+  OP_FETCH_INC,
+  OP_INC,
+  OP_FETCH_ADD,
+  OP_ADD,
+  OP_COMPARE_SWAP,
+  OP_FETCH,
+  OP_SET,
+  OP_SWAP,
+  OP_FETCH_AND,
+  OP_AND,
+  OP_FETCH_OR,
+  OP_OR,
+  OP_FETCH_XOR,
+  OP_XOR,
 };
 
 static int is_fetching(int op) {
@@ -25,21 +37,21 @@ static int is_fetching(int op) {
 
 /* ---- Dispatch: one function per type, generated, so no call is written out per type ---- */
 
-#define DEFINE_STANDARD_AMO(T, TN)                                                                    \
-  static unsigned long amo_##TN(int op, T *w, T v, T cond, int pe) {                                 \
-    switch (op) {                                                                                    \
-      case OP_FETCH_INC: return (unsigned long)shmem_##TN##_atomic_fetch_inc(w, pe);                 \
-      case OP_INC: shmem_##TN##_atomic_inc(w, pe); return 0;                                         \
-      case OP_FETCH_ADD: return (unsigned long)shmem_##TN##_atomic_fetch_add(w, v, pe);              \
-      case OP_ADD: shmem_##TN##_atomic_add(w, v, pe); return 0;                                      \
+#define DEFINE_STANDARD_AMO(T, TN)                                                                  \
+  static unsigned long amo_##TN(int op, T *w, T v, T cond, int pe) {                                \
+    switch (op) {                                                                                   \
+      case OP_FETCH_INC: return (unsigned long)shmem_##TN##_atomic_fetch_inc(w, pe);                \
+      case OP_INC: shmem_##TN##_atomic_inc(w, pe); return 0;                                        \
+      case OP_FETCH_ADD: return (unsigned long)shmem_##TN##_atomic_fetch_add(w, v, pe);             \
+      case OP_ADD: shmem_##TN##_atomic_add(w, v, pe); return 0;                                     \
       case OP_COMPARE_SWAP: return (unsigned long)shmem_##TN##_atomic_compare_swap(w, cond, v, pe); \
-      case OP_FETCH: return (unsigned long)shmem_##TN##_atomic_fetch(w, pe);                         \
-      case OP_SET: shmem_##TN##_atomic_set(w, v, pe); return 0;                                      \
-      case OP_SWAP: return (unsigned long)shmem_##TN##_atomic_swap(w, v, pe);                        \
-    }                                                                                                \
-    return 0;                                                                                        \
+      case OP_FETCH: return (unsigned long)shmem_##TN##_atomic_fetch(w, pe);                        \
+      case OP_SET: shmem_##TN##_atomic_set(w, v, pe); return 0;                                     \
+      case OP_SWAP: return (unsigned long)shmem_##TN##_atomic_swap(w, v, pe);                       \
+    }                                                                                               \
+    return 0;                                                                                       \
   }
-#define DEFINE_BITWISE_AMO(T, TN)                                                        \
+#define DEFINE_BITWISE_AMO(T, TN)                                                       \
   static unsigned long amo_##TN(int op, T *w, T v, T cond, int pe) {                    \
     (void)cond;                                                                         \
     switch (op) {                                                                       \
@@ -58,25 +70,25 @@ DEFINE_BITWISE_AMO(unsigned int, uint)
 DEFINE_BITWISE_AMO(unsigned long, ulong)
 
 #ifdef CW_HAVE_SHMEM_15
-#define DEFINE_STANDARD_NBI(T, TN)                                                                     \
-  static void amo_nbi_##TN(int op, T *fetch, T *w, T v, T cond, int pe) {                             \
-    switch (op) {                                                                                     \
-      case OP_FETCH_INC: shmem_##TN##_atomic_fetch_inc_nbi(fetch, w, pe); break;                      \
-      case OP_FETCH_ADD: shmem_##TN##_atomic_fetch_add_nbi(fetch, w, v, pe); break;                   \
-      case OP_COMPARE_SWAP: shmem_##TN##_atomic_compare_swap_nbi(fetch, w, cond, v, pe); break;       \
-      case OP_FETCH: shmem_##TN##_atomic_fetch_nbi(fetch, w, pe); break;                              \
-      case OP_SWAP: shmem_##TN##_atomic_swap_nbi(fetch, w, v, pe); break;                             \
-      default: amo_##TN(op, w, v, cond, pe); break;                                                   \
-    }                                                                                                 \
+#define DEFINE_STANDARD_NBI(T, TN)                                                              \
+  static void amo_nbi_##TN(int op, T *fetch, T *w, T v, T cond, int pe) {                       \
+    switch (op) {                                                                               \
+      case OP_FETCH_INC: shmem_##TN##_atomic_fetch_inc_nbi(fetch, w, pe); break;                \
+      case OP_FETCH_ADD: shmem_##TN##_atomic_fetch_add_nbi(fetch, w, v, pe); break;             \
+      case OP_COMPARE_SWAP: shmem_##TN##_atomic_compare_swap_nbi(fetch, w, cond, v, pe); break; \
+      case OP_FETCH: shmem_##TN##_atomic_fetch_nbi(fetch, w, pe); break;                        \
+      case OP_SWAP: shmem_##TN##_atomic_swap_nbi(fetch, w, v, pe); break;                       \
+      default: amo_##TN(op, w, v, cond, pe); break;                                             \
+    }                                                                                           \
   }
-#define DEFINE_BITWISE_NBI(T, TN)                                                       \
-  static void amo_nbi_##TN(int op, T *fetch, T *w, T v, T cond, int pe) {              \
-    switch (op) {                                                                      \
-      case OP_FETCH_AND: shmem_##TN##_atomic_fetch_and_nbi(fetch, w, v, pe); break;    \
-      case OP_FETCH_OR: shmem_##TN##_atomic_fetch_or_nbi(fetch, w, v, pe); break;      \
-      case OP_FETCH_XOR: shmem_##TN##_atomic_fetch_xor_nbi(fetch, w, v, pe); break;    \
-      default: amo_##TN(op, w, v, cond, pe); break;                                    \
-    }                                                                                  \
+#define DEFINE_BITWISE_NBI(T, TN)                                                   \
+  static void amo_nbi_##TN(int op, T *fetch, T *w, T v, T cond, int pe) {           \
+    switch (op) {                                                                   \
+      case OP_FETCH_AND: shmem_##TN##_atomic_fetch_and_nbi(fetch, w, v, pe); break; \
+      case OP_FETCH_OR: shmem_##TN##_atomic_fetch_or_nbi(fetch, w, v, pe); break;   \
+      case OP_FETCH_XOR: shmem_##TN##_atomic_fetch_xor_nbi(fetch, w, v, pe); break; \
+      default: amo_##TN(op, w, v, cond, pe); break;                                 \
+    }                                                                               \
   }
 DEFINE_STANDARD_NBI(int, int)
 DEFINE_STANDARD_NBI(long, long)
@@ -121,11 +133,17 @@ static unsigned long type_mask(int ty) { return type_bits(ty) == 32 ? 0xffffffff
  * matches, so that the result does not depend on the order. */
 static unsigned long operand(int op, unsigned long k, unsigned bits, int rate) {
   switch (op) {
-    case OP_FETCH_ADD: case OP_ADD: return 1;
+    case OP_FETCH_ADD:
+    case OP_ADD: return 1;
     case OP_COMPARE_SWAP: return rate ? 5 : k + 1;
-    case OP_SET: case OP_SWAP: return 42;
-    case OP_FETCH_AND: case OP_AND: return ~(1UL << (k % bits));
-    case OP_FETCH_OR: case OP_OR: case OP_FETCH_XOR: case OP_XOR: return 1UL << (k % bits);
+    case OP_SET:
+    case OP_SWAP: return 42;
+    case OP_FETCH_AND:
+    case OP_AND: return ~(1UL << (k % bits));
+    case OP_FETCH_OR:
+    case OP_OR:
+    case OP_FETCH_XOR:
+    case OP_XOR: return 1UL << (k % bits);
     default: return 0;
   }
 }
@@ -140,13 +158,21 @@ static unsigned long replay(int ty, int op, unsigned long n, int rate) {
   for (unsigned long k = 0; k < n; ++k) {
     unsigned long x = operand(op, k, type_bits(ty), rate) & mask;
     switch (op) {
-      case OP_FETCH_INC: case OP_INC: v += 1; break;
-      case OP_FETCH_ADD: case OP_ADD: v += x; break;
-      case OP_COMPARE_SWAP: if (v == (compare_value(k, rate) & mask)) v = x; break;
-      case OP_SET: case OP_SWAP: v = x; break;
-      case OP_FETCH_AND: case OP_AND: v &= x; break;
-      case OP_FETCH_OR: case OP_OR: v |= x; break;
-      case OP_FETCH_XOR: case OP_XOR: v ^= x; break;
+      case OP_FETCH_INC:
+      case OP_INC: v += 1; break;
+      case OP_FETCH_ADD:
+      case OP_ADD: v += x; break;
+      case OP_COMPARE_SWAP:
+        if (v == (compare_value(k, rate) & mask)) v = x;
+        break;
+      case OP_SET:
+      case OP_SWAP: v = x; break;
+      case OP_FETCH_AND:
+      case OP_AND: v &= x; break;
+      case OP_FETCH_OR:
+      case OP_OR: v |= x; break;
+      case OP_FETCH_XOR:
+      case OP_XOR: v ^= x; break;
       default: break;
     }
     v &= mask;
@@ -175,7 +201,8 @@ typedef struct amo_row {
 /* The target word gets its initial value before anyone starts. */
 static amo_row begin_row(cw_bench *b, int target_pe) {
   amo_row r = {b->c->arg >> 8, b->c->arg & 0xff, target_pe, CW_FLAG(b, 1), 0};
-  if (b->me == target_pe || (target_pe < 0 && b->receiver)) store_word(r.word, r.ty, initial_value(r.op, r.ty));
+  if (b->me == target_pe || (target_pe < 0 && b->receiver))
+    store_word(r.word, r.ty, initial_value(r.op, r.ty));
   b->comm->barrier();
   return r;
 }
@@ -208,8 +235,8 @@ static void run_latency(cw_bench *b) {
     CW_FOR_SAMPLES(b, s) {
       double t0 = cw_now();
       for (long i = 0; i < b->batch; ++i, ++r.count) {
-        unsigned long got = do_amo(r.ty, r.op, r.word, operand(r.op, r.count, bits, 0),
-                                   compare_value(r.count, 0), b->peer);
+        unsigned long got =
+            do_amo(r.ty, r.op, r.word, operand(r.op, r.count, bits, 0), compare_value(r.count, 0), b->peer);
         if (r.op == OP_COMPARE_SWAP && (got & mask) != (r.count & mask)) ++b->errors;
       }
       cw_record(b, s, t0);
@@ -266,39 +293,52 @@ static void *setup(const cw_options *opt, const cw_comm *comm, cw_mem *heap) {
 #endif
 
 /* X(type, typename, size, opname, op, latency availability, rate availability) */
-#define STANDARD_OPS(X, ty, tn, sz, cswap, cswap_rate)                                                    \
-  X(ty, tn, sz, fetch_inc, OP_FETCH_INC, NULL, NBI_OK) X(ty, tn, sz, inc, OP_INC, NULL, NULL)            \
-  X(ty, tn, sz, fetch_add, OP_FETCH_ADD, NULL, NBI_OK) X(ty, tn, sz, add, OP_ADD, NULL, NULL)            \
-  X(ty, tn, sz, compare_swap, OP_COMPARE_SWAP, cswap, cswap_rate)                                          \
-  X(ty, tn, sz, fetch, OP_FETCH, NULL, NBI_OK) X(ty, tn, sz, set, OP_SET, NULL, NULL)                    \
-  X(ty, tn, sz, swap, OP_SWAP, NULL, NBI_OK)
-#define BITWISE_OPS(X, ty, tn, sz)                                                                         \
-  X(ty, tn, sz, fetch_and, OP_FETCH_AND, NULL, NBI_OK) X(ty, tn, sz, and, OP_AND, NULL, NULL)            \
-  X(ty, tn, sz, fetch_or, OP_FETCH_OR, NULL, NBI_OK) X(ty, tn, sz, or, OP_OR, NULL, NULL)                \
-  X(ty, tn, sz, fetch_xor, OP_FETCH_XOR, NULL, NBI_OK) X(ty, tn, sz, xor, OP_XOR, NULL, NULL)
+#define STANDARD_OPS(X, ty, tn, sz, cswap, cswap_rate)                                                       \
+  X(ty, tn, sz, fetch_inc, OP_FETCH_INC, NULL, NBI_OK)                                                       \
+  X(ty, tn, sz, inc, OP_INC, NULL, NULL) X(ty, tn, sz, fetch_add, OP_FETCH_ADD, NULL, NBI_OK)                \
+      X(ty, tn, sz, add, OP_ADD, NULL, NULL) X(ty, tn, sz, compare_swap, OP_COMPARE_SWAP, cswap, cswap_rate) \
+          X(ty, tn, sz, fetch, OP_FETCH, NULL, NBI_OK) X(ty, tn, sz, set, OP_SET, NULL, NULL)                \
+              X(ty, tn, sz, swap, OP_SWAP, NULL, NBI_OK)
+#define BITWISE_OPS(X, ty, tn, sz)                                                              \
+  X(ty, tn, sz, fetch_and, OP_FETCH_AND, NULL, NBI_OK)                                          \
+  X(ty, tn, sz, and, OP_AND, NULL, NULL) X(ty, tn, sz, fetch_or, OP_FETCH_OR, NULL, NBI_OK)     \
+      X(ty, tn, sz, or, OP_OR, NULL, NULL) X(ty, tn, sz, fetch_xor, OP_FETCH_XOR, NULL, NBI_OK) \
+          X(ty, tn, sz, xor, OP_XOR, NULL, NULL)
 
 #define ONE_WORD (CW_NEEDS_PEER | CW_FIXED_SIZE)
-#define LATENCY_CASE(ty, tn, sz, opname, op, avail, rate_avail)                                        \
-  {#tn "_" #opname, "shmem_" #tn "_atomic_" #opname ", blocking, PE 0 -> PE 1", CW_US, ONE_WORD,       \
-   CW_CHECK_NONE, run_latency, (ty) << 8 | (op), sz, avail},
-#define RATE_CASE(ty, tn, sz, opname, op, avail, rate_avail)                                           \
-  {#tn "_" #opname "_rate", "shmem_" #tn "_atomic_" #opname " (_nbi if fetching) x window + quiet",   \
-   CW_MMPS, ONE_WORD | CW_WINDOWED, CW_CHECK_NONE, run_rate, (ty) << 8 | (op), sz, rate_avail},
+#define LATENCY_CASE(ty, tn, sz, opname, op, avail, rate_avail) \
+  {#tn "_" #opname,                                             \
+   "shmem_" #tn "_atomic_" #opname ", blocking, PE 0 -> PE 1",  \
+   CW_US,                                                       \
+   ONE_WORD,                                                    \
+   CW_CHECK_NONE,                                               \
+   run_latency,                                                 \
+   (ty) << 8 | (op),                                            \
+   sz,                                                          \
+   avail},
+#define RATE_CASE(ty, tn, sz, opname, op, avail, rate_avail)               \
+  {#tn "_" #opname "_rate",                                                \
+   "shmem_" #tn "_atomic_" #opname " (_nbi if fetching) x window + quiet", \
+   CW_MMPS,                                                                \
+   ONE_WORD | CW_WINDOWED,                                                 \
+   CW_CHECK_NONE,                                                          \
+   run_rate,                                                               \
+   (ty) << 8 | (op),                                                       \
+   sz,                                                                     \
+   rate_avail},
 
 static const cw_case cases[] = {
     STANDARD_OPS(LATENCY_CASE, T_INT, int, 4, CW_BROKEN_INT_CSWAP, INT_CSWAP_RATE)
-    STANDARD_OPS(LATENCY_CASE, T_LONG, long, 8, NULL, NBI_OK)
-    BITWISE_OPS(LATENCY_CASE, T_UINT, uint, 4)
-    BITWISE_OPS(LATENCY_CASE, T_ULONG, ulong, 8)
-    {"int_fetch_add_contended", "shmem_int_atomic_fetch_add, every PE on one word of PE 0 (slowest PE)", CW_US,
-     CW_ALL_PES | CW_FIXED_SIZE, CW_CHECK_NONE, run_contended, T_INT << 8 | OP_FETCH_ADD, 4, NULL},
-    {"long_fetch_add_contended", "shmem_long_atomic_fetch_add, every PE on one word of PE 0 (slowest PE)", CW_US,
-     CW_ALL_PES | CW_FIXED_SIZE, CW_CHECK_NONE, run_contended, T_LONG << 8 | OP_FETCH_ADD, 8, NULL},
+        STANDARD_OPS(LATENCY_CASE, T_LONG, long, 8, NULL, NBI_OK) BITWISE_OPS(LATENCY_CASE, T_UINT, uint, 4)
+            BITWISE_OPS(LATENCY_CASE, T_ULONG, ulong, 8){
+                "int_fetch_add_contended",
+                "shmem_int_atomic_fetch_add, every PE on one word of PE 0 (slowest PE)", CW_US,
+                CW_ALL_PES | CW_FIXED_SIZE, CW_CHECK_NONE, run_contended, T_INT << 8 | OP_FETCH_ADD, 4, NULL},
+    {"long_fetch_add_contended", "shmem_long_atomic_fetch_add, every PE on one word of PE 0 (slowest PE)",
+     CW_US, CW_ALL_PES | CW_FIXED_SIZE, CW_CHECK_NONE, run_contended, T_LONG << 8 | OP_FETCH_ADD, 8, NULL},
     STANDARD_OPS(RATE_CASE, T_INT, int, 4, CW_BROKEN_INT_CSWAP, INT_CSWAP_RATE)
-    STANDARD_OPS(RATE_CASE, T_LONG, long, 8, NULL, NBI_OK)
-    BITWISE_OPS(RATE_CASE, T_UINT, uint, 4)
-    BITWISE_OPS(RATE_CASE, T_ULONG, ulong, 8)
-};
+        STANDARD_OPS(RATE_CASE, T_LONG, long, 8, NULL, NBI_OK) BITWISE_OPS(RATE_CASE, T_UINT, uint, 4)
+            BITWISE_OPS(RATE_CASE, T_ULONG, ulong, 8)};
 
 const cw_suite cw_this_suite = {
     .name = "cw_atomics",

@@ -20,13 +20,15 @@ static void run_window(cw_bench *b) {
 }
 
 #define STREAM(name, help, flags, check, op) \
-  {name, help, CW_MBPS, CW_NEEDS_PEER | CW_WINDOWED | (flags), check, run_window, op, 0, NULL}
+  { name, help, CW_MBPS, CW_NEEDS_PEER | CW_WINDOWED | (flags), check, run_window, op, 0, NULL }
 
 static const cw_case cases[] = {
     STREAM("put_bw", "shmem_putmem x window + shmem_quiet, one direction", 0, CW_CHECK_PUT, CW_OP_PUT),
-    STREAM("put_nbi_bw", "shmem_putmem_nbi x window + shmem_quiet, one direction", 0, CW_CHECK_PUT, CW_OP_PUT_NBI),
+    STREAM("put_nbi_bw", "shmem_putmem_nbi x window + shmem_quiet, one direction", 0, CW_CHECK_PUT,
+           CW_OP_PUT_NBI),
     STREAM("get_bw", "shmem_getmem x window + shmem_quiet, one direction", 0, CW_CHECK_GET, CW_OP_GET),
-    STREAM("get_nbi_bw", "shmem_getmem_nbi x window + shmem_quiet, one direction", 0, CW_CHECK_GET, CW_OP_GET_NBI),
+    STREAM("get_nbi_bw", "shmem_getmem_nbi x window + shmem_quiet, one direction", 0, CW_CHECK_GET,
+           CW_OP_GET_NBI),
     STREAM("put_bibw", "shmem_putmem x window + shmem_quiet, both directions at once", CW_BIDIR, CW_CHECK_PUT,
            CW_OP_PUT),
     STREAM("put_nbi_bibw", "shmem_putmem_nbi x window + shmem_quiet, both directions at once", CW_BIDIR,

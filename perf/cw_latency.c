@@ -26,10 +26,10 @@ static void run_one_way(cw_bench *b) {
 
 /* How a ping-pong message is signalled. */
 enum signal_kind {
-  SIG_P,           /* putmem, fence, shmem_long_p(flag) */
-  SIG_SET,         /* putmem, fence, shmem_long_atomic_set(flag) */
-  SIG_WORD,        /* no payload: the 8-byte shmem_long_p is the message */
-  SIG_PUT_SIGNAL,  /* shmem_putmem_signal */
+  SIG_P,          /* putmem, fence, shmem_long_p(flag) */
+  SIG_SET,        /* putmem, fence, shmem_long_atomic_set(flag) */
+  SIG_WORD,       /* no payload: the 8-byte shmem_long_p is the message */
+  SIG_PUT_SIGNAL, /* shmem_putmem_signal */
 };
 
 static void send_message(const cw_bench *b, long seq) {
@@ -45,9 +45,7 @@ static void send_message(const cw_bench *b, long seq) {
       shmem_fence();
       shmem_long_atomic_set(flag, seq, b->peer);
       break;
-    case SIG_WORD:
-      shmem_long_p(flag, seq, b->peer);
-      break;
+    case SIG_WORD: shmem_long_p(flag, seq, b->peer); break;
 #ifdef CW_HAVE_PUT_SIGNAL
     case SIG_PUT_SIGNAL:
       shmem_putmem_signal(b->mem->dst, b->mem->src, b->size, (uint64_t *)(void *)flag, (uint64_t)seq,
@@ -93,33 +91,38 @@ static void run_pingpong(cw_bench *b) {
 }
 
 #define PAIR (CW_NEEDS_PEER | CW_STATIC_OK)
-#define ONE_WAY(name, help, check, arg) {name, help, CW_US, PAIR, check, run_one_way, arg, 0, NULL}
-#define ONE_WORD(name, help, check, arg) {name, help, CW_US, PAIR | CW_FIXED_SIZE, check, run_one_way, arg, 8, NULL}
+#define ONE_WAY(name, help, check, arg) \
+  { name, help, CW_US, PAIR, check, run_one_way, arg, 0, NULL }
+#define ONE_WORD(name, help, check, arg) \
+  { name, help, CW_US, PAIR | CW_FIXED_SIZE, check, run_one_way, arg, 8, NULL }
 #define PINGPONG(name, help, arg, unavailable) \
-  {name, help, CW_US, PAIR, CW_CHECK_EXCHANGE, run_pingpong, arg, 0, unavailable}
+  { name, help, CW_US, PAIR, CW_CHECK_EXCHANGE, run_pingpong, arg, 0, unavailable }
 
 static const cw_case cases[] = {
     ONE_WAY("put", "shmem_putmem, blocking (local completion)", CW_CHECK_PUT, CW_OP_PUT),
-    ONE_WAY("put_quiet", "shmem_putmem + shmem_quiet (remote completion)", CW_CHECK_PUT, CW_OP_PUT | WITH_QUIET),
+    ONE_WAY("put_quiet", "shmem_putmem + shmem_quiet (remote completion)", CW_CHECK_PUT,
+            CW_OP_PUT | WITH_QUIET),
     ONE_WAY("put_nbi_quiet", "shmem_putmem_nbi + shmem_quiet", CW_CHECK_PUT, CW_OP_PUT_NBI | WITH_QUIET),
     ONE_WAY("get", "shmem_getmem, blocking (a round trip)", CW_CHECK_GET, CW_OP_GET),
     ONE_WAY("get_nbi_quiet", "shmem_getmem_nbi + shmem_quiet", CW_CHECK_GET, CW_OP_GET_NBI | WITH_QUIET),
     ONE_WORD("p", "shmem_long_p", CW_CHECK_PUT, CW_OP_P),
     ONE_WORD("g", "shmem_long_g (a round trip)", CW_CHECK_GET, CW_OP_G),
-    PINGPONG("pingpong_p", "ping-pong, half round trip: putmem + fence + shmem_long_p signal; peer waits, answers",
-             SIG_P, NULL),
-    PINGPONG("pingpong_set",
-             "ping-pong, half round trip: putmem + fence + shmem_long_atomic_set signal; peer waits, answers", SIG_SET,
+    PINGPONG("pingpong_p",
+             "ping-pong, half round trip: putmem + fence + shmem_long_p signal; peer waits, answers", SIG_P,
              NULL),
+    PINGPONG("pingpong_set",
+             "ping-pong, half round trip: putmem + fence + shmem_long_atomic_set signal; peer waits, answers",
+             SIG_SET, NULL),
     PINGPONG("pingpong_signal", "ping-pong, half round trip: shmem_putmem_signal (SET); peer waits, answers",
              SIG_PUT_SIGNAL, CW_NEEDS_PUT_SIGNAL),
-    {"pingpong_word", "ping-pong, half round trip: the 8-byte shmem_long_p is the message (no payload)", CW_US,
-     PAIR | CW_FIXED_SIZE, CW_CHECK_NONE, run_pingpong, SIG_WORD, 8, NULL},
+    {"pingpong_word", "ping-pong, half round trip: the 8-byte shmem_long_p is the message (no payload)",
+     CW_US, PAIR | CW_FIXED_SIZE, CW_CHECK_NONE, run_pingpong, SIG_WORD, 8, NULL},
 };
 
 const cw_suite cw_this_suite = {
     .name = "cw_latency",
-    .title = "Latency of put, get, p, g, put+quiet and ping-pongs (half round trip), heap and static buffers.",
+    .title =
+        "Latency of put, get, p, g, put+quiet and ping-pongs (half round trip), heap and static buffers.",
     .cases = cases,
     .n_cases = sizeof cases / sizeof cases[0],
     .iters = 20000,

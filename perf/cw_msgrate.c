@@ -2,10 +2,10 @@
  * --threads N, N threads per initiating PE (the library is initialised with
  * SHMEM_THREAD_MULTIPLE). One operation is a window of --window messages then shmem_quiet; the
  * rate is the sum over all initiating PEs and threads. */
-#include "cw_shmem.h"
-
 #include <pthread.h>
 #include <stdlib.h>
+
+#include "cw_shmem.h"
 
 static void issue_window(const cw_bench *b) {
   const int op = b->c->arg;
@@ -62,7 +62,7 @@ static void run_rate(cw_bench *b) {
 }
 
 #define RATE(name, help, flags, size, op) \
-  {name, help, CW_MMPS, CW_NEEDS_PEER | CW_WINDOWED | (flags), CW_CHECK_PUT, run_rate, op, size, NULL}
+  { name, help, CW_MMPS, CW_NEEDS_PEER | CW_WINDOWED | (flags), CW_CHECK_PUT, run_rate, op, size, NULL }
 
 static const cw_case cases[] = {
     RATE("put_nbi_mr", "shmem_putmem_nbi x window + shmem_quiet, every pair", 0, 0, CW_OP_PUT_NBI),

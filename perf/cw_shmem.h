@@ -17,12 +17,12 @@
 #ifndef CW_PERF_SHMEM_H
 #define CW_PERF_SHMEM_H
 
-#include "common.h" /* first: it sets the feature macros */
-
 #include <shmem.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "common.h" /* first: it sets the feature macros */
 
 #if defined(SHMEM_SIGNAL_SET)
 #define CW_HAVE_PUT_SIGNAL 1
@@ -54,19 +54,20 @@
 #if defined(OSHMEM_MAJOR_VERSION) && \
     (OSHMEM_MAJOR_VERSION * 10000 + OSHMEM_MINOR_VERSION * 100 + OSHMEM_RELEASE_VERSION < 40105)
 #define CW_HAVE_BROKEN_INT_CSWAP 1
-#define CW_BROKEN_INT_CSWAP "Open MPI < 4.1.5: shmem_int_atomic_compare_swap smashes the stack (fixed in 4.1.5)"
+#define CW_BROKEN_INT_CSWAP \
+  "Open MPI < 4.1.5: shmem_int_atomic_compare_swap smashes the stack (fixed in 4.1.5)"
 #else
 #define CW_BROKEN_INT_CSWAP NULL
 #endif
 
 /* Contiguous transfers the RMA benchmarks share. */
 typedef enum cw_xfer_op {
-  CW_OP_PUT,      /* shmem_putmem */
-  CW_OP_GET,      /* shmem_getmem */
-  CW_OP_PUT_NBI,  /* shmem_putmem_nbi */
-  CW_OP_GET_NBI,  /* shmem_getmem_nbi */
-  CW_OP_P,        /* shmem_long_p of the first 8 source bytes */
-  CW_OP_G,        /* shmem_long_g into the first 8 destination bytes */
+  CW_OP_PUT,     /* shmem_putmem */
+  CW_OP_GET,     /* shmem_getmem */
+  CW_OP_PUT_NBI, /* shmem_putmem_nbi */
+  CW_OP_GET_NBI, /* shmem_getmem_nbi */
+  CW_OP_P,       /* shmem_long_p of the first 8 source bytes */
+  CW_OP_G,       /* shmem_long_g into the first 8 destination bytes */
 } cw_xfer_op;
 
 /* Put-like operations write the peer's dst from my src; get-like ones read the peer's src into my

@@ -152,8 +152,8 @@ static void run_atomic(cw_bench *b) {
 static const cw_case cases[] = {
     {"memcpy_bw", "memcpy x window between private buffers, one core", CW_MBPS, CW_NEEDS_PEER | CW_WINDOWED,
      CW_CHECK_NONE, run_memcpy, 0, 0, NULL},
-    {"memcpy_lat", "one memcpy between private buffers, one core", CW_US, CW_NEEDS_PEER, CW_CHECK_NONE, run_memcpy,
-     0, 0, NULL},
+    {"memcpy_lat", "one memcpy between private buffers, one core", CW_US, CW_NEEDS_PEER, CW_CHECK_NONE,
+     run_memcpy, 0, 0, NULL},
     {"cacheline_pingpong", "two cores, two lines (each polled by its reader), half round trip", CW_US,
      CW_NEEDS_PEER | CW_FIXED_SIZE, CW_CHECK_NONE, run_pingpong, TWO_LINES, 8, NULL},
     {"cacheline_pingpong_1line", "two cores, one line both write in turn, half round trip", CW_US,
@@ -168,8 +168,9 @@ static const cw_case cases[] = {
 
 const cw_suite cw_this_suite = {
     .name = "hw_probe",
-    .title = "Hardware floor: memcpy per size, cache-line ping-pong and atomic round trip between two cores.\n"
-             "Extra option: --cores A,B (default 0,1).",
+    .title =
+        "Hardware floor: memcpy per size, cache-line ping-pong and atomic round trip between two cores.\n"
+        "Extra option: --cores A,B (default 0,1).",
     .cases = cases,
     .n_cases = sizeof cases / sizeof cases[0],
     .iters = 20000,
@@ -219,8 +220,10 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (opt.help || opt.list) {
-    if (opt.help) cw_print_usage(suite);
-    else cw_print_list(suite);
+    if (opt.help)
+      cw_print_usage(suite);
+    else
+      cw_print_list(suite);
     return 0;
   }
 

@@ -2,8 +2,13 @@
  * names, sizes (bytes per rank) and validation. */
 #include "mpi_glue.h"
 
-enum { M_BARRIER = 100, M_BCAST = CW_COLL_BROADCAST, M_ALLGATHER = CW_COLL_FCOLLECT, M_ALLTOALL = CW_COLL_ALLTOALL,
-       M_ALLREDUCE = CW_COLL_REDUCE_SUM };
+enum {
+  M_BARRIER = 100,
+  M_BCAST = CW_COLL_BROADCAST,
+  M_ALLGATHER = CW_COLL_FCOLLECT,
+  M_ALLTOALL = CW_COLL_ALLTOALL,
+  M_ALLREDUCE = CW_COLL_REDUCE_SUM
+};
 
 static void collective(const cw_bench *b) {
   const int n = (int)b->size;
@@ -13,7 +18,9 @@ static void collective(const cw_bench *b) {
       /* MPI_Bcast works in place: the root sends its src, the others receive into dst. */
       MPI_Bcast(b->me == 0 ? b->mem->src : b->mem->dst, n, MPI_BYTE, 0, MPI_COMM_WORLD);
       break;
-    case M_ALLGATHER: MPI_Allgather(b->mem->src, n, MPI_BYTE, b->mem->dst, n, MPI_BYTE, MPI_COMM_WORLD); break;
+    case M_ALLGATHER:
+      MPI_Allgather(b->mem->src, n, MPI_BYTE, b->mem->dst, n, MPI_BYTE, MPI_COMM_WORLD);
+      break;
     case M_ALLTOALL: MPI_Alltoall(b->mem->src, n, MPI_BYTE, b->mem->dst, n, MPI_BYTE, MPI_COMM_WORLD); break;
     case M_ALLREDUCE:
       MPI_Allreduce(b->mem->src, b->mem->dst, n / (int)sizeof(long), MPI_LONG, MPI_SUM, MPI_COMM_WORLD);
@@ -35,11 +42,11 @@ static void run_collective(cw_bench *b) {
 }
 
 #define SIZED(name, help, flags, op, granule) \
-  {name, help, CW_US, CW_ALL_PES | (flags), CW_CHECK_NONE, run_collective, op, granule, NULL}
+  { name, help, CW_US, CW_ALL_PES | (flags), CW_CHECK_NONE, run_collective, op, granule, NULL }
 
 static const cw_case cases[] = {
-    {"barrier_all", "MPI_Barrier", CW_US, CW_ALL_PES | CW_FIXED_SIZE, CW_CHECK_NONE, run_collective, M_BARRIER, 0,
-     NULL},
+    {"barrier_all", "MPI_Barrier", CW_US, CW_ALL_PES | CW_FIXED_SIZE, CW_CHECK_NONE, run_collective,
+     M_BARRIER, 0, NULL},
     SIZED("broadcast", "MPI_Bcast from rank 0", 0, M_BCAST, 0),
     SIZED("fcollect", "MPI_Allgather, size bytes per rank", CW_BUF_X_PES, M_ALLGATHER, 0),
     SIZED("alltoall", "MPI_Alltoall, size bytes per rank pair", CW_BUF_X_PES, M_ALLTOALL, 0),
@@ -48,8 +55,9 @@ static const cw_case cases[] = {
 
 const cw_suite cw_this_suite = {
     .name = "mpi_collectives",
-    .title = "MPI_Barrier, MPI_Bcast, MPI_Allgather, MPI_Alltoall and MPI_Allreduce latency, the MPI "
-             "counterpart of cw_collectives.",
+    .title =
+        "MPI_Barrier, MPI_Bcast, MPI_Allgather, MPI_Alltoall and MPI_Allreduce latency, the MPI "
+        "counterpart of cw_collectives.",
     .cases = cases,
     .n_cases = sizeof cases / sizeof cases[0],
     .iters = 5000,

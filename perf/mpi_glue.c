@@ -56,9 +56,12 @@ int main(int argc, char **argv) {
 
   if (parse_status != 0 || opt.help || opt.list) {
     if (me == 0) {
-      if (parse_status != 0) fprintf(stderr, "%s: %s\n", suite->name, opt.error);
-      else if (opt.help) cw_print_usage(suite);
-      else cw_print_list(suite);
+      if (parse_status != 0)
+        fprintf(stderr, "%s: %s\n", suite->name, opt.error);
+      else if (opt.help)
+        cw_print_usage(suite);
+      else
+        cw_print_list(suite);
     }
     MPI_Finalize();
     return parse_status != 0 ? 2 : 0;

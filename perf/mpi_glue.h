@@ -4,10 +4,10 @@
 #ifndef CW_PERF_MPI_GLUE_H
 #define CW_PERF_MPI_GLUE_H
 
-#include "common.h" /* first: it sets the feature macros */
-
 #include <mpi.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "common.h" /* first: it sets the feature macros */
 
 #endif /* CW_PERF_MPI_GLUE_H */

@@ -2,9 +2,9 @@
  * one-sided communication: windows from MPI_Win_allocate (so Open MPI can use its shared-memory
  * one-sided component), one MPI_Win_lock_all epoch for the whole run, completion by
  * MPI_Win_flush / MPI_Win_flush_local. */
-#include "mpi_glue.h"
-
 #include <stdlib.h>
+
+#include "mpi_glue.h"
 
 typedef struct windows {
   MPI_Win src, dst, flags;
@@ -127,9 +127,10 @@ static void run_contended(cw_bench *b) {
 }
 
 #define PAIR CW_NEEDS_PEER
-#define LAT(name, help, check, op) {name, help, CW_US, PAIR, check, run_latency, op, 0, NULL}
+#define LAT(name, help, check, op) \
+  { name, help, CW_US, PAIR, check, run_latency, op, 0, NULL }
 #define BW(name, help, flags, check, op) \
-  {name, help, CW_MBPS, PAIR | CW_WINDOWED | (flags), check, run_window, op, 0, NULL}
+  { name, help, CW_MBPS, PAIR | CW_WINDOWED | (flags), check, run_window, op, 0, NULL }
 
 static const cw_case cases[] = {
     LAT("put", "MPI_Put + MPI_Win_flush_local (local completion)", CW_CHECK_PUT, R_PUT),
@@ -151,8 +152,9 @@ static const cw_case cases[] = {
 
 const cw_suite cw_this_suite = {
     .name = "mpi_rma",
-    .title = "MPI one-sided (passive target) put/get latency and bandwidth and atomics, the MPI counterpart "
-             "of cw_latency, cw_bandwidth and cw_atomics.",
+    .title =
+        "MPI one-sided (passive target) put/get latency and bandwidth and atomics, the MPI counterpart "
+        "of cw_latency, cw_bandwidth and cw_atomics.",
     .cases = cases,
     .n_cases = sizeof cases / sizeof cases[0],
     .iters = 10000,

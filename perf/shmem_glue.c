@@ -1,11 +1,11 @@
 /* Causeway perf suite: main() for the OpenSHMEM benchmarks. Brings up the library, allocates the
  * symmetric buffers (heap and static), gives the driver its barrier/reduction hooks, and runs the
  * suite the benchmark file defines as cw_this_suite. */
-#include "cw_shmem.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cw_shmem.h"
 
 extern const cw_suite cw_this_suite;
 
@@ -14,9 +14,9 @@ static char cw_static_src[CW_STATIC_BYTES] __attribute__((aligned(4096)));
 static char cw_static_dst[CW_STATIC_BYTES] __attribute__((aligned(4096)));
 static long cw_static_flags[CW_NFLAGS * CW_FLAG_STRIDE] __attribute__((aligned(64)));
 
-static double *g_gather;  /* npes * max_samples doubles, symmetric */
+static double *g_gather; /* npes * max_samples doubles, symmetric */
 static long g_gather_len;
-static long *g_sums;      /* npes longs, symmetric */
+static long *g_sums; /* npes longs, symmetric */
 static char g_impl[SHMEM_MAX_NAME_LEN + 1];
 
 static void glue_barrier(void) { shmem_barrier_all(); }
@@ -68,13 +68,17 @@ int main(int argc, char **argv) {
   const int me = shmem_my_pe(), npes = shmem_n_pes();
   shmem_info_get_name(g_impl);
   /* Open MPI names itself by its web address. */
-  if (strstr(g_impl, "open-mpi") || strstr(g_impl, "Open MPI")) snprintf(g_impl, sizeof g_impl, "Open MPI OpenSHMEM");
+  if (strstr(g_impl, "open-mpi") || strstr(g_impl, "Open MPI"))
+    snprintf(g_impl, sizeof g_impl, "Open MPI OpenSHMEM");
 
   if (parse_status != 0 || opt.help || opt.list) {
     if (me == 0) {
-      if (parse_status != 0) fprintf(stderr, "%s: %s\n", suite->name, opt.error);
-      else if (opt.help) cw_print_usage(suite);
-      else cw_print_list(suite);
+      if (parse_status != 0)
+        fprintf(stderr, "%s: %s\n", suite->name, opt.error);
+      else if (opt.help)
+        cw_print_usage(suite);
+      else
+        cw_print_list(suite);
     }
     shmem_finalize();
     return parse_status != 0 ? 2 : 0;

@@ -32,22 +32,31 @@ struct Capabilities {
 };
 
 enum class AmoOp : uint8_t {
-  fetch, set, swap, compare_swap,
-  add, fetch_add, bit_and, fetch_and, bit_or, fetch_or, bit_xor, fetch_xor,
+  fetch,
+  set,
+  swap,
+  compare_swap,
+  add,
+  fetch_add,
+  bit_and,
+  fetch_and,
+  bit_or,
+  fetch_or,
+  bit_xor,
+  fetch_xor,
 };
 
 constexpr bool amo_fetches(AmoOp op) {
-  return op == AmoOp::fetch || op == AmoOp::swap || op == AmoOp::compare_swap ||
-         op == AmoOp::fetch_add || op == AmoOp::fetch_and || op == AmoOp::fetch_or ||
-         op == AmoOp::fetch_xor;
+  return op == AmoOp::fetch || op == AmoOp::swap || op == AmoOp::compare_swap || op == AmoOp::fetch_add ||
+         op == AmoOp::fetch_and || op == AmoOp::fetch_or || op == AmoOp::fetch_xor;
 }
 
 struct AmoArgs {
   AmoOp op;
-  uint8_t width;         // 4 or 8 bytes
-  uint64_t operand;      // value to add/set/swap/and...; the low `width` bytes count
-  uint64_t compare;      // compare_swap only
-  uint64_t* fetched;     // old value out (fetching ops); written in the low `width` bytes
+  uint8_t width;      // 4 or 8 bytes
+  uint64_t operand;   // value to add/set/swap/and...; the low `width` bytes count
+  uint64_t compare;   // compare_swap only
+  uint64_t* fetched;  // old value out (fetching ops); written in the low `width` bytes
 };
 
 // This PE's view of one of its own segments, as core registers it.
@@ -88,8 +97,8 @@ struct TransportOps {
   Status (*put_nbi)(Context*, int pe, int segment, std::size_t offset, const void* src, std::size_t n);
   Status (*get_nbi)(Context*, int pe, int segment, std::size_t offset, void* dst, std::size_t n);
   Status (*amo)(Context*, int pe, int segment, std::size_t offset, const AmoArgs&);
-  Status (*fence)(Context*);     // orders earlier puts/AMOs before later ones, per peer
-  Status (*quiet)(Context*);     // completes everything this context issued
+  Status (*fence)(Context*);  // orders earlier puts/AMOs before later ones, per peer
+  Status (*quiet)(Context*);  // completes everything this context issued
   Status (*progress)(Transport*);
 };
 

@@ -45,10 +45,10 @@
 #define CW_CXX_DEF(RET, OP, NAME, PARAMS, ARGS) \
   inline RET shmem##OP PARAMS { return shmem_##NAME##OP ARGS; }
 /* The same plus the context form, forwarding to shmem_ctx_NAMEOP(ctx, ARGS). */
-#define CW_CXX_DEF_CTX(RET, OP, NAME, PARAMS, ARGS)                                       \
-  CW_CXX_DEF(RET, OP, NAME, PARAMS, ARGS)                                                 \
-  inline RET shmem##OP(shmem_ctx_t ctx, CW_CXX_UNPAREN PARAMS) {                          \
-    return shmem_ctx_##NAME##OP(ctx, CW_CXX_UNPAREN ARGS);                                \
+#define CW_CXX_DEF_CTX(RET, OP, NAME, PARAMS, ARGS)              \
+  CW_CXX_DEF(RET, OP, NAME, PARAMS, ARGS)                        \
+  inline RET shmem##OP(shmem_ctx_t ctx, CW_CXX_UNPAREN PARAMS) { \
+    return shmem_ctx_##NAME##OP(ctx, CW_CXX_UNPAREN ARGS);       \
   }
 
 /* CW_CXX_UNLESS_LONG(NAME, tokens): the tokens, except for the entry whose TYPENAME is long
@@ -66,63 +66,62 @@
 extern "C++" {
 
 /* ---- RMA ---- */
-#define CW_CXX_RMA(T, N, A)                                                                        \
-  CW_CXX_DEF_CTX(void, _put, N, (T * dest, const T *source, size_t nelems, int pe),                \
-                 (dest, source, nelems, pe))                                                       \
-  CW_CXX_DEF_CTX(void, _get, N, (T * dest, const T *source, size_t nelems, int pe),                \
-                 (dest, source, nelems, pe))                                                       \
-  CW_CXX_DEF_CTX(void, _put_nbi, N, (T * dest, const T *source, size_t nelems, int pe),            \
-                 (dest, source, nelems, pe))                                                       \
-  CW_CXX_DEF_CTX(void, _get_nbi, N, (T * dest, const T *source, size_t nelems, int pe),            \
-                 (dest, source, nelems, pe))                                                       \
-  CW_CXX_DEF_CTX(void, _p, N, (T * dest, T value, int pe), (dest, value, pe))                      \
-  CW_CXX_DEF_CTX(T, _g, N, (const T *source, int pe), (source, pe))                                \
-  CW_CXX_DEF_CTX(void, _iput, N,                                                                   \
-                 (T * dest, const T *source, ptrdiff_t dst, ptrdiff_t sst, size_t nelems, int pe), \
-                 (dest, source, dst, sst, nelems, pe))                                             \
-  CW_CXX_DEF_CTX(void, _iget, N,                                                                   \
-                 (T * dest, const T *source, ptrdiff_t dst, ptrdiff_t sst, size_t nelems, int pe), \
-                 (dest, source, dst, sst, nelems, pe))                                             \
-  CW_CXX_DEF_CTX(void, _put_signal, N,                                                             \
-                 (T * dest, const T *source, size_t nelems, uint64_t *sig_addr, uint64_t signal,   \
-                  int sig_op, int pe),                                                             \
-                 (dest, source, nelems, sig_addr, signal, sig_op, pe))                             \
-  CW_CXX_DEF_CTX(void, _put_signal_nbi, N,                                                         \
-                 (T * dest, const T *source, size_t nelems, uint64_t *sig_addr, uint64_t signal,   \
-                  int sig_op, int pe),                                                             \
-                 (dest, source, nelems, sig_addr, signal, sig_op, pe))
+#define CW_CXX_RMA(T, N, A)                                                                                \
+  CW_CXX_DEF_CTX(void, _put, N, (T * dest, const T *source, size_t nelems, int pe),                        \
+                 (dest, source, nelems, pe))                                                               \
+  CW_CXX_DEF_CTX(void, _get, N, (T * dest, const T *source, size_t nelems, int pe),                        \
+                 (dest, source, nelems, pe))                                                               \
+  CW_CXX_DEF_CTX(void, _put_nbi, N, (T * dest, const T *source, size_t nelems, int pe),                    \
+                 (dest, source, nelems, pe))                                                               \
+  CW_CXX_DEF_CTX(void, _get_nbi, N, (T * dest, const T *source, size_t nelems, int pe),                    \
+                 (dest, source, nelems, pe))                                                               \
+  CW_CXX_DEF_CTX(void, _p, N, (T * dest, T value, int pe), (dest, value, pe))                              \
+  CW_CXX_DEF_CTX(T, _g, N, (const T *source, int pe), (source, pe))                                        \
+  CW_CXX_DEF_CTX(void, _iput, N,                                                                           \
+                 (T * dest, const T *source, ptrdiff_t dst, ptrdiff_t sst, size_t nelems, int pe),         \
+                 (dest, source, dst, sst, nelems, pe))                                                     \
+  CW_CXX_DEF_CTX(void, _iget, N,                                                                           \
+                 (T * dest, const T *source, ptrdiff_t dst, ptrdiff_t sst, size_t nelems, int pe),         \
+                 (dest, source, dst, sst, nelems, pe))                                                     \
+  CW_CXX_DEF_CTX(                                                                                          \
+      void, _put_signal, N,                                                                                \
+      (T * dest, const T *source, size_t nelems, uint64_t *sig_addr, uint64_t signal, int sig_op, int pe), \
+      (dest, source, nelems, sig_addr, signal, sig_op, pe))                                                \
+  CW_CXX_DEF_CTX(                                                                                          \
+      void, _put_signal_nbi, N,                                                                            \
+      (T * dest, const T *source, size_t nelems, uint64_t *sig_addr, uint64_t signal, int sig_op, int pe), \
+      (dest, source, nelems, sig_addr, signal, sig_op, pe))
 CW_GENERIC_RMA_TYPES(CW_CXX_RMA, ~)
 #undef CW_CXX_RMA
 
 /* ---- AMO ---- */
-#define CW_CXX_AMO_STANDARD(T, N, A)                                                                    \
-  CW_CXX_DEF_CTX(T, _atomic_fetch_inc, N, (T * dest, int pe), (dest, pe))                              \
-  CW_CXX_DEF_CTX(void, _atomic_inc, N, (T * dest, int pe), (dest, pe))                                 \
-  CW_CXX_DEF_CTX(T, _atomic_fetch_add, N, (T * dest, T value, int pe), (dest, value, pe))              \
-  CW_CXX_DEF_CTX(void, _atomic_add, N, (T * dest, T value, int pe), (dest, value, pe))                 \
-  CW_CXX_DEF_CTX(T, _atomic_compare_swap, N, (T * dest, T cond, T value, int pe),                      \
-                 (dest, cond, value, pe))                                                              \
-  CW_CXX_DEF_CTX(void, _atomic_fetch_inc_nbi, N, (T * fetch, T *dest, int pe), (fetch, dest, pe))      \
-  CW_CXX_DEF_CTX(void, _atomic_fetch_add_nbi, N, (T * fetch, T *dest, T value, int pe),                \
-                 (fetch, dest, value, pe))                                                             \
-  CW_CXX_DEF_CTX(void, _atomic_compare_swap_nbi, N, (T * fetch, T *dest, T cond, T value, int pe),     \
+#define CW_CXX_AMO_STANDARD(T, N, A)                                                                       \
+  CW_CXX_DEF_CTX(T, _atomic_fetch_inc, N, (T * dest, int pe), (dest, pe))                                  \
+  CW_CXX_DEF_CTX(void, _atomic_inc, N, (T * dest, int pe), (dest, pe))                                     \
+  CW_CXX_DEF_CTX(T, _atomic_fetch_add, N, (T * dest, T value, int pe), (dest, value, pe))                  \
+  CW_CXX_DEF_CTX(void, _atomic_add, N, (T * dest, T value, int pe), (dest, value, pe))                     \
+  CW_CXX_DEF_CTX(T, _atomic_compare_swap, N, (T * dest, T cond, T value, int pe), (dest, cond, value, pe)) \
+  CW_CXX_DEF_CTX(void, _atomic_fetch_inc_nbi, N, (T * fetch, T * dest, int pe), (fetch, dest, pe))         \
+  CW_CXX_DEF_CTX(void, _atomic_fetch_add_nbi, N, (T * fetch, T * dest, T value, int pe),                   \
+                 (fetch, dest, value, pe))                                                                 \
+  CW_CXX_DEF_CTX(void, _atomic_compare_swap_nbi, N, (T * fetch, T * dest, T cond, T value, int pe),        \
                  (fetch, dest, cond, value, pe))
 CW_GENERIC_AMO_STANDARD_TYPES(CW_CXX_AMO_STANDARD, ~)
 #undef CW_CXX_AMO_STANDARD
 
-#define CW_CXX_AMO_EXTENDED(T, N, A)                                                                   \
-  CW_CXX_DEF_CTX(T, _atomic_fetch, N, (const T *source, int pe), (source, pe))                        \
-  CW_CXX_DEF_CTX(void, _atomic_set, N, (T * dest, T value, int pe), (dest, value, pe))                \
-  CW_CXX_DEF_CTX(T, _atomic_swap, N, (T * dest, T value, int pe), (dest, value, pe))                  \
+#define CW_CXX_AMO_EXTENDED(T, N, A)                                                                    \
+  CW_CXX_DEF_CTX(T, _atomic_fetch, N, (const T *source, int pe), (source, pe))                          \
+  CW_CXX_DEF_CTX(void, _atomic_set, N, (T * dest, T value, int pe), (dest, value, pe))                  \
+  CW_CXX_DEF_CTX(T, _atomic_swap, N, (T * dest, T value, int pe), (dest, value, pe))                    \
   CW_CXX_DEF_CTX(void, _atomic_fetch_nbi, N, (T * fetch, const T *source, int pe), (fetch, source, pe)) \
-  CW_CXX_DEF_CTX(void, _atomic_swap_nbi, N, (T * fetch, T *dest, T value, int pe), (fetch, dest, value, pe))
+  CW_CXX_DEF_CTX(void, _atomic_swap_nbi, N, (T * fetch, T * dest, T value, int pe), (fetch, dest, value, pe))
 CW_GENERIC_AMO_EXTENDED_TYPES(CW_CXX_AMO_EXTENDED, ~)
 #undef CW_CXX_AMO_EXTENDED
 
-#define CW_CXX_AMO_BITWISE_OP(T, N, OP)                                                          \
-  CW_CXX_DEF_CTX(T, _atomic_fetch_##OP, N, (T * dest, T value, int pe), (dest, value, pe))      \
-  CW_CXX_DEF_CTX(void, _atomic_##OP, N, (T * dest, T value, int pe), (dest, value, pe))         \
-  CW_CXX_DEF_CTX(void, _atomic_fetch_##OP##_nbi, N, (T * fetch, T *dest, T value, int pe),      \
+#define CW_CXX_AMO_BITWISE_OP(T, N, OP)                                                     \
+  CW_CXX_DEF_CTX(T, _atomic_fetch_##OP, N, (T * dest, T value, int pe), (dest, value, pe))  \
+  CW_CXX_DEF_CTX(void, _atomic_##OP, N, (T * dest, T value, int pe), (dest, value, pe))     \
+  CW_CXX_DEF_CTX(void, _atomic_fetch_##OP##_nbi, N, (T * fetch, T * dest, T value, int pe), \
                  (fetch, dest, value, pe))
 /* and/or/xor are alternative tokens in C++, but pasting uses their spelling (as in shmem.h). */
 #define CW_CXX_AMO_BITWISE(T, N, A) \
@@ -132,69 +131,66 @@ CW_GENERIC_AMO_BITWISE_TYPES(CW_CXX_AMO_BITWISE, ~)
 #undef CW_CXX_AMO_BITWISE_OP
 
 /* ---- Point-to-point synchronization (no context forms) ---- */
-#define CW_CXX_P2P(T, N, A)                                                                          \
-  CW_CXX_UNLESS_LONG(N, CW_CXX_DEF(void, _wait_until, N, (T * ivar, int cmp, T cmp_value),          \
-                                   (ivar, cmp, cmp_value)))                                          \
-  CW_CXX_DEF(void, _wait_until_all, N,                                                               \
-             (T * ivars, size_t nelems, const int *status, int cmp, T cmp_value),                    \
-             (ivars, nelems, status, cmp, cmp_value))                                                \
-  CW_CXX_DEF(size_t, _wait_until_any, N,                                                             \
-             (T * ivars, size_t nelems, const int *status, int cmp, T cmp_value),                    \
-             (ivars, nelems, status, cmp, cmp_value))                                                \
-  CW_CXX_DEF(size_t, _wait_until_some, N,                                                            \
-             (T * ivars, size_t nelems, size_t *indices, const int *status, int cmp, T cmp_value),   \
-             (ivars, nelems, indices, status, cmp, cmp_value))                                       \
-  CW_CXX_DEF(void, _wait_until_all_vector, N,                                                        \
-             (T * ivars, size_t nelems, const int *status, int cmp, T *cmp_values),                  \
-             (ivars, nelems, status, cmp, cmp_values))                                               \
-  CW_CXX_DEF(size_t, _wait_until_any_vector, N,                                                      \
-             (T * ivars, size_t nelems, const int *status, int cmp, T *cmp_values),                  \
-             (ivars, nelems, status, cmp, cmp_values))                                               \
-  CW_CXX_DEF(size_t, _wait_until_some_vector, N,                                                     \
-             (T * ivars, size_t nelems, size_t *indices, const int *status, int cmp, T *cmp_values), \
-             (ivars, nelems, indices, status, cmp, cmp_values))                                      \
-  CW_CXX_DEF(int, _test, N, (T * ivar, int cmp, T cmp_value), (ivar, cmp, cmp_value))                \
-  CW_CXX_DEF(int, _test_all, N, (T * ivars, size_t nelems, const int *status, int cmp, T cmp_value), \
-             (ivars, nelems, status, cmp, cmp_value))                                                \
-  CW_CXX_DEF(size_t, _test_any, N,                                                                   \
-             (T * ivars, size_t nelems, const int *status, int cmp, T cmp_value),                    \
-             (ivars, nelems, status, cmp, cmp_value))                                                \
-  CW_CXX_DEF(size_t, _test_some, N,                                                                  \
-             (T * ivars, size_t nelems, size_t *indices, const int *status, int cmp, T cmp_value),   \
-             (ivars, nelems, indices, status, cmp, cmp_value))                                       \
-  CW_CXX_DEF(int, _test_all_vector, N,                                                               \
-             (T * ivars, size_t nelems, const int *status, int cmp, T *cmp_values),                  \
-             (ivars, nelems, status, cmp, cmp_values))                                               \
-  CW_CXX_DEF(size_t, _test_any_vector, N,                                                            \
-             (T * ivars, size_t nelems, const int *status, int cmp, T *cmp_values),                  \
-             (ivars, nelems, status, cmp, cmp_values))                                               \
-  CW_CXX_DEF(size_t, _test_some_vector, N,                                                           \
-             (T * ivars, size_t nelems, size_t *indices, const int *status, int cmp, T *cmp_values), \
+#define CW_CXX_P2P(T, N, A)                                                                                 \
+  CW_CXX_UNLESS_LONG(                                                                                       \
+      N, CW_CXX_DEF(void, _wait_until, N, (T * ivar, int cmp, T cmp_value), (ivar, cmp, cmp_value)))        \
+  CW_CXX_DEF(void, _wait_until_all, N, (T * ivars, size_t nelems, const int *status, int cmp, T cmp_value), \
+             (ivars, nelems, status, cmp, cmp_value))                                                       \
+  CW_CXX_DEF(size_t, _wait_until_any, N,                                                                    \
+             (T * ivars, size_t nelems, const int *status, int cmp, T cmp_value),                           \
+             (ivars, nelems, status, cmp, cmp_value))                                                       \
+  CW_CXX_DEF(size_t, _wait_until_some, N,                                                                   \
+             (T * ivars, size_t nelems, size_t * indices, const int *status, int cmp, T cmp_value),         \
+             (ivars, nelems, indices, status, cmp, cmp_value))                                              \
+  CW_CXX_DEF(void, _wait_until_all_vector, N,                                                               \
+             (T * ivars, size_t nelems, const int *status, int cmp, T *cmp_values),                         \
+             (ivars, nelems, status, cmp, cmp_values))                                                      \
+  CW_CXX_DEF(size_t, _wait_until_any_vector, N,                                                             \
+             (T * ivars, size_t nelems, const int *status, int cmp, T *cmp_values),                         \
+             (ivars, nelems, status, cmp, cmp_values))                                                      \
+  CW_CXX_DEF(size_t, _wait_until_some_vector, N,                                                            \
+             (T * ivars, size_t nelems, size_t * indices, const int *status, int cmp, T *cmp_values),       \
+             (ivars, nelems, indices, status, cmp, cmp_values))                                             \
+  CW_CXX_DEF(int, _test, N, (T * ivar, int cmp, T cmp_value), (ivar, cmp, cmp_value))                       \
+  CW_CXX_DEF(int, _test_all, N, (T * ivars, size_t nelems, const int *status, int cmp, T cmp_value),        \
+             (ivars, nelems, status, cmp, cmp_value))                                                       \
+  CW_CXX_DEF(size_t, _test_any, N, (T * ivars, size_t nelems, const int *status, int cmp, T cmp_value),     \
+             (ivars, nelems, status, cmp, cmp_value))                                                       \
+  CW_CXX_DEF(size_t, _test_some, N,                                                                         \
+             (T * ivars, size_t nelems, size_t * indices, const int *status, int cmp, T cmp_value),         \
+             (ivars, nelems, indices, status, cmp, cmp_value))                                              \
+  CW_CXX_DEF(int, _test_all_vector, N,                                                                      \
+             (T * ivars, size_t nelems, const int *status, int cmp, T *cmp_values),                         \
+             (ivars, nelems, status, cmp, cmp_values))                                                      \
+  CW_CXX_DEF(size_t, _test_any_vector, N,                                                                   \
+             (T * ivars, size_t nelems, const int *status, int cmp, T *cmp_values),                         \
+             (ivars, nelems, status, cmp, cmp_values))                                                      \
+  CW_CXX_DEF(size_t, _test_some_vector, N,                                                                  \
+             (T * ivars, size_t nelems, size_t * indices, const int *status, int cmp, T *cmp_values),       \
              (ivars, nelems, indices, status, cmp, cmp_values))
 CW_GENERIC_P2P_SYNC_TYPES(CW_CXX_P2P, ~)
 #undef CW_CXX_P2P
 
 /* ---- Team collectives ---- */
 #ifdef CW_GENERIC_HAVE_COLLECTIVES
-#define CW_CXX_COLL(T, N, A)                                                                           \
-  CW_CXX_DEF(int, _broadcast, N,                                                                       \
-             (shmem_team_t team, T * dest, const T *source, size_t nelems, int PE_root),               \
-             (team, dest, source, nelems, PE_root))                                                    \
-  CW_CXX_DEF(int, _collect, N, (shmem_team_t team, T * dest, const T *source, size_t nelems),          \
-             (team, dest, source, nelems))                                                             \
-  CW_CXX_DEF(int, _fcollect, N, (shmem_team_t team, T * dest, const T *source, size_t nelems),         \
-             (team, dest, source, nelems))                                                             \
-  CW_CXX_DEF(int, _alltoall, N, (shmem_team_t team, T * dest, const T *source, size_t nelems),         \
-             (team, dest, source, nelems))                                                             \
-  CW_CXX_DEF(int, _alltoalls, N,                                                                       \
-             (shmem_team_t team, T * dest, const T *source, ptrdiff_t dst, ptrdiff_t sst, size_t nelems), \
+#define CW_CXX_COLL(T, N, A)                                                                                 \
+  CW_CXX_DEF(int, _broadcast, N, (shmem_team_t team, T * dest, const T *source, size_t nelems, int PE_root), \
+             (team, dest, source, nelems, PE_root))                                                          \
+  CW_CXX_DEF(int, _collect, N, (shmem_team_t team, T * dest, const T *source, size_t nelems),                \
+             (team, dest, source, nelems))                                                                   \
+  CW_CXX_DEF(int, _fcollect, N, (shmem_team_t team, T * dest, const T *source, size_t nelems),               \
+             (team, dest, source, nelems))                                                                   \
+  CW_CXX_DEF(int, _alltoall, N, (shmem_team_t team, T * dest, const T *source, size_t nelems),               \
+             (team, dest, source, nelems))                                                                   \
+  CW_CXX_DEF(int, _alltoalls, N,                                                                             \
+             (shmem_team_t team, T * dest, const T *source, ptrdiff_t dst, ptrdiff_t sst, size_t nelems),    \
              (team, dest, source, dst, sst, nelems))
 CW_GENERIC_RMA_TYPES(CW_CXX_COLL, ~)
 #undef CW_CXX_COLL
 
 /* A is the operation's suffix (_and_reduce, ...). */
-#define CW_CXX_REDUCE(T, N, A)                                                                     \
-  CW_CXX_DEF(int, A, N, (shmem_team_t team, T * dest, const T *source, size_t nreduce),            \
+#define CW_CXX_REDUCE(T, N, A)                                                          \
+  CW_CXX_DEF(int, A, N, (shmem_team_t team, T * dest, const T *source, size_t nreduce), \
              (team, dest, source, nreduce))
 CW_GENERIC_REDUCE_BITWISE_TYPES(CW_CXX_REDUCE, _and_reduce)
 CW_GENERIC_REDUCE_BITWISE_TYPES(CW_CXX_REDUCE, _or_reduce)
@@ -207,17 +203,17 @@ CW_GENERIC_REDUCE_ARITH_TYPES(CW_CXX_REDUCE, _prod_reduce)
 #endif /* CW_GENERIC_HAVE_COLLECTIVES */
 
 /* ---- Deprecated generic names (no context forms) ---- */
-#define CW_CXX_DEPRECATED_AMO(T, N, A)                                                        \
-  CW_CXX_DEF(T, _finc, N, (T * dest, int pe), (dest, pe))                                    \
-  CW_CXX_DEF(void, _inc, N, (T * dest, int pe), (dest, pe))                                  \
-  CW_CXX_DEF(T, _fadd, N, (T * dest, T value, int pe), (dest, value, pe))                    \
-  CW_CXX_DEF(void, _add, N, (T * dest, T value, int pe), (dest, value, pe))                  \
+#define CW_CXX_DEPRECATED_AMO(T, N, A)                                      \
+  CW_CXX_DEF(T, _finc, N, (T * dest, int pe), (dest, pe))                   \
+  CW_CXX_DEF(void, _inc, N, (T * dest, int pe), (dest, pe))                 \
+  CW_CXX_DEF(T, _fadd, N, (T * dest, T value, int pe), (dest, value, pe))   \
+  CW_CXX_DEF(void, _add, N, (T * dest, T value, int pe), (dest, value, pe)) \
   CW_CXX_DEF(T, _cswap, N, (T * dest, T cond, T value, int pe), (dest, cond, value, pe))
 CW_GENERIC_DEPRECATED_AMO_TYPES(CW_CXX_DEPRECATED_AMO, ~)
 #undef CW_CXX_DEPRECATED_AMO
-#define CW_CXX_DEPRECATED_EXTENDED_AMO(T, N, A)                                                    \
-  CW_CXX_DEF(T, _fetch, N, (const T *source, int pe), (source, pe))                               \
-  CW_CXX_DEF(void, _set, N, (T * dest, T value, int pe), (dest, value, pe))                       \
+#define CW_CXX_DEPRECATED_EXTENDED_AMO(T, N, A)                             \
+  CW_CXX_DEF(T, _fetch, N, (const T *source, int pe), (source, pe))         \
+  CW_CXX_DEF(void, _set, N, (T * dest, T value, int pe), (dest, value, pe)) \
   CW_CXX_UNLESS_LONG(N, CW_CXX_DEF(T, _swap, N, (T * dest, T value, int pe), (dest, value, pe)))
 CW_GENERIC_DEPRECATED_EXTENDED_AMO_TYPES(CW_CXX_DEPRECATED_EXTENDED_AMO, ~)
 #undef CW_CXX_DEPRECATED_EXTENDED_AMO
@@ -245,18 +241,21 @@ CW_GENERIC_DEPRECATED_WAIT_TYPES(CW_CXX_DEPRECATED_WAIT, ~)
 /* Associations, one per list entry: ", TYPE: shmem_NAMEOP" or ", TYPE: shmem_ctx_NAMEOP". OP is
  * the routine's suffix with its leading underscore (_put), a reserved spelling no program
  * defines as a macro. */
-#define CW_GEN_ASSOC(TYPE, NAME, OP) , TYPE: shmem_##NAME##OP
-#define CW_GEN_ASSOC_CTX(TYPE, NAME, OP) , TYPE: shmem_ctx_##NAME##OP
+#define CW_GEN_ASSOC(TYPE, NAME, OP) , TYPE : shmem_##NAME##OP
+#define CW_GEN_ASSOC_CTX(TYPE, NAME, OP) , TYPE : shmem_ctx_##NAME##OP
 
 /* The typed routine chosen by what PTR points to, called with the arguments. The controlling
  * expression is not evaluated and drops qualifiers (lvalue conversion), so const TYPE * selects
  * the same routine as TYPE *. */
-#define CW_GEN_CALL(PTR, ASSOC, LIST, OP, ...) _Generic(*(PTR) LIST(ASSOC, OP))(__VA_ARGS__)
+#define CW_GEN_CALL(PTR, ASSOC, LIST, OP, ...) _Generic (*(PTR)LIST(ASSOC, OP))(__VA_ARGS__)
 /* Plain form: dispatch on the first argument. Team collectives: on the second (after the team). */
-#define CW_GEN_ON_ARG0(LIST, OP, ...) CW_GEN_CALL(CW_GEN_ARG0(__VA_ARGS__), CW_GEN_ASSOC, LIST, OP, __VA_ARGS__)
-#define CW_GEN_ON_ARG1(LIST, OP, ...) CW_GEN_CALL(CW_GEN_ARG1(__VA_ARGS__), CW_GEN_ASSOC, LIST, OP, __VA_ARGS__)
+#define CW_GEN_ON_ARG0(LIST, OP, ...) \
+  CW_GEN_CALL(CW_GEN_ARG0(__VA_ARGS__), CW_GEN_ASSOC, LIST, OP, __VA_ARGS__)
+#define CW_GEN_ON_ARG1(LIST, OP, ...) \
+  CW_GEN_CALL(CW_GEN_ARG1(__VA_ARGS__), CW_GEN_ASSOC, LIST, OP, __VA_ARGS__)
 /* Context form: the context first, dispatch on the second argument. */
-#define CW_GEN_ON_CTX(LIST, OP, ...) CW_GEN_CALL(CW_GEN_ARG1(__VA_ARGS__), CW_GEN_ASSOC_CTX, LIST, OP, __VA_ARGS__)
+#define CW_GEN_ON_CTX(LIST, OP, ...) \
+  CW_GEN_CALL(CW_GEN_ARG1(__VA_ARGS__), CW_GEN_ASSOC_CTX, LIST, OP, __VA_ARGS__)
 
 /* A routine whose plain form takes K arguments: K arguments select the plain form, K + 1 the
  * context form; any other count names an undefined CW_GEN_K<K>_<count> and does not compile. */
@@ -288,9 +287,11 @@ CW_GENERIC_DEPRECATED_WAIT_TYPES(CW_CXX_DEPRECATED_WAIT, ~)
 #define shmem_put_signal_nbi(...) CW_GEN_WITH_CTX(7, CW_GENERIC_RMA_TYPES, _put_signal_nbi, __VA_ARGS__)
 
 /* ---- AMO ---- */
-#define shmem_atomic_fetch_inc(...) CW_GEN_WITH_CTX(2, CW_GENERIC_AMO_STANDARD_TYPES, _atomic_fetch_inc, __VA_ARGS__)
+#define shmem_atomic_fetch_inc(...) \
+  CW_GEN_WITH_CTX(2, CW_GENERIC_AMO_STANDARD_TYPES, _atomic_fetch_inc, __VA_ARGS__)
 #define shmem_atomic_inc(...) CW_GEN_WITH_CTX(2, CW_GENERIC_AMO_STANDARD_TYPES, _atomic_inc, __VA_ARGS__)
-#define shmem_atomic_fetch_add(...) CW_GEN_WITH_CTX(3, CW_GENERIC_AMO_STANDARD_TYPES, _atomic_fetch_add, __VA_ARGS__)
+#define shmem_atomic_fetch_add(...) \
+  CW_GEN_WITH_CTX(3, CW_GENERIC_AMO_STANDARD_TYPES, _atomic_fetch_add, __VA_ARGS__)
 #define shmem_atomic_add(...) CW_GEN_WITH_CTX(3, CW_GENERIC_AMO_STANDARD_TYPES, _atomic_add, __VA_ARGS__)
 #define shmem_atomic_compare_swap(...) \
   CW_GEN_WITH_CTX(4, CW_GENERIC_AMO_STANDARD_TYPES, _atomic_compare_swap, __VA_ARGS__)
@@ -304,14 +305,19 @@ CW_GENERIC_DEPRECATED_WAIT_TYPES(CW_CXX_DEPRECATED_WAIT, ~)
 #define shmem_atomic_fetch(...) CW_GEN_WITH_CTX(2, CW_GENERIC_AMO_EXTENDED_TYPES, _atomic_fetch, __VA_ARGS__)
 #define shmem_atomic_set(...) CW_GEN_WITH_CTX(3, CW_GENERIC_AMO_EXTENDED_TYPES, _atomic_set, __VA_ARGS__)
 #define shmem_atomic_swap(...) CW_GEN_WITH_CTX(3, CW_GENERIC_AMO_EXTENDED_TYPES, _atomic_swap, __VA_ARGS__)
-#define shmem_atomic_fetch_nbi(...) CW_GEN_WITH_CTX(3, CW_GENERIC_AMO_EXTENDED_TYPES, _atomic_fetch_nbi, __VA_ARGS__)
-#define shmem_atomic_swap_nbi(...) CW_GEN_WITH_CTX(4, CW_GENERIC_AMO_EXTENDED_TYPES, _atomic_swap_nbi, __VA_ARGS__)
+#define shmem_atomic_fetch_nbi(...) \
+  CW_GEN_WITH_CTX(3, CW_GENERIC_AMO_EXTENDED_TYPES, _atomic_fetch_nbi, __VA_ARGS__)
+#define shmem_atomic_swap_nbi(...) \
+  CW_GEN_WITH_CTX(4, CW_GENERIC_AMO_EXTENDED_TYPES, _atomic_swap_nbi, __VA_ARGS__)
 
-#define shmem_atomic_fetch_and(...) CW_GEN_WITH_CTX(3, CW_GENERIC_AMO_BITWISE_TYPES, _atomic_fetch_and, __VA_ARGS__)
+#define shmem_atomic_fetch_and(...) \
+  CW_GEN_WITH_CTX(3, CW_GENERIC_AMO_BITWISE_TYPES, _atomic_fetch_and, __VA_ARGS__)
 #define shmem_atomic_and(...) CW_GEN_WITH_CTX(3, CW_GENERIC_AMO_BITWISE_TYPES, _atomic_and, __VA_ARGS__)
-#define shmem_atomic_fetch_or(...) CW_GEN_WITH_CTX(3, CW_GENERIC_AMO_BITWISE_TYPES, _atomic_fetch_or, __VA_ARGS__)
+#define shmem_atomic_fetch_or(...) \
+  CW_GEN_WITH_CTX(3, CW_GENERIC_AMO_BITWISE_TYPES, _atomic_fetch_or, __VA_ARGS__)
 #define shmem_atomic_or(...) CW_GEN_WITH_CTX(3, CW_GENERIC_AMO_BITWISE_TYPES, _atomic_or, __VA_ARGS__)
-#define shmem_atomic_fetch_xor(...) CW_GEN_WITH_CTX(3, CW_GENERIC_AMO_BITWISE_TYPES, _atomic_fetch_xor, __VA_ARGS__)
+#define shmem_atomic_fetch_xor(...) \
+  CW_GEN_WITH_CTX(3, CW_GENERIC_AMO_BITWISE_TYPES, _atomic_fetch_xor, __VA_ARGS__)
 #define shmem_atomic_xor(...) CW_GEN_WITH_CTX(3, CW_GENERIC_AMO_BITWISE_TYPES, _atomic_xor, __VA_ARGS__)
 #define shmem_atomic_fetch_and_nbi(...) \
   CW_GEN_WITH_CTX(4, CW_GENERIC_AMO_BITWISE_TYPES, _atomic_fetch_and_nbi, __VA_ARGS__)

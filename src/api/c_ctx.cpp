@@ -8,8 +8,9 @@ using namespace causeway;
 
 namespace causeway::api {
 void report_invalid_context(const char* call) {
-  util::fatal_user_error(call, "argument 'ctx' is SHMEM_CTX_INVALID (a context that failed to be created or "
-                               "was destroyed)");
+  util::fatal_user_error(call,
+                         "argument 'ctx' is SHMEM_CTX_INVALID (a context that failed to be created or "
+                         "was destroyed)");
 }
 }  // namespace causeway::api
 
@@ -20,7 +21,8 @@ constexpr long kContextOptions = SHMEM_CTX_SERIALIZED | SHMEM_CTX_PRIVATE | SHME
 tl::AmoOp signal_op(int sig_op, const char* call) {
   if (sig_op == SHMEM_SIGNAL_SET) return tl::AmoOp::set;
   if (sig_op == SHMEM_SIGNAL_ADD) return tl::AmoOp::add;
-  util::fatal_user_error(call, "argument 'sig_op' = %d is neither SHMEM_SIGNAL_SET nor SHMEM_SIGNAL_ADD", sig_op);
+  util::fatal_user_error(call, "argument 'sig_op' = %d is neither SHMEM_SIGNAL_SET nor SHMEM_SIGNAL_ADD",
+                         sig_op);
 }
 
 }  // namespace
@@ -48,7 +50,8 @@ void shmem_ctx_destroy(shmem_ctx_t ctx) {
   core::Runtime& rt = core::runtime("shmem_ctx_destroy");
   if (ctx == SHMEM_CTX_INVALID) return;  // the spec: no effect
   if (ctx == SHMEM_CTX_DEFAULT)
-    util::fatal_user_error("shmem_ctx_destroy", "argument 'ctx' is SHMEM_CTX_DEFAULT, which cannot be destroyed");
+    util::fatal_user_error("shmem_ctx_destroy",
+                           "argument 'ctx' is SHMEM_CTX_DEFAULT, which cannot be destroyed");
   core::quiet(*ctx);  // destroying a context completes what it issued
   core::destroy_context(rt, ctx);
   delete ctx;
@@ -65,23 +68,25 @@ void shmem_ctx_pe_quiet(shmem_ctx_t ctx, const int* target_pes, size_t npes) {
   (void)npes;
   shmem_ctx_quiet(ctx);
 }
-void shmem_pe_quiet(const int* target_pes, size_t npes) { shmem_ctx_pe_quiet(SHMEM_CTX_DEFAULT, target_pes, npes); }
+void shmem_pe_quiet(const int* target_pes, size_t npes) {
+  shmem_ctx_pe_quiet(SHMEM_CTX_DEFAULT, target_pes, npes);
+}
 
 // ---- Signals ----
-#define CW_DEFINE_PUT_SIGNAL(NAME, ELEM_TYPE, BYTES)                                                             \
-  void shmem_ctx_##NAME(shmem_ctx_t ctx, ELEM_TYPE* dest, const ELEM_TYPE* source, size_t nelems,               \
-                        uint64_t* sig_addr, uint64_t signal, int sig_op, int pe) {                               \
-    const char* call = "shmem_" #NAME;                                                                           \
-    core::put_signal(api::context(ctx, call), dest, source, core::checked_bytes(nelems, BYTES, call), sig_addr, \
-                     signal, signal_op(sig_op, call), pe, call);                                                 \
-  }                                                                                                              \
-  CW_DEFINE_DEFAULT_CTX_FORM(void, NAME,                                                                         \
-                             (ELEM_TYPE * dest, const ELEM_TYPE* source, size_t nelems, uint64_t* sig_addr,      \
-                              uint64_t signal, int sig_op, int pe),                                              \
+#define CW_DEFINE_PUT_SIGNAL(NAME, ELEM_TYPE, BYTES)                                                        \
+  void shmem_ctx_##NAME(shmem_ctx_t ctx, ELEM_TYPE* dest, const ELEM_TYPE* source, size_t nelems,           \
+                        uint64_t* sig_addr, uint64_t signal, int sig_op, int pe) {                          \
+    const char* call = "shmem_" #NAME;                                                                      \
+    core::put_signal(api::context(ctx, call), dest, source, core::checked_bytes(nelems, BYTES, call),       \
+                     sig_addr, signal, signal_op(sig_op, call), pe, call);                                  \
+  }                                                                                                         \
+  CW_DEFINE_DEFAULT_CTX_FORM(void, NAME,                                                                    \
+                             (ELEM_TYPE * dest, const ELEM_TYPE* source, size_t nelems, uint64_t* sig_addr, \
+                              uint64_t signal, int sig_op, int pe),                                         \
                              (dest, source, nelems, sig_addr, signal, sig_op, pe))
 // The _nbi form completes at once, which the specification allows.
-#define CW_DEFINE_PUT_SIGNAL_BOTH(PREFIX, SUFFIX, ELEM_TYPE, BYTES)          \
-  CW_DEFINE_PUT_SIGNAL(PREFIX##put##SUFFIX##_signal, ELEM_TYPE, BYTES)       \
+#define CW_DEFINE_PUT_SIGNAL_BOTH(PREFIX, SUFFIX, ELEM_TYPE, BYTES)    \
+  CW_DEFINE_PUT_SIGNAL(PREFIX##put##SUFFIX##_signal, ELEM_TYPE, BYTES) \
   CW_DEFINE_PUT_SIGNAL(PREFIX##put##SUFFIX##_signal_nbi, ELEM_TYPE, BYTES)
 #define CW_DEFINE_TYPED_PUT_SIGNAL(TYPE, NAME) CW_DEFINE_PUT_SIGNAL_BOTH(NAME##_, , TYPE, sizeof(TYPE))
 CW_RMA_TYPES(CW_DEFINE_TYPED_PUT_SIGNAL)
@@ -91,7 +96,8 @@ CW_DEFINE_PUT_SIGNAL_BOTH(, mem, void, 1)
 
 uint64_t shmem_signal_fetch(const uint64_t* sig_addr) {
   core::Runtime& rt = core::runtime("shmem_signal_fetch");
-  if (rt.checks()) core::check_local_symmetric(rt, sig_addr, sizeof(uint64_t), "shmem_signal_fetch", "sig_addr");
+  if (rt.checks())
+    core::check_local_symmetric(rt, sig_addr, sizeof(uint64_t), "shmem_signal_fetch", "sig_addr");
   return core::load_acquire(sig_addr);
 }
 
@@ -109,11 +115,13 @@ void shmem_ctx_signal_add(shmem_ctx_t ctx, uint64_t* sig_addr, uint64_t signal, 
   core::amo<uint64_t>(api::context(ctx, "shmem_signal_add"), tl::AmoOp::add, sig_addr, signal, 0, pe,
                       "shmem_signal_add");
 }
-CW_DEFINE_DEFAULT_CTX_FORM(void, signal_add, (uint64_t * sig_addr, uint64_t signal, int pe), (sig_addr, signal, pe))
+CW_DEFINE_DEFAULT_CTX_FORM(void, signal_add, (uint64_t * sig_addr, uint64_t signal, int pe),
+                           (sig_addr, signal, pe))
 void shmem_ctx_signal_set(shmem_ctx_t ctx, uint64_t* sig_addr, uint64_t signal, int pe) {
   core::amo<uint64_t>(api::context(ctx, "shmem_signal_set"), tl::AmoOp::set, sig_addr, signal, 0, pe,
                       "shmem_signal_set");
 }
-CW_DEFINE_DEFAULT_CTX_FORM(void, signal_set, (uint64_t * sig_addr, uint64_t signal, int pe), (sig_addr, signal, pe))
+CW_DEFINE_DEFAULT_CTX_FORM(void, signal_set, (uint64_t * sig_addr, uint64_t signal, int pe),
+                           (sig_addr, signal, pe))
 
 }  // extern "C"

@@ -12,7 +12,8 @@ template <class T>
 void check_ivars(core::Runtime& rt, T* ivars, std::size_t nelems, int cmp, const char* call) {
   if (!core::valid_compare(cmp)) [[unlikely]]
     core::report_bad_compare(cmp, call);
-  if (rt.checks() && nelems) core::check_local_symmetric(rt, ivars, core::checked_bytes(nelems, sizeof(T), call), call, "ivars");
+  if (rt.checks() && nelems)
+    core::check_local_symmetric(rt, ivars, core::checked_bytes(nelems, sizeof(T), call), call, "ivars");
 }
 
 template <class T>
@@ -25,7 +26,8 @@ bool included(const int* status, std::size_t i) { return status == nullptr || st
 // Index of a satisfied, included element, or SIZE_MAX. The scan starts after the index found last
 // time, so an element that stays satisfied cannot starve the others (the spec's fairness rule).
 template <class T>
-std::size_t find_any(const T* ivars, std::size_t n, const int* status, int cmp, const T* values, bool vector) {
+std::size_t find_any(const T* ivars, std::size_t n, const int* status, int cmp, const T* values,
+                     bool vector) {
   static thread_local std::size_t next_start = 0;
   const std::size_t start = n ? next_start % n : 0;
   for (std::size_t k = 0; k < n; ++k) {
@@ -61,7 +63,8 @@ bool any_included(const int* status, std::size_t n) {
 }
 
 template <class T>
-void wait_all(T* ivars, std::size_t n, const int* status, int cmp, const T* values, bool vector, const char* call) {
+void wait_all(T* ivars, std::size_t n, const int* status, int cmp, const T* values, bool vector,
+              const char* call) {
   core::Runtime& rt = core::runtime(call);
   check_ivars(rt, ivars, n, cmp, call);
   core::wait_for(rt, [&] { return all_hold(ivars, n, status, cmp, values, vector); });
@@ -79,18 +82,20 @@ std::size_t wait_any(T* ivars, std::size_t n, const int* status, int cmp, const 
 }
 
 template <class T>
-std::size_t wait_some(T* ivars, std::size_t n, std::size_t* indices, const int* status, int cmp, const T* values,
-                      bool vector, const char* call) {
+std::size_t wait_some(T* ivars, std::size_t n, std::size_t* indices, const int* status, int cmp,
+                      const T* values, bool vector, const char* call) {
   core::Runtime& rt = core::runtime(call);
   check_ivars(rt, ivars, n, cmp, call);
   if (!any_included(status, n)) return 0;
   std::size_t count = 0;
-  core::wait_for(rt, [&] { return (count = collect_some(ivars, n, indices, status, cmp, values, vector)) > 0; });
+  core::wait_for(rt,
+                 [&] { return (count = collect_some(ivars, n, indices, status, cmp, values, vector)) > 0; });
   return count;
 }
 
 template <class T>
-int test_all(T* ivars, std::size_t n, const int* status, int cmp, const T* values, bool vector, const char* call) {
+int test_all(T* ivars, std::size_t n, const int* status, int cmp, const T* values, bool vector,
+             const char* call) {
   core::Runtime& rt = core::runtime(call);
   check_ivars(rt, ivars, n, cmp, call);
   bool ok = all_hold(ivars, n, status, cmp, values, vector);
@@ -109,8 +114,8 @@ std::size_t test_any(T* ivars, std::size_t n, const int* status, int cmp, const 
 }
 
 template <class T>
-std::size_t test_some(T* ivars, std::size_t n, std::size_t* indices, const int* status, int cmp, const T* values,
-                      bool vector, const char* call) {
+std::size_t test_some(T* ivars, std::size_t n, std::size_t* indices, const int* status, int cmp,
+                      const T* values, bool vector, const char* call) {
   core::Runtime& rt = core::runtime(call);
   check_ivars(rt, ivars, n, cmp, call);
   std::size_t count = collect_some(ivars, n, indices, status, cmp, values, vector);
@@ -122,67 +127,72 @@ std::size_t test_some(T* ivars, std::size_t n, std::size_t* indices, const int* 
 
 extern "C" {
 
-#define CW_DEFINE_P2P_SYNC(TYPE, NAME)                                                                        \
-  void shmem_##NAME##_wait_until(TYPE* ivar, int cmp, TYPE cmp_value) {                                      \
-    wait_all<TYPE>(ivar, 1, nullptr, cmp, &cmp_value, false, "shmem_" #NAME "_wait_until");                  \
-  }                                                                                                           \
-  void shmem_##NAME##_wait_until_all(TYPE* ivars, size_t nelems, const int* status, int cmp, TYPE cmp_value) { \
-    wait_all<TYPE>(ivars, nelems, status, cmp, &cmp_value, false, "shmem_" #NAME "_wait_until_all");         \
-  }                                                                                                           \
-  size_t shmem_##NAME##_wait_until_any(TYPE* ivars, size_t nelems, const int* status, int cmp,               \
-                                       TYPE cmp_value) {                                                      \
-    return wait_any<TYPE>(ivars, nelems, status, cmp, &cmp_value, false, "shmem_" #NAME "_wait_until_any");  \
-  }                                                                                                           \
-  size_t shmem_##NAME##_wait_until_some(TYPE* ivars, size_t nelems, size_t* indices, const int* status,      \
-                                        int cmp, TYPE cmp_value) {                                            \
-    return wait_some<TYPE>(ivars, nelems, indices, status, cmp, &cmp_value, false,                           \
-                           "shmem_" #NAME "_wait_until_some");                                               \
-  }                                                                                                           \
-  void shmem_##NAME##_wait_until_all_vector(TYPE* ivars, size_t nelems, const int* status, int cmp,          \
-                                            TYPE* cmp_values) {                                               \
-    wait_all<TYPE>(ivars, nelems, status, cmp, cmp_values, true, "shmem_" #NAME "_wait_until_all_vector");   \
-  }                                                                                                           \
-  size_t shmem_##NAME##_wait_until_any_vector(TYPE* ivars, size_t nelems, const int* status, int cmp,        \
-                                              TYPE* cmp_values) {                                             \
-    return wait_any<TYPE>(ivars, nelems, status, cmp, cmp_values, true,                                      \
-                          "shmem_" #NAME "_wait_until_any_vector");                                          \
-  }                                                                                                           \
-  size_t shmem_##NAME##_wait_until_some_vector(TYPE* ivars, size_t nelems, size_t* indices, const int* status, \
-                                               int cmp, TYPE* cmp_values) {                                   \
-    return wait_some<TYPE>(ivars, nelems, indices, status, cmp, cmp_values, true,                            \
-                           "shmem_" #NAME "_wait_until_some_vector");                                        \
-  }                                                                                                           \
-  int shmem_##NAME##_test(TYPE* ivar, int cmp, TYPE cmp_value) {                                             \
-    return test_all<TYPE>(ivar, 1, nullptr, cmp, &cmp_value, false, "shmem_" #NAME "_test");                 \
-  }                                                                                                           \
-  int shmem_##NAME##_test_all(TYPE* ivars, size_t nelems, const int* status, int cmp, TYPE cmp_value) {      \
-    return test_all<TYPE>(ivars, nelems, status, cmp, &cmp_value, false, "shmem_" #NAME "_test_all");        \
-  }                                                                                                           \
-  size_t shmem_##NAME##_test_any(TYPE* ivars, size_t nelems, const int* status, int cmp, TYPE cmp_value) {   \
-    return test_any<TYPE>(ivars, nelems, status, cmp, &cmp_value, false, "shmem_" #NAME "_test_any");        \
-  }                                                                                                           \
-  size_t shmem_##NAME##_test_some(TYPE* ivars, size_t nelems, size_t* indices, const int* status, int cmp,   \
-                                  TYPE cmp_value) {                                                           \
-    return test_some<TYPE>(ivars, nelems, indices, status, cmp, &cmp_value, false, "shmem_" #NAME "_test_some"); \
-  }                                                                                                           \
-  int shmem_##NAME##_test_all_vector(TYPE* ivars, size_t nelems, const int* status, int cmp, TYPE* cmp_values) { \
-    return test_all<TYPE>(ivars, nelems, status, cmp, cmp_values, true, "shmem_" #NAME "_test_all_vector");  \
-  }                                                                                                           \
-  size_t shmem_##NAME##_test_any_vector(TYPE* ivars, size_t nelems, const int* status, int cmp,              \
-                                        TYPE* cmp_values) {                                                   \
-    return test_any<TYPE>(ivars, nelems, status, cmp, cmp_values, true, "shmem_" #NAME "_test_any_vector");  \
-  }                                                                                                           \
-  size_t shmem_##NAME##_test_some_vector(TYPE* ivars, size_t nelems, size_t* indices, const int* status,     \
-                                         int cmp, TYPE* cmp_values) {                                         \
-    return test_some<TYPE>(ivars, nelems, indices, status, cmp, cmp_values, true,                            \
-                           "shmem_" #NAME "_test_some_vector");                                              \
+#define CW_DEFINE_P2P_SYNC(TYPE, NAME)                                                                      \
+  void shmem_##NAME##_wait_until(TYPE* ivar, int cmp, TYPE cmp_value) {                                     \
+    wait_all<TYPE>(ivar, 1, nullptr, cmp, &cmp_value, false, "shmem_" #NAME "_wait_until");                 \
+  }                                                                                                         \
+  void shmem_##NAME##_wait_until_all(TYPE* ivars, size_t nelems, const int* status, int cmp,                \
+                                     TYPE cmp_value) {                                                      \
+    wait_all<TYPE>(ivars, nelems, status, cmp, &cmp_value, false, "shmem_" #NAME "_wait_until_all");        \
+  }                                                                                                         \
+  size_t shmem_##NAME##_wait_until_any(TYPE* ivars, size_t nelems, const int* status, int cmp,              \
+                                       TYPE cmp_value) {                                                    \
+    return wait_any<TYPE>(ivars, nelems, status, cmp, &cmp_value, false, "shmem_" #NAME "_wait_until_any"); \
+  }                                                                                                         \
+  size_t shmem_##NAME##_wait_until_some(TYPE* ivars, size_t nelems, size_t* indices, const int* status,     \
+                                        int cmp, TYPE cmp_value) {                                          \
+    return wait_some<TYPE>(ivars, nelems, indices, status, cmp, &cmp_value, false,                          \
+                           "shmem_" #NAME "_wait_until_some");                                              \
+  }                                                                                                         \
+  void shmem_##NAME##_wait_until_all_vector(TYPE* ivars, size_t nelems, const int* status, int cmp,         \
+                                            TYPE* cmp_values) {                                             \
+    wait_all<TYPE>(ivars, nelems, status, cmp, cmp_values, true, "shmem_" #NAME "_wait_until_all_vector");  \
+  }                                                                                                         \
+  size_t shmem_##NAME##_wait_until_any_vector(TYPE* ivars, size_t nelems, const int* status, int cmp,       \
+                                              TYPE* cmp_values) {                                           \
+    return wait_any<TYPE>(ivars, nelems, status, cmp, cmp_values, true,                                     \
+                          "shmem_" #NAME "_wait_until_any_vector");                                         \
+  }                                                                                                         \
+  size_t shmem_##NAME##_wait_until_some_vector(TYPE* ivars, size_t nelems, size_t* indices,                 \
+                                               const int* status, int cmp, TYPE* cmp_values) {              \
+    return wait_some<TYPE>(ivars, nelems, indices, status, cmp, cmp_values, true,                           \
+                           "shmem_" #NAME "_wait_until_some_vector");                                       \
+  }                                                                                                         \
+  int shmem_##NAME##_test(TYPE* ivar, int cmp, TYPE cmp_value) {                                            \
+    return test_all<TYPE>(ivar, 1, nullptr, cmp, &cmp_value, false, "shmem_" #NAME "_test");                \
+  }                                                                                                         \
+  int shmem_##NAME##_test_all(TYPE* ivars, size_t nelems, const int* status, int cmp, TYPE cmp_value) {     \
+    return test_all<TYPE>(ivars, nelems, status, cmp, &cmp_value, false, "shmem_" #NAME "_test_all");       \
+  }                                                                                                         \
+  size_t shmem_##NAME##_test_any(TYPE* ivars, size_t nelems, const int* status, int cmp, TYPE cmp_value) {  \
+    return test_any<TYPE>(ivars, nelems, status, cmp, &cmp_value, false, "shmem_" #NAME "_test_any");       \
+  }                                                                                                         \
+  size_t shmem_##NAME##_test_some(TYPE* ivars, size_t nelems, size_t* indices, const int* status, int cmp,  \
+                                  TYPE cmp_value) {                                                         \
+    return test_some<TYPE>(ivars, nelems, indices, status, cmp, &cmp_value, false,                          \
+                           "shmem_" #NAME "_test_some");                                                    \
+  }                                                                                                         \
+  int shmem_##NAME##_test_all_vector(TYPE* ivars, size_t nelems, const int* status, int cmp,                \
+                                     TYPE* cmp_values) {                                                    \
+    return test_all<TYPE>(ivars, nelems, status, cmp, cmp_values, true, "shmem_" #NAME "_test_all_vector"); \
+  }                                                                                                         \
+  size_t shmem_##NAME##_test_any_vector(TYPE* ivars, size_t nelems, const int* status, int cmp,             \
+                                        TYPE* cmp_values) {                                                 \
+    return test_any<TYPE>(ivars, nelems, status, cmp, cmp_values, true, "shmem_" #NAME "_test_any_vector"); \
+  }                                                                                                         \
+  size_t shmem_##NAME##_test_some_vector(TYPE* ivars, size_t nelems, size_t* indices, const int* status,    \
+                                         int cmp, TYPE* cmp_values) {                                       \
+    return test_some<TYPE>(ivars, nelems, indices, status, cmp, cmp_values, true,                           \
+                           "shmem_" #NAME "_test_some_vector");                                             \
   }
 CW_P2P_SYNC_TYPES(CW_DEFINE_P2P_SYNC)
 #undef CW_DEFINE_P2P_SYNC
 
 // Deprecated: wait while *ivar equals cmp_value.
-#define CW_DEFINE_DEPRECATED_WAIT(TYPE, NAME) \
-  void shmem_##NAME##_wait(TYPE* ivar, TYPE cmp_value) { shmem_##NAME##_wait_until(ivar, SHMEM_CMP_NE, cmp_value); }
+#define CW_DEFINE_DEPRECATED_WAIT(TYPE, NAME)                 \
+  void shmem_##NAME##_wait(TYPE* ivar, TYPE cmp_value) {      \
+    shmem_##NAME##_wait_until(ivar, SHMEM_CMP_NE, cmp_value); \
+  }
 CW_DEPRECATED_WAIT_TYPES(CW_DEFINE_DEPRECATED_WAIT)
 #undef CW_DEFINE_DEPRECATED_WAIT
 void shmem_wait(long* ivar, long cmp_value) { shmem_long_wait_until(ivar, SHMEM_CMP_NE, cmp_value); }

@@ -39,45 +39,46 @@ using core::Transfer;
 extern "C" {
 
 // The contiguous forms: put, get, put_nbi, get_nbi for one element size.
-#define CW_DEFINE_CONTIGUOUS(NAME, ELEM_TYPE, BYTES, KIND, CONST)                                     \
+#define CW_DEFINE_CONTIGUOUS(NAME, ELEM_TYPE, BYTES, KIND, CONST)                                           \
   void shmem_ctx_##NAME(shmem_ctx_t ctx, ELEM_TYPE* dest, CONST ELEM_TYPE* source, size_t nelems, int pe) { \
-    api::elems<Transfer::KIND, BYTES>(ctx, dest, source, nelems, pe, "shmem_" #NAME);                 \
-  }                                                                                                   \
-  CW_DEFINE_DEFAULT_CTX_FORM(void, NAME, (ELEM_TYPE * dest, CONST ELEM_TYPE * source, size_t nelems, int pe), \
+    api::elems<Transfer::KIND, BYTES>(ctx, dest, source, nelems, pe, "shmem_" #NAME);                       \
+  }                                                                                                         \
+  CW_DEFINE_DEFAULT_CTX_FORM(void, NAME,                                                                    \
+                             (ELEM_TYPE * dest, CONST ELEM_TYPE * source, size_t nelems, int pe),           \
                              (dest, source, nelems, pe))
-#define CW_DEFINE_STRIDED(NAME, ELEM_TYPE, BYTES, TO_PEER)                                                \
-  void shmem_ctx_##NAME(shmem_ctx_t ctx, ELEM_TYPE* dest, const ELEM_TYPE* source, ptrdiff_t dst,         \
-                        ptrdiff_t sst, size_t nelems, int pe) {                                           \
-    api::strided<TO_PEER>(ctx, dest, source, dst, sst, nelems, BYTES, pe, "shmem_" #NAME);                \
-  }                                                                                                       \
-  CW_DEFINE_DEFAULT_CTX_FORM(void, NAME,                                                                  \
-                             (ELEM_TYPE * dest, const ELEM_TYPE* source, ptrdiff_t dst, ptrdiff_t sst,    \
-                              size_t nelems, int pe),                                                     \
-                             (dest, source, dst, sst, nelems, pe))
-#define CW_DEFINE_ALL_TRANSFERS(PREFIX, SUFFIX, ELEM_TYPE, BYTES)                 \
-  CW_DEFINE_CONTIGUOUS(PREFIX##put##SUFFIX, ELEM_TYPE, BYTES, put, const)         \
-  CW_DEFINE_CONTIGUOUS(PREFIX##get##SUFFIX, ELEM_TYPE, BYTES, get, const)         \
+#define CW_DEFINE_STRIDED(NAME, ELEM_TYPE, BYTES, TO_PEER)                                              \
+  void shmem_ctx_##NAME(shmem_ctx_t ctx, ELEM_TYPE* dest, const ELEM_TYPE* source, ptrdiff_t dst,       \
+                        ptrdiff_t sst, size_t nelems, int pe) {                                         \
+    api::strided<TO_PEER>(ctx, dest, source, dst, sst, nelems, BYTES, pe, "shmem_" #NAME);              \
+  }                                                                                                     \
+  CW_DEFINE_DEFAULT_CTX_FORM(                                                                           \
+      void, NAME,                                                                                       \
+      (ELEM_TYPE * dest, const ELEM_TYPE* source, ptrdiff_t dst, ptrdiff_t sst, size_t nelems, int pe), \
+      (dest, source, dst, sst, nelems, pe))
+#define CW_DEFINE_ALL_TRANSFERS(PREFIX, SUFFIX, ELEM_TYPE, BYTES)                   \
+  CW_DEFINE_CONTIGUOUS(PREFIX##put##SUFFIX, ELEM_TYPE, BYTES, put, const)           \
+  CW_DEFINE_CONTIGUOUS(PREFIX##get##SUFFIX, ELEM_TYPE, BYTES, get, const)           \
   CW_DEFINE_CONTIGUOUS(PREFIX##put##SUFFIX##_nbi, ELEM_TYPE, BYTES, put_nbi, const) \
   CW_DEFINE_CONTIGUOUS(PREFIX##get##SUFFIX##_nbi, ELEM_TYPE, BYTES, get_nbi, const)
 
-#define CW_DEFINE_RMA(TYPE, NAME)                                                                       \
-  CW_DEFINE_ALL_TRANSFERS(NAME##_, , TYPE, sizeof(TYPE))                                                \
-  CW_DEFINE_STRIDED(NAME##_iput, TYPE, sizeof(TYPE), true)                                              \
-  CW_DEFINE_STRIDED(NAME##_iget, TYPE, sizeof(TYPE), false)                                             \
-  void shmem_ctx_##NAME##_p(shmem_ctx_t ctx, TYPE* dest, TYPE value, int pe) {                          \
-    api::p<TYPE>(ctx, dest, value, pe, "shmem_" #NAME "_p");                                            \
-  }                                                                                                     \
-  CW_DEFINE_DEFAULT_CTX_FORM(void, NAME##_p, (TYPE * dest, TYPE value, int pe), (dest, value, pe))      \
-  TYPE shmem_ctx_##NAME##_g(shmem_ctx_t ctx, const TYPE* source, int pe) {                              \
-    return api::g<TYPE>(ctx, source, pe, "shmem_" #NAME "_g");                                          \
-  }                                                                                                     \
+#define CW_DEFINE_RMA(TYPE, NAME)                                                                  \
+  CW_DEFINE_ALL_TRANSFERS(NAME##_, , TYPE, sizeof(TYPE))                                           \
+  CW_DEFINE_STRIDED(NAME##_iput, TYPE, sizeof(TYPE), true)                                         \
+  CW_DEFINE_STRIDED(NAME##_iget, TYPE, sizeof(TYPE), false)                                        \
+  void shmem_ctx_##NAME##_p(shmem_ctx_t ctx, TYPE* dest, TYPE value, int pe) {                     \
+    api::p<TYPE>(ctx, dest, value, pe, "shmem_" #NAME "_p");                                       \
+  }                                                                                                \
+  CW_DEFINE_DEFAULT_CTX_FORM(void, NAME##_p, (TYPE * dest, TYPE value, int pe), (dest, value, pe)) \
+  TYPE shmem_ctx_##NAME##_g(shmem_ctx_t ctx, const TYPE* source, int pe) {                         \
+    return api::g<TYPE>(ctx, source, pe, "shmem_" #NAME "_g");                                     \
+  }                                                                                                \
   CW_DEFINE_DEFAULT_CTX_FORM(TYPE, NAME##_g, (const TYPE* source, int pe), (source, pe))
 CW_RMA_TYPES(CW_DEFINE_RMA)
 #undef CW_DEFINE_RMA
 
-#define CW_DEFINE_SIZED_RMA(BITS, BYTES)                  \
-  CW_DEFINE_ALL_TRANSFERS(, BITS, void, BYTES)            \
-  CW_DEFINE_STRIDED(iput##BITS, void, BYTES, true)        \
+#define CW_DEFINE_SIZED_RMA(BITS, BYTES)           \
+  CW_DEFINE_ALL_TRANSFERS(, BITS, void, BYTES)     \
+  CW_DEFINE_STRIDED(iput##BITS, void, BYTES, true) \
   CW_DEFINE_STRIDED(iget##BITS, void, BYTES, false)
 CW_SIZED_RMA(CW_DEFINE_SIZED_RMA)
 #undef CW_DEFINE_SIZED_RMA

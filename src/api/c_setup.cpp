@@ -22,7 +22,8 @@ bool g_finalized = false;
 void print_startup_info(core::Runtime& rt) {
   if (rt.my_pe() != 0) return;
   if (rt.config().print_version)
-    std::printf("Causeway %s (OpenSHMEM %d.%d)\n", CAUSEWAY_VERSION, SHMEM_MAJOR_VERSION, SHMEM_MINOR_VERSION);
+    std::printf("Causeway %s (OpenSHMEM %d.%d)\n", CAUSEWAY_VERSION, SHMEM_MAJOR_VERSION,
+                SHMEM_MINOR_VERSION);
   if (rt.config().print_info) {
     std::printf("Causeway %s environment variables:\n", CAUSEWAY_VERSION);
     for (const auto& e : util::config_table())
@@ -39,7 +40,8 @@ void finalize_at_exit(int status, void*) {
 }
 
 void init_or_die(int requested, int* provided, const char* call) {
-  if (g_finalized) util::fatal_user_error(call, "the library was finalized; OpenSHMEM cannot be initialised again");
+  if (g_finalized)
+    util::fatal_user_error(call, "the library was finalized; OpenSHMEM cannot be initialised again");
   bool first = core::g_runtime == nullptr;
   Status status = core::Runtime::create(requested, provided);
   if (is_error(status)) {
@@ -57,8 +59,8 @@ void* check_alloc_args(std::size_t alignment, const char* call) {
   if (alignment == 0 || (alignment & (alignment - 1)) != 0)
     util::fatal_user_error(call, "argument 'alignment' = %zu is not a power of two", alignment);
   if (alignment > (std::size_t(64) << 20))
-    util::fatal_user_error(call, "argument 'alignment' = %zu is above the 64 MiB this heap's base is aligned to",
-                           alignment);
+    util::fatal_user_error(
+        call, "argument 'alignment' = %zu is above the 64 MiB this heap's base is aligned to", alignment);
   return nullptr;
 }
 
@@ -74,7 +76,8 @@ void shmem_init(void) {
 int shmem_init_thread(int requested, int* provided) {
   int level;
   if (requested < SHMEM_THREAD_SINGLE || requested > SHMEM_THREAD_MULTIPLE)
-    util::fatal_user_error("shmem_init_thread", "argument 'requested' = %d is not a SHMEM_THREAD_* level", requested);
+    util::fatal_user_error("shmem_init_thread", "argument 'requested' = %d is not a SHMEM_THREAD_* level",
+                           requested);
   init_or_die(requested, &level, "shmem_init_thread");
   if (provided) *provided = level;
   return 0;
@@ -124,11 +127,11 @@ void shmem_info_get_version(int* major, int* minor) {
   *minor = SHMEM_MINOR_VERSION;
 }
 
-void shmem_info_get_name(char* name) {
-  std::snprintf(name, SHMEM_MAX_NAME_LEN, "%s", SHMEM_VENDOR_STRING);
-}
+void shmem_info_get_name(char* name) { std::snprintf(name, SHMEM_MAX_NAME_LEN, "%s", SHMEM_VENDOR_STRING); }
 
-void* shmem_malloc(size_t size) { return core::runtime("shmem_malloc").heap_allocate(size, 16, "shmem_malloc"); }
+void* shmem_malloc(size_t size) {
+  return core::runtime("shmem_malloc").heap_allocate(size, 16, "shmem_malloc");
+}
 
 void* shmem_calloc(size_t count, size_t size) {
   core::Runtime& rt = core::runtime("shmem_calloc");
@@ -151,8 +154,8 @@ void shmem_free(void* ptr) { core::runtime("shmem_free").heap_free(ptr, "shmem_f
 void* shmem_malloc_with_hints(size_t size, long hints) {
   core::Runtime& rt = core::runtime("shmem_malloc_with_hints");
   if (hints & ~(SHMEM_MALLOC_ATOMICS_REMOTE | SHMEM_MALLOC_SIGNAL_REMOTE))
-    util::fatal_user_error("shmem_malloc_with_hints", "argument 'hints' = %#lx has bits that are not SHMEM_MALLOC_* hints",
-                           hints);
+    util::fatal_user_error("shmem_malloc_with_hints",
+                           "argument 'hints' = %#lx has bits that are not SHMEM_MALLOC_* hints", hints);
   // Both hints ask for memory remote atomics reach fast: every host allocation already is.
   return rt.heap_allocate(size, 16, "shmem_malloc_with_hints");
 }
@@ -167,7 +170,9 @@ int shmem_test_lock(long* lock) { return core::test_lock(lock, "shmem_test_lock"
 // Profiling control: no profiling library is attached, so levels are accepted and ignored.
 void shmem_pcontrol(const int level, ...) { (void)level; }
 
-size_t shmemx_heap_bytes_in_use(void) { return core::runtime("shmemx_heap_bytes_in_use").heap_bytes_in_use(); }
+size_t shmemx_heap_bytes_in_use(void) {
+  return core::runtime("shmemx_heap_bytes_in_use").heap_bytes_in_use();
+}
 
 // ---- Deprecated names ----
 void start_pes(int npes) {

@@ -85,8 +85,9 @@ class LauncherBootstrap final : public Bootstrap {
 
  private:
   Status lost(const char* what) {
-    CW_LOG(util::LogLevel::error, "bootstrap %s with causeway-run failed: %s (did the launcher or a peer die?)",
-           what, std::strerror(errno));
+    CW_LOG(util::LogLevel::error,
+           "bootstrap %s with causeway-run failed: %s (did the launcher or a peer die?)", what,
+           std::strerror(errno));
     return Status::io_error;
   }
   int sock_;
@@ -111,8 +112,9 @@ std::unique_ptr<Bootstrap> create_bootstrap(Status* status) {
        have_fd = env_int(wire::kEnvFd, &fd);
   if (!have_rank && !have_size && !have_fd) return std::make_unique<SingleBootstrap>();
   if (!(have_rank && have_size && have_fd) || size < 1 || rank >= size) {
-    CW_LOG(util::LogLevel::error, "inconsistent launcher environment (%s, %s, %s); start PEs with causeway-run",
-           wire::kEnvRank, wire::kEnvSize, wire::kEnvFd);
+    CW_LOG(util::LogLevel::error,
+           "inconsistent launcher environment (%s, %s, %s); start PEs with causeway-run", wire::kEnvRank,
+           wire::kEnvSize, wire::kEnvFd);
     *status = Status::invalid_arg;
     return nullptr;
   }

@@ -22,7 +22,7 @@ struct Header {
   uint32_t reserved;
 };
 
-inline constexpr uint32_t kMaxRecord = 1u << 20;  // socket buffers are raised to hold this
+inline constexpr uint32_t kMaxRecord = 1u << 20;   // socket buffers are raised to hold this
 inline constexpr uint32_t kMaxFdsPerRecord = 200;  // below the kernel's SCM_MAX_FD (253)
 
 }  // namespace causeway::bootstrap::wire

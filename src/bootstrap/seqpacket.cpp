@@ -10,8 +10,7 @@ namespace causeway::bootstrap {
 
 bool send_record(int sock, wire::Op op, std::span<const std::byte> payload, std::span<const int> fds) {
   wire::Header header{op, static_cast<uint32_t>(payload.size()), static_cast<uint32_t>(fds.size()), 0};
-  iovec iov[2] = {{&header, sizeof header},
-                  {const_cast<std::byte*>(payload.data()), payload.size()}};
+  iovec iov[2] = {{&header, sizeof header}, {const_cast<std::byte*>(payload.data()), payload.size()}};
   msghdr msg{};
   msg.msg_iov = iov;
   msg.msg_iovlen = payload.empty() ? 1 : 2;

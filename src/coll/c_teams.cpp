@@ -34,13 +34,15 @@ int shmem_team_get_config(shmem_team_t team, long config_mask, shmem_team_config
   if (!t) return -1;
   if (config_mask & ~SHMEM_TEAM_NUM_CONTEXTS) {
     util::log(util::LogLevel::warn,
-              "shmem_team_get_config: argument 'config_mask' = %#lx has bits that are not SHMEM_TEAM_* config flags",
+              "shmem_team_get_config: argument 'config_mask' = %#lx has bits that are not SHMEM_TEAM_* "
+              "config flags",
               config_mask);
     return -1;
   }
   if (config_mask & SHMEM_TEAM_NUM_CONTEXTS) {
     if (!config) {
-      util::log(util::LogLevel::warn, "shmem_team_get_config: argument 'config' is NULL but 'config_mask' is not 0");
+      util::log(util::LogLevel::warn,
+                "shmem_team_get_config: argument 'config' is NULL but 'config_mask' is not 0");
       return -1;
     }
     config->num_contexts = t->num_contexts;

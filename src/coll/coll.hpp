@@ -26,19 +26,19 @@ namespace causeway::coll {
 
 // Symmetric layout of one slot (identical on every PE).
 struct Layout {
-  std::size_t sig_stride = 64;  // bytes between the signal words of consecutive world PEs
-  std::size_t stage_offset = 0; // offset of the two staging halves within the slot
-  std::size_t stage_half = 0;   // bytes per staging half
+  std::size_t sig_stride = 64;   // bytes between the signal words of consecutive world PEs
+  std::size_t stage_offset = 0;  // offset of the two staging halves within the slot
+  std::size_t stage_half = 0;    // bytes per staging half
   std::size_t slot_bytes = 0;
 };
 
 // Per-PE state of one scratch slot.
 struct Slot {
   int index = -1;
-  std::size_t offset = 0;        // heap-segment offset of the slot (same on every PE)
-  char* local = nullptr;         // this PE's copy
-  std::vector<uint64_t> sent;     // signals sent to each world PE on this slot
-  std::vector<uint64_t> received; // signals waited for from each world PE
+  std::size_t offset = 0;           // heap-segment offset of the slot (same on every PE)
+  char* local = nullptr;            // this PE's copy
+  std::vector<uint64_t> sent;       // signals sent to each world PE on this slot
+  std::vector<uint64_t> received;   // signals waited for from each world PE
   std::vector<uint64_t> exchanges;  // staged exchanges with each world PE (picks the staging half)
 };
 
@@ -56,7 +56,9 @@ struct Team : causeway_team {
   int num_contexts = 0;
 
   int size() const { return static_cast<int>(members.size()); }
-  bool predefined() const { return kind == TeamKind::world || kind == TeamKind::shared || kind == TeamKind::node; }
+  bool predefined() const {
+    return kind == TeamKind::world || kind == TeamKind::shared || kind == TeamKind::node;
+  }
 };
 
 // Algorithm thresholds (config table, CAUSEWAY_COLL_*).

@@ -66,7 +66,13 @@ inline void store_fence() {
 class Op {
  public:
   Op(Team& team, const char* call)
-      : rt(*core::g_runtime), t(team), slot(*team.slot), lay(layout()), call(call), me(team.my_rank), n(team.size()) {}
+      : rt(*core::g_runtime),
+        t(team),
+        slot(*team.slot),
+        lay(layout()),
+        call(call),
+        me(team.my_rank),
+        n(team.size()) {}
 
   int world(int rank) const { return t.members[rank]; }
 
@@ -122,7 +128,8 @@ class Op {
   void wait(int rank) {
     const int w = world(rank);
     const uint64_t value = ++slot.received[w];
-    const uint64_t* word = reinterpret_cast<const uint64_t*>(slot.local + static_cast<std::size_t>(w) * lay.sig_stride);
+    const uint64_t* word =
+        reinterpret_cast<const uint64_t*>(slot.local + static_cast<std::size_t>(w) * lay.sig_stride);
     if (__atomic_load_n(word, __ATOMIC_ACQUIRE) >= value) [[likely]]
       return;
     core::wait_for(rt, [&] { return __atomic_load_n(word, __ATOMIC_ACQUIRE) >= value; });
@@ -146,7 +153,8 @@ class Op {
   }
 
   std::size_t stage_capacity() const {
-    const std::size_t regions = t.world_indexed ? static_cast<std::size_t>(rt.n_pes()) : static_cast<std::size_t>(n);
+    const std::size_t regions =
+        t.world_indexed ? static_cast<std::size_t>(rt.n_pes()) : static_cast<std::size_t>(n);
     return (lay.stage_half / regions) & ~std::size_t{63};
   }
 
@@ -225,8 +233,8 @@ std::size_t checked_mul(std::size_t a, std::size_t b, const char* call, const ch
 void exchange(Team& team, const void* mine, std::size_t bytes, const char** out, const char* call) {
   Op o(team, call);
   if (bytes > o.stage_capacity())
-    util::fatal_user_error(call, "internal: a %zu-byte exchange does not fit the %zu-byte staging region", bytes,
-                           o.stage_capacity());
+    util::fatal_user_error(call, "internal: a %zu-byte exchange does not fit the %zu-byte staging region",
+                           bytes, o.stage_capacity());
   o.exchange(mine, bytes, out);
 }
 
@@ -240,8 +248,8 @@ void broadcast(Team& team, void* dest, const void* source, std::size_t bytes, in
   Op o(team, call);
   const int n = o.n;
   if (root < 0 || root >= n)
-    util::fatal_user_error(call, "argument 'PE_root' = %d is out of range for a team of %d PEs (valid: 0..%d)", root,
-                           n, n - 1);
+    util::fatal_user_error(
+        call, "argument 'PE_root' = %d is out of range for a team of %d PEs (valid: 0..%d)", root, n, n - 1);
   if (bytes == 0) return;
   const Sym d = locate(o.rt, dest, bytes, call, "dest");
   const Sym s = locate(o.rt, source, bytes, call, "source");
@@ -308,8 +316,8 @@ void broadcast(Team& team, void* dest, const void* source, std::size_t bytes, in
 void fcollect(Team& team, void* dest, const void* source, std::size_t bytes, const char* call) {
   Op o(team, call);
   if (bytes == 0) return;
-  const Sym d = locate(o.rt, dest, checked_mul(bytes, static_cast<std::size_t>(o.n), call, "the dest size"), call,
-                       "dest");
+  const Sym d = locate(o.rt, dest, checked_mul(bytes, static_cast<std::size_t>(o.n), call, "the dest size"),
+                       call, "dest");
   const std::size_t mine = static_cast<std::size_t>(o.me) * bytes;
   for (int i = 1; i < o.n; ++i) {
     const int r = (o.me + i) % o.n;
@@ -357,8 +365,8 @@ void collect(Team& team, void* dest, const void* source, std::size_t bytes, cons
 void alltoall(Team& team, void* dest, const void* source, std::size_t bytes, const char* call) {
   Op o(team, call);
   if (bytes == 0) return;
-  const Sym d = locate(o.rt, dest, checked_mul(bytes, static_cast<std::size_t>(o.n), call, "the dest size"), call,
-                       "dest");
+  const Sym d = locate(o.rt, dest, checked_mul(bytes, static_cast<std::size_t>(o.n), call, "the dest size"),
+                       call, "dest");
   const char* src = static_cast<const char*>(source);
   const std::size_t mine = static_cast<std::size_t>(o.me) * bytes;
   for (int i = 1; i < o.n; ++i) {
@@ -380,7 +388,8 @@ void alltoalls(Team& team, void* dest, const void* source, std::ptrdiff_t dst, s
   const std::size_t last = checked_mul(checked_mul(n, nelems, call, "the exchange size") - 1,
                                        static_cast<std::size_t>(dst), call, "the dest extent");
   const Sym d = locate(o.rt, dest, checked_mul(last + 1, elem, call, "the dest extent"), call, "dest");
-  const std::size_t dstep = static_cast<std::size_t>(dst) * elem, sstep = static_cast<std::size_t>(sst) * elem;
+  const std::size_t dstep = static_cast<std::size_t>(dst) * elem,
+                    sstep = static_cast<std::size_t>(sst) * elem;
   const char* src = static_cast<const char*>(source);
   const std::size_t mine = static_cast<std::size_t>(o.me) * nelems * dstep;
   for (int i = 0; i < o.n; ++i) {
@@ -398,7 +407,8 @@ void alltoalls(Team& team, void* dest, const void* source, std::ptrdiff_t dst, s
   for (int i = 1; i < o.n; ++i) o.wait((o.me + o.n - i) % o.n);
 }
 
-void reduce(Team& team, void* dest, const void* source, std::size_t count, const Kernel& kernel, const char* call) {
+void reduce(Team& team, void* dest, const void* source, std::size_t count, const Kernel& kernel,
+            const char* call) {
   Op o(team, call);
   const std::size_t elem = kernel.elem;
   const std::size_t bytes = core::checked_bytes(count, elem, call);

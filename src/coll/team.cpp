@@ -59,10 +59,12 @@ void layout_pool(State& s, core::Runtime& rt) {
   std::size_t budget = std::min<std::size_t>(cfg.coll_scratch, rt.segment(core::kHeapSegment).size / 16);
   long slots = std::clamp<long>(cfg.coll_teams, kMinSlots, kMaxSlots);
   const std::size_t min_half = std::max<std::size_t>(64 * n, 512);  // 64 bytes per PE on the active-set slot
-  while (slots > kMinSlots && static_cast<std::size_t>(slots) * (l.stage_offset + 2 * min_half) > budget) slots /= 2;
+  while (slots > kMinSlots && static_cast<std::size_t>(slots) * (l.stage_offset + 2 * min_half) > budget)
+    slots /= 2;
   if (slots < cfg.coll_teams && cfg.coll_teams <= kMaxSlots)
-    CW_LOG(util::LogLevel::info, "coll: %ld team slots (CAUSEWAY_COLL_TEAMS=%ld does not fit CAUSEWAY_COLL_SCRATCH)",
-           slots, cfg.coll_teams);
+    CW_LOG(util::LogLevel::info,
+           "coll: %ld team slots (CAUSEWAY_COLL_TEAMS=%ld does not fit CAUSEWAY_COLL_SCRATCH)", slots,
+           cfg.coll_teams);
   const std::size_t per_slot = budget / static_cast<std::size_t>(slots);
   std::size_t half = per_slot > l.stage_offset ? (per_slot - l.stage_offset) / 2 : 0;
   // No use staging more than a one-shot reduction of the largest team can take.
@@ -93,10 +95,11 @@ void init(core::Runtime& rt) {
   const std::size_t pool_bytes = s->slots.size() * s->layout.slot_bytes;
   char* pool = static_cast<char*>(rt.heap_allocate(pool_bytes, 4096, "shmem_init", /*zero=*/true));
   if (!pool)
-    util::fatal_user_error("shmem_init",
-                           "cannot allocate the %zu bytes of team scratch (%zu slots) from the symmetric heap; "
-                           "raise SHMEM_SYMMETRIC_SIZE or lower CAUSEWAY_COLL_TEAMS / CAUSEWAY_COLL_SCRATCH",
-                           pool_bytes, s->slots.size());
+    util::fatal_user_error(
+        "shmem_init",
+        "cannot allocate the %zu bytes of team scratch (%zu slots) from the symmetric heap; "
+        "raise SHMEM_SYMMETRIC_SIZE or lower CAUSEWAY_COLL_TEAMS / CAUSEWAY_COLL_SCRATCH",
+        pool_bytes, s->slots.size());
   const std::size_t pool_offset = static_cast<std::size_t>(pool - rt.segment(core::kHeapSegment).base);
   const int n = rt.n_pes(), me = rt.my_pe();
   for (std::size_t i = 0; i < s->slots.size(); ++i) {
@@ -194,20 +197,24 @@ Team& active_set(int PE_start, int logPE_stride, int PE_size, const char* call) 
   State& s = state(call);
   core::Runtime& rt = *s.rt;
   const int n = rt.n_pes();
-  if (PE_size < 1) util::fatal_user_error(call, "argument 'PE_size' = %d: an active set has at least one PE", PE_size);
+  if (PE_size < 1)
+    util::fatal_user_error(call, "argument 'PE_size' = %d: an active set has at least one PE", PE_size);
   if (logPE_stride < 0 || logPE_stride > 30)
     util::fatal_user_error(call, "argument 'logPE_stride' = %d is out of range (0..30)", logPE_stride);
   if (PE_start < 0 || PE_start >= n)
-    util::fatal_user_error(call, "argument 'PE_start' = %d is out of range: this job has %d PEs", PE_start, n);
+    util::fatal_user_error(call, "argument 'PE_start' = %d is out of range: this job has %d PEs", PE_start,
+                           n);
   const long long last = PE_start + (static_cast<long long>(PE_size) - 1) * (1LL << logPE_stride);
   if (last >= n)
-    util::fatal_user_error(call,
-                           "active set (PE_start=%d, logPE_stride=%d, PE_size=%d) runs past the last PE: its last "
-                           "member would be PE %lld, but this job has %d PEs",
-                           PE_start, logPE_stride, PE_size, last, n);
+    util::fatal_user_error(
+        call,
+        "active set (PE_start=%d, logPE_stride=%d, PE_size=%d) runs past the last PE: its last "
+        "member would be PE %lld, but this job has %d PEs",
+        PE_start, logPE_stride, PE_size, last, n);
   const int me = rt.my_pe();
   if (me < PE_start || (me - PE_start) % (1 << logPE_stride) != 0 || me > last)
-    util::fatal_user_error(call, "this PE is not in the active set (PE_start=%d, logPE_stride=%d, PE_size=%d)",
+    util::fatal_user_error(call,
+                           "this PE is not in the active set (PE_start=%d, logPE_stride=%d, PE_size=%d)",
                            PE_start, logPE_stride, PE_size);
   std::lock_guard lock(s.mutex);
   auto& entry = s.active_sets[{PE_start, logPE_stride, PE_size}];
@@ -228,8 +235,8 @@ Team& active_set(int PE_start, int logPE_stride, int PE_size, const char* call) 
 namespace {
 
 // Split failures are the same on every parent PE; the parent's rank 0 reports them, once.
-#define CW_SPLIT_WARN(parent, ...)                                      \
-  do {                                                                  \
+#define CW_SPLIT_WARN(parent, ...)                                           \
+  do {                                                                       \
     if ((parent).my_rank == 0) util::log(util::LogLevel::warn, __VA_ARGS__); \
   } while (0)
 
@@ -240,19 +247,18 @@ bool config_ok(const shmem_team_config_t* config, long mask, const char* call, c
   *contexts = 0;
   const util::LogLevel level = report ? util::LogLevel::warn : util::LogLevel::debug;
   if (mask & ~SHMEM_TEAM_NUM_CONTEXTS) {
-    CW_LOG(level, "%s: argument '%s_mask' = %#lx has bits that are not SHMEM_TEAM_* config flags",
-              call, arg, mask);
+    CW_LOG(level, "%s: argument '%s_mask' = %#lx has bits that are not SHMEM_TEAM_* config flags", call, arg,
+           mask);
     return false;
   }
   if (mask & SHMEM_TEAM_NUM_CONTEXTS) {
     if (!config) {
-      CW_LOG(level, "%s: argument '%s' is NULL but '%s_mask' asks for SHMEM_TEAM_NUM_CONTEXTS", call,
-                arg, arg);
+      CW_LOG(level, "%s: argument '%s' is NULL but '%s_mask' asks for SHMEM_TEAM_NUM_CONTEXTS", call, arg,
+             arg);
       return false;
     }
     if (config->num_contexts < 0) {
-      CW_LOG(level, "%s: argument '%s->num_contexts' = %d is negative", call, arg,
-                config->num_contexts);
+      CW_LOG(level, "%s: argument '%s->num_contexts' = %d is negative", call, arg, config->num_contexts);
       return false;
     }
     *contexts = config->num_contexts;
@@ -314,10 +320,11 @@ int split_strided(Team& parent, int start, int stride, int size, const shmem_tea
   else if (last < 0 || last >= n)
     bad = "the last PE (start + stride * (size - 1)) is outside the parent team";
   if (bad) {
-    CW_SPLIT_WARN(parent,
-              "%s: invalid PE triplet (start=%d, stride=%d, size=%d) for a parent team of %d PEs: %s; new_team is "
-              "SHMEM_TEAM_INVALID",
-              call, start, stride, size, n, bad);
+    CW_SPLIT_WARN(
+        parent,
+        "%s: invalid PE triplet (start=%d, stride=%d, size=%d) for a parent team of %d PEs: %s; new_team is "
+        "SHMEM_TEAM_INVALID",
+        call, start, stride, size, n, bad);
     return -1;
   }
   int contexts;
@@ -332,10 +339,11 @@ int split_strided(Team& parent, int start, int stride, int size, const shmem_tea
   const uint64_t agreed = agree_on_free_slots(parent, member ? my_free_mask() : ~uint64_t{0}, call);
   const int slot = lowest_slot(agreed);
   if (slot < 0) {
-    CW_SPLIT_WARN(parent,
-              "%s: no team slot is free on every member of the new team (%zu slots in all; destroy unused teams or "
-              "raise CAUSEWAY_COLL_TEAMS); new_team is SHMEM_TEAM_INVALID",
-              call, g_state->slots.size());
+    CW_SPLIT_WARN(
+        parent,
+        "%s: no team slot is free on every member of the new team (%zu slots in all; destroy unused teams or "
+        "raise CAUSEWAY_COLL_TEAMS); new_team is SHMEM_TEAM_INVALID",
+        call, g_state->slots.size());
     return -1;
   }
   if (member) *new_team = make_team(parent, ranks, slot, contexts);
@@ -348,7 +356,7 @@ int split_2d(Team& parent, int xrange, const shmem_team_config_t* xconfig, long 
   const int n = parent.size();
   if (xrange < 1) {
     CW_SPLIT_WARN(parent, "%s: argument 'xrange' = %d must be positive; both teams are SHMEM_TEAM_INVALID",
-              call, xrange);
+                  call, xrange);
     return -1;
   }
   if (xrange > n) xrange = n;  // one x-team holds the whole parent
@@ -378,10 +386,11 @@ int split_2d(Team& parent, int xrange, const shmem_team_config_t* xconfig, long 
     status = -1;
   }
   if (xslot < 0 || yslot < 0)
-    CW_SPLIT_WARN(parent,
-              "%s: not enough team slots free on every parent PE (%zu slots in all; destroy unused teams or raise "
-              "CAUSEWAY_COLL_TEAMS)",
-              call, g_state->slots.size());
+    CW_SPLIT_WARN(
+        parent,
+        "%s: not enough team slots free on every parent PE (%zu slots in all; destroy unused teams or raise "
+        "CAUSEWAY_COLL_TEAMS)",
+        call, g_state->slots.size());
   return status;
 }
 

@@ -35,18 +35,20 @@ void report_status(Runtime& rt, Status status, const char* call, int pe) {
 
 void report_amo_failure(Runtime& rt, Status status, const Location& loc, const char* call, int pe) {
   if (status == Status::not_supported && loc.segment != kHeapSegment)
-    fatal_user_error(call,
-                     "argument 'dest' is a global/static variable, and PE %d's globals are reached through CMA "
-                     "(CAUSEWAY_MAP_DATA_SEGMENT=0, or the variable shares a page with RELRO), which cannot do "
-                     "atomics; keep it in the symmetric heap or leave CAUSEWAY_MAP_DATA_SEGMENT on",
-                     pe);
+    fatal_user_error(
+        call,
+        "argument 'dest' is a global/static variable, and PE %d's globals are reached through CMA "
+        "(CAUSEWAY_MAP_DATA_SEGMENT=0, or the variable shares a page with RELRO), which cannot do "
+        "atomics; keep it in the symmetric heap or leave CAUSEWAY_MAP_DATA_SEGMENT on",
+        pe);
   report_status(rt, status, call, pe);
 }
 
 int translate_team_pe(const Context& ctx, int pe, const char* call) {
   const int size = static_cast<int>(ctx.team_to_world.size());
   if (pe < 0 || pe >= size)
-    fatal_user_error(call, "argument 'pe' = %d is out of range for the context's team of %d PEs (valid: 0..%d)", pe,
+    fatal_user_error(call,
+                     "argument 'pe' = %d is out of range for the context's team of %d PEs (valid: 0..%d)", pe,
                      size, size - 1);
   return ctx.team_to_world[pe];
 }
@@ -59,17 +61,19 @@ void check_pe_slow(Runtime& rt, int pe, const char* call) {
 
 void check_aligned(Runtime&, const void* addr, std::size_t width, const char* call) {
   if (reinterpret_cast<uintptr_t>(addr) % width != 0)
-    fatal_user_error(call, "argument 'dest' = %p is not aligned to %zu bytes, as atomics require", addr, width);
+    fatal_user_error(call, "argument 'dest' = %p is not aligned to %zu bytes, as atomics require", addr,
+                     width);
 }
 
-void check_strided(Runtime& rt, const void* addr, std::ptrdiff_t stride, std::size_t nelems,
-                   std::size_t elem, int pe, const char* call, const char* arg) {
+void check_strided(Runtime& rt, const void* addr, std::ptrdiff_t stride, std::size_t nelems, std::size_t elem,
+                   int pe, const char* call, const char* arg) {
   check_pe(rt, pe, call);
   if (stride < 1) fatal_user_error(call, "stride for '%s' is %td; strides must be at least 1", arg, stride);
   std::size_t span;
   if (__builtin_mul_overflow(static_cast<std::size_t>(stride), nelems - 1, &span) ||
       __builtin_mul_overflow(span, elem, &span) || __builtin_add_overflow(span, elem, &span))
-    fatal_user_error(call, "strided extent of '%s' (stride %td x %zu elements) overflows", arg, stride, nelems);
+    fatal_user_error(call, "strided extent of '%s' (stride %td x %zu elements) overflows", arg, stride,
+                     nelems);
   Location loc;
   if (!rt.locate(addr, span, &loc)) report_not_symmetric(rt, addr, span, call, arg);
 }
@@ -77,7 +81,8 @@ void check_strided(Runtime& rt, const void* addr, std::ptrdiff_t stride, std::si
 std::size_t checked_bytes(std::size_t nelems, std::size_t elem_size, const char* call) {
   std::size_t bytes;
   if (__builtin_mul_overflow(nelems, elem_size, &bytes))
-    fatal_user_error(call, "argument 'nelems' = %zu overflows: %zu elements of %zu bytes do not fit in size_t",
+    fatal_user_error(call,
+                     "argument 'nelems' = %zu overflows: %zu elements of %zu bytes do not fit in size_t",
                      nelems, nelems, elem_size);
   return bytes;
 }

@@ -12,13 +12,14 @@ namespace causeway::core {
 [[noreturn]] void report_not_symmetric(Runtime& rt, const void* addr, std::size_t bytes, const char* call,
                                        const char* arg);
 [[noreturn]] void report_status(Runtime& rt, Status status, const char* call, int pe);
-[[noreturn]] void report_amo_failure(Runtime& rt, Status status, const Location& loc, const char* call, int pe);
+[[noreturn]] void report_amo_failure(Runtime& rt, Status status, const Location& loc, const char* call,
+                                     int pe);
 // Maps a team context's PE number to a world PE number, or reports it out of the team's range.
 int translate_team_pe(const Context& ctx, int pe, const char* call);
 void check_pe_slow(Runtime& rt, int pe, const char* call);
 void check_aligned(Runtime& rt, const void* addr, std::size_t width, const char* call);
-void check_strided(Runtime& rt, const void* addr, std::ptrdiff_t stride, std::size_t nelems,
-                   std::size_t elem, int pe, const char* call, const char* arg);
+void check_strided(Runtime& rt, const void* addr, std::ptrdiff_t stride, std::size_t nelems, std::size_t elem,
+                   int pe, const char* call, const char* arg);
 // n * elem_size without overflow, or a fatal error naming `call`.
 std::size_t checked_bytes(std::size_t nelems, std::size_t elem_size, const char* call);
 // The target of wait_until/test must be this PE's own symmetric memory.

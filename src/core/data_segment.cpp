@@ -58,7 +58,8 @@ DataSegment setup_data_segment(bool move_to_memfd) {
   const std::size_t size = end - movable;
   int fd = create_memfd("causeway-data", size);
   if (fd < 0) {
-    CW_LOG(util::LogLevel::warn, "cannot create memfd for static data (%s); peers use CMA", std::strerror(errno));
+    CW_LOG(util::LogLevel::warn, "cannot create memfd for static data (%s); peers use CMA",
+           std::strerror(errno));
     seg.mapped_begin = seg.end;
     return seg;
   }
@@ -71,7 +72,8 @@ DataSegment setup_data_segment(bool move_to_memfd) {
                         static_cast<off_t>(copied));
     if (done < 0 && errno == EINTR) continue;
     if (done <= 0) {
-      CW_LOG(util::LogLevel::warn, "cannot copy static data to its memfd (%s); peers use CMA", std::strerror(errno));
+      CW_LOG(util::LogLevel::warn, "cannot copy static data to its memfd (%s); peers use CMA",
+             std::strerror(errno));
       close(fd);
       seg.mapped_begin = seg.end;
       return seg;

@@ -9,7 +9,7 @@
 namespace causeway::core {
 
 struct DataSegment {
-  char* cma_begin = nullptr;  // [cma_begin, mapped_begin): reachable only by CMA
+  char* cma_begin = nullptr;     // [cma_begin, mapped_begin): reachable only by CMA
   char* mapped_begin = nullptr;  // [mapped_begin, end): on the memfd when fd >= 0
   char* end = nullptr;
   int fd = -1;

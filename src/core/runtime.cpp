@@ -125,7 +125,8 @@ Status Runtime::setup_segments() {
               heap_size, std::strerror(errno));
     return Status::no_memory;
   }
-  segments_[kHeapSegment] = {MemKind::host, static_cast<char*>(base), heap_size, heap_size, fd, "symmetric heap"};
+  segments_[kHeapSegment] = {MemKind::host,   static_cast<char*>(base), heap_size, heap_size, fd,
+                             "symmetric heap"};
   heap_allocator_ = std::make_unique<OffsetAllocator>(heap_size);
   // The runtime's own symmetric words come first, so their offset is the same on every PE.
   auto offset = heap_allocator_->allocate(sizeof(InternalArea), kPage);
@@ -138,10 +139,17 @@ Status Runtime::setup_segments() {
   prefault(internal_, sizeof(InternalArea));
 
   DataSegment data = setup_data_segment(config_.map_data_segment);
-  segments_[kDataSegment] = {MemKind::host, data.mapped_begin, std::size_t(data.end - data.mapped_begin),
-                             page_up(data.end - data.mapped_begin), data.fd, "executable's data segment"};
-  segments_[kDataCmaSegment] = {MemKind::host, data.cma_begin, std::size_t(data.mapped_begin - data.cma_begin),
-                                std::size_t(data.mapped_begin - data.cma_begin), -1,
+  segments_[kDataSegment] = {MemKind::host,
+                             data.mapped_begin,
+                             std::size_t(data.end - data.mapped_begin),
+                             page_up(data.end - data.mapped_begin),
+                             data.fd,
+                             "executable's data segment"};
+  segments_[kDataCmaSegment] = {MemKind::host,
+                                data.cma_begin,
+                                std::size_t(data.mapped_begin - data.cma_begin),
+                                std::size_t(data.mapped_begin - data.cma_begin),
+                                -1,
                                 "executable's data segment (CMA part)"};
   if (data.fd < 0) segments_[kDataSegment].size = segments_[kDataSegment].map_size = 0;
   return Status::ok;
@@ -154,7 +162,8 @@ Status Runtime::setup_transports() {
     for (const auto& candidate : tl::available_transports())
       if (name == candidate.name) info = &candidate;
     if (!info) {
-      util::log(util::LogLevel::error, "CAUSEWAY_TRANSPORTS names '%s', which this build does not have (see causeway-info)",
+      util::log(util::LogLevel::error,
+                "CAUSEWAY_TRANSPORTS names '%s', which this build does not have (see causeway-info)",
                 name.c_str());
       return Status::invalid_arg;
     }
@@ -175,7 +184,8 @@ Status Runtime::setup_transports() {
     if (address.size() > kAddressSlot - sizeof(uint32_t)) return Status::internal;
     uint32_t length = static_cast<uint32_t>(address.size());
     std::memcpy(&mine[i * kAddressSlot], &length, sizeof length);
-    if (!address.empty()) std::memcpy(&mine[i * kAddressSlot + sizeof length], address.data(), address.size());
+    if (!address.empty())
+      std::memcpy(&mine[i * kAddressSlot + sizeof length], address.data(), address.size());
   }
   if (Status s = bootstrap_->allgather(mine, &all); is_error(s)) return s;
 
@@ -185,17 +195,20 @@ Status Runtime::setup_transports() {
   for (int pe = 0; pe < n_pes_; ++pe) {
     for (std::size_t i = 0; i < transports_.size() && paths_[pe].transport < 0; ++i) {
       tl::Reach reach = transports_[i]->caps.reach;
-      bool covers = reach == tl::Reach::network || (reach == tl::Reach::node && node_of[pe] == node_of[my_pe_]) ||
+      bool covers = reach == tl::Reach::network ||
+                    (reach == tl::Reach::node && node_of[pe] == node_of[my_pe_]) ||
                     (reach == tl::Reach::self && pe == my_pe_);
       if (!covers) continue;
       const std::byte* slot = &all[(pe * transports_.size() + i) * kAddressSlot];
       uint32_t length;
       std::memcpy(&length, slot, sizeof length);
-      if (is_error(transports_[i]->ops->add_peer(transports_[i], pe, {slot + sizeof length, length}))) continue;
+      if (is_error(transports_[i]->ops->add_peer(transports_[i], pe, {slot + sizeof length, length})))
+        continue;
       paths_[pe].transport = static_cast<int>(i);
     }
     if (paths_[pe].transport < 0) {
-      util::log(util::LogLevel::error, "no transport in CAUSEWAY_TRANSPORTS=%s reaches PE %d", config_.transports.c_str(), pe);
+      util::log(util::LogLevel::error, "no transport in CAUSEWAY_TRANSPORTS=%s reaches PE %d",
+                config_.transports.c_str(), pe);
       return Status::unreachable;
     }
   }
@@ -219,9 +232,11 @@ Status Runtime::exchange_segments() {
   const auto* all = reinterpret_cast<const Published*>(all_bytes.data());
   for (int pe = 0; pe < n_pes_; ++pe)
     for (int id = 0; id < kSegmentCount; ++id)
-      if (all[pe * kSegmentCount + id].has_fd != mine[id].has_fd || all[pe * kSegmentCount + id].size != mine[id].size) {
+      if (all[pe * kSegmentCount + id].has_fd != mine[id].has_fd ||
+          all[pe * kSegmentCount + id].size != mine[id].size) {
         util::log(util::LogLevel::error,
-                  "PE %d's %s differs from this PE's (%zu vs %zu bytes): are all PEs the same program with the same "
+                  "PE %d's %s differs from this PE's (%zu vs %zu bytes): are all PEs the same program with "
+                  "the same "
                   "SHMEM_SYMMETRIC_SIZE?",
                   pe, segments_[id].what, std::size_t(all[pe * kSegmentCount + id].size), segments_[id].size);
         return Status::invalid_arg;
@@ -254,8 +269,8 @@ Status Runtime::exchange_segments() {
   return Status::ok;
 }
 
-void Runtime::check_collective_agreement(const char* call, const char* a_name, std::size_t a, const char* b_name,
-                                         std::size_t b) {
+void Runtime::check_collective_agreement(const char* call, const char* a_name, std::size_t a,
+                                         const char* b_name, std::size_t b) {
   uint64_t mine[2] = {a, b};
   std::vector<std::byte> all;
   if (is_error(bootstrap_->allgather(std::as_bytes(std::span(mine)), &all))) return;
@@ -264,11 +279,12 @@ void Runtime::check_collective_agreement(const char* call, const char* a_name, s
     const bool a_differs = values[2 * pe] != a, b_differs = values[2 * pe + 1] != b;
     if (!a_differs && !b_differs) continue;
     const char* name = a_differs ? a_name : b_name;
-    util::fatal_user_error(call,
-                           "argument '%s' disagrees across PEs: this PE passed %zu but PE %d passed %zu; every PE "
-                           "must make the same symmetric allocation calls with the same arguments in the same order",
-                           name, std::size_t(a_differs ? a : b), pe,
-                           std::size_t(a_differs ? values[2 * pe] : values[2 * pe + 1]));
+    util::fatal_user_error(
+        call,
+        "argument '%s' disagrees across PEs: this PE passed %zu but PE %d passed %zu; every PE "
+        "must make the same symmetric allocation calls with the same arguments in the same order",
+        name, std::size_t(a_differs ? a : b), pe,
+        std::size_t(a_differs ? values[2 * pe] : values[2 * pe + 1]));
   }
 }
 
@@ -286,11 +302,12 @@ void* Runtime::heap_allocate(std::size_t size, std::size_t alignment, const char
     prefault(p, size);
     if (zero) std::memset(p, 0, size);
   } else {
-    util::log(util::LogLevel::error,
-              "%s: cannot allocate %zu bytes: the symmetric heap has %zu of %zu bytes in use (largest free block "
-              "%zu); raise SHMEM_SYMMETRIC_SIZE (now %zu)",
-              call, size, heap_allocator_->bytes_in_use(), heap_allocator_->capacity(), heap_allocator_->largest_free(),
-              heap_allocator_->capacity());
+    util::log(
+        util::LogLevel::error,
+        "%s: cannot allocate %zu bytes: the symmetric heap has %zu of %zu bytes in use (largest free block "
+        "%zu); raise SHMEM_SYMMETRIC_SIZE (now %zu)",
+        call, size, heap_allocator_->bytes_in_use(), heap_allocator_->capacity(),
+        heap_allocator_->largest_free(), heap_allocator_->capacity());
   }
   barrier_all(*this);
   return p;
@@ -306,7 +323,9 @@ void Runtime::heap_free(void* ptr, const char* call) {
     std::lock_guard lock(heap_mutex_);
     ok = heap_allocator_->release(loc.offset);
   }
-  if (!ok) util::fatal_user_error(call, "argument 'ptr' = %p was not returned by shmem_malloc or was freed already", ptr);
+  if (!ok)
+    util::fatal_user_error(call, "argument 'ptr' = %p was not returned by shmem_malloc or was freed already",
+                           ptr);
 }
 
 void* Runtime::heap_reallocate(void* ptr, std::size_t size, const char* call) {
@@ -332,7 +351,8 @@ void* Runtime::heap_reallocate(void* ptr, std::size_t size, const char* call) {
         heap_allocator_->release(loc.offset);
       } else {
         result = nullptr;
-        util::log(util::LogLevel::error, "%s: cannot grow a block to %zu bytes; raise SHMEM_SYMMETRIC_SIZE", call, size);
+        util::log(util::LogLevel::error, "%s: cannot grow a block to %zu bytes; raise SHMEM_SYMMETRIC_SIZE",
+                  call, size);
       }
     }
     if (result) prefault(result, size);

@@ -25,10 +25,10 @@ enum class MemKind : uint8_t { host = 0, cuda = 1 };
 
 // Segment ids, fixed so every PE agrees without exchanging them.
 enum SegmentId : int {
-  kHeapSegment = 0,      // symmetric heap, host memory kind
-  kDataSegment = 1,      // executable's data moved onto a memfd
-  kDataCmaSegment = 2,   // executable's data reachable only by CMA
-  kSegmentCount = 3,     // the CUDA memory kind will take the next id
+  kHeapSegment = 0,     // symmetric heap, host memory kind
+  kDataSegment = 1,     // executable's data moved onto a memfd
+  kDataCmaSegment = 2,  // executable's data reachable only by CMA
+  kSegmentCount = 3,    // the CUDA memory kind will take the next id
 };
 
 struct Segment {
@@ -42,8 +42,8 @@ struct Segment {
 
 // How this PE reaches one peer.
 struct PeerPath {
-  int transport = -1;                                   // index into Runtime::transports
-  std::array<char*, kSegmentCount> direct{};            // load/store base per segment, or nullptr
+  int transport = -1;                         // index into Runtime::transports
+  std::array<char*, kSegmentCount> direct{};  // load/store base per segment, or nullptr
 };
 
 // A context: an ordering and completion domain with one transport context per transport. A context

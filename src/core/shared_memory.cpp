@@ -33,7 +33,8 @@ void* map_memfd(int fd, std::size_t size, void* fixed_address) {
 void* map_memfd_aligned(int fd, std::size_t size, std::size_t alignment) {
   // Reserve size + alignment of address space, map the file at the aligned point inside it and
   // give back the rest.
-  void* reserve = mmap(nullptr, size + alignment, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* reserve =
+      mmap(nullptr, size + alignment, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (reserve == MAP_FAILED) return nullptr;
   const auto start = reinterpret_cast<uintptr_t>(reserve);
   const uintptr_t aligned = (start + alignment - 1) & ~(uintptr_t(alignment) - 1);

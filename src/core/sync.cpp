@@ -32,8 +32,8 @@ void sync_all(Runtime& rt) {
   // reset and a fast PE's next epoch can never be mistaken for a missing one.
   for (int k = 0, dist = 1; dist < n; ++k, dist <<= 1) {
     const int to = (me + dist) % n;
-    amo<uint64_t>(nullptr, tl::AmoOp::set,
-                  reinterpret_cast<uint64_t*>(&area.barrier[k].value), epoch, 0, to, "shmem_barrier_all");
+    amo<uint64_t>(nullptr, tl::AmoOp::set, reinterpret_cast<uint64_t*>(&area.barrier[k].value), epoch, 0, to,
+                  "shmem_barrier_all");
     auto& mine = area.barrier[k].value;
     wait_for(rt, [&] { return mine.load(std::memory_order_acquire) >= epoch; });
   }
@@ -45,9 +45,8 @@ void barrier_all(Runtime& rt) {
 }
 
 void report_bad_compare(int cmp, const char* call) {
-  util::fatal_user_error(call,
-                         "argument 'cmp' = %d is not a comparison constant (SHMEM_CMP_EQ, _NE, _GT, _GE, _LT, _LE)",
-                         cmp);
+  util::fatal_user_error(
+      call, "argument 'cmp' = %d is not a comparison constant (SHMEM_CMP_EQ, _NE, _GT, _GE, _LT, _LE)", cmp);
 }
 
 // Locks: a test-and-set word kept on PE 0's copy of the lock variable, holding owner+1. Waiters back

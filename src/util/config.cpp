@@ -26,10 +26,26 @@ bool parse_size(const char* text, std::size_t* out) {
   if (errno != 0 || end == text || text[0] == '-') return false;
   unsigned shift = 0;
   switch (*end) {
-    case 'k': case 'K': shift = 10; ++end; break;
-    case 'm': case 'M': shift = 20; ++end; break;
-    case 'g': case 'G': shift = 30; ++end; break;
-    case 't': case 'T': shift = 40; ++end; break;
+    case 'k':
+    case 'K':
+      shift = 10;
+      ++end;
+      break;
+    case 'm':
+    case 'M':
+      shift = 20;
+      ++end;
+      break;
+    case 'g':
+    case 'G':
+      shift = 30;
+      ++end;
+      break;
+    case 't':
+    case 'T':
+      shift = 40;
+      ++end;
+      break;
     default: break;
   }
   if (*end == 'B' || *end == 'b') ++end;
@@ -68,16 +84,19 @@ static void assign(const ConfigEntry& e, T* field) {
   bool ok = false;
   for (const char* text : {env, e.default_value}) {
     if (text == nullptr) continue;
-    if constexpr (std::is_same_v<T, bool>) ok = parse_bool(text, field);
-    else if constexpr (std::is_same_v<T, long>) ok = parse_int(text, field);
-    else if constexpr (std::is_same_v<T, std::size_t>) ok = parse_size(text, field);
+    if constexpr (std::is_same_v<T, bool>)
+      ok = parse_bool(text, field);
+    else if constexpr (std::is_same_v<T, long>)
+      ok = parse_int(text, field);
+    else if constexpr (std::is_same_v<T, std::size_t>)
+      ok = parse_size(text, field);
     else {
       *field = text;
       ok = true;
     }
     if (ok) return;
-    log(LogLevel::warn, "environment variable %s=\"%s\" is not a valid %s; using the default \"%s\"",
-        e.name, text, std::is_same_v<T, bool> ? "boolean" : "number", e.default_value);
+    log(LogLevel::warn, "environment variable %s=\"%s\" is not a valid %s; using the default \"%s\"", e.name,
+        text, std::is_same_v<T, bool> ? "boolean" : "number", e.default_value);
   }
 }
 

@@ -25,8 +25,8 @@ void set_abort_hook(AbortHook hook);
 
 }  // namespace causeway::util
 
-#define CW_LOG(level, ...)                                                            \
-  do {                                                                                \
+#define CW_LOG(level, ...)                                                          \
+  do {                                                                              \
     if (static_cast<int>(level) <= static_cast<int>(::causeway::util::log_level())) \
-      ::causeway::util::log(level, __VA_ARGS__);                                      \
+      ::causeway::util::log(level, __VA_ARGS__);                                    \
   } while (0)

@@ -71,7 +71,8 @@ TEST(ActiveSet, BarrierAndSyncReusePSync) {
 template <class Word>
 void check_sized(int bits) {
   constexpr std::size_t kMax = 3000;
-  Sym<Word> src(kMax * static_cast<std::size_t>(npes()) * 2), dst(kMax * static_cast<std::size_t>(npes()) * 3 + 1);
+  Sym<Word> src(kMax * static_cast<std::size_t>(npes()) * 2),
+      dst(kMax * static_cast<std::size_t>(npes()) * 3 + 1);
   auto bcast = bits == 32 ? shmem_broadcast32 : shmem_broadcast64;
   auto collect = bits == 32 ? shmem_collect32 : shmem_collect64;
   auto fcollect = bits == 32 ? shmem_fcollect32 : shmem_fcollect64;
@@ -105,20 +106,23 @@ void check_sized(int bits) {
       std::size_t at = 0;
       int bad = 0;
       for (std::size_t r = 0; r < n; ++r)
-        for (std::size_t i = 0; i < std::min(count, r + count % 3); ++i) bad += dst[at++] != data_value<Word>(pes[r], i, 2);
+        for (std::size_t i = 0; i < std::min(count, r + count % 3); ++i)
+          bad += dst[at++] != data_value<Word>(pes[r], i, 2);
       EXPECT_EQ(bad, 0) << what << " collect";
       shmem_sync(s.start, s.log_stride, s.size, pSync_a);
       for (std::size_t i = 0; i < count; ++i) src[i] = data_value<Word>(me(), i, 3);
       fcollect(dst.get(), src.get(), count, s.start, s.log_stride, s.size, pSync_b);
       bad = 0;
-      for (std::size_t i = 0; i < count * n; ++i) bad += dst[i] != data_value<Word>(pes[i / count], i % count, 3);
+      for (std::size_t i = 0; i < count * n; ++i)
+        bad += dst[i] != data_value<Word>(pes[i / count], i % count, 3);
       EXPECT_EQ(bad, 0) << what << " fcollect";
       // Alltoall and a strided alltoalls.
       shmem_sync(s.start, s.log_stride, s.size, pSync_a);
       for (std::size_t i = 0; i < count * n; ++i) src[i] = data_value<Word>(me(), i, 4);
       alltoall(dst.get(), src.get(), count, s.start, s.log_stride, s.size, pSync_b);
       bad = 0;
-      for (std::size_t i = 0; i < count * n; ++i) bad += dst[i] != data_value<Word>(pes[i / count], mine * count + i % count, 4);
+      for (std::size_t i = 0; i < count * n; ++i)
+        bad += dst[i] != data_value<Word>(pes[i / count], mine * count + i % count, 4);
       EXPECT_EQ(bad, 0) << what << " alltoall";
       shmem_sync(s.start, s.log_stride, s.size, pSync_a);
       for (std::size_t i = 0; i < 2 * count * n; ++i) src[i] = data_value<Word>(me(), i, 5);
@@ -142,8 +146,9 @@ using ToAll = void (*)(T*, const T*, int, int, int, int, T*, long*);
 
 template <class T>
 T value(int pe, int i, int op) {
-  const int h = static_cast<int>(mix(static_cast<uint64_t>(pe) * 131 + static_cast<uint64_t>(i) * 7 + op) % 1000);
-  if (op == 6) return T(h % 5 == 0 ? 2 : 1);  // prod
+  const int h =
+      static_cast<int>(mix(static_cast<uint64_t>(pe) * 131 + static_cast<uint64_t>(i) * 7 + op) % 1000);
+  if (op == 6) return T(h % 5 == 0 ? 2 : 1);             // prod
   if (op == 0) return static_cast<T>(~(1 << (h % 15)));  // and
   if (op == 1) return static_cast<T>(1 << (h % 15));     // or
   return T(h % 100 - 50);
@@ -181,24 +186,25 @@ void check_to_all(const std::vector<std::pair<int, ToAll<T>>>& ops, const char* 
           for (std::size_t r = 1; r < pes.size(); ++r) want = combine(op, want, value<T>(pes[r], i, op));
           bad += !(dst[i] == want);
         }
-        EXPECT_EQ(bad, 0) << "shmem_" << type << " op " << op << " on (" << s.start << "," << s.log_stride << ","
-                          << s.size << "), " << count << " elements";
+        EXPECT_EQ(bad, 0) << "shmem_" << type << " op " << op << " on (" << s.start << "," << s.log_stride
+                          << "," << s.size << "), " << count << " elements";
         shmem_sync(s.start, s.log_stride, s.size, pSync_a);
       }
   });
 }
 
-#define CW_TEST_TO_ALL_BITWISE(TYPE, NAME)                                                                  \
-  TEST(ActiveSet, NAME##_and_or_xor_to_all) {                                                               \
-    check_to_all<TYPE>({{0, shmem_##NAME##_and_to_all}, {1, shmem_##NAME##_or_to_all}, {2, shmem_##NAME##_xor_to_all}}, \
-                       #NAME);                                                                              \
+#define CW_TEST_TO_ALL_BITWISE(TYPE, NAME)                                                               \
+  TEST(ActiveSet, NAME##_and_or_xor_to_all) {                                                            \
+    check_to_all<TYPE>(                                                                                  \
+        {{0, shmem_##NAME##_and_to_all}, {1, shmem_##NAME##_or_to_all}, {2, shmem_##NAME##_xor_to_all}}, \
+        #NAME);                                                                                          \
   }
-#define CW_TEST_TO_ALL_MINMAX(TYPE, NAME) \
-  TEST(ActiveSet, NAME##_max_min_to_all) { \
+#define CW_TEST_TO_ALL_MINMAX(TYPE, NAME)                                                        \
+  TEST(ActiveSet, NAME##_max_min_to_all) {                                                       \
     check_to_all<TYPE>({{3, shmem_##NAME##_max_to_all}, {4, shmem_##NAME##_min_to_all}}, #NAME); \
   }
-#define CW_TEST_TO_ALL_ARITH(TYPE, NAME) \
-  TEST(ActiveSet, NAME##_sum_prod_to_all) { \
+#define CW_TEST_TO_ALL_ARITH(TYPE, NAME)                                                          \
+  TEST(ActiveSet, NAME##_sum_prod_to_all) {                                                       \
     check_to_all<TYPE>({{5, shmem_##NAME##_sum_to_all}, {6, shmem_##NAME##_prod_to_all}}, #NAME); \
   }
 CW_TO_ALL_BITWISE_TYPES(CW_TEST_TO_ALL_BITWISE)

@@ -14,12 +14,13 @@ class FailurePrinter : public ::testing::EmptyTestEventListener {
   explicit FailurePrinter(int pe) : prefix_("[PE " + std::to_string(pe) + "] ") {}
   void OnTestPartResult(const ::testing::TestPartResult& r) override {
     if (!r.failed()) return;
-    std::printf("%s%s:%d: Failure\n%s%s\n", prefix_.c_str(), r.file_name() ? r.file_name() : "?", r.line_number(),
-                prefix_.c_str(), r.message());
+    std::printf("%s%s:%d: Failure\n%s%s\n", prefix_.c_str(), r.file_name() ? r.file_name() : "?",
+                r.line_number(), prefix_.c_str(), r.message());
     std::fflush(stdout);
   }
   void OnTestEnd(const ::testing::TestInfo& info) override {
-    if (info.result()->Failed()) std::printf("%s[  FAILED  ] %s.%s\n", prefix_.c_str(), info.test_suite_name(), info.name());
+    if (info.result()->Failed())
+      std::printf("%s[  FAILED  ] %s.%s\n", prefix_.c_str(), info.test_suite_name(), info.name());
     std::fflush(stdout);
   }
 
@@ -47,7 +48,8 @@ int main(int argc, char** argv) {
   mine = failed ? 1 : 0;
   shmem_barrier_all();
   shmem_int_max_reduce(SHMEM_TEAM_WORLD, &any, &mine, 1);
-  if (me == 0) std::printf("[ %d PEs  ] %s\n", shmem_n_pes(), any ? "some PE had failures" : "all PEs passed");
+  if (me == 0)
+    std::printf("[ %d PEs  ] %s\n", shmem_n_pes(), any ? "some PE had failures" : "all PEs passed");
   std::fflush(stdout);
   shmem_finalize();
   return any ? 1 : 0;

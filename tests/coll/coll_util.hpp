@@ -44,7 +44,8 @@ struct Shape {
   std::function<shmem_team_t(std::vector<shmem_team_t>& owned)> make;
 };
 
-inline shmem_team_t split(shmem_team_t parent, int start, int stride, int size, std::vector<shmem_team_t>& owned) {
+inline shmem_team_t split(shmem_team_t parent, int start, int stride, int size,
+                          std::vector<shmem_team_t>& owned) {
   shmem_team_t t = SHMEM_TEAM_INVALID;
   EXPECT_EQ(shmem_team_split_strided(parent, start, stride, size, nullptr, 0, &t), 0)
       << "split(" << start << ", " << stride << ", " << size << ")";
@@ -75,7 +76,10 @@ inline const std::vector<Shape>& all_shapes() {
          const int top = (n - 1) % 2 == 1 ? n - 1 : n - 2;
          return split(SHMEM_TEAM_WORLD, top, -2, n / 2, o);
        }},
-      {"stride3", [](auto& o) { return npes() < 2 ? SHMEM_TEAM_INVALID : split(SHMEM_TEAM_WORLD, 1, 3, (npes() - 2) / 3 + 1, o); }},
+      {"stride3",
+       [](auto& o) {
+         return npes() < 2 ? SHMEM_TEAM_INVALID : split(SHMEM_TEAM_WORLD, 1, 3, (npes() - 2) / 3 + 1, o);
+       }},
       {"rows3", [](auto& o) { return split2d(true, 3, o); }},
       {"cols3", [](auto& o) { return split2d(false, 3, o); }},
       {"nested",
@@ -100,7 +104,8 @@ inline std::vector<Shape> core_shapes() {
 }
 
 // Runs body(team) on each shape this PE belongs to; the PEs meet at a world barrier after each.
-inline void for_shapes(const std::vector<Shape>& shapes, const std::function<void(shmem_team_t, const char*)>& body) {
+inline void for_shapes(const std::vector<Shape>& shapes,
+                       const std::function<void(shmem_team_t, const char*)>& body) {
   for (const Shape& s : shapes) {
     std::vector<shmem_team_t> owned;
     shmem_team_t team = s.make(owned);
@@ -120,14 +125,16 @@ inline uint64_t mix(uint64_t x) {
 
 template <class T>
 T data_value(int pe, std::size_t i, int salt = 0) {
-  const uint64_t h = mix((static_cast<uint64_t>(pe) << 40) ^ (i * 2654435761ULL) ^ static_cast<uint64_t>(salt) << 20);
+  const uint64_t h =
+      mix((static_cast<uint64_t>(pe) << 40) ^ (i * 2654435761ULL) ^ static_cast<uint64_t>(salt) << 20);
   if constexpr (std::is_floating_point_v<T>)
     return static_cast<T>(static_cast<int>(h % 20001) - 10000) / 8;
   else if constexpr (std::is_integral_v<T>)
     return static_cast<T>(h);
   else {
     T v;
-    for (std::size_t b = 0; b < sizeof(T); ++b) reinterpret_cast<unsigned char*>(&v)[b] = static_cast<unsigned char>(h >> (8 * (b % 8)) ^ b);
+    for (std::size_t b = 0; b < sizeof(T); ++b)
+      reinterpret_cast<unsigned char*>(&v)[b] = static_cast<unsigned char>(h >> (8 * (b % 8)) ^ b);
     return v;
   }
 }

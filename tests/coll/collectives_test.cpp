@@ -17,7 +17,9 @@ struct Fns {
 
 using Byte = unsigned char;
 const Fns<Byte> kMem = {
-    [](shmem_team_t t, Byte* d, const Byte* s, size_t n, int root) { return shmem_broadcastmem(t, d, s, n, root); },
+    [](shmem_team_t t, Byte* d, const Byte* s, size_t n, int root) {
+      return shmem_broadcastmem(t, d, s, n, root);
+    },
     [](shmem_team_t t, Byte* d, const Byte* s, size_t n) { return shmem_collectmem(t, d, s, n); },
     [](shmem_team_t t, Byte* d, const Byte* s, size_t n) { return shmem_fcollectmem(t, d, s, n); },
     [](shmem_team_t t, Byte* d, const Byte* s, size_t n) { return shmem_alltoallmem(t, d, s, n); },
@@ -40,7 +42,8 @@ int mismatches(const T* got, std::size_t n, F&& want, const std::string& what) {
 constexpr int kSentinelSalt = 77;
 
 template <class T>
-void check_broadcast(const Fns<T>& f, shmem_team_t team, T* dst, T* src, std::size_t count, const std::string& what) {
+void check_broadcast(const Fns<T>& f, shmem_team_t team, T* dst, T* src, std::size_t count,
+                     const std::string& what) {
   const std::vector<int> m = members(team);
   const int n = static_cast<int>(m.size());
   for (int root : {0, n - 1, n / 2}) {
@@ -50,17 +53,21 @@ void check_broadcast(const Fns<T>& f, shmem_team_t team, T* dst, T* src, std::si
     }
     shmem_team_sync(team);
     EXPECT_EQ(f.broadcast(team, dst, src, count, root), 0);
-    mismatches(dst, count, [&](std::size_t i) { return data_value<T>(m[root], i, root); },
-               what + " broadcast root " + std::to_string(root));
+    mismatches(
+        dst, count, [&](std::size_t i) { return data_value<T>(m[root], i, root); },
+        what + " broadcast root " + std::to_string(root));
     shmem_team_sync(team);
   }
 }
 
 template <class T>
-void check_collect(const Fns<T>& f, shmem_team_t team, T* dst, T* src, std::size_t count, const std::string& what) {
+void check_collect(const Fns<T>& f, shmem_team_t team, T* dst, T* src, std::size_t count,
+                   const std::string& what) {
   const std::vector<int> m = members(team);
   const int n = static_cast<int>(m.size()), mine = shmem_team_my_pe(team);
-  auto contribution = [&](int r) { return (count + static_cast<std::size_t>(r)) % (count + 1); };  // some zero
+  auto contribution = [&](int r) {
+    return (count + static_cast<std::size_t>(r)) % (count + 1);
+  };  // some zero
   std::size_t total = 0;
   for (int r = 0; r < n; ++r) total += contribution(r);
   for (std::size_t i = 0; i < contribution(mine); ++i) src[i] = data_value<T>(me(), i, 1);
@@ -71,28 +78,33 @@ void check_collect(const Fns<T>& f, shmem_team_t team, T* dst, T* src, std::size
   for (int r = 0; r < n; ++r)
     for (std::size_t i = 0; i < contribution(r); ++i) want.push_back(data_value<T>(m[r], i, 1));
   want.push_back(data_value<T>(me(), total, kSentinelSalt));  // one past the end is untouched
-  mismatches(dst, total + 1, [&](std::size_t i) { return want[i]; }, what + " collect");
+  mismatches(
+      dst, total + 1, [&](std::size_t i) { return want[i]; }, what + " collect");
   shmem_team_sync(team);
 }
 
 template <class T>
-void check_fcollect(const Fns<T>& f, shmem_team_t team, T* dst, T* src, std::size_t count, const std::string& what) {
+void check_fcollect(const Fns<T>& f, shmem_team_t team, T* dst, T* src, std::size_t count,
+                    const std::string& what) {
   const std::vector<int> m = members(team);
   const std::size_t n = m.size();
   for (std::size_t i = 0; i < count; ++i) src[i] = data_value<T>(me(), i, 2);
   for (std::size_t i = 0; i < count * n + 1; ++i) dst[i] = data_value<T>(me(), i, kSentinelSalt);
   shmem_team_sync(team);
   EXPECT_EQ(f.fcollect(team, dst, src, count), 0);
-  mismatches(dst, count * n + 1,
-             [&](std::size_t i) {
-               return i == count * n ? data_value<T>(me(), i, kSentinelSalt) : data_value<T>(m[i / count], i % count, 2);
-             },
-             what + " fcollect");
+  mismatches(
+      dst, count * n + 1,
+      [&](std::size_t i) {
+        return i == count * n ? data_value<T>(me(), i, kSentinelSalt)
+                              : data_value<T>(m[i / count], i % count, 2);
+      },
+      what + " fcollect");
   shmem_team_sync(team);
 }
 
 template <class T>
-void check_alltoall(const Fns<T>& f, shmem_team_t team, T* dst, T* src, std::size_t count, const std::string& what) {
+void check_alltoall(const Fns<T>& f, shmem_team_t team, T* dst, T* src, std::size_t count,
+                    const std::string& what) {
   const std::vector<int> m = members(team);
   const std::size_t n = m.size(), mine = static_cast<std::size_t>(shmem_team_my_pe(team));
   for (std::size_t i = 0; i < count * n; ++i) src[i] = data_value<T>(me(), i, 3);
@@ -100,34 +112,39 @@ void check_alltoall(const Fns<T>& f, shmem_team_t team, T* dst, T* src, std::siz
   shmem_team_sync(team);
   EXPECT_EQ(f.alltoall(team, dst, src, count), 0);
   // Block r of dest comes from rank r's block for this PE.
-  mismatches(dst, count * n + 1,
-             [&](std::size_t i) {
-               if (i == count * n) return data_value<T>(me(), i, kSentinelSalt);
-               return data_value<T>(m[i / count], mine * count + i % count, 3);
-             },
-             what + " alltoall");
+  mismatches(
+      dst, count * n + 1,
+      [&](std::size_t i) {
+        if (i == count * n) return data_value<T>(me(), i, kSentinelSalt);
+        return data_value<T>(m[i / count], mine * count + i % count, 3);
+      },
+      what + " alltoall");
   shmem_team_sync(team);
 }
 
 template <class T>
-void check_alltoalls(const Fns<T>& f, shmem_team_t team, T* dst, T* src, std::size_t count, const std::string& what) {
+void check_alltoalls(const Fns<T>& f, shmem_team_t team, T* dst, T* src, std::size_t count,
+                     const std::string& what) {
   const std::vector<int> m = members(team);
   const std::size_t n = m.size(), mine = static_cast<std::size_t>(shmem_team_my_pe(team));
   for (std::ptrdiff_t ds : {1, 3}) {
     for (std::ptrdiff_t ss : {1, 2}) {
-      const std::size_t dext = count * n * static_cast<std::size_t>(ds), sext = count * n * static_cast<std::size_t>(ss);
+      const std::size_t dext = count * n * static_cast<std::size_t>(ds),
+                        sext = count * n * static_cast<std::size_t>(ss);
       for (std::size_t i = 0; i < sext; ++i) src[i] = data_value<T>(me(), i, 4);
       for (std::size_t i = 0; i < dext + 1; ++i) dst[i] = data_value<T>(me(), i, kSentinelSalt);
       shmem_team_sync(team);
       EXPECT_EQ(f.alltoalls(team, dst, src, ds, ss, count), 0);
       // Element k of block r lands at dest[(r*count + k)*ds] from rank r's source[(mine*count + k)*ss].
-      mismatches(dst, dext + 1,
-                 [&](std::size_t i) {
-                   if (i % static_cast<std::size_t>(ds) != 0 || i == dext) return data_value<T>(me(), i, kSentinelSalt);
-                   const std::size_t e = i / static_cast<std::size_t>(ds);
-                   return data_value<T>(m[e / count], (mine * count + e % count) * static_cast<std::size_t>(ss), 4);
-                 },
-                 what + " alltoalls dst=" + std::to_string(ds) + " sst=" + std::to_string(ss));
+      mismatches(
+          dst, dext + 1,
+          [&](std::size_t i) {
+            if (i % static_cast<std::size_t>(ds) != 0 || i == dext)
+              return data_value<T>(me(), i, kSentinelSalt);
+            const std::size_t e = i / static_cast<std::size_t>(ds);
+            return data_value<T>(m[e / count], (mine * count + e % count) * static_cast<std::size_t>(ss), 4);
+          },
+          what + " alltoalls dst=" + std::to_string(ds) + " sst=" + std::to_string(ss));
       shmem_team_sync(team);
     }
   }
@@ -142,7 +159,8 @@ void check_all(const Fns<T>& f, const std::vector<Shape>& shapes, const std::vec
   Sym<T> src(most * n * 2 + 1), dst(most * n * 3 + 1);
   for_shapes(shapes, [&](shmem_team_t team, const char* shape) {
     for (std::size_t count : counts) {
-      const std::string what = std::string(type) + " on " + shape + ", " + std::to_string(count) + " elements";
+      const std::string what =
+          std::string(type) + " on " + shape + ", " + std::to_string(count) + " elements";
       check_broadcast(f, team, dst.get(), src.get(), count, what);
       check_collect(f, team, dst.get(), src.get(), count, what);
       check_fcollect(f, team, dst.get(), src.get(), count, what);
@@ -152,18 +170,16 @@ void check_all(const Fns<T>& f, const std::vector<Shape>& shapes, const std::vec
   });
 }
 
-#define CW_TEST_TYPED(TYPE, NAME)                                                                      \
-  TEST(DataCollectives, NAME) {                                                                        \
-    const Fns<TYPE> f = {shmem_##NAME##_broadcast, shmem_##NAME##_collect, shmem_##NAME##_fcollect,    \
-                         shmem_##NAME##_alltoall, shmem_##NAME##_alltoalls};                           \
-    check_all(f, core_shapes(), {0, 1, 7, 4096 / sizeof(TYPE) + 3}, #NAME);                            \
+#define CW_TEST_TYPED(TYPE, NAME)                                                                   \
+  TEST(DataCollectives, NAME) {                                                                     \
+    const Fns<TYPE> f = {shmem_##NAME##_broadcast, shmem_##NAME##_collect, shmem_##NAME##_fcollect, \
+                         shmem_##NAME##_alltoall, shmem_##NAME##_alltoalls};                        \
+    check_all(f, core_shapes(), {0, 1, 7, 4096 / sizeof(TYPE) + 3}, #NAME);                         \
   }
 CW_RMA_TYPES(CW_TEST_TYPED)
 #undef CW_TEST_TYPED
 
-TEST(DataCollectives, MemFormsEveryShape) {
-  check_all(kMem, all_shapes(), {0, 1, 13, 4099, 70001}, "mem");
-}
+TEST(DataCollectives, MemFormsEveryShape) { check_all(kMem, all_shapes(), {0, 1, 13, 4099, 70001}, "mem"); }
 
 // 1 MiB broadcasts and per-PE blocks (root push at 2 PEs, parallel pull beyond; a tree with
 // CAUSEWAY_COLL_TREE_MIN_PES small).

@@ -54,7 +54,8 @@ T contribution(Op op, int pe, std::size_t i) {
   const uint64_t h = mix(static_cast<uint64_t>(pe) * 1000003u + i);
   if constexpr (is_complex<T>::value) {
     using R = typename T::value_type;
-    if (op == Op::Sum) return T(static_cast<R>(static_cast<int>(h % 21) - 10), static_cast<R>(static_cast<int>(h >> 8) % 7));
+    if (op == Op::Sum)
+      return T(static_cast<R>(static_cast<int>(h % 21) - 10), static_cast<R>(static_cast<int>(h >> 8) % 7));
     static const T units[] = {T(1, 0), T(0, 1), T(-1, 0), T(1, 1)};
     return units[h % 4];
   } else {
@@ -91,7 +92,8 @@ void check_reduce(Op op, ReduceFn<T> fn, shmem_team_t team, T* dst, T* src, std:
   for (std::size_t i = 0; i < count; ++i) {
     T want = contribution<T>(op, m[0], i);
     for (std::size_t r = 1; r < m.size(); ++r) want = apply(op, want, contribution<T>(op, m[r], i));
-    if (!(out[i] == want) && ++bad <= 3) ADD_FAILURE() << what << ": element " << i << " of " << count << " is wrong";
+    if (!(out[i] == want) && ++bad <= 3)
+      ADD_FAILURE() << what << ": element " << i << " of " << count << " is wrong";
   }
   if (!in_place) {
     EXPECT_TRUE(dst[count] == T(7)) << what << ": wrote past the end";
@@ -109,23 +111,25 @@ void check_ops(const std::vector<std::pair<Op, ReduceFn<T>>>& ops, const char* t
       for (std::size_t count : counts) {
         const std::string what = std::string("shmem_") + type + "_" + name(op) + "_reduce on " + shape;
         check_reduce(op, fn, team, dst.get(), src.get(), count, false, what);
-        if (count == 7 || count == most) check_reduce(op, fn, team, dst.get(), src.get(), count, true, what + " in place");
+        if (count == 7 || count == most)
+          check_reduce(op, fn, team, dst.get(), src.get(), count, true, what + " in place");
       }
   });
 }
 
-#define CW_TEST_BITWISE(TYPE, NAME)                                                            \
-  TEST(Reduce, NAME##_and_or_xor) {                                                            \
-    check_ops<TYPE>({{Op::And, shmem_##NAME##_and_reduce}, {Op::Or, shmem_##NAME##_or_reduce}, \
-                     {Op::Xor, shmem_##NAME##_xor_reduce}},                                     \
-                    #NAME);                                                                    \
+#define CW_TEST_BITWISE(TYPE, NAME)                         \
+  TEST(Reduce, NAME##_and_or_xor) {                         \
+    check_ops<TYPE>({{Op::And, shmem_##NAME##_and_reduce},  \
+                     {Op::Or, shmem_##NAME##_or_reduce},    \
+                     {Op::Xor, shmem_##NAME##_xor_reduce}}, \
+                    #NAME);                                 \
   }
-#define CW_TEST_MINMAX(TYPE, NAME) \
-  TEST(Reduce, NAME##_max_min) {   \
+#define CW_TEST_MINMAX(TYPE, NAME)                                                                        \
+  TEST(Reduce, NAME##_max_min) {                                                                          \
     check_ops<TYPE>({{Op::Max, shmem_##NAME##_max_reduce}, {Op::Min, shmem_##NAME##_min_reduce}}, #NAME); \
   }
-#define CW_TEST_ARITH(TYPE, NAME) \
-  TEST(Reduce, NAME##_sum_prod) { \
+#define CW_TEST_ARITH(TYPE, NAME)                                                                           \
+  TEST(Reduce, NAME##_sum_prod) {                                                                           \
     check_ops<TYPE>({{Op::Sum, shmem_##NAME##_sum_reduce}, {Op::Prod, shmem_##NAME##_prod_reduce}}, #NAME); \
   }
 CW_REDUCE_BITWISE_TYPES(CW_TEST_BITWISE)
@@ -143,11 +147,13 @@ TEST(Reduce, EveryShape) {
   for_shapes(all_shapes(), [&](shmem_team_t team, const char* shape) {
     for (std::size_t count : {std::size_t{1}, std::size_t{7}, std::size_t{600}, std::size_t{4999}}) {
       const std::string what = std::string(shape) + " " + std::to_string(count);
-      check_reduce<double>(Op::Sum, shmem_double_sum_reduce, team, ddst.get(), dsrc.get(), count, false, what);
+      check_reduce<double>(Op::Sum, shmem_double_sum_reduce, team, ddst.get(), dsrc.get(), count, false,
+                           what);
       check_reduce<double>(Op::Min, shmem_double_min_reduce, team, ddst.get(), dsrc.get(), count, true, what);
-      check_reduce<unsigned>(Op::Xor, shmem_uint_xor_reduce, team, udst.get(), usrc.get(), count, false, what);
-      check_reduce<std::complex<float>>(Op::Prod, shmem_complexf_prod_reduce, team, cdst.get(), csrc.get(), count,
-                                        false, what);
+      check_reduce<unsigned>(Op::Xor, shmem_uint_xor_reduce, team, udst.get(), usrc.get(), count, false,
+                             what);
+      check_reduce<std::complex<float>>(Op::Prod, shmem_complexf_prod_reduce, team, cdst.get(), csrc.get(),
+                                        count, false, what);
     }
   });
 }
@@ -158,8 +164,10 @@ TEST(Reduce, OneMiB) {
   Sym<long> lsrc(kMiB / sizeof(long) + 1), ldst(kMiB / sizeof(long) + 1);
   for_shapes(core_shapes(), [&](shmem_team_t team, const char* shape) {
     check_reduce<double>(Op::Sum, shmem_double_sum_reduce, team, dst.get(), src.get(), count, false, shape);
-    check_reduce<double>(Op::Sum, shmem_double_sum_reduce, team, dst.get(), src.get(), count - 3, true, shape);
-    check_reduce<long>(Op::Max, shmem_long_max_reduce, team, ldst.get(), lsrc.get(), kMiB / sizeof(long), false, shape);
+    check_reduce<double>(Op::Sum, shmem_double_sum_reduce, team, dst.get(), src.get(), count - 3, true,
+                         shape);
+    check_reduce<long>(Op::Max, shmem_long_max_reduce, team, ldst.get(), lsrc.get(), kMiB / sizeof(long),
+                       false, shape);
   });
 }
 
@@ -175,7 +183,8 @@ TEST(Reduce, FloatResultsIdenticalOnEveryPE) {
     shmem_barrier_all();
     EXPECT_EQ(shmem_double_fcollect(SHMEM_TEAM_WORLD, all.get(), dst.get(), c), 0);
     for (int pe = 0; pe < npes(); ++pe)
-      EXPECT_EQ(std::memcmp(all.get() + static_cast<std::size_t>(pe) * c, dst.get(), c * sizeof(double)), 0) << "PE " << pe;
+      EXPECT_EQ(std::memcmp(all.get() + static_cast<std::size_t>(pe) * c, dst.get(), c * sizeof(double)), 0)
+          << "PE " << pe;
   }
   shmem_barrier_all();
 }
@@ -183,8 +192,8 @@ TEST(Reduce, FloatResultsIdenticalOnEveryPE) {
 // ---- Scans (OpenSHMEM 1.6) ----
 
 template <class T>
-void check_scan(shmem_team_t team, int (*fn)(shmem_team_t, T*, const T*, size_t), bool inclusive, T* dst, T* src,
-                std::size_t count, bool in_place, const std::string& what) {
+void check_scan(shmem_team_t team, int (*fn)(shmem_team_t, T*, const T*, size_t), bool inclusive, T* dst,
+                T* src, std::size_t count, bool in_place, const std::string& what) {
   const std::vector<int> m = members(team);
   const int mine = shmem_team_my_pe(team);
   T* out = in_place ? src : dst;
@@ -194,7 +203,8 @@ void check_scan(shmem_team_t team, int (*fn)(shmem_team_t, T*, const T*, size_t)
   int bad = 0;
   for (std::size_t i = 0; i < count; ++i) {
     T want = T(0);
-    for (int r = 0; r < (inclusive ? mine + 1 : mine); ++r) want = apply(Op::Sum, want, contribution<T>(Op::Sum, m[r], i));
+    for (int r = 0; r < (inclusive ? mine + 1 : mine); ++r)
+      want = apply(Op::Sum, want, contribution<T>(Op::Sum, m[r], i));
     if (!(out[i] == want) && ++bad <= 3) ADD_FAILURE() << what << ": element " << i << " is wrong";
   }
   shmem_team_sync(team);
@@ -216,10 +226,15 @@ void check_scans(int (*in)(shmem_team_t, T*, const T*, size_t), int (*ex)(shmem_
 }
 
 TEST(Scan, Int) { check_scans<int>(shmem_int_sum_inscan, shmem_int_sum_exscan, all_shapes(), "int"); }
-TEST(Scan, Double) { check_scans<double>(shmem_double_sum_inscan, shmem_double_sum_exscan, core_shapes(), "double"); }
-TEST(Scan, Uint8) { check_scans<uint8_t>(shmem_uint8_sum_inscan, shmem_uint8_sum_exscan, core_shapes(), "uint8"); }
+TEST(Scan, Double) {
+  check_scans<double>(shmem_double_sum_inscan, shmem_double_sum_exscan, core_shapes(), "double");
+}
+TEST(Scan, Uint8) {
+  check_scans<uint8_t>(shmem_uint8_sum_inscan, shmem_uint8_sum_exscan, core_shapes(), "uint8");
+}
 TEST(Scan, Complexd) {
-  check_scans<std::complex<double>>(shmem_complexd_sum_inscan, shmem_complexd_sum_exscan, core_shapes(), "complexd");
+  check_scans<std::complex<double>>(shmem_complexd_sum_inscan, shmem_complexd_sum_exscan, core_shapes(),
+                                    "complexd");
 }
 
 }  // namespace

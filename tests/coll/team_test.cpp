@@ -12,7 +12,8 @@ namespace {
 TEST(Teams, World) {
   EXPECT_EQ(shmem_team_my_pe(SHMEM_TEAM_WORLD), me());
   EXPECT_EQ(shmem_team_n_pes(SHMEM_TEAM_WORLD), npes());
-  for (int pe = 0; pe < npes(); ++pe) EXPECT_EQ(shmem_team_translate_pe(SHMEM_TEAM_WORLD, pe, SHMEM_TEAM_WORLD), pe);
+  for (int pe = 0; pe < npes(); ++pe)
+    EXPECT_EQ(shmem_team_translate_pe(SHMEM_TEAM_WORLD, pe, SHMEM_TEAM_WORLD), pe);
   EXPECT_EQ(shmem_team_translate_pe(SHMEM_TEAM_WORLD, npes(), SHMEM_TEAM_WORLD), -1);
   EXPECT_EQ(shmem_team_translate_pe(SHMEM_TEAM_WORLD, -1, SHMEM_TEAM_WORLD), -1);
   shmem_team_config_t config{-7};
@@ -30,7 +31,8 @@ TEST(Teams, SharedHoldsExactlyTheLoadStorePeers) {
   const std::vector<int> shared = members(SHMEM_TEAM_SHARED);
   ASSERT_GE(shared.size(), 1u);
   EXPECT_NE(std::find(shared.begin(), shared.end(), me()), shared.end());
-  EXPECT_EQ(shmem_team_my_pe(SHMEM_TEAM_SHARED), static_cast<int>(std::find(shared.begin(), shared.end(), me()) - shared.begin()));
+  EXPECT_EQ(shmem_team_my_pe(SHMEM_TEAM_SHARED),
+            static_cast<int>(std::find(shared.begin(), shared.end(), me()) - shared.begin()));
   for (int pe = 0; pe < npes(); ++pe) {
     const bool in = std::find(shared.begin(), shared.end(), pe) != shared.end();
     EXPECT_EQ(in, shmem_ptr(&word, pe) != nullptr) << "PE " << pe;
@@ -74,7 +76,9 @@ void expect_split(int start, int stride, int size) {
                std::to_string(size) + ")");
   shmem_team_config_t config{3};
   shmem_team_t t = SHMEM_TEAM_WORLD;
-  EXPECT_EQ(shmem_team_split_strided(SHMEM_TEAM_WORLD, start, stride, size, &config, SHMEM_TEAM_NUM_CONTEXTS, &t), 0);
+  EXPECT_EQ(
+      shmem_team_split_strided(SHMEM_TEAM_WORLD, start, stride, size, &config, SHMEM_TEAM_NUM_CONTEXTS, &t),
+      0);
   const std::vector<int> want = triplet(start, stride, size);
   const auto at = std::find(want.begin(), want.end(), me());
   if (at == want.end()) {
@@ -111,7 +115,8 @@ TEST(Teams, SplitStridedInvalidTripletsFailEverywhere) {
   const int n = npes();
   struct Bad {
     int start, stride, size;
-  } bad[] = {{0, 1, 0}, {0, 1, -2}, {-1, 1, 1}, {n, 1, 1}, {0, 1, n + 1}, {0, 0, 2}, {0, -1, 2}, {n - 1, 2, 2}};
+  } bad[] = {{0, 1, 0},     {0, 1, -2}, {-1, 1, 1}, {n, 1, 1},
+             {0, 1, n + 1}, {0, 0, 2},  {0, -1, 2}, {n - 1, 2, 2}};
   for (const Bad& b : bad) {
     shmem_team_t t = SHMEM_TEAM_WORLD;
     EXPECT_NE(shmem_team_split_strided(SHMEM_TEAM_WORLD, b.start, b.stride, b.size, nullptr, 0, &t), 0)
@@ -161,7 +166,9 @@ TEST(Teams, Split2d) {
   EXPECT_EQ(y, SHMEM_TEAM_INVALID);
   // Different configurations per axis.
   shmem_team_config_t xc{2}, yc{5};
-  EXPECT_EQ(shmem_team_split_2d(SHMEM_TEAM_WORLD, 2, &xc, SHMEM_TEAM_NUM_CONTEXTS, &x, &yc, SHMEM_TEAM_NUM_CONTEXTS, &y), 0);
+  EXPECT_EQ(shmem_team_split_2d(SHMEM_TEAM_WORLD, 2, &xc, SHMEM_TEAM_NUM_CONTEXTS, &x, &yc,
+                                SHMEM_TEAM_NUM_CONTEXTS, &y),
+            0);
   shmem_team_config_t got{};
   EXPECT_EQ(shmem_team_get_config(x, SHMEM_TEAM_NUM_CONTEXTS, &got), 0);
   EXPECT_EQ(got.num_contexts, 2);
@@ -311,7 +318,8 @@ TEST(Teams, ThreadsOnDifferentTeams) {
   shmem_query_thread(&level);
   if (level < SHMEM_THREAD_MULTIPLE) GTEST_SKIP() << "needs SHMEM_THREAD_MULTIPLE";
   std::vector<shmem_team_t> owned;
-  shmem_team_t teams[2] = {split(SHMEM_TEAM_WORLD, 0, 1, npes(), owned), split(SHMEM_TEAM_WORLD, npes() - 1, -1, npes(), owned)};
+  shmem_team_t teams[2] = {split(SHMEM_TEAM_WORLD, 0, 1, npes(), owned),
+                           split(SHMEM_TEAM_WORLD, npes() - 1, -1, npes(), owned)};
   Sym<long> src(2 * 3000), dst(2 * 3000 * static_cast<std::size_t>(npes()));
   int bad[2] = {0, 0};
   auto work = [&](int k) {

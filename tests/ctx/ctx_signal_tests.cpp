@@ -172,7 +172,8 @@ TEST(Signal, TypedSizedAndNbiForms) {
   for (int i = 0; i < 16; ++i) src[i] = me() + i / 8.0;
   shmem_double_put_signal(dest, src, 4, &sig[0], 1, SHMEM_SIGNAL_SET, right());
   shmem_put64_signal_nbi(dest + 4, src + 4, 4, &sig[1], 2, SHMEM_SIGNAL_ADD, right());
-  shmem_ctx_double_put_signal_nbi(SHMEM_CTX_DEFAULT, dest + 8, src + 8, 8, &sig[2], 3, SHMEM_SIGNAL_SET, right());
+  shmem_ctx_double_put_signal_nbi(SHMEM_CTX_DEFAULT, dest + 8, src + 8, 8, &sig[2], 3, SHMEM_SIGNAL_SET,
+                                  right());
   shmem_quiet();
   shmem_signal_wait_until(&sig[0], SHMEM_CMP_EQ, 1);
   shmem_signal_wait_until(&sig[1], SHMEM_CMP_EQ, 2);

@@ -40,8 +40,10 @@ int main(int argc, char **argv) {
   if (is(c, "init_thread_level")) {
     const char *rank = getenv("CAUSEWAY_RANK");
     int provided;
-    if (rank && is(rank, "1")) shmem_init_thread(7, &provided);
-    else shmem_init();
+    if (rank && is(rank, "1"))
+      shmem_init_thread(7, &provided);
+    else
+      shmem_init();
     return wait_for_the_error();
   }
 

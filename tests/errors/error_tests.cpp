@@ -39,14 +39,15 @@ TEST_P(ErrorCase, IsReportedAndEndsTheJob) {
   ASSERT_FALSE(launch::paths().launcher.empty()) << "usage: error_tests LAUNCHER ERROR_CASES";
   std::map<std::string, std::optional<std::string>> env = {{"CAUSEWAY_CHECKS", "1"}};
   for (const auto& [k, v] : c.env) env[k] = v;
-  const launch::Result r =
-      launch::run({launch::paths().launcher, "-n", "2", "--timeout", "60", launch::paths().program, c.name}, env);
+  const launch::Result r = launch::run(
+      {launch::paths().launcher, "-n", "2", "--timeout", "60", launch::paths().program, c.name}, env);
   ASSERT_TRUE(r.spawned) << r.err;
   ASSERT_TRUE(r.exited()) << "the launcher itself died: " << r.describe();
   EXPECT_NE(r.exit_status, 0) << "the job succeeded: " << r.describe();
   EXPECT_NE(r.exit_status, 124) << "the job hung until the launcher's timeout: " << r.describe();
   EXPECT_NE(r.exit_status, 99) << "the bad call returned instead of reporting an error: " << r.describe();
-  for (const std::string& e : c.expect) EXPECT_TRUE(contains_any(r.err, e)) << "stderr lacks \"" << e << "\":\n" << r.err;
+  for (const std::string& e : c.expect)
+    EXPECT_TRUE(contains_any(r.err, e)) << "stderr lacks \"" << e << "\":\n" << r.err;
 }
 
 std::string case_name(const ::testing::TestParamInfo<Case>& info) { return info.param.name; }
@@ -61,7 +62,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"dest_on_stack", {"PE 1", "shmem_putmem", "'dest'", "not symmetric"}},
         Case{"dest_malloc", {"PE 1", "shmem_long_put", "'dest'", "not symmetric"}},
         Case{"source_malloc", {"PE 1", "shmem_getmem", "'source'", "not symmetric"}},
-        Case{"past_heap_end", {"PE 1", "shmem_putmem", "'dest'", "past the end of the symmetric heap"}, kSmallHeap},
+        Case{"past_heap_end",
+             {"PE 1", "shmem_putmem", "'dest'", "past the end of the symmetric heap"},
+             kSmallHeap},
         Case{"past_global_end", {"PE 1", "shmem_long_put", "'dest'", "past the end"}},
         Case{"size_overflow", {"PE 1", "shmem_long_put", "'nelems'", "overflow"}},
         Case{"misaligned_atomic", {"PE 1", "shmem_int_atomic_add", "'dest'", "aligned"}},
@@ -70,7 +73,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"stride_zero", {"PE 1", "shmem_int_iput", "'dest'", "stride"}},
         Case{"align_not_power_of_two", {"PE 1", "shmem_align", "'alignment' = 48", "power of two"}},
         Case{"bad_hints", {"PE 1", "shmem_malloc_with_hints", "'hints'"}},
-        Case{"amo_global_by_cma", {"PE 1", "shmem_long_atomic_inc", "'dest'", "CMA|not supported"},
+        Case{"amo_global_by_cma",
+             {"PE 1", "shmem_long_atomic_inc", "'dest'", "CMA|not supported"},
              {{"CAUSEWAY_MAP_DATA_SEGMENT", "0"}}},
         // Before init the library does not know its PE number; the launcher's report names it.
         Case{"before_init", {"PE 1", "shmem_int_p", "before shmem_init"}},

@@ -44,7 +44,8 @@ std::vector<int> processes_with(const std::string& marker) {
       std::string statline;
       std::getline(stat, statline);
       const std::size_t paren = statline.rfind(')');
-      const char state = paren != std::string::npos && paren + 2 < statline.size() ? statline[paren + 2] : '?';
+      const char state =
+          paren != std::string::npos && paren + 2 < statline.size() ? statline[paren + 2] : '?';
       if (state != 'Z') pids.push_back(pid);
     }
   }
@@ -92,8 +93,8 @@ Job run_job(const std::string& mode, int npes, const char* timeout = "60") {
   Job job;
   job.marker = "causeway-fault-" + std::to_string(getpid()) + "-" + std::to_string(++counter) + "-" + mode;
   const auto shm_before = dev_shm();
-  job.result = launch::run(
-      {launch::paths().launcher, "-n", std::to_string(npes), "--timeout", timeout, launch::paths().program, mode, job.marker});
+  job.result = launch::run({launch::paths().launcher, "-n", std::to_string(npes), "--timeout", timeout,
+                            launch::paths().program, mode, job.marker});
   // The launcher has returned: every PE must be gone. Allow the kernel a moment to finish tearing
   // down processes the launcher has already reaped or killed.
   for (int i = 0; i < 50; ++i) {
@@ -108,7 +109,8 @@ Job run_job(const std::string& mode, int npes, const char* timeout = "60") {
 }
 
 void expect_clean_teardown(const Job& job) {
-  EXPECT_TRUE(job.survivors.empty()) << job.survivors.size() << " process(es) of the job are still running, e.g. pid "
+  EXPECT_TRUE(job.survivors.empty()) << job.survivors.size()
+                                     << " process(es) of the job are still running, e.g. pid "
                                      << (job.survivors.empty() ? 0 : job.survivors[0]);
   for (int pid : job.survivors) kill(pid, SIGKILL);  // do not leave them behind for the next test
   EXPECT_TRUE(job.new_shm.empty()) << "new in /dev/shm: " << *job.new_shm.begin();
@@ -132,10 +134,12 @@ TEST_F(Fault, PeKilledBySignalEndsTheJob) {
   const Job job = run_job("kill", 4);
   ASSERT_TRUE(job.result.exited()) << "the launcher itself died: " << job.result.describe();
   EXPECT_NE(job.result.exit_status, 0) << job.result.describe();
-  EXPECT_NE(job.result.exit_status, 124) << "the job hung until --timeout instead of ending: " << job.result.describe();
+  EXPECT_NE(job.result.exit_status, 124)
+      << "the job hung until --timeout instead of ending: " << job.result.describe();
   EXPECT_EQ(job.result.exit_status, 128 + SIGKILL) << "documented: 128+signal of the first PE that failed";
   EXPECT_NE(job.result.err.find("PE 2"), std::string::npos) << job.result.err;
-  EXPECT_TRUE(job.result.err.find("signal 9") != std::string::npos || job.result.err.find("Killed") != std::string::npos)
+  EXPECT_TRUE(job.result.err.find("signal 9") != std::string::npos ||
+              job.result.err.find("Killed") != std::string::npos)
       << job.result.err;
   EXPECT_EQ(job.result.out.find("left the barrier"), std::string::npos) << "a barrier completed without PE 2";
   expect_clean_teardown(job);
@@ -156,7 +160,8 @@ TEST_F(Fault, PeExitingWithStatus3EndsTheJob) {
 TEST_F(Fault, PeCallingExit3EndsTheJob) {
   const Job job = run_job("exit3_atexit", 4);
   ASSERT_TRUE(job.result.exited()) << job.result.describe();
-  EXPECT_NE(job.result.exit_status, 124) << "the job hung until --timeout instead of ending: " << job.result.describe();
+  EXPECT_NE(job.result.exit_status, 124)
+      << "the job hung until --timeout instead of ending: " << job.result.describe();
   EXPECT_EQ(job.result.exit_status, 3) << job.result.describe();
   EXPECT_NE(job.result.err.find("PE 2"), std::string::npos) << job.result.err;
   EXPECT_NE(job.result.err.find("status 3"), std::string::npos) << job.result.err;

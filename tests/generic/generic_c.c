@@ -14,8 +14,10 @@ int main(void) {
   int failed;
   shmem_init();
   failed = run_generic_tests();
-  if (failed) fprintf(stderr, "PE %d: %d check(s) failed\n", shmem_my_pe(), failed);
-  else if (shmem_my_pe() == 0) printf("generic C11 interfaces: all checks passed on %d PEs\n", shmem_n_pes());
+  if (failed)
+    fprintf(stderr, "PE %d: %d check(s) failed\n", shmem_my_pe(), failed);
+  else if (shmem_my_pe() == 0)
+    printf("generic C11 interfaces: all checks passed on %d PEs\n", shmem_n_pes());
   shmem_finalize();
   return failed != 0;
 }

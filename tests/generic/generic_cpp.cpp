@@ -13,11 +13,11 @@
 // Each generic name is an overload set; a typed signature picks one member.
 static_assert(std::is_same_v<decltype(shmem_g(static_cast<const short*>(nullptr), 0)), short>);
 static_assert(std::is_same_v<decltype(shmem_atomic_fetch(static_cast<const double*>(nullptr), 0)), double>);
-static_assert(std::is_same_v<decltype(shmem_atomic_fetch_add(SHMEM_CTX_DEFAULT, static_cast<int64_t*>(nullptr),
-                                                             int64_t{1}, 0)),
+static_assert(std::is_same_v<decltype(shmem_atomic_fetch_add(SHMEM_CTX_DEFAULT,
+                                                             static_cast<int64_t*>(nullptr), int64_t{1}, 0)),
                              int64_t>);
-static_assert(std::is_same_v<decltype(shmem_test_any(static_cast<size_t*>(nullptr), 0, nullptr, 0, size_t{0})),
-                             size_t>);
+static_assert(std::is_same_v<
+              decltype(shmem_test_any(static_cast<size_t*>(nullptr), 0, nullptr, 0, size_t{0})), size_t>);
 
 int main() {
   shmem_init();
@@ -36,8 +36,10 @@ int main() {
         wait_until_int != nullptr && swap_long != nullptr);
 
   failed = failures;
-  if (failed) fprintf(stderr, "PE %d: %d check(s) failed\n", shmem_my_pe(), failed);
-  else if (shmem_my_pe() == 0) printf("generic C++ interfaces: all checks passed on %d PEs\n", shmem_n_pes());
+  if (failed)
+    fprintf(stderr, "PE %d: %d check(s) failed\n", shmem_my_pe(), failed);
+  else if (shmem_my_pe() == 0)
+    printf("generic C++ interfaces: all checks passed on %d PEs\n", shmem_n_pes());
   shmem_finalize();
   return failed != 0;
 }

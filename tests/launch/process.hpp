@@ -28,7 +28,8 @@ struct Result {
 
   bool exited() const { return spawned && signal == 0; }
   std::string describe() const {
-    std::string s = signal ? "killed by signal " + std::to_string(signal) : "exit status " + std::to_string(exit_status);
+    std::string s =
+        signal ? "killed by signal " + std::to_string(signal) : "exit status " + std::to_string(exit_status);
     return s + "\n--- stdout ---\n" + out + "--- stderr ---\n" + err;
   }
 };
@@ -58,7 +59,8 @@ inline Result run(const std::vector<std::string>& argv,
     std::string entry = *e;
     const std::string name = entry.substr(0, entry.find('='));
     // Never pass on a launcher identity: the child must not think it is a PE of some other job.
-    if (env.count(name) || name == "CAUSEWAY_RANK" || name == "CAUSEWAY_SIZE" || name == "CAUSEWAY_BOOTSTRAP_FD")
+    if (env.count(name) || name == "CAUSEWAY_RANK" || name == "CAUSEWAY_SIZE" ||
+        name == "CAUSEWAY_BOOTSTRAP_FD")
       continue;
     env_strings.push_back(entry);
   }

@@ -11,49 +11,51 @@
 
 namespace {
 
-#define STD_TRAITS(TYPE, NAME)                                                                              \
-  struct Std_##NAME {                                                                                       \
-    using T = TYPE;                                                                                         \
-    static constexpr const char* name = #NAME;                                                              \
-    static T fetch_inc(T* d, int pe) { return shmem_##NAME##_atomic_fetch_inc(d, pe); }                     \
-    static void inc(T* d, int pe) { shmem_##NAME##_atomic_inc(d, pe); }                                     \
-    static T fetch_add(T* d, T v, int pe) { return shmem_##NAME##_atomic_fetch_add(d, v, pe); }             \
-    static void add(T* d, T v, int pe) { shmem_##NAME##_atomic_add(d, v, pe); }                             \
-    static T compare_swap(T* d, T c, T v, int pe) { return shmem_##NAME##_atomic_compare_swap(d, c, v, pe); } \
-    static void fetch_inc_nbi(T* f, T* d, int pe) { shmem_##NAME##_atomic_fetch_inc_nbi(f, d, pe); }        \
+#define STD_TRAITS(TYPE, NAME)                                                                               \
+  struct Std_##NAME {                                                                                        \
+    using T = TYPE;                                                                                          \
+    static constexpr const char* name = #NAME;                                                               \
+    static T fetch_inc(T* d, int pe) { return shmem_##NAME##_atomic_fetch_inc(d, pe); }                      \
+    static void inc(T* d, int pe) { shmem_##NAME##_atomic_inc(d, pe); }                                      \
+    static T fetch_add(T* d, T v, int pe) { return shmem_##NAME##_atomic_fetch_add(d, v, pe); }              \
+    static void add(T* d, T v, int pe) { shmem_##NAME##_atomic_add(d, v, pe); }                              \
+    static T compare_swap(T* d, T c, T v, int pe) {                                                          \
+      return shmem_##NAME##_atomic_compare_swap(d, c, v, pe);                                                \
+    }                                                                                                        \
+    static void fetch_inc_nbi(T* f, T* d, int pe) { shmem_##NAME##_atomic_fetch_inc_nbi(f, d, pe); }         \
     static void fetch_add_nbi(T* f, T* d, T v, int pe) { shmem_##NAME##_atomic_fetch_add_nbi(f, d, v, pe); } \
-    static void compare_swap_nbi(T* f, T* d, T c, T v, int pe) {                                            \
-      shmem_##NAME##_atomic_compare_swap_nbi(f, d, c, v, pe);                                               \
-    }                                                                                                       \
+    static void compare_swap_nbi(T* f, T* d, T c, T v, int pe) {                                             \
+      shmem_##NAME##_atomic_compare_swap_nbi(f, d, c, v, pe);                                                \
+    }                                                                                                        \
   };
 CW_AMO_STANDARD_TYPES(STD_TRAITS)
 #undef STD_TRAITS
 
-#define EXT_TRAITS(TYPE, NAME)                                                                              \
-  struct Ext_##NAME {                                                                                       \
-    using T = TYPE;                                                                                         \
-    static constexpr const char* name = #NAME;                                                              \
-    static T fetch(const T* s, int pe) { return shmem_##NAME##_atomic_fetch(s, pe); }                       \
-    static void set(T* d, T v, int pe) { shmem_##NAME##_atomic_set(d, v, pe); }                             \
-    static T swap(T* d, T v, int pe) { return shmem_##NAME##_atomic_swap(d, v, pe); }                       \
-    static void fetch_nbi(T* f, const T* s, int pe) { shmem_##NAME##_atomic_fetch_nbi(f, s, pe); }          \
-    static void swap_nbi(T* f, T* d, T v, int pe) { shmem_##NAME##_atomic_swap_nbi(f, d, v, pe); }          \
+#define EXT_TRAITS(TYPE, NAME)                                                                     \
+  struct Ext_##NAME {                                                                              \
+    using T = TYPE;                                                                                \
+    static constexpr const char* name = #NAME;                                                     \
+    static T fetch(const T* s, int pe) { return shmem_##NAME##_atomic_fetch(s, pe); }              \
+    static void set(T* d, T v, int pe) { shmem_##NAME##_atomic_set(d, v, pe); }                    \
+    static T swap(T* d, T v, int pe) { return shmem_##NAME##_atomic_swap(d, v, pe); }              \
+    static void fetch_nbi(T* f, const T* s, int pe) { shmem_##NAME##_atomic_fetch_nbi(f, s, pe); } \
+    static void swap_nbi(T* f, T* d, T v, int pe) { shmem_##NAME##_atomic_swap_nbi(f, d, v, pe); } \
   };
 CW_AMO_EXTENDED_TYPES(EXT_TRAITS)
 #undef EXT_TRAITS
 
-#define BIT_TRAITS(TYPE, NAME)                                                                              \
-  struct Bit_##NAME {                                                                                       \
-    using T = TYPE;                                                                                         \
-    static constexpr const char* name = #NAME;                                                              \
-    static T fetch_and(T* d, T v, int pe) { return shmem_##NAME##_atomic_fetch_and(d, v, pe); }             \
-    static void and_(T* d, T v, int pe) { shmem_##NAME##_atomic_and(d, v, pe); }                            \
-    static T fetch_or(T* d, T v, int pe) { return shmem_##NAME##_atomic_fetch_or(d, v, pe); }               \
-    static void or_(T* d, T v, int pe) { shmem_##NAME##_atomic_or(d, v, pe); }                              \
-    static T fetch_xor(T* d, T v, int pe) { return shmem_##NAME##_atomic_fetch_xor(d, v, pe); }             \
-    static void xor_(T* d, T v, int pe) { shmem_##NAME##_atomic_xor(d, v, pe); }                            \
+#define BIT_TRAITS(TYPE, NAME)                                                                               \
+  struct Bit_##NAME {                                                                                        \
+    using T = TYPE;                                                                                          \
+    static constexpr const char* name = #NAME;                                                               \
+    static T fetch_and(T* d, T v, int pe) { return shmem_##NAME##_atomic_fetch_and(d, v, pe); }              \
+    static void and_(T* d, T v, int pe) { shmem_##NAME##_atomic_and(d, v, pe); }                             \
+    static T fetch_or(T* d, T v, int pe) { return shmem_##NAME##_atomic_fetch_or(d, v, pe); }                \
+    static void or_(T* d, T v, int pe) { shmem_##NAME##_atomic_or(d, v, pe); }                               \
+    static T fetch_xor(T* d, T v, int pe) { return shmem_##NAME##_atomic_fetch_xor(d, v, pe); }              \
+    static void xor_(T* d, T v, int pe) { shmem_##NAME##_atomic_xor(d, v, pe); }                             \
     static void fetch_and_nbi(T* f, T* d, T v, int pe) { shmem_##NAME##_atomic_fetch_and_nbi(f, d, v, pe); } \
-    static void fetch_or_nbi(T* f, T* d, T v, int pe) { shmem_##NAME##_atomic_fetch_or_nbi(f, d, v, pe); }  \
+    static void fetch_or_nbi(T* f, T* d, T v, int pe) { shmem_##NAME##_atomic_fetch_or_nbi(f, d, v, pe); }   \
     static void fetch_xor_nbi(T* f, T* d, T v, int pe) { shmem_##NAME##_atomic_fetch_xor_nbi(f, d, v, pe); } \
   };
 CW_AMO_BITWISE_TYPES(BIT_TRAITS)
@@ -117,7 +119,7 @@ class AmoStandard : public ::testing::Test {
   static void sequence(bool global) {
     T* w = words<T>(global);
     store(&w[0], T(10));
-    store(&w[1], T(0));  // neighbour: must never change
+    store(&w[1], T(0));   // neighbour: must never change
     store(&w[2], T(-1));  // all ones: wraps to 0 on increment, without carrying into w[3]
     store(&w[3], T(0));
     shmem_barrier_all();
@@ -170,8 +172,8 @@ class AmoStandard : public ::testing::Test {
       std::sort(all.begin(), all.end());
       for (int i = 0; i < n * kIters; ++i)
         if (all[i] != T(i)) {
-          ADD_FAILURE() << "fetch_inc results are not 0.." << n * kIters - 1 << ": sorted position " << i << " holds "
-                        << pe::show(all[i]);
+          ADD_FAILURE() << "fetch_inc results are not 0.." << n * kIters - 1 << ": sorted position " << i
+                        << " holds " << pe::show(all[i]);
           break;
         }
     }
@@ -179,8 +181,10 @@ class AmoStandard : public ::testing::Test {
 
     // fetch_add: every PE adds me+1; the fetched values (old values) are all distinct.
     for (int k = 0; k < kIters; ++k) {
-      if (k % 2) R::fetch_add_nbi(&got[k], &w[0], T(pe::me() + 1), 0);
-      else got[k] = R::fetch_add(&w[0], T(pe::me() + 1), 0);
+      if (k % 2)
+        R::fetch_add_nbi(&got[k], &w[0], T(pe::me() + 1), 0);
+      else
+        got[k] = R::fetch_add(&w[0], T(pe::me() + 1), 0);
     }
     shmem_quiet();
     all = gather_on_0(area, got);
@@ -188,7 +192,8 @@ class AmoStandard : public ::testing::Test {
     if (pe::me() == 0) {
       EXPECT_EQ(load(&w[0]), T(base + added));
       std::sort(all.begin(), all.end());
-      EXPECT_TRUE(std::adjacent_find(all.begin(), all.end()) == all.end()) << "two fetch_adds saw the same value";
+      EXPECT_TRUE(std::adjacent_find(all.begin(), all.end()) == all.end())
+          << "two fetch_adds saw the same value";
       EXPECT_GE(all.front(), T(base));
       EXPECT_LT(all.back(), T(base + added));
     }
@@ -283,8 +288,10 @@ class AmoExtended : public ::testing::Test {
     }
     shmem_barrier_all();
     EXPECT_EQ(load(&w[0]), T(44));
-    if constexpr (std::is_floating_point_v<T>) EXPECT_EQ(load(&w[1]), std::numeric_limits<T>::epsilon() + T(1));
-    else EXPECT_EQ(load(&w[1]), std::numeric_limits<T>::min());
+    if constexpr (std::is_floating_point_v<T>)
+      EXPECT_EQ(load(&w[1]), std::numeric_limits<T>::epsilon() + T(1));
+    else
+      EXPECT_EQ(load(&w[1]), std::numeric_limits<T>::min());
     shmem_barrier_all();
   }
 
@@ -299,8 +306,10 @@ class AmoExtended : public ::testing::Test {
     std::vector<T> got(kIters);
     for (int k = 0; k < kIters; ++k) {
       const T mine = T(pe::me() * kIters + k + 1);
-      if (k % 3 == 1) R::swap_nbi(&got[k], &w[0], mine, 0);
-      else got[k] = R::swap(&w[0], mine, 0);
+      if (k % 3 == 1)
+        R::swap_nbi(&got[k], &w[0], mine, 0);
+      else
+        got[k] = R::swap(&w[0], mine, 0);
       if (k % 5 == 0) (void)R::fetch(&w[0], 0);
     }
     shmem_quiet();
@@ -310,7 +319,8 @@ class AmoExtended : public ::testing::Test {
       std::sort(all.begin(), all.end());
       for (int i = 0; i <= n * kIters; ++i)
         if (all[i] != T(i)) {
-          ADD_FAILURE() << "swap lost or duplicated a value: sorted position " << i << " holds " << pe::show(all[i]);
+          ADD_FAILURE() << "swap lost or duplicated a value: sorted position " << i << " holds "
+                        << pe::show(all[i]);
           break;
         }
     }
@@ -411,8 +421,10 @@ class AmoBitwise : public ::testing::Test {
     shmem_barrier_all();
     // xor each PE's low bit kIters times: an odd count, so every low bit ends cleared.
     for (int k = 0; k < kIters; ++k) {
-      if (k % 2) R::xor_(&w[0], bit, 0);
-      else (void)R::fetch_xor(&w[0], bit, 0);
+      if (k % 2)
+        R::xor_(&w[0], bit, 0);
+      else
+        (void)R::fetch_xor(&w[0], bit, 0);
     }
     shmem_barrier_all();
     if (pe::me() == 0) {
@@ -448,25 +460,25 @@ TYPED_TEST(AmoBitwise, ContentionGlobal) {
 // ---------------------------------------------------------------------------------------------
 // Deprecated names (OpenSHMEM 1.3) still behave like the current ones.
 
-#define DEP_TRAITS(TYPE, NAME)                                                                    \
-  struct Dep_##NAME {                                                                             \
-    using T = TYPE;                                                                               \
-    static constexpr const char* name = #NAME;                                                    \
-    static T finc(T* d, int pe) { return shmem_##NAME##_finc(d, pe); }                            \
-    static void inc(T* d, int pe) { shmem_##NAME##_inc(d, pe); }                                  \
-    static T fadd(T* d, T v, int pe) { return shmem_##NAME##_fadd(d, v, pe); }                    \
-    static void add(T* d, T v, int pe) { shmem_##NAME##_add(d, v, pe); }                         \
-    static T cswap(T* d, T c, T v, int pe) { return shmem_##NAME##_cswap(d, c, v, pe); }          \
+#define DEP_TRAITS(TYPE, NAME)                                                           \
+  struct Dep_##NAME {                                                                    \
+    using T = TYPE;                                                                      \
+    static constexpr const char* name = #NAME;                                           \
+    static T finc(T* d, int pe) { return shmem_##NAME##_finc(d, pe); }                   \
+    static void inc(T* d, int pe) { shmem_##NAME##_inc(d, pe); }                         \
+    static T fadd(T* d, T v, int pe) { return shmem_##NAME##_fadd(d, v, pe); }           \
+    static void add(T* d, T v, int pe) { shmem_##NAME##_add(d, v, pe); }                 \
+    static T cswap(T* d, T c, T v, int pe) { return shmem_##NAME##_cswap(d, c, v, pe); } \
   };
 CW_DEPRECATED_AMO_TYPES(DEP_TRAITS)
 #undef DEP_TRAITS
-#define DEP_EXT_TRAITS(TYPE, NAME)                                                                \
-  struct DepExt_##NAME {                                                                          \
-    using T = TYPE;                                                                               \
-    static constexpr const char* name = #NAME;                                                    \
-    static T fetch(const T* s, int pe) { return shmem_##NAME##_fetch(s, pe); }                    \
-    static void set(T* d, T v, int pe) { shmem_##NAME##_set(d, v, pe); }                          \
-    static T swap(T* d, T v, int pe) { return shmem_##NAME##_swap(d, v, pe); }                    \
+#define DEP_EXT_TRAITS(TYPE, NAME)                                             \
+  struct DepExt_##NAME {                                                       \
+    using T = TYPE;                                                            \
+    static constexpr const char* name = #NAME;                                 \
+    static T fetch(const T* s, int pe) { return shmem_##NAME##_fetch(s, pe); } \
+    static void set(T* d, T v, int pe) { shmem_##NAME##_set(d, v, pe); }       \
+    static T swap(T* d, T v, int pe) { return shmem_##NAME##_swap(d, v, pe); } \
   };
 CW_DEPRECATED_EXTENDED_AMO_TYPES(DEP_EXT_TRAITS)
 #undef DEP_EXT_TRAITS

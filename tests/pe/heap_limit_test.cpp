@@ -17,9 +17,9 @@ bool small_heap() {
   return size && std::string(size) == "1M";
 }
 
-#define REQUIRE_SMALL_HEAP()                                                      \
-  do {                                                                            \
-    if (!small_heap()) GTEST_SKIP() << "run with SHMEM_SYMMETRIC_SIZE=1M";        \
+#define REQUIRE_SMALL_HEAP()                                               \
+  do {                                                                     \
+    if (!small_heap()) GTEST_SKIP() << "run with SHMEM_SYMMETRIC_SIZE=1M"; \
   } while (0)
 
 TEST(HeapLimit, TooLargeReturnsNullThenSmallerWorks) {

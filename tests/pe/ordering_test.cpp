@@ -34,14 +34,17 @@ TEST(Ordering, FenceOrdersDataBeforeFlag) {
       }
       shmem_long_put_nbi(data_nbi.get(), buf.data(), kData, partner);
       shmem_fence();
-      if (r % 2) shmem_long_p(flag.get(), r, partner);
-      else shmem_long_atomic_set(flag.get(), r, partner);
+      if (r % 2)
+        shmem_long_p(flag.get(), r, partner);
+      else
+        shmem_long_atomic_set(flag.get(), r, partner);
       shmem_long_wait_until(ack.get(), SHMEM_CMP_GE, r);
     } else if (reader) {
       shmem_long_wait_until(flag.get(), SHMEM_CMP_GE, r);
       EXPECT_EQ(load(flag.get()), r) << "the writer went ahead without an ack";
       std::size_t wrong = 0;
-      for (std::size_t i = 0; i < kData; ++i) wrong += data[i] != r * 100000L + long(i) || data_nbi[i] != data[i];
+      for (std::size_t i = 0; i < kData; ++i)
+        wrong += data[i] != r * 100000L + long(i) || data_nbi[i] != data[i];
       bad_rounds += wrong != 0;
       shmem_long_p(ack.get(), r, partner);
     }
@@ -111,19 +114,27 @@ void no_early_leaver(Barrier barrier) {
   shmem_barrier_all();
 }
 
-TEST(Barrier, BarrierAllWaitsForEveryone) { no_early_leaver([] { shmem_barrier_all(); }); }
-TEST(Barrier, SyncAllWaitsForEveryone) { no_early_leaver([] { shmem_sync_all(); }); }
+TEST(Barrier, BarrierAllWaitsForEveryone) {
+  no_early_leaver([] { shmem_barrier_all(); });
+}
+TEST(Barrier, SyncAllWaitsForEveryone) {
+  no_early_leaver([] { shmem_sync_all(); });
+}
 
 // Many barriers back to back, alternating both kinds (epochs must never be confused).
 TEST(Barrier, ManyInARow) {
   pe::SymArray<long> counter(1);
   for (int r = 1; r <= 60; ++r) {
     if (pe::me() == 0) shmem_long_atomic_inc(counter.get(), 0);
-    if (r % 2) shmem_barrier_all();
-    else shmem_sync_all();
+    if (r % 2)
+      shmem_barrier_all();
+    else
+      shmem_sync_all();
     EXPECT_EQ(shmem_long_atomic_fetch(counter.get(), 0), r);
-    if (r % 2) shmem_sync_all();
-    else shmem_barrier_all();
+    if (r % 2)
+      shmem_sync_all();
+    else
+      shmem_barrier_all();
   }
 }
 

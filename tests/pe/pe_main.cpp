@@ -85,8 +85,9 @@ int main(int argc, char** argv) {
   shmem_barrier_all();
   const int failing_pes = shmem_int_atomic_fetch(&failures[0], 0);
   if (me == 0)
-    std::printf("[ %d PEs  ] %s\n", n,
-                failing_pes == 0 ? "all PEs passed" : (std::to_string(failing_pes) + " PE(s) had failures").c_str());
+    std::printf(
+        "[ %d PEs  ] %s\n", n,
+        failing_pes == 0 ? "all PEs passed" : (std::to_string(failing_pes) + " PE(s) had failures").c_str());
   std::fflush(stdout);
   shmem_barrier_all();
   shmem_free(failures);

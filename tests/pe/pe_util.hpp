@@ -42,9 +42,9 @@ inline bool globals_by_cma() { return env_is_off("CAUSEWAY_MAP_DATA_SEGMENT"); }
 // CAUSEWAY_DIRECT_ACCESS=0: no load/store pointers to peers (shmem_ptr returns NULL).
 inline bool direct_access_off() { return env_is_off("CAUSEWAY_DIRECT_ACCESS"); }
 
-#define SKIP_IF_GLOBAL_ATOMICS_UNSUPPORTED()                                                   \
-  do {                                                                                         \
-    if (::pe::globals_by_cma())                                                                \
+#define SKIP_IF_GLOBAL_ATOMICS_UNSUPPORTED()                                                        \
+  do {                                                                                              \
+    if (::pe::globals_by_cma())                                                                     \
       GTEST_SKIP() << "CAUSEWAY_MAP_DATA_SEGMENT=0: atomics on global variables are not supported"; \
   } while (0)
 
@@ -80,9 +80,12 @@ inline T value(std::size_t i, int owner, unsigned salt) {
   uint64_t h = (uint64_t(i) + key) * 0x9e3779b97f4a7c15ULL;
   h ^= h >> 29;
   if constexpr (std::is_integral_v<T>) {
-    if constexpr (sizeof(T) == 1) return static_cast<T>(h % 127);
-    else if constexpr (sizeof(T) == 2) return static_cast<T>(h % 32749);
-    else return static_cast<T>(h % 1000003);
+    if constexpr (sizeof(T) == 1)
+      return static_cast<T>(h % 127);
+    else if constexpr (sizeof(T) == 2)
+      return static_cast<T>(h % 32749);
+    else
+      return static_cast<T>(h % 1000003);
   } else if constexpr (std::is_floating_point_v<T>) {
     return static_cast<T>(h % 1000003) + static_cast<T>(0.5);
   } else {
@@ -104,25 +107,27 @@ inline void fill(T* a, std::size_t n, int owner, unsigned salt) {
 template <class T>
 std::string show(const T& v) {
   std::ostringstream os;
-  if constexpr (std::is_integral_v<T> && sizeof(T) == 1) os << static_cast<int>(v);
-  else os << v;
+  if constexpr (std::is_integral_v<T> && sizeof(T) == 1)
+    os << static_cast<int>(v);
+  else
+    os << v;
   return os.str();
 }
 
 // got[i] == value(i * src_stride, owner, salt) for i < n; reports the first mismatch and the count.
 template <class T>
-::testing::AssertionResult matches(const T* got, std::size_t n, int owner, unsigned salt, std::size_t src_stride = 1,
-                                   std::size_t got_stride = 1) {
+::testing::AssertionResult matches(const T* got, std::size_t n, int owner, unsigned salt,
+                                   std::size_t src_stride = 1, std::size_t got_stride = 1) {
   std::size_t bad = 0, first = 0;
   for (std::size_t i = 0; i < n; ++i)
     if (!(got[i * got_stride] == value<T>(i * src_stride, owner, salt))) {
       if (bad++ == 0) first = i;
     }
   if (bad == 0) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << bad << " of " << n << " elements wrong; first at index " << first
-                                       << ": got " << show(got[first * got_stride]) << ", expected "
-                                       << show(value<T>(first * src_stride, owner, salt)) << " (data of PE "
-                                       << owner << ")";
+  return ::testing::AssertionFailure()
+         << bad << " of " << n << " elements wrong; first at index " << first << ": got "
+         << show(got[first * got_stride]) << ", expected " << show(value<T>(first * src_stride, owner, salt))
+         << " (data of PE " << owner << ")";
 }
 
 // A collective symmetric allocation that frees itself (collectively) at scope exit.

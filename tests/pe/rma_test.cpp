@@ -16,41 +16,41 @@ using pe::Region;
 
 // ---- One traits struct per API type, generated from the type lists ----
 
-#define RMA_TRAITS(TYPE, NAME)                                                                              \
-  struct Rma_##NAME {                                                                                       \
-    using T = TYPE;                                                                                         \
-    static constexpr const char* name = #NAME;                                                              \
-    static void put(T* d, const T* s, size_t n, int pe) { shmem_##NAME##_put(d, s, n, pe); }                \
-    static void get(T* d, const T* s, size_t n, int pe) { shmem_##NAME##_get(d, s, n, pe); }                \
-    static void put_nbi(T* d, const T* s, size_t n, int pe) { shmem_##NAME##_put_nbi(d, s, n, pe); }        \
-    static void get_nbi(T* d, const T* s, size_t n, int pe) { shmem_##NAME##_get_nbi(d, s, n, pe); }        \
-    static void iput(T* d, const T* s, ptrdiff_t dst, ptrdiff_t sst, size_t n, int pe) {                    \
-      shmem_##NAME##_iput(d, s, dst, sst, n, pe);                                                           \
-    }                                                                                                       \
-    static void iget(T* d, const T* s, ptrdiff_t dst, ptrdiff_t sst, size_t n, int pe) {                    \
-      shmem_##NAME##_iget(d, s, dst, sst, n, pe);                                                           \
-    }                                                                                                       \
-    static void p(T* d, T v, int pe) { shmem_##NAME##_p(d, v, pe); }                                        \
-    static T g(const T* s, int pe) { return shmem_##NAME##_g(s, pe); }                                      \
+#define RMA_TRAITS(TYPE, NAME)                                                                       \
+  struct Rma_##NAME {                                                                                \
+    using T = TYPE;                                                                                  \
+    static constexpr const char* name = #NAME;                                                       \
+    static void put(T* d, const T* s, size_t n, int pe) { shmem_##NAME##_put(d, s, n, pe); }         \
+    static void get(T* d, const T* s, size_t n, int pe) { shmem_##NAME##_get(d, s, n, pe); }         \
+    static void put_nbi(T* d, const T* s, size_t n, int pe) { shmem_##NAME##_put_nbi(d, s, n, pe); } \
+    static void get_nbi(T* d, const T* s, size_t n, int pe) { shmem_##NAME##_get_nbi(d, s, n, pe); } \
+    static void iput(T* d, const T* s, ptrdiff_t dst, ptrdiff_t sst, size_t n, int pe) {             \
+      shmem_##NAME##_iput(d, s, dst, sst, n, pe);                                                    \
+    }                                                                                                \
+    static void iget(T* d, const T* s, ptrdiff_t dst, ptrdiff_t sst, size_t n, int pe) {             \
+      shmem_##NAME##_iget(d, s, dst, sst, n, pe);                                                    \
+    }                                                                                                \
+    static void p(T* d, T v, int pe) { shmem_##NAME##_p(d, v, pe); }                                 \
+    static T g(const T* s, int pe) { return shmem_##NAME##_g(s, pe); }                               \
   };
 CW_RMA_TYPES(RMA_TRAITS)
 #undef RMA_TRAITS
 
-#define SIZED_TRAITS(BITS, BYTES)                                                                           \
-  struct Rma_put##BITS {                                                                                    \
-    using T = Blob<BYTES>;                                                                                  \
-    static_assert(sizeof(T) == BYTES);                                                                      \
-    static constexpr const char* name = "put" #BITS;                                                        \
-    static void put(T* d, const T* s, size_t n, int pe) { shmem_put##BITS(d, s, n, pe); }                   \
-    static void get(T* d, const T* s, size_t n, int pe) { shmem_get##BITS(d, s, n, pe); }                   \
-    static void put_nbi(T* d, const T* s, size_t n, int pe) { shmem_put##BITS##_nbi(d, s, n, pe); }         \
-    static void get_nbi(T* d, const T* s, size_t n, int pe) { shmem_get##BITS##_nbi(d, s, n, pe); }         \
-    static void iput(T* d, const T* s, ptrdiff_t dst, ptrdiff_t sst, size_t n, int pe) {                    \
-      shmem_iput##BITS(d, s, dst, sst, n, pe);                                                              \
-    }                                                                                                       \
-    static void iget(T* d, const T* s, ptrdiff_t dst, ptrdiff_t sst, size_t n, int pe) {                    \
-      shmem_iget##BITS(d, s, dst, sst, n, pe);                                                              \
-    }                                                                                                       \
+#define SIZED_TRAITS(BITS, BYTES)                                                                   \
+  struct Rma_put##BITS {                                                                            \
+    using T = Blob<BYTES>;                                                                          \
+    static_assert(sizeof(T) == BYTES);                                                              \
+    static constexpr const char* name = "put" #BITS;                                                \
+    static void put(T* d, const T* s, size_t n, int pe) { shmem_put##BITS(d, s, n, pe); }           \
+    static void get(T* d, const T* s, size_t n, int pe) { shmem_get##BITS(d, s, n, pe); }           \
+    static void put_nbi(T* d, const T* s, size_t n, int pe) { shmem_put##BITS##_nbi(d, s, n, pe); } \
+    static void get_nbi(T* d, const T* s, size_t n, int pe) { shmem_get##BITS##_nbi(d, s, n, pe); } \
+    static void iput(T* d, const T* s, ptrdiff_t dst, ptrdiff_t sst, size_t n, int pe) {            \
+      shmem_iput##BITS(d, s, dst, sst, n, pe);                                                      \
+    }                                                                                               \
+    static void iget(T* d, const T* s, ptrdiff_t dst, ptrdiff_t sst, size_t n, int pe) {            \
+      shmem_iget##BITS(d, s, dst, sst, n, pe);                                                      \
+    }                                                                                               \
   };
 CW_SIZED_RMA(SIZED_TRAITS)
 #undef SIZED_TRAITS
@@ -118,7 +118,8 @@ class Rma : public ::testing::Test {
       for (std::size_t k = 0; k < all.size(); ++k) {
         const Shape& s = all[k];
         const unsigned salt = next_salt();
-        SCOPED_TRACE(::testing::Message() << r.name << " n=" << s.n << " src+" << s.soff << " dest+" << s.doff);
+        SCOPED_TRACE(::testing::Message()
+                     << r.name << " n=" << s.n << " src+" << s.soff << " dest+" << s.doff);
         if (nbi) {
           R::put_nbi(dst + s.doff, src + s.soff, s.n, pe::right());
           shmem_quiet();
@@ -151,10 +152,12 @@ class Rma : public ::testing::Test {
       for (std::size_t k = 0; k < all.size(); ++k) {
         const Shape& s = all[k];
         const unsigned salt = next_salt();
-        SCOPED_TRACE(::testing::Message() << r.name << " n=" << s.n << " src+" << s.soff << " dest+" << s.doff);
+        SCOPED_TRACE(::testing::Message()
+                     << r.name << " n=" << s.n << " src+" << s.soff << " dest+" << s.doff);
         local.resize(s.doff + s.n + kGuard);
         pe::fill(local.data(), s.doff, 100000 + pe::me(), salt);
-        for (std::size_t g = s.doff + s.n; g < local.size(); ++g) local[g] = pe::value<T>(g, 100000 + pe::me(), salt);
+        for (std::size_t g = s.doff + s.n; g < local.size(); ++g)
+          local[g] = pe::value<T>(g, 100000 + pe::me(), salt);
         if (nbi) {
           R::get_nbi(local.data() + s.doff, src + s.soff, s.n, pe::right());
           shmem_quiet();
@@ -162,7 +165,8 @@ class Rma : public ::testing::Test {
           R::get(local.data() + s.doff, src + s.soff, s.n, pe::right());
         }
         EXPECT_TRUE(pe::matches(local.data() + s.doff, s.n, pe::right(), salt));
-        EXPECT_TRUE(pe::matches(local.data(), s.doff, 100000 + pe::me(), salt)) << "written before the destination";
+        EXPECT_TRUE(pe::matches(local.data(), s.doff, 100000 + pe::me(), salt))
+            << "written before the destination";
         for (std::size_t g = s.doff + s.n; g < local.size(); ++g)
           EXPECT_TRUE(local[g] == pe::value<T>(g, 100000 + pe::me(), salt))
               << "element " << g - s.doff - s.n << " past the end was overwritten";
@@ -230,7 +234,8 @@ TYPED_TEST(RmaStrided, IputIget) {
     const Stride patterns[] = {{3, 2, 17}, {2, 5, 1000}, {1, 4, 33}, {7, 1, 100}, {4, 4, 1}, {16, 3, 300}};
     for (const Region& r : this->regions())
       for (const Stride& s : patterns) {
-        SCOPED_TRACE(::testing::Message() << r.name << " dst stride " << s.dst << " src stride " << s.src << " n=" << s.n);
+        SCOPED_TRACE(::testing::Message()
+                     << r.name << " dst stride " << s.dst << " src stride " << s.src << " n=" << s.n);
         const unsigned salt = this->next_salt();
         const std::size_t dst_extent = (s.n - 1) * s.dst + 1 + 1, src_extent = (s.n - 1) * s.src + 1 + 1;
         T* dst = this->dst_of(r);
@@ -239,7 +244,8 @@ TYPED_TEST(RmaStrided, IputIget) {
         pe::fill(dst, dst_extent + kGuard, 100000 + pe::me(), salt);
         shmem_barrier_all();
         // Offset by one element so the first strided element is not at the start of the region.
-        R::iput(dst + 1, src + 1, static_cast<ptrdiff_t>(s.dst), static_cast<ptrdiff_t>(s.src), s.n, pe::right());
+        R::iput(dst + 1, src + 1, static_cast<ptrdiff_t>(s.dst), static_cast<ptrdiff_t>(s.src), s.n,
+                pe::right());
         std::vector<T> local(dst_extent + kGuard);
         pe::fill(local.data(), local.size(), 300000 + pe::me(), salt);
         R::iget(local.data() + 1, src + 1, static_cast<ptrdiff_t>(s.dst), static_cast<ptrdiff_t>(s.src), s.n,
@@ -323,7 +329,8 @@ TEST(RmaMem, FourMebibytesAtOddOffsets) {
   constexpr std::size_t kBytes = std::size_t{4} << 20;
   pe::SymArray<unsigned char> dst(kBytes + 64, false), src(kBytes + 64, false);
   ASSERT_TRUE(dst && src);  // same answer on every PE: collective allocations agree
-  for (auto [soff, doff] : std::vector<std::pair<std::size_t, std::size_t>>{{0, 0}, {5, 3}, {13, 0}, {0, 61}}) {
+  for (auto [soff, doff] :
+       std::vector<std::pair<std::size_t, std::size_t>>{{0, 0}, {5, 3}, {13, 0}, {0, 61}}) {
     SCOPED_TRACE(::testing::Message() << "src+" << soff << " dest+" << doff);
     const unsigned salt = 1000 + static_cast<unsigned>(soff * 100 + doff);
     pe::fill(src.get() + soff, kBytes, pe::me(), salt);
@@ -353,7 +360,8 @@ TEST(RmaMem, AllSmallMisalignments) {
       shmem_putmem(dst.get() + doff, src.get() + soff, n, pe::right());
       shmem_barrier_all();
       EXPECT_TRUE(pe::matches(dst.get() + doff, n, pe::left(), salt)) << "src+" << soff << " dest+" << doff;
-      EXPECT_TRUE(pe::matches(dst.get(), doff, 100000 + pe::me(), salt)) << "src+" << soff << " dest+" << doff;
+      EXPECT_TRUE(pe::matches(dst.get(), doff, 100000 + pe::me(), salt))
+          << "src+" << soff << " dest+" << doff;
       EXPECT_EQ(dst[doff + n], pe::value<unsigned char>(doff + n, 100000 + pe::me(), salt));
       shmem_barrier_all();
     }
@@ -377,7 +385,8 @@ TEST(RmaMem, EndsExactlyAtTheEndOfTheObject) {
     unsigned char tail[100];
     shmem_getmem(tail, base + kBytes - 100, 100, pe::right());
     std::size_t wrong = 0;
-    for (std::size_t j = 0; j < 100; ++j) wrong += tail[j] != pe::value<unsigned char>(kBytes - 100 + j - 1, pe::me(), salt);
+    for (std::size_t j = 0; j < 100; ++j)
+      wrong += tail[j] != pe::value<unsigned char>(kBytes - 100 + j - 1, pe::me(), salt);
     EXPECT_EQ(wrong, 0u);
     shmem_barrier_all();
   }

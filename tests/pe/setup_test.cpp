@@ -144,7 +144,8 @@ TEST(Setup, ShmemPtrHeap) {
   if (pe::direct_access_off()) {
     for (int t = 0; t < pe::npes(); ++t) {
       if (t != pe::me()) {
-        EXPECT_EQ(shmem_ptr(heap.get(), t), nullptr) << "CAUSEWAY_DIRECT_ACCESS=0 hands out no pointers to peers";
+        EXPECT_EQ(shmem_ptr(heap.get(), t), nullptr)
+            << "CAUSEWAY_DIRECT_ACCESS=0 hands out no pointers to peers";
       }
     }
   }

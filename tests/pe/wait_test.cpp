@@ -10,47 +10,49 @@
 
 namespace {
 
-#define P2P_TRAITS(TYPE, NAME)                                                                               \
-  struct Sync_##NAME {                                                                                       \
-    using T = TYPE;                                                                                          \
-    static constexpr const char* name = #NAME;                                                               \
-    static void p(T* d, T v, int pe) { shmem_##NAME##_p(d, v, pe); }                                         \
-    static void wait_until(T* v, int c, T x) { shmem_##NAME##_wait_until(v, c, x); }                         \
-    static void wait_until_all(T* v, size_t n, const int* s, int c, T x) {                                   \
-      shmem_##NAME##_wait_until_all(v, n, s, c, x);                                                          \
-    }                                                                                                        \
-    static size_t wait_until_any(T* v, size_t n, const int* s, int c, T x) {                                 \
-      return shmem_##NAME##_wait_until_any(v, n, s, c, x);                                                   \
-    }                                                                                                        \
-    static size_t wait_until_some(T* v, size_t n, size_t* i, const int* s, int c, T x) {                     \
-      return shmem_##NAME##_wait_until_some(v, n, i, s, c, x);                                               \
-    }                                                                                                        \
-    static void wait_until_all_vector(T* v, size_t n, const int* s, int c, T* x) {                           \
-      shmem_##NAME##_wait_until_all_vector(v, n, s, c, x);                                                   \
-    }                                                                                                        \
-    static size_t wait_until_any_vector(T* v, size_t n, const int* s, int c, T* x) {                         \
-      return shmem_##NAME##_wait_until_any_vector(v, n, s, c, x);                                            \
-    }                                                                                                        \
-    static size_t wait_until_some_vector(T* v, size_t n, size_t* i, const int* s, int c, T* x) {             \
-      return shmem_##NAME##_wait_until_some_vector(v, n, i, s, c, x);                                        \
-    }                                                                                                        \
-    static int test(T* v, int c, T x) { return shmem_##NAME##_test(v, c, x); }                               \
-    static int test_all(T* v, size_t n, const int* s, int c, T x) { return shmem_##NAME##_test_all(v, n, s, c, x); } \
-    static size_t test_any(T* v, size_t n, const int* s, int c, T x) {                                       \
-      return shmem_##NAME##_test_any(v, n, s, c, x);                                                         \
-    }                                                                                                        \
-    static size_t test_some(T* v, size_t n, size_t* i, const int* s, int c, T x) {                           \
-      return shmem_##NAME##_test_some(v, n, i, s, c, x);                                                     \
-    }                                                                                                        \
-    static int test_all_vector(T* v, size_t n, const int* s, int c, T* x) {                                  \
-      return shmem_##NAME##_test_all_vector(v, n, s, c, x);                                                  \
-    }                                                                                                        \
-    static size_t test_any_vector(T* v, size_t n, const int* s, int c, T* x) {                               \
-      return shmem_##NAME##_test_any_vector(v, n, s, c, x);                                                  \
-    }                                                                                                        \
-    static size_t test_some_vector(T* v, size_t n, size_t* i, const int* s, int c, T* x) {                   \
-      return shmem_##NAME##_test_some_vector(v, n, i, s, c, x);                                              \
-    }                                                                                                        \
+#define P2P_TRAITS(TYPE, NAME)                                                                   \
+  struct Sync_##NAME {                                                                           \
+    using T = TYPE;                                                                              \
+    static constexpr const char* name = #NAME;                                                   \
+    static void p(T* d, T v, int pe) { shmem_##NAME##_p(d, v, pe); }                             \
+    static void wait_until(T* v, int c, T x) { shmem_##NAME##_wait_until(v, c, x); }             \
+    static void wait_until_all(T* v, size_t n, const int* s, int c, T x) {                       \
+      shmem_##NAME##_wait_until_all(v, n, s, c, x);                                              \
+    }                                                                                            \
+    static size_t wait_until_any(T* v, size_t n, const int* s, int c, T x) {                     \
+      return shmem_##NAME##_wait_until_any(v, n, s, c, x);                                       \
+    }                                                                                            \
+    static size_t wait_until_some(T* v, size_t n, size_t* i, const int* s, int c, T x) {         \
+      return shmem_##NAME##_wait_until_some(v, n, i, s, c, x);                                   \
+    }                                                                                            \
+    static void wait_until_all_vector(T* v, size_t n, const int* s, int c, T* x) {               \
+      shmem_##NAME##_wait_until_all_vector(v, n, s, c, x);                                       \
+    }                                                                                            \
+    static size_t wait_until_any_vector(T* v, size_t n, const int* s, int c, T* x) {             \
+      return shmem_##NAME##_wait_until_any_vector(v, n, s, c, x);                                \
+    }                                                                                            \
+    static size_t wait_until_some_vector(T* v, size_t n, size_t* i, const int* s, int c, T* x) { \
+      return shmem_##NAME##_wait_until_some_vector(v, n, i, s, c, x);                            \
+    }                                                                                            \
+    static int test(T* v, int c, T x) { return shmem_##NAME##_test(v, c, x); }                   \
+    static int test_all(T* v, size_t n, const int* s, int c, T x) {                              \
+      return shmem_##NAME##_test_all(v, n, s, c, x);                                             \
+    }                                                                                            \
+    static size_t test_any(T* v, size_t n, const int* s, int c, T x) {                           \
+      return shmem_##NAME##_test_any(v, n, s, c, x);                                             \
+    }                                                                                            \
+    static size_t test_some(T* v, size_t n, size_t* i, const int* s, int c, T x) {               \
+      return shmem_##NAME##_test_some(v, n, i, s, c, x);                                         \
+    }                                                                                            \
+    static int test_all_vector(T* v, size_t n, const int* s, int c, T* x) {                      \
+      return shmem_##NAME##_test_all_vector(v, n, s, c, x);                                      \
+    }                                                                                            \
+    static size_t test_any_vector(T* v, size_t n, const int* s, int c, T* x) {                   \
+      return shmem_##NAME##_test_any_vector(v, n, s, c, x);                                      \
+    }                                                                                            \
+    static size_t test_some_vector(T* v, size_t n, size_t* i, const int* s, int c, T* x) {       \
+      return shmem_##NAME##_test_some_vector(v, n, i, s, c, x);                                  \
+    }                                                                                            \
   };
 CW_P2P_SYNC_TYPES(P2P_TRAITS)
 #undef P2P_TRAITS
@@ -119,7 +121,8 @@ TYPED_TEST(Wait, SixComparisonsLocally) {
       {SHMEM_CMP_LT, T(6), 1}, {SHMEM_CMP_LT, T(5), 0}, {SHMEM_CMP_LE, T(5), 1}, {SHMEM_CMP_LE, T(4), 0},
   };
   for (const Case& c : cases) {
-    EXPECT_EQ(R::test(v, c.cmp, c.operand), c.expect) << "cmp " << c.cmp << " operand " << pe::show(c.operand);
+    EXPECT_EQ(R::test(v, c.cmp, c.operand), c.expect)
+        << "cmp " << c.cmp << " operand " << pe::show(c.operand);
     if (c.expect) R::wait_until(v, c.cmp, c.operand);  // holds already: returns at once
   }
   if constexpr (std::is_signed_v<T>) {
@@ -189,11 +192,14 @@ TYPED_TEST(Wait, AllAnySomeWithStatus) {
           EXPECT_EQ(R::test_all(v, kN, nullptr, SHMEM_CMP_EQ, T(7)), 0) << "elements 1 and 4 are 0";
         });
     // _all without a mask: waits for the excluded ones too.
-    left_writes_while_waiting([&](int to) { for (std::size_t i : {1, 4}) R::p(&v[i], T(7), to); },
-                              [&] {
-                                R::wait_until_all(v, kN, nullptr, SHMEM_CMP_EQ, T(7));
-                                EXPECT_EQ(R::test_all(v, kN, nullptr, SHMEM_CMP_EQ, T(7)), 1);
-                              });
+    left_writes_while_waiting(
+        [&](int to) {
+          for (std::size_t i : {1, 4}) R::p(&v[i], T(7), to);
+        },
+        [&] {
+          R::wait_until_all(v, kN, nullptr, SHMEM_CMP_EQ, T(7));
+          EXPECT_EQ(R::test_all(v, kN, nullptr, SHMEM_CMP_EQ, T(7)), 1);
+        });
 
     // _any: element 1 already holds but is excluded; the answer must be the one written remotely.
     this->reset(v);
@@ -264,7 +270,8 @@ TYPED_TEST(Wait, EveryElementExcluded) {
   EXPECT_EQ(R::wait_until_any(v, kN, kAllExcluded, SHMEM_CMP_EQ, T(1)), SIZE_MAX);
   EXPECT_EQ(R::wait_until_some(v, kN, idx, kAllExcluded, SHMEM_CMP_EQ, T(1)), 0u);
   R::wait_until_all(v, kN, kAllExcluded, SHMEM_CMP_EQ, T(1));
-  EXPECT_EQ(R::test_any(v, kN, kAllExcluded, SHMEM_CMP_EQ, T(0)), SIZE_MAX) << "even though every element holds";
+  EXPECT_EQ(R::test_any(v, kN, kAllExcluded, SHMEM_CMP_EQ, T(0)), SIZE_MAX)
+      << "even though every element holds";
   EXPECT_EQ(R::test_some(v, kN, idx, kAllExcluded, SHMEM_CMP_EQ, T(0)), 0u);
   EXPECT_EQ(R::test_all(v, kN, kAllExcluded, SHMEM_CMP_EQ, T(1)), 1);
   EXPECT_EQ(R::wait_until_any_vector(v, kN, kAllExcluded, SHMEM_CMP_EQ, values), SIZE_MAX);
@@ -353,12 +360,12 @@ TYPED_TEST(Wait, VectorForms) {
 }
 
 // Deprecated shmem_TYPE_wait: waits while the value equals cmp_value.
-#define DEP_WAIT_TRAITS(TYPE, NAME)                                                  \
-  struct DepWait_##NAME {                                                            \
-    using T = TYPE;                                                                  \
-    static constexpr const char* name = #NAME;                                       \
-    static void wait(T* v, T x) { shmem_##NAME##_wait(v, x); }                       \
-    static void p(T* d, T v, int pe) { shmem_##NAME##_p(d, v, pe); }                 \
+#define DEP_WAIT_TRAITS(TYPE, NAME)                                  \
+  struct DepWait_##NAME {                                            \
+    using T = TYPE;                                                  \
+    static constexpr const char* name = #NAME;                       \
+    static void wait(T* v, T x) { shmem_##NAME##_wait(v, x); }       \
+    static void p(T* d, T v, int pe) { shmem_##NAME##_p(d, v, pe); } \
   };
 CW_DEPRECATED_WAIT_TYPES(DEP_WAIT_TRAITS)
 #undef DEP_WAIT_TRAITS

@@ -44,7 +44,8 @@ TEST(ThreadMultiple, ThreadsPutDisjointSlotsThenQuiet) {
   auto* slots = static_cast<int*>(shmem_calloc(kThreads * kIterations, sizeof(int)));
   ASSERT_NE(slots, nullptr);
   run_threads([&](int t) {
-    for (int i = 0; i < kIterations; ++i) shmem_int_p(&slots[t * kIterations + i], me * 100000 + t * 1000 + i, right);
+    for (int i = 0; i < kIterations; ++i)
+      shmem_int_p(&slots[t * kIterations + i], me * 100000 + t * 1000 + i, right);
     shmem_quiet();
   });
   shmem_barrier_all();

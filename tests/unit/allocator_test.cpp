@@ -1,5 +1,7 @@
 // OffsetAllocator: the deterministic first-fit allocator behind the symmetric heap. Every PE runs the
 // same sequence of calls, so these properties are what keeps allocations symmetric.
+#include "core/allocator.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,8 +11,6 @@
 #include <optional>
 #include <random>
 #include <vector>
-
-#include "core/allocator.hpp"
 
 using causeway::core::OffsetAllocator;
 
@@ -32,8 +32,8 @@ TEST(OffsetAllocator, FirstFitFromTheStart) {
 
 TEST(OffsetAllocator, FirstFitReusesTheFirstHoleThatFits) {
   OffsetAllocator a(4096);
-  const std::size_t b0 = must(a.allocate(64, 16)), b1 = must(a.allocate(256, 16)), b2 = must(a.allocate(64, 16)),
-                    b3 = must(a.allocate(512, 16));
+  const std::size_t b0 = must(a.allocate(64, 16)), b1 = must(a.allocate(256, 16)),
+                    b2 = must(a.allocate(64, 16)), b3 = must(a.allocate(512, 16));
   EXPECT_EQ(b0, 0u);
   EXPECT_EQ(b1, 64u);
   EXPECT_EQ(b2, 320u);
@@ -232,8 +232,10 @@ TEST(OffsetAllocator, LiveBlocksNeverOverlap) {
     } else if (action == 1 && !live.empty()) {
       auto it = std::next(live.begin(), rng() % live.size());
       std::size_t size = 1 + rng() % 4000;
-      if (a.resize_in_place(it->first, size)) it->second = size;
-      else EXPECT_EQ(a.block_size(it->first), it->second);
+      if (a.resize_in_place(it->first, size))
+        it->second = size;
+      else
+        EXPECT_EQ(a.block_size(it->first), it->second);
     } else {
       std::size_t size = 1 + rng() % 3000;
       if (auto off = a.allocate(size, std::size_t{1} << (rng() % 8))) live[*off] = size;

@@ -1,12 +1,12 @@
 // util::parse_size and the environment-variable table (config_table.def): parsing, and falling back
 // to the default when a value is malformed.
+#include "util/config.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <string>
 #include <vector>
-
-#include "util/config.hpp"
 
 using causeway::util::Config;
 using causeway::util::config_table;
@@ -24,7 +24,8 @@ std::size_t size_of(const char* text) {
 bool rejects(const char* text) {
   std::size_t out = 777;
   bool ok = parse_size(text, &out);
-  EXPECT_EQ(out, 777u) << "a rejected value must leave the output alone: '" << (text ? text : "(null)") << "'";
+  EXPECT_EQ(out, 777u) << "a rejected value must leave the output alone: '" << (text ? text : "(null)")
+                       << "'";
   return !ok;
 }
 
@@ -65,7 +66,7 @@ TEST(ParseSize, RejectsJunk) {
 TEST(ParseSize, RejectsOverflow) {
   EXPECT_TRUE(rejects("18446744073709551616"));  // 2^64
   EXPECT_TRUE(rejects("99999999999999999999999"));
-  EXPECT_TRUE(rejects("16777216T"));  // 2^24 * 2^40
+  EXPECT_TRUE(rejects("16777216T"));     // 2^24 * 2^40
   EXPECT_TRUE(rejects("17179869184G"));  // 2^34 * 2^30
   EXPECT_EQ(size_of("16777215T"), std::size_t{16777215} << 40);
 }
@@ -76,13 +77,17 @@ class EnvGuard {
   void set(const char* name, const char* value) {
     const char* old = std::getenv(name);
     saved_.push_back({name, old ? std::string(old) : std::string(), old != nullptr});
-    if (value) setenv(name, value, 1);
-    else unsetenv(name);
+    if (value)
+      setenv(name, value, 1);
+    else
+      unsetenv(name);
   }
   ~EnvGuard() {
     for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) {
-      if (it->had) setenv(it->name.c_str(), it->value.c_str(), 1);
-      else unsetenv(it->name.c_str());
+      if (it->had)
+        setenv(it->name.c_str(), it->value.c_str(), 1);
+      else
+        unsetenv(it->name.c_str());
     }
   }
 
@@ -94,10 +99,10 @@ class EnvGuard {
   std::vector<Saved> saved_;
 };
 
-const char* const kAllNames[] = {"SHMEM_SYMMETRIC_SIZE", "SHMEM_DEBUG",         "SHMEM_VERSION",
-                                 "SHMEM_INFO",           "CAUSEWAY_CHECKS",     "CAUSEWAY_LOG",
-                                 "CAUSEWAY_TRANSPORTS",  "CAUSEWAY_DIRECT_ACCESS", "CAUSEWAY_MAP_DATA_SEGMENT",
-                                 "CAUSEWAY_SPIN_COUNT",  "CAUSEWAY_YIELD_COUNT", "CAUSEWAY_MAX_SLEEP_US"};
+const char* const kAllNames[] = {
+    "SHMEM_SYMMETRIC_SIZE",      "SHMEM_DEBUG",         "SHMEM_VERSION",        "SHMEM_INFO",
+    "CAUSEWAY_CHECKS",           "CAUSEWAY_LOG",        "CAUSEWAY_TRANSPORTS",  "CAUSEWAY_DIRECT_ACCESS",
+    "CAUSEWAY_MAP_DATA_SEGMENT", "CAUSEWAY_SPIN_COUNT", "CAUSEWAY_YIELD_COUNT", "CAUSEWAY_MAX_SLEEP_US"};
 
 class ConfigTest : public ::testing::Test {
  protected:

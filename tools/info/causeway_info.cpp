@@ -27,7 +27,7 @@ struct Feature {
 };
 
 constexpr Feature kFeatures[] = {
-    {"hwloc", CAUSEWAY_HAVE_HWLOC != 0}, {"ucx", CAUSEWAY_HAVE_UCX != 0}, {"ofi", CAUSEWAY_HAVE_OFI != 0},
+    {"hwloc", CAUSEWAY_HAVE_HWLOC != 0}, {"ucx", CAUSEWAY_HAVE_UCX != 0},   {"ofi", CAUSEWAY_HAVE_OFI != 0},
     {"mpi", CAUSEWAY_HAVE_MPI != 0},     {"cuda", CAUSEWAY_HAVE_CUDA != 0},
 };
 
@@ -101,7 +101,8 @@ void print_text() {
   std::printf("Build features:\n");
   for (const Feature& f : kFeatures) std::printf("  %-6s %s\n", f.name, f.found ? "yes" : "no");
   std::printf("\nTransports compiled in (default preference order):\n");
-  for (const auto& t : causeway::tl::available_transports()) std::printf("  %-6s %s\n", t.name, t.description);
+  for (const auto& t : causeway::tl::available_transports())
+    std::printf("  %-6s %s\n", t.name, t.description);
   std::printf("\n");
   print_env_text();
 }

@@ -85,7 +85,8 @@ void apply_binding(int pe, const CpuBinding& binding) {
   int len = std::snprintf(line, sizeof line, "causeway-run: warning: PE %d: cannot bind to core %d: %s\n", pe,
                           binding.core, std::strerror(errno));
   if (len > 0) {
-    ssize_t ignored = ::write(STDERR_FILENO, line, static_cast<std::size_t>(len) < sizeof line ? len : sizeof line - 1);
+    ssize_t ignored =
+        ::write(STDERR_FILENO, line, static_cast<std::size_t>(len) < sizeof line ? len : sizeof line - 1);
     (void)ignored;
   }
 }

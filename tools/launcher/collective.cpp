@@ -51,7 +51,8 @@ void Job::on_socket_ready(int pe) {
   on_request(pe, header, payload, fds);
 }
 
-void Job::on_request(int pe, const wire::Header& header, std::vector<std::byte>& payload, std::vector<int>& fds) {
+void Job::on_request(int pe, const wire::Header& header, std::vector<std::byte>& payload,
+                     std::vector<int>& fds) {
   const std::string who = "PE " + std::to_string(pe);
   if (header.op == wire::Op::abort) {
     close_all(fds);
@@ -61,7 +62,8 @@ void Job::on_request(int pe, const wire::Header& header, std::vector<std::byte>&
       return;
     }
     std::memcpy(&status, payload.data(), sizeof status);
-    std::fprintf(stderr, "causeway-run: PE %d called shmem_global_exit/aborted with status %d; ending the job\n", pe,
+    std::fprintf(stderr,
+                 "causeway-run: PE %d called shmem_global_exit/aborted with status %d; ending the job\n", pe,
                  static_cast<int>(status));
     // Exit statuses are 8 bits: keep a non-zero status non-zero.
     int code = status & 0xff;
@@ -71,7 +73,8 @@ void Job::on_request(int pe, const wire::Header& header, std::vector<std::byte>&
   }
   if (header.op != wire::Op::allgather && header.op != wire::Op::fds) {
     close_all(fds);
-    protocol_error(who + " sent an unknown request (op " + std::to_string(static_cast<uint32_t>(header.op)) + ")");
+    protocol_error(who + " sent an unknown request (op " + std::to_string(static_cast<uint32_t>(header.op)) +
+                   ")");
     return;
   }
   Pe& p = pes_[pe];
@@ -80,10 +83,11 @@ void Job::on_request(int pe, const wire::Header& header, std::vector<std::byte>&
     problem = who + " sent a second " + step_name(header.op) + " request before the first was answered";
   } else if (step_ && *step_ != header.op) {
     auto other = std::find_if(pes_.begin(), pes_.end(), [](const Pe& q) { return q.joined; });
-    problem = who + " started a " + step_name(header.op) + " while PE " + std::to_string(other - pes_.begin()) +
-              " is in a " + step_name(*step_);
+    problem = who + " started a " + step_name(header.op) + " while PE " +
+              std::to_string(other - pes_.begin()) + " is in a " + step_name(*step_);
   } else if (header.op == wire::Op::fds && fds.size() != header.count) {
-    problem = who + " announced " + std::to_string(header.count) + " fds but sent " + std::to_string(fds.size());
+    problem =
+        who + " announced " + std::to_string(header.count) + " fds but sent " + std::to_string(fds.size());
   } else if (header.op == wire::Op::allgather && !fds.empty()) {
     problem = who + " attached fds to an allgather";
   }
@@ -125,10 +129,13 @@ void Job::check_step_progress() {
     return;
   }
   if (!pes_[missing].reaped && now < *step_orphan_deadline_) return;
-  bool barrier = *step_ == wire::Op::allgather &&
-                 std::all_of(pes_.begin(), pes_.end(), [](const Pe& q) { return !q.joined || q.payload.empty(); });
+  bool barrier = *step_ == wire::Op::allgather && std::all_of(pes_.begin(), pes_.end(), [](const Pe& q) {
+    return !q.joined || q.payload.empty();
+  });
   std::fprintf(stderr, "causeway-run: PE %d exited before joining %s; ending the job\n", missing,
-               barrier ? "a barrier" : *step_ == wire::Op::fds ? "the fd exchange" : "an allgather");
+               barrier                   ? "a barrier"
+               : *step_ == wire::Op::fds ? "the fd exchange"
+                                         : "an allgather");
   begin_teardown(kExitLauncherError);
 }
 
@@ -150,7 +157,8 @@ void Job::finish_allgather() {
   }
   if (length * static_cast<std::size_t>(np) > wire::kMaxRecord) {
     protocol_error("allgather of " + std::to_string(length) + " bytes per PE exceeds the " +
-                   std::to_string(wire::kMaxRecord) + "-byte record limit for " + std::to_string(np) + " PEs");
+                   std::to_string(wire::kMaxRecord) + "-byte record limit for " + std::to_string(np) +
+                   " PEs");
     return;
   }
   std::vector<std::byte> all;
@@ -164,7 +172,8 @@ void Job::finish_allgather() {
       close_socket(pe);  // its exit shows up through SIGCHLD
       continue;
     }
-    protocol_error("cannot send the allgather result to PE " + std::to_string(pe) + ": " + std::strerror(err));
+    protocol_error("cannot send the allgather result to PE " + std::to_string(pe) + ": " +
+                   std::strerror(err));
     return;
   }
 }
@@ -190,7 +199,8 @@ void Job::finish_fd_exchange() {
   for (const Pe& p : pes_) all.insert(all.end(), p.fds.begin(), p.fds.end());
   const std::span<const int> every(all);
   for (int pe = 0; pe < np; ++pe) {
-    for (std::size_t offset = 0; offset < every.size() && pes_[pe].sock >= 0; offset += wire::kMaxFdsPerRecord) {
+    for (std::size_t offset = 0; offset < every.size() && pes_[pe].sock >= 0;
+         offset += wire::kMaxFdsPerRecord) {
       std::size_t n = std::min<std::size_t>(wire::kMaxFdsPerRecord, every.size() - offset);
       if (bootstrap::send_record(pes_[pe].sock, wire::Op::fds, {}, every.subspan(offset, n))) continue;
       int err = errno;

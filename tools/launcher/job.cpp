@@ -105,8 +105,8 @@ int Job::loop() {
 
     const auto now = Clock::now();
     if (!exit_status_ && timeout_deadline_ && now >= *timeout_deadline_) {
-      std::fprintf(stderr, "causeway-run: job timed out after %s s; killed %d PEs\n", options_.timeout_text.c_str(),
-                   running_count());
+      std::fprintf(stderr, "causeway-run: job timed out after %s s; killed %d PEs\n",
+                   options_.timeout_text.c_str(), running_count());
       begin_teardown(kExitTimeout);
     }
     if (!exit_status_ && step_orphan_deadline_ && now >= *step_orphan_deadline_) check_step_progress();
@@ -174,8 +174,8 @@ void Job::on_pe_exit(int pe) {
   } else if (WIFSIGNALED(status)) {
     int sig = WTERMSIG(status);
     const char* description = strsignal(sig);
-    std::fprintf(stderr, "causeway-run: PE %d (pid %d) was killed by signal %d (%s)\n", pe, static_cast<int>(p.pid),
-                 sig, description ? description : "unknown signal");
+    std::fprintf(stderr, "causeway-run: PE %d (pid %d) was killed by signal %d (%s)\n", pe,
+                 static_cast<int>(p.pid), sig, description ? description : "unknown signal");
     begin_teardown(128 + sig);
   }
 }

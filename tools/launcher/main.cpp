@@ -30,12 +30,9 @@ int main(int argc, char** argv) {
   ensure_standard_fds();
   causeway::launcher::Options options;
   switch (causeway::launcher::parse_options(argc, argv, &options)) {
-    case causeway::launcher::ParseOutcome::done:
-      return 0;
-    case causeway::launcher::ParseOutcome::usage_error:
-      return 2;
-    case causeway::launcher::ParseOutcome::run:
-      break;
+    case causeway::launcher::ParseOutcome::done: return 0;
+    case causeway::launcher::ParseOutcome::usage_error: return 2;
+    case causeway::launcher::ParseOutcome::run: break;
   }
   causeway::launcher::Job job(std::move(options));
   return job.run();

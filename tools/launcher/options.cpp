@@ -152,7 +152,8 @@ ParseOutcome parse_options(int argc, char** argv, Options* options) {
       } else {
         var.name = value;
       }
-      if (!valid_env_name(var.name)) return usage_error("invalid -x argument '%s' (want NAME=VALUE or NAME)", value);
+      if (!valid_env_name(var.name))
+        return usage_error("invalid -x argument '%s' (want NAME=VALUE or NAME)", value);
       options->exports.push_back(std::move(var));
     } else if (std::strcmp(arg, "-h") == 0 || std::strcmp(arg, "--help") == 0) {
       print_usage(false);

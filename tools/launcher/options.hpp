@@ -17,10 +17,10 @@ struct Options {
   int np = 0;
   BindMode bind = BindMode::none;
   bool tag_output = false;
-  double timeout_s = 0;             // 0: no limit
-  std::string timeout_text;         // as the user wrote it, for the timeout message
+  double timeout_s = 0;      // 0: no limit
+  std::string timeout_text;  // as the user wrote it, for the timeout message
   std::vector<ExportedVar> exports;
-  std::vector<char*> program;       // program and its arguments, null-terminated
+  std::vector<char*> program;  // program and its arguments, null-terminated
 };
 
 enum class ParseOutcome { run, done, usage_error };

@@ -44,7 +44,8 @@ bool Job::prepare() {
     if (var.value) {
       ::setenv(var.name.c_str(), var.value->c_str(), 1);
     } else if (!std::getenv(var.name.c_str())) {
-      std::fprintf(stderr, "causeway-run: warning: -x %s: not set in the launcher's environment\n", var.name.c_str());
+      std::fprintf(stderr, "causeway-run: warning: -x %s: not set in the launcher's environment\n",
+                   var.name.c_str());
     }
   }
 
@@ -132,7 +133,8 @@ void Job::child_main(int pe) {
   if (!binding_.empty()) apply_binding(pe, binding_[pe]);
 
   ::execvp(options_.program[0], options_.program.data());
-  child_message("causeway-run: PE %d: cannot execute '%s': %s\n", pe, options_.program[0], std::strerror(errno));
+  child_message("causeway-run: PE %d: cannot execute '%s': %s\n", pe, options_.program[0],
+                std::strerror(errno));
   ::_exit(127);
 }
 

@@ -87,9 +87,22 @@ Status quiet(Context*) {
 Status progress(Transport*) { return Status::ok; }
 
 const TransportOps kSelfOps = {
-    address, add_peer, pack_key, attach_segment, direct_pointer, destroy,
-    context_create, context_destroy,
-    put, get, put /* nbi completes at once */, get, amo, fence, quiet, progress,
+    address,
+    add_peer,
+    pack_key,
+    attach_segment,
+    direct_pointer,
+    destroy,
+    context_create,
+    context_destroy,
+    put,
+    get,
+    put /* nbi completes at once */,
+    get,
+    amo,
+    fence,
+    quiet,
+    progress,
 };
 
 }  // namespace
