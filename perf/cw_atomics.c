@@ -293,17 +293,24 @@ static void *setup(const cw_options *opt, const cw_comm *comm, cw_mem *heap) {
 #endif
 
 /* X(type, typename, size, opname, op, latency availability, rate availability) */
-#define STANDARD_OPS(X, ty, tn, sz, cswap, cswap_rate)                                                       \
-  X(ty, tn, sz, fetch_inc, OP_FETCH_INC, NULL, NBI_OK)                                                       \
-  X(ty, tn, sz, inc, OP_INC, NULL, NULL) X(ty, tn, sz, fetch_add, OP_FETCH_ADD, NULL, NBI_OK)                \
-      X(ty, tn, sz, add, OP_ADD, NULL, NULL) X(ty, tn, sz, compare_swap, OP_COMPARE_SWAP, cswap, cswap_rate) \
-          X(ty, tn, sz, fetch, OP_FETCH, NULL, NBI_OK) X(ty, tn, sz, set, OP_SET, NULL, NULL)                \
-              X(ty, tn, sz, swap, OP_SWAP, NULL, NBI_OK)
-#define BITWISE_OPS(X, ty, tn, sz)                                                              \
-  X(ty, tn, sz, fetch_and, OP_FETCH_AND, NULL, NBI_OK)                                          \
-  X(ty, tn, sz, and, OP_AND, NULL, NULL) X(ty, tn, sz, fetch_or, OP_FETCH_OR, NULL, NBI_OK)     \
-      X(ty, tn, sz, or, OP_OR, NULL, NULL) X(ty, tn, sz, fetch_xor, OP_FETCH_XOR, NULL, NBI_OK) \
-          X(ty, tn, sz, xor, OP_XOR, NULL, NULL)
+/* clang-format off */
+#define STANDARD_OPS(X, ty, tn, sz, cswap, cswap_rate)                \
+  X(ty, tn, sz, fetch_inc, OP_FETCH_INC, NULL, NBI_OK)                \
+  X(ty, tn, sz, inc, OP_INC, NULL, NULL)                              \
+  X(ty, tn, sz, fetch_add, OP_FETCH_ADD, NULL, NBI_OK)                \
+  X(ty, tn, sz, add, OP_ADD, NULL, NULL)                              \
+  X(ty, tn, sz, compare_swap, OP_COMPARE_SWAP, cswap, cswap_rate)     \
+  X(ty, tn, sz, fetch, OP_FETCH, NULL, NBI_OK)                        \
+  X(ty, tn, sz, set, OP_SET, NULL, NULL)                              \
+  X(ty, tn, sz, swap, OP_SWAP, NULL, NBI_OK)
+#define BITWISE_OPS(X, ty, tn, sz)                                    \
+  X(ty, tn, sz, fetch_and, OP_FETCH_AND, NULL, NBI_OK)                \
+  X(ty, tn, sz, and, OP_AND, NULL, NULL)                              \
+  X(ty, tn, sz, fetch_or, OP_FETCH_OR, NULL, NBI_OK)                  \
+  X(ty, tn, sz, or, OP_OR, NULL, NULL)                                \
+  X(ty, tn, sz, fetch_xor, OP_FETCH_XOR, NULL, NBI_OK)                \
+  X(ty, tn, sz, xor, OP_XOR, NULL, NULL)
+/* clang-format on */
 
 #define ONE_WORD (CW_NEEDS_PEER | CW_FIXED_SIZE)
 #define LATENCY_CASE(ty, tn, sz, opname, op, avail, rate_avail) \

@@ -3,6 +3,8 @@
  * (causeway/shmem_type_lists.h and the reduction lists below), never written out per type. */
 #ifndef CAUSEWAY_SHMEM_COLLECTIVES_H
 #define CAUSEWAY_SHMEM_COLLECTIVES_H
+/* The X-macro lists below are laid out by hand. */
+/* clang-format off */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -36,16 +38,15 @@
 
 /* ---- Reduction type lists: X(TYPE, TYPENAME) ---- */
 /* Team-based reductions (spec table "Reduction Types ... for Team-Based Reductions"). */
-#define CW_REDUCE_BITWISE_TYPES(X)                                                                         \
-  X(unsigned char, uchar)                                                                                  \
-  X(unsigned short, ushort) X(unsigned int, uint) X(unsigned long, ulong) X(unsigned long long, ulonglong) \
-      X(int8_t, int8) X(int16_t, int16) X(int32_t, int32) X(int64_t, int64) X(uint8_t, uint8)              \
-          X(uint16_t, uint16) X(uint32_t, uint32) X(uint64_t, uint64) X(size_t, size)
-#define CW_REDUCE_MINMAX_TYPES(X)                                                        \
-  X(char, char)                                                                          \
-  X(signed char, schar) X(short, short) X(int, int) X(long, long) X(long long, longlong) \
-      X(ptrdiff_t, ptrdiff) CW_REDUCE_BITWISE_TYPES(X) X(float, float) X(double, double) \
-          X(long double, longdouble)
+#define CW_REDUCE_BITWISE_TYPES(X)                                                                 \
+  X(unsigned char, uchar) X(unsigned short, ushort) X(unsigned int, uint) X(unsigned long, ulong) \
+  X(unsigned long long, ulonglong) X(int8_t, int8) X(int16_t, int16) X(int32_t, int32)            \
+  X(int64_t, int64) X(uint8_t, uint8) X(uint16_t, uint16) X(uint32_t, uint32) X(uint64_t, uint64) \
+  X(size_t, size)
+#define CW_REDUCE_MINMAX_TYPES(X)                                                                    \
+  X(char, char) X(signed char, schar) X(short, short) X(int, int) X(long, long)                      \
+  X(long long, longlong) X(ptrdiff_t, ptrdiff) CW_REDUCE_BITWISE_TYPES(X) X(float, float)            \
+  X(double, double) X(long double, longdouble)
 #define CW_REDUCE_ARITH_TYPES(X) CW_REDUCE_MINMAX_TYPES(X) CW_COMPLEX_TYPES(X)
 
 /* Active-set reductions, shmem_TYPENAME_OP_to_all (deprecated; spec table "... for Active-Set-Based
@@ -113,14 +114,17 @@ SHMEM_API void *shmem_team_ptr(shmem_team_t team, const void *dest, int pe); /* 
 /* ---- Team-based collectives: zero on success ---- */
 SHMEM_API int shmem_team_sync(shmem_team_t team);
 
-#define CW_DECLARE_TEAM_COLL(TYPE, NAME)                                                                   \
-  SHMEM_API int shmem_##NAME##_broadcast(shmem_team_t team, TYPE *dest, const TYPE *source, size_t nelems, \
-                                         int PE_root);                                                     \
-  SHMEM_API int shmem_##NAME##_collect(shmem_team_t team, TYPE *dest, const TYPE *source, size_t nelems);  \
-  SHMEM_API int shmem_##NAME##_fcollect(shmem_team_t team, TYPE *dest, const TYPE *source, size_t nelems); \
-  SHMEM_API int shmem_##NAME##_alltoall(shmem_team_t team, TYPE *dest, const TYPE *source, size_t nelems); \
-  SHMEM_API int shmem_##NAME##_alltoalls(shmem_team_t team, TYPE *dest, const TYPE *source, ptrdiff_t dst, \
-                                         ptrdiff_t sst, size_t nelems);
+#define CW_DECLARE_TEAM_COLL(TYPE, NAME)                                                             \
+  SHMEM_API int shmem_##NAME##_broadcast(shmem_team_t team, TYPE *dest, const TYPE *source,         \
+                                         size_t nelems, int PE_root);                               \
+  SHMEM_API int shmem_##NAME##_collect(shmem_team_t team, TYPE *dest, const TYPE *source,           \
+                                       size_t nelems);                                              \
+  SHMEM_API int shmem_##NAME##_fcollect(shmem_team_t team, TYPE *dest, const TYPE *source,          \
+                                        size_t nelems);                                             \
+  SHMEM_API int shmem_##NAME##_alltoall(shmem_team_t team, TYPE *dest, const TYPE *source,          \
+                                        size_t nelems);                                             \
+  SHMEM_API int shmem_##NAME##_alltoalls(shmem_team_t team, TYPE *dest, const TYPE *source,         \
+                                         ptrdiff_t dst, ptrdiff_t sst, size_t nelems);
 CW_RMA_TYPES(CW_DECLARE_TEAM_COLL)
 #undef CW_DECLARE_TEAM_COLL
 
@@ -132,15 +136,13 @@ SHMEM_API int shmem_alltoallmem(shmem_team_t team, void *dest, const void *sourc
 SHMEM_API int shmem_alltoallsmem(shmem_team_t team, void *dest, const void *source, ptrdiff_t dst,
                                  ptrdiff_t sst, size_t nelems);
 
-#define CW_DECLARE_REDUCE(TYPE, NAME, OP)                                                       \
+#define CW_DECLARE_REDUCE(TYPE, NAME, OP)                                                        \
   SHMEM_API int shmem_##NAME##_##OP##_reduce(shmem_team_t team, TYPE *dest, const TYPE *source, \
                                              size_t nreduce);
 #define CW_DECLARE_BITWISE_REDUCE(TYPE, NAME) \
   CW_DECLARE_REDUCE(TYPE, NAME, and) CW_DECLARE_REDUCE(TYPE, NAME, or) CW_DECLARE_REDUCE(TYPE, NAME, xor)
-#define CW_DECLARE_MINMAX_REDUCE(TYPE, NAME) \
-  CW_DECLARE_REDUCE(TYPE, NAME, max) CW_DECLARE_REDUCE(TYPE, NAME, min)
-#define CW_DECLARE_ARITH_REDUCE(TYPE, NAME) \
-  CW_DECLARE_REDUCE(TYPE, NAME, sum) CW_DECLARE_REDUCE(TYPE, NAME, prod)
+#define CW_DECLARE_MINMAX_REDUCE(TYPE, NAME) CW_DECLARE_REDUCE(TYPE, NAME, max) CW_DECLARE_REDUCE(TYPE, NAME, min)
+#define CW_DECLARE_ARITH_REDUCE(TYPE, NAME) CW_DECLARE_REDUCE(TYPE, NAME, sum) CW_DECLARE_REDUCE(TYPE, NAME, prod)
 CW_REDUCE_BITWISE_TYPES(CW_DECLARE_BITWISE_REDUCE)
 CW_REDUCE_MINMAX_TYPES(CW_DECLARE_MINMAX_REDUCE)
 CW_REDUCE_ARITH_TYPES(CW_DECLARE_ARITH_REDUCE)
@@ -150,9 +152,11 @@ CW_REDUCE_ARITH_TYPES(CW_DECLARE_ARITH_REDUCE)
 #undef CW_DECLARE_REDUCE
 
 /* Prefix sums (OpenSHMEM 1.6): inclusive and exclusive. */
-#define CW_DECLARE_SCAN(TYPE, NAME)                                                                          \
-  SHMEM_API int shmem_##NAME##_sum_inscan(shmem_team_t team, TYPE *dest, const TYPE *source, size_t nelems); \
-  SHMEM_API int shmem_##NAME##_sum_exscan(shmem_team_t team, TYPE *dest, const TYPE *source, size_t nelems);
+#define CW_DECLARE_SCAN(TYPE, NAME)                                                               \
+  SHMEM_API int shmem_##NAME##_sum_inscan(shmem_team_t team, TYPE *dest, const TYPE *source,     \
+                                          size_t nelems);                                        \
+  SHMEM_API int shmem_##NAME##_sum_exscan(shmem_team_t team, TYPE *dest, const TYPE *source,     \
+                                          size_t nelems);
 CW_REDUCE_ARITH_TYPES(CW_DECLARE_SCAN)
 #undef CW_DECLARE_SCAN
 
@@ -160,31 +164,33 @@ CW_REDUCE_ARITH_TYPES(CW_DECLARE_SCAN)
 SHMEM_DEPRECATED void shmem_barrier(int PE_start, int logPE_stride, int PE_size, long *pSync);
 SHMEM_DEPRECATED void shmem_sync(int PE_start, int logPE_stride, int PE_size, long *pSync);
 
-#define CW_DECLARE_ACTIVE_SET_SIZED(BITS, BYTES)                                                            \
-  SHMEM_DEPRECATED void shmem_broadcast##BITS(void *dest, const void *source, size_t nelems, int PE_root,   \
-                                              int PE_start, int logPE_stride, int PE_size, long *pSync);    \
-  SHMEM_DEPRECATED void shmem_collect##BITS(void *dest, const void *source, size_t nelems, int PE_start,    \
-                                            int logPE_stride, int PE_size, long *pSync);                    \
-  SHMEM_DEPRECATED void shmem_fcollect##BITS(void *dest, const void *source, size_t nelems, int PE_start,   \
-                                             int logPE_stride, int PE_size, long *pSync);                   \
-  SHMEM_DEPRECATED void shmem_alltoall##BITS(void *dest, const void *source, size_t nelems, int PE_start,   \
-                                             int logPE_stride, int PE_size, long *pSync);                   \
-  SHMEM_DEPRECATED void shmem_alltoalls##BITS(void *dest, const void *source, ptrdiff_t dst, ptrdiff_t sst, \
-                                              size_t nelems, int PE_start, int logPE_stride, int PE_size,   \
-                                              long *pSync);
+#define CW_DECLARE_ACTIVE_SET_SIZED(BITS, BYTES)                                                     \
+  SHMEM_DEPRECATED void shmem_broadcast##BITS(void *dest, const void *source, size_t nelems,        \
+                                              int PE_root, int PE_start, int logPE_stride,           \
+                                              int PE_size, long *pSync);                             \
+  SHMEM_DEPRECATED void shmem_collect##BITS(void *dest, const void *source, size_t nelems,          \
+                                            int PE_start, int logPE_stride, int PE_size,             \
+                                            long *pSync);                                            \
+  SHMEM_DEPRECATED void shmem_fcollect##BITS(void *dest, const void *source, size_t nelems,         \
+                                             int PE_start, int logPE_stride, int PE_size,            \
+                                             long *pSync);                                           \
+  SHMEM_DEPRECATED void shmem_alltoall##BITS(void *dest, const void *source, size_t nelems,         \
+                                             int PE_start, int logPE_stride, int PE_size,            \
+                                             long *pSync);                                           \
+  SHMEM_DEPRECATED void shmem_alltoalls##BITS(void *dest, const void *source, ptrdiff_t dst,        \
+                                              ptrdiff_t sst, size_t nelems, int PE_start,            \
+                                              int logPE_stride, int PE_size, long *pSync);
 CW_ACTIVE_SET_SIZES(CW_DECLARE_ACTIVE_SET_SIZED)
 #undef CW_DECLARE_ACTIVE_SET_SIZED
 
-#define CW_DECLARE_TO_ALL(TYPE, NAME, OP)                                                         \
-  SHMEM_DEPRECATED void shmem_##NAME##_##OP##_to_all(TYPE *dest, const TYPE *source, int nreduce, \
-                                                     int PE_start, int logPE_stride, int PE_size, \
+#define CW_DECLARE_TO_ALL(TYPE, NAME, OP)                                                           \
+  SHMEM_DEPRECATED void shmem_##NAME##_##OP##_to_all(TYPE *dest, const TYPE *source, int nreduce,  \
+                                                     int PE_start, int logPE_stride, int PE_size,  \
                                                      TYPE *pWrk, long *pSync);
 #define CW_DECLARE_BITWISE_TO_ALL(TYPE, NAME) \
   CW_DECLARE_TO_ALL(TYPE, NAME, and) CW_DECLARE_TO_ALL(TYPE, NAME, or) CW_DECLARE_TO_ALL(TYPE, NAME, xor)
-#define CW_DECLARE_MINMAX_TO_ALL(TYPE, NAME) \
-  CW_DECLARE_TO_ALL(TYPE, NAME, max) CW_DECLARE_TO_ALL(TYPE, NAME, min)
-#define CW_DECLARE_ARITH_TO_ALL(TYPE, NAME) \
-  CW_DECLARE_TO_ALL(TYPE, NAME, sum) CW_DECLARE_TO_ALL(TYPE, NAME, prod)
+#define CW_DECLARE_MINMAX_TO_ALL(TYPE, NAME) CW_DECLARE_TO_ALL(TYPE, NAME, max) CW_DECLARE_TO_ALL(TYPE, NAME, min)
+#define CW_DECLARE_ARITH_TO_ALL(TYPE, NAME) CW_DECLARE_TO_ALL(TYPE, NAME, sum) CW_DECLARE_TO_ALL(TYPE, NAME, prod)
 CW_TO_ALL_BITWISE_TYPES(CW_DECLARE_BITWISE_TO_ALL)
 CW_TO_ALL_MINMAX_TYPES(CW_DECLARE_MINMAX_TO_ALL)
 CW_TO_ALL_ARITH_TYPES(CW_DECLARE_ARITH_TO_ALL)
@@ -197,4 +203,5 @@ CW_TO_ALL_ARITH_TYPES(CW_DECLARE_ARITH_TO_ALL)
 }
 #endif
 
+/* clang-format on */
 #endif /* CAUSEWAY_SHMEM_COLLECTIVES_H */
