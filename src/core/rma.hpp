@@ -7,7 +7,7 @@
 
 #include "core/checks.hpp"
 #include "core/runtime.hpp"
-#include "transports/common/direct_amo.hpp"
+#include "transports/common/immediate.hpp"
 
 namespace causeway::core {
 

@@ -1,7 +1,7 @@
 #include "core/sync.hpp"
 
 #include "core/rma.hpp"
-#include "transports/common/direct_amo.hpp"
+#include "transports/common/immediate.hpp"
 #include "util/log.hpp"
 
 namespace causeway::core {

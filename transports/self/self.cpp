@@ -4,7 +4,7 @@
 #include <cstring>
 #include <vector>
 
-#include "transports/common/direct_amo.hpp"
+#include "transports/common/immediate.hpp"
 #include "transports/transport.hpp"
 
 namespace causeway::tl {
@@ -49,12 +49,6 @@ void* direct_pointer(Transport* t, int pe, int segment) {
 
 void destroy(Transport* t) { delete self_of(t); }
 
-Status context_create(Transport* t, Context** out) {
-  *out = new Context{t};
-  return Status::ok;
-}
-void context_destroy(Context* c) { delete c; }
-
 Status put(Context* c, int pe, int segment, std::size_t offset, const void* src, std::size_t n) {
   char* dst = locate(c, pe, segment, offset);
   if (!dst) return Status::unreachable;
@@ -75,17 +69,6 @@ Status amo(Context* c, int pe, int segment, std::size_t offset, const AmoArgs& a
   return direct_amo(target, args);
 }
 
-// Copies complete before they return, so fence only orders stores and quiet makes them visible.
-Status fence(Context*) {
-  order_stores();
-  return Status::ok;
-}
-Status quiet(Context*) {
-  complete_stores();
-  return Status::ok;
-}
-Status progress(Transport*) { return Status::ok; }
-
 const TransportOps kSelfOps = {
     address,
     add_peer,
@@ -93,16 +76,16 @@ const TransportOps kSelfOps = {
     attach_segment,
     direct_pointer,
     destroy,
-    context_create,
-    context_destroy,
+    complete_at_issue::context_create,
+    complete_at_issue::context_destroy,
     put,
     get,
     put /* nbi completes at once */,
     get,
     amo,
-    fence,
-    quiet,
-    progress,
+    complete_at_issue::fence,
+    complete_at_issue::quiet,
+    complete_at_issue::progress,
 };
 
 }  // namespace

@@ -11,7 +11,7 @@
 #include <cstring>
 #include <vector>
 
-#include "transports/common/direct_amo.hpp"
+#include "transports/common/immediate.hpp"
 #include "transports/transport.hpp"
 #include "util/log.hpp"
 
@@ -92,12 +92,6 @@ void destroy(Transport* t) {
   delete shm_of(t);
 }
 
-Status context_create(Transport* t, Context** out) {
-  *out = new Context{t};
-  return Status::ok;
-}
-void context_destroy(Context* c) { delete c; }
-
 Status cma(Context* c, int pe, const PeerSegment& seg, std::size_t offset, void* local, std::size_t n,
            bool write) {
   iovec here{local, n};
@@ -148,17 +142,6 @@ Status amo(Context* c, int pe, int segment, std::size_t offset, const AmoArgs& a
   return direct_amo(seg->mapped + offset, args);
 }
 
-// Copies complete before they return, so fence only orders stores and quiet makes them visible.
-Status fence(Context*) {
-  order_stores();
-  return Status::ok;
-}
-Status quiet(Context*) {
-  complete_stores();
-  return Status::ok;
-}
-Status progress(Transport*) { return Status::ok; }
-
 const TransportOps kShmOps = {
     address,
     add_peer,
@@ -166,16 +149,16 @@ const TransportOps kShmOps = {
     attach_segment,
     direct_pointer,
     destroy,
-    context_create,
-    context_destroy,
+    complete_at_issue::context_create,
+    complete_at_issue::context_destroy,
     put,
     get,
     put /* nbi completes at once */,
     get,
     amo,
-    fence,
-    quiet,
-    progress,
+    complete_at_issue::fence,
+    complete_at_issue::quiet,
+    complete_at_issue::progress,
 };
 
 }  // namespace

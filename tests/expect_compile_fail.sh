@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Checks that the C++ API rejects a misuse at compile time, for the reason meant.
+# Checks that a misuse of the C++ API or of a type-generic name is rejected at compile time, for the
+# reason meant.
 # usage: expect_compile_fail.sh SOURCE PATTERN COMPILER [COMPILER_ARGS...]
 # Passes when SOURCE compiles with -DCAUSEWAY_COMPILE_FAIL_CONTROL (the same code on a supported
 # type: the file itself is sound), fails to compile without it, and the diagnostic mentions PATTERN
@@ -19,7 +20,7 @@ if ! out=$("$@" -fsyntax-only -DCAUSEWAY_COMPILE_FAIL_CONTROL "$src" 2>&1); then
   exit 1
 fi
 if out=$("$@" -fsyntax-only "$src" 2>&1); then
-  echo "FAIL: $src compiled, but the C++ API should have rejected it"
+  echo "FAIL: $src compiled, but it should have been rejected"
   exit 1
 fi
 if ! grep -qF -- "$pattern" <<<"$out"; then

@@ -1,5 +1,6 @@
-// Atomics performed with the CPU's own instructions on memory this process can address (own memory,
-// or a peer's memory mapped here). Shared by the self and shm transports.
+// Shared by the transports whose operations complete at issue (self, shm): CPU atomics on memory
+// this process can address (its own, or a peer's mapped here), store ordering, and the operations
+// that need no per-context state.
 #pragma once
 #include <cstdint>
 
@@ -57,5 +58,24 @@ inline Status direct_amo(void* target, const AmoArgs& a) {
   }
   return Status::ok;
 }
+
+// Operations shared by transports whose copies and atomics complete before they return (self,
+// shm): they keep no per-context state, fence only orders stores and quiet makes them visible.
+namespace complete_at_issue {
+inline Status context_create(Transport* t, Context** out) {
+  *out = new Context{t};
+  return Status::ok;
+}
+inline void context_destroy(Context* c) { delete c; }
+inline Status fence(Context*) {
+  order_stores();
+  return Status::ok;
+}
+inline Status quiet(Context*) {
+  complete_stores();
+  return Status::ok;
+}
+inline Status progress(Transport*) { return Status::ok; }
+}  // namespace complete_at_issue
 
 }  // namespace causeway::tl
