@@ -36,7 +36,11 @@ void print_startup_info(core::Runtime& rt) {
 // allows. A PE exiting with a failure status must not: the collective finalize would release
 // peers from their barrier as if it had arrived, and the launcher ends the job anyway.
 void finalize_at_exit(int status, void*) {
-  if (core::g_runtime && status == 0) shmem_finalize();
+  if (!core::g_runtime) return;
+  if (status == 0)
+    shmem_finalize();
+  else  // local teardown only; the launcher is ending the peers
+    core::destroy_context(*core::g_runtime, &core::g_runtime->default_context());
 }
 
 void init_or_die(int requested, int* provided, const char* call) {
