@@ -199,6 +199,9 @@ CW_GENERIC_REDUCE_MINMAX_TYPES(CW_CXX_REDUCE, _max_reduce)
 CW_GENERIC_REDUCE_MINMAX_TYPES(CW_CXX_REDUCE, _min_reduce)
 CW_GENERIC_REDUCE_ARITH_TYPES(CW_CXX_REDUCE, _sum_reduce)
 CW_GENERIC_REDUCE_ARITH_TYPES(CW_CXX_REDUCE, _prod_reduce)
+/* OpenSHMEM 1.6 prefix sums take the same arguments as a reduction. */
+CW_GENERIC_REDUCE_ARITH_TYPES(CW_CXX_REDUCE, _sum_inscan)
+CW_GENERIC_REDUCE_ARITH_TYPES(CW_CXX_REDUCE, _sum_exscan)
 #undef CW_CXX_REDUCE
 #endif /* CW_GENERIC_HAVE_COLLECTIVES */
 
@@ -359,6 +362,8 @@ CW_GENERIC_DEPRECATED_WAIT_TYPES(CW_CXX_DEPRECATED_WAIT, ~)
 #define shmem_min_reduce(...) CW_GEN_ON_ARG1(CW_GENERIC_REDUCE_MINMAX_TYPES, _min_reduce, __VA_ARGS__)
 #define shmem_sum_reduce(...) CW_GEN_ON_ARG1(CW_GENERIC_REDUCE_ARITH_TYPES, _sum_reduce, __VA_ARGS__)
 #define shmem_prod_reduce(...) CW_GEN_ON_ARG1(CW_GENERIC_REDUCE_ARITH_TYPES, _prod_reduce, __VA_ARGS__)
+#define shmem_sum_inscan(...) CW_GEN_ON_ARG1(CW_GENERIC_REDUCE_ARITH_TYPES, _sum_inscan, __VA_ARGS__)
+#define shmem_sum_exscan(...) CW_GEN_ON_ARG1(CW_GENERIC_REDUCE_ARITH_TYPES, _sum_exscan, __VA_ARGS__)
 #endif
 
 /* ---- Deprecated generic names (OpenSHMEM 1.3; no context forms) ---- */
