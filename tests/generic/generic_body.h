@@ -440,7 +440,7 @@ CW_REDUCE_MINMAX_TYPES(TEST_REDUCE_MINMAX)
     CHECK(shmem_prod_reduce(SHMEM_TEAM_WORLD, dst, src, NC) == 0);                   \
     for (i = 0; i < NC; ++i) CHECK(dst[i] == e_prod);                                \
     shmem_barrier_all();                                                             \
-    /* Prefix sums of src = (me & 1) + 1 over PEs 0..me (inclusive) or 0..me-1. */    \
+    /* Prefix sums of src = (me & 1) + 1 over PEs 0..me (inclusive) or 0..me-1. */   \
     CHECK(shmem_sum_inscan(SHMEM_TEAM_WORLD, dst, src, NC) == 0);                    \
     CHECK(dst[0] == (T)(me + 1 + (me + 1) / 2));                                     \
     shmem_barrier_all();                                                             \
