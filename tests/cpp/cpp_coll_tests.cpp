@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "causeway/causeway.hpp"
+#include "cpp_test_main.hpp"
 
 namespace cw = causeway;
 
@@ -586,34 +587,6 @@ void scans() {
 TEST(Scan, Int) { scans<int>(); }
 TEST(Scan, Double) { scans<double>(); }
 
-// ---- Output: PE 0 prints gtest's report; other PEs print only their failures, tagged. ----
-
-class FailurePrinter : public testing::EmptyTestEventListener {
- public:
-  explicit FailurePrinter(int pe) : pe_(pe) {}
-  void OnTestPartResult(const testing::TestPartResult& r) override {
-    if (!r.failed()) return;
-    std::fprintf(stderr, "[PE %d] %s:%d: failure\n%s\n", pe_, r.file_name() ? r.file_name() : "?",
-                 r.line_number(), r.message());
-  }
-
- private:
-  int pe_;
-};
-
 }  // namespace
 
-int main(int argc, char** argv) {
-  testing::InitGoogleTest(&argc, argv);
-  cw::runtime rt(cw::thread_level::multiple);
-  g_rt = &rt;
-  if (rt.my_pe() != 0) {
-    testing::TestEventListeners& listeners = testing::UnitTest::GetInstance()->listeners();
-    delete listeners.Release(listeners.default_result_printer());
-    listeners.Append(new FailurePrinter(rt.my_pe()));
-  }
-  const int rc = RUN_ALL_TESTS();
-  const bool failed = rc != 0 || testing::UnitTest::GetInstance()->failed_test_count() != 0;
-  g_rt = nullptr;
-  return failed ? 1 : 0;
-}
+int main(int argc, char** argv) { return causeway_test::run_all_tests(argc, argv, g_rt); }
