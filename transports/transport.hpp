@@ -73,6 +73,7 @@ struct RemoteSegment {
   std::size_t size;
   int fd;  // a received descriptor for the peer's memfd, or -1; core closes it after attaching
   std::span<const std::byte> key;  // the transport's packed key for it (may be empty)
+  uintptr_t local_base = 0;        // this PE's own copy: a mapping is placed relative to it
 };
 
 struct Transport;

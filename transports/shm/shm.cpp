@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "transports/common/immediate.hpp"
+#include "transports/common/peer_mapping.hpp"
 #include "transports/transport.hpp"
 #include "util/log.hpp"
 
@@ -67,9 +68,9 @@ Status attach_segment(Transport* t, int pe, int segment, const RemoteSegment& re
   seg.size = remote.size;
   seg.remote_base = remote.base;
   if (remote.fd >= 0) {
-    void* p = mmap(nullptr, remote.size, PROT_READ | PROT_WRITE, MAP_SHARED, remote.fd, 0);
+    void* p = map_peer_segment(remote.fd, remote.size, remote.local_base, peer_colour(pe));
     int saved = errno;
-    if (p == MAP_FAILED) {
+    if (!p) {
       CW_LOG(util::LogLevel::error, "shm: cannot map PE %d's segment %d (%zu bytes): %s", pe, segment,
              remote.size, std::strerror(saved));
       return Status::no_memory;
