@@ -63,6 +63,13 @@ bool any_included(const int* status, std::size_t n) {
 }
 
 template <class T>
+void wait_until_one(T* ivar, int cmp, T value, const char* call) {
+  core::Runtime& rt = core::runtime(call);
+  check_ivars(rt, ivar, 1, cmp, call);
+  core::wait_until_one(rt, ivar, cmp, value);
+}
+
+template <class T>
 void wait_all(T* ivars, std::size_t n, const int* status, int cmp, const T* values, bool vector,
               const char* call) {
   core::Runtime& rt = core::runtime(call);
@@ -129,7 +136,7 @@ extern "C" {
 
 #define CW_DEFINE_P2P_SYNC(TYPE, NAME)                                                                      \
   void shmem_##NAME##_wait_until(TYPE* ivar, int cmp, TYPE cmp_value) {                                     \
-    wait_all<TYPE>(ivar, 1, nullptr, cmp, &cmp_value, false, "shmem_" #NAME "_wait_until");                 \
+    wait_until_one<TYPE>(ivar, cmp, cmp_value, "shmem_" #NAME "_wait_until");                               \
   }                                                                                                         \
   void shmem_##NAME##_wait_until_all(TYPE* ivars, size_t nelems, const int* status, int cmp,                \
                                      TYPE cmp_value) {                                                      \

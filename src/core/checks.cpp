@@ -78,13 +78,9 @@ void check_strided(Runtime& rt, const void* addr, std::ptrdiff_t stride, std::si
   if (!rt.locate(addr, span, &loc)) report_not_symmetric(rt, addr, span, call, arg);
 }
 
-std::size_t checked_bytes(std::size_t nelems, std::size_t elem_size, const char* call) {
-  std::size_t bytes;
-  if (__builtin_mul_overflow(nelems, elem_size, &bytes))
-    fatal_user_error(call,
-                     "argument 'nelems' = %zu overflows: %zu elements of %zu bytes do not fit in size_t",
-                     nelems, nelems, elem_size);
-  return bytes;
+void report_bytes_overflow(std::size_t nelems, std::size_t elem_size, const char* call) {
+  fatal_user_error(call, "argument 'nelems' = %zu overflows: %zu elements of %zu bytes do not fit in size_t",
+                   nelems, nelems, elem_size);
 }
 
 void check_local_symmetric(Runtime& rt, const void* addr, std::size_t bytes, const char* call,

@@ -20,8 +20,7 @@ void check_pe_slow(Runtime& rt, int pe, const char* call);
 void check_aligned(Runtime& rt, const void* addr, std::size_t width, const char* call);
 void check_strided(Runtime& rt, const void* addr, std::ptrdiff_t stride, std::size_t nelems, std::size_t elem,
                    int pe, const char* call, const char* arg);
-// n * elem_size without overflow, or a fatal error naming `call`.
-std::size_t checked_bytes(std::size_t nelems, std::size_t elem_size, const char* call);
+[[noreturn]] void report_bytes_overflow(std::size_t nelems, std::size_t elem_size, const char* call);
 // The target of wait_until/test must be this PE's own symmetric memory.
 void check_local_symmetric(Runtime& rt, const void* addr, std::size_t bytes, const char* call,
                            const char* arg);
@@ -35,6 +34,14 @@ inline Runtime& runtime(const char* call) {
 inline void check_pe(Runtime& rt, int pe, const char* call) {
   if (pe < 0 || pe >= rt.n_pes()) [[unlikely]]
     check_pe_slow(rt, pe, call);
+}
+
+// n * elem_size without overflow, or a fatal error naming `call`.
+inline std::size_t checked_bytes(std::size_t nelems, std::size_t elem_size, const char* call) {
+  std::size_t bytes;
+  if (__builtin_mul_overflow(nelems, elem_size, &bytes)) [[unlikely]]
+    report_bytes_overflow(nelems, elem_size, call);
+  return bytes;
 }
 
 inline void check_status(Runtime& rt, Status status, const char* call, int pe) {

@@ -1,11 +1,13 @@
-// One-sided operations as the APIs call them: checks (when on), address translation, then either a
-// direct load/store through the peer's mapping or the peer's transport. Header-inline: these are
-// the hot paths.
+// One-sided operations as the APIs call them. Each has two halves: an always-inlined fast path
+// (world-numbered context, peer mapped here: a copy or a CPU atomic, see fast_path.hpp) and an
+// out-of-line full path (checks, team numbering, segment lookup, transports). Small messages are
+// mostly call overhead on shared memory, so the fast half is kept to a few instructions.
 #pragma once
 #include <cstring>
 #include <type_traits>
 
 #include "core/checks.hpp"
+#include "core/fast_path.hpp"
 #include "core/runtime.hpp"
 #include "transports/common/immediate.hpp"
 
@@ -28,6 +30,11 @@ inline int world_pe(Context* ctx, int pe, const char* call) {
   return translate_team_pe(*ctx, pe, call);
 }
 
+// True when the context numbers PEs as the world does (the fast path's precondition).
+[[gnu::always_inline]] inline bool world_numbered(const Context* ctx) {
+  return ctx == nullptr || ctx->team_to_world.empty();
+}
+
 // A null context means SHMEM_CTX_DEFAULT.
 inline tl::Context* transport_context(Runtime& rt, Context* ctx, int pe) {
   return (ctx ? *ctx : rt.default_context()).per_transport[rt.path(pe).transport];
@@ -35,18 +42,45 @@ inline tl::Context* transport_context(Runtime& rt, Context* ctx, int pe) {
 
 enum class Transfer { put, get, put_nbi, get_nbi };
 
-// Contiguous transfers: a memcpy through the peer's mapping when there is one, else the transport.
+// Up to 16 bytes with at most two overlapping loads and stores: the small messages whose latency is
+// mostly call overhead never reach memcpy.
+inline void copy_bytes(void* dst, const void* src, std::size_t n) {
+  auto* d = static_cast<char*>(dst);
+  auto* s = static_cast<const char*>(src);
+  if (n > 16) [[unlikely]] {
+    std::memcpy(d, s, n);
+  } else if (n >= 8) {
+    uint64_t head, tail;
+    std::memcpy(&head, s, 8);
+    std::memcpy(&tail, s + n - 8, 8);
+    std::memcpy(d, &head, 8);
+    std::memcpy(d + n - 8, &tail, 8);
+  } else if (n >= 4) {
+    uint32_t head, tail;
+    std::memcpy(&head, s, 4);
+    std::memcpy(&tail, s + n - 4, 4);
+    std::memcpy(d, &head, 4);
+    std::memcpy(d + n - 4, &tail, 4);
+  } else if (n > 0) {
+    const char first = s[0], middle = s[n / 2], last = s[n - 1];
+    d[0] = first, d[n / 2] = middle, d[n - 1] = last;
+  }
+}
+
+// The full path of a contiguous transfer: checks, team numbering, segment lookup, then a copy
+// through the peer's mapping or the peer's transport.
 template <Transfer kind>
-inline void transfer(Context* ctx, void* dest, const void* src, std::size_t bytes, int pe, const char* call) {
+[[gnu::noinline]] void transfer_full(Context* ctx, void* dest, const void* src, std::size_t bytes, int pe,
+                                     const char* call) {
   constexpr bool to_peer = kind == Transfer::put || kind == Transfer::put_nbi;
   Runtime& rt = runtime(call);
   pe = world_pe(ctx, pe, call);
   Location loc = resolve(rt, to_peer ? dest : src, bytes, pe, call, to_peer ? "dest" : "source");
-  if (char* base = rt.path(pe).direct[loc.segment]) [[likely]] {
+  if (char* base = rt.path(pe).direct[loc.segment]) {
     if constexpr (to_peer)
-      std::memcpy(base + loc.offset, src, bytes);
+      copy_bytes(base + loc.offset, src, bytes);
     else
-      std::memcpy(dest, base + loc.offset, bytes);
+      copy_bytes(dest, base + loc.offset, bytes);
     return;
   }
   tl::Context* c = transport_context(rt, ctx, pe);
@@ -57,6 +91,24 @@ inline void transfer(Context* ctx, void* dest, const void* src, std::size_t byte
   if constexpr (kind == Transfer::get) status = ops.get(c, pe, loc.segment, loc.offset, dest, bytes);
   if constexpr (kind == Transfer::get_nbi) status = ops.get_nbi(c, pe, loc.segment, loc.offset, dest, bytes);
   check_status(rt, status, call, pe);
+}
+
+// Contiguous transfers. Inlined into the API entry points, so a small put to a mapped peer is one
+// call from the application, a range compare and a store.
+template <Transfer kind>
+[[gnu::always_inline]] inline void transfer(Context* ctx, void* dest, const void* src, std::size_t bytes,
+                                            int pe, const char* call) {
+  constexpr bool to_peer = kind == Transfer::put || kind == Transfer::put_nbi;
+  if (world_numbered(ctx)) [[likely]] {
+    if (char* remote = direct_address(to_peer ? dest : src, bytes, pe)) [[likely]] {
+      if constexpr (to_peer)
+        copy_bytes(remote, src, bytes);
+      else
+        copy_bytes(dest, remote, bytes);
+      return;
+    }
+  }
+  transfer_full<kind>(ctx, dest, src, bytes, pe, call);
 }
 
 inline void put(Context* ctx, void* dest, const void* src, std::size_t bytes, int pe, const char* call) {
@@ -102,20 +154,37 @@ inline void iget(Context* ctx, void* dest, const void* src, std::ptrdiff_t dst, 
 
 // Atomics on 4- and 8-byte words. T is the API type; it is carried as its bit pattern.
 template <class T>
-inline T amo(Context* ctx, tl::AmoOp op, T* target, T operand, T compare, int pe, const char* call) {
+using AmoBits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+
+template <class T>
+inline T from_bits(uint64_t fetched) {
+  const auto bits = static_cast<AmoBits<T>>(fetched);
+  T result;
+  std::memcpy(&result, &bits, sizeof(T));
+  return result;
+}
+
+template <class T>
+inline uint64_t to_bits(T value) {
+  AmoBits<T> bits;
+  std::memcpy(&bits, &value, sizeof(T));
+  return bits;
+}
+
+// The full path of an atomic: checks, team numbering, segment lookup, then a CPU atomic through the
+// peer's mapping or the peer's transport.
+template <class T>
+[[gnu::noinline]] T amo_full(Context* ctx, tl::AmoOp op, T* target, T operand, T compare, int pe,
+                             const char* call) {
   static_assert(sizeof(T) == 4 || sizeof(T) == 8);
-  using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
   Runtime& rt = runtime(call);
   pe = world_pe(ctx, pe, call);
   Location loc = resolve(rt, target, sizeof(T), pe, call, "dest");
   if (rt.checks()) check_aligned(rt, target, sizeof(T), call);
-  Bits operand_bits, compare_bits;
-  std::memcpy(&operand_bits, &operand, sizeof(T));
-  std::memcpy(&compare_bits, &compare, sizeof(T));
   uint64_t fetched = 0;
-  tl::AmoArgs args{op, sizeof(T), operand_bits, compare_bits, &fetched};
+  tl::AmoArgs args{op, sizeof(T), to_bits(operand), to_bits(compare), &fetched};
   Status status;
-  if (char* base = rt.path(pe).direct[loc.segment]) [[likely]] {
+  if (char* base = rt.path(pe).direct[loc.segment]) {
     status = tl::direct_amo(base + loc.offset, args);
   } else {
     tl::Context* c = transport_context(rt, ctx, pe);
@@ -123,15 +192,39 @@ inline T amo(Context* ctx, tl::AmoOp op, T* target, T operand, T compare, int pe
   }
   if (is_error(status)) [[unlikely]]
     report_amo_failure(rt, status, loc, call, pe);
-  Bits fetched_bits = static_cast<Bits>(fetched);
-  T result;
-  std::memcpy(&result, &fetched_bits, sizeof(T));
-  return result;
+  return from_bits<T>(fetched);
 }
 
-// put_signal: the data lands before the signal word changes (SET or ADD), as seen by the target.
-inline void put_signal(Context* ctx, void* dest, const void* src, std::size_t bytes, uint64_t* sig_addr,
-                       uint64_t signal, tl::AmoOp sig_op, int pe, const char* call) {
+// Inlined into the API entry points, where `op` is a constant: the fast path is one CPU atomic.
+template <class T>
+[[gnu::always_inline]] inline T amo(Context* ctx, tl::AmoOp op, T* target, T operand, T compare, int pe,
+                                    const char* call) {
+  if (world_numbered(ctx)) [[likely]] {
+    if (char* remote = direct_address(target, sizeof(T), pe)) [[likely]] {
+      const tl::AmoArgs args{op, sizeof(T), to_bits(operand), to_bits(compare), nullptr};
+      return from_bits<T>(tl::direct_amo_width(reinterpret_cast<AmoBits<T>*>(remote), args));
+    }
+  }
+  return amo_full<T>(ctx, op, target, operand, compare, pe, call);
+}
+
+// put_signal through the peer's mapping: the data, then the signal word.
+inline void put_signal_direct(char* data, const void* src, std::size_t bytes, uint64_t* word, uint64_t signal,
+                              tl::AmoOp sig_op) {
+  copy_bytes(data, src, bytes);
+  // A large memcpy may use non-temporal stores, which a release store does not order.
+  if (bytes > 16) tl::order_stores();
+  if (sig_op == tl::AmoOp::set)
+    __atomic_store_n(word, signal, __ATOMIC_RELEASE);
+  else
+    __atomic_fetch_add(word, signal, __ATOMIC_RELEASE);
+}
+
+// put_signal's full path: checks, team numbering and segment lookup, then either the direct form or,
+// on any transport, the put, a fence to order it before the signal, and the signal AMO.
+[[gnu::noinline]] inline void put_signal_full(Context* ctx, void* dest, const void* src, std::size_t bytes,
+                                              uint64_t* sig_addr, uint64_t signal, tl::AmoOp sig_op, int pe,
+                                              const char* call) {
   Runtime& rt = runtime(call);
   const int target = world_pe(ctx, pe, call);
   Location data = resolve(rt, dest, bytes, target, call, "dest");
@@ -139,24 +232,30 @@ inline void put_signal(Context* ctx, void* dest, const void* src, std::size_t by
   if (rt.checks()) check_aligned(rt, sig_addr, sizeof(uint64_t), call);
   char* data_base = rt.path(target).direct[data.segment];
   char* sig_base = rt.path(target).direct[sig.segment];
-  if (data_base && sig_base) [[likely]] {
-    std::memcpy(data_base + data.offset, src, bytes);
-#if defined(__x86_64__)
-    // A large memcpy may use non-temporal stores, which a release store does not order.
-    __builtin_ia32_sfence();
-#endif
-    auto* word = reinterpret_cast<uint64_t*>(sig_base + sig.offset);
-    if (sig_op == tl::AmoOp::set)
-      __atomic_store_n(word, signal, __ATOMIC_RELEASE);
-    else
-      __atomic_fetch_add(word, signal, __ATOMIC_RELEASE);
+  if (data_base && sig_base) {
+    put_signal_direct(data_base + data.offset, src, bytes, reinterpret_cast<uint64_t*>(sig_base + sig.offset),
+                      signal, sig_op);
     return;
   }
-  // Any transport: the put, a fence to order it before the signal, then the signal AMO.
-  transfer<Transfer::put>(ctx, dest, src, bytes, pe, call);
+  transfer_full<Transfer::put>(ctx, dest, src, bytes, pe, call);
   tl::Context* c = transport_context(rt, ctx, target);
   check_status(rt, c->transport->ops->fence(c), call, target);
-  amo<uint64_t>(ctx, sig_op, sig_addr, signal, 0, pe, call);
+  amo_full<uint64_t>(ctx, sig_op, sig_addr, signal, 0, pe, call);
+}
+
+// put_signal: the data lands before the signal word changes (SET or ADD), as seen by the target.
+[[gnu::always_inline]] inline void put_signal(Context* ctx, void* dest, const void* src, std::size_t bytes,
+                                              uint64_t* sig_addr, uint64_t signal, tl::AmoOp sig_op, int pe,
+                                              const char* call) {
+  if (world_numbered(ctx)) [[likely]] {
+    char* data = direct_address(dest, bytes, pe);
+    char* word = direct_address(sig_addr, sizeof(uint64_t), pe);
+    if (data && word) [[likely]] {
+      put_signal_direct(data, src, bytes, reinterpret_cast<uint64_t*>(word), signal, sig_op);
+      return;
+    }
+  }
+  put_signal_full(ctx, dest, src, bytes, sig_addr, signal, sig_op, pe, call);
 }
 
 }  // namespace causeway::core

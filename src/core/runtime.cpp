@@ -18,6 +18,7 @@ causeway_ctx causeway_ctx_default;
 namespace causeway::core {
 
 Runtime* g_runtime = nullptr;
+FastPath g_fast_path;
 
 Status create_context(Runtime& rt, Context* ctx) {
   ctx->per_transport.assign(rt.transport_count(), nullptr);
@@ -73,11 +74,13 @@ Status Runtime::create(int requested_thread_level, int* provided) {
     return status;
   }
   g_runtime = rt;
+  rt->publish_fast_path();
   *provided = rt->thread_level_;
   return Status::ok;
 }
 
 void Runtime::destroy() {
+  withdraw_fast_path();
   delete g_runtime;
   g_runtime = nullptr;
 }
@@ -252,7 +255,8 @@ Status Runtime::exchange_segments() {
       const Published& p = all[pe * kSegmentCount + id];
       if (p.size == 0) continue;
       int fd = p.has_fd ? fds[next_fd++] : -1;
-      tl::RemoteSegment remote{p.base, p.has_fd ? p.map_size : p.size, fd, {}};
+      tl::RemoteSegment remote{
+          p.base, p.has_fd ? p.map_size : p.size, fd, {}, reinterpret_cast<uintptr_t>(segments_[id].base)};
       Status s = t->ops->attach_segment(t, pe, id, remote);
       if (fd >= 0) close(fd);
       if (is_error(s)) {
@@ -365,7 +369,25 @@ void Runtime::progress() {
   for (tl::Transport* t : transports_) t->ops->progress(t);
 }
 
+void Runtime::publish_fast_path() {
+  FastPath fast;
+  const SegmentId ids[2] = {kHeapSegment, kDataSegment};
+  for (int i = 0; i < 2; ++i) {
+    fast_direct_[i].assign(n_pes_, nullptr);
+    for (int pe = 0; pe < n_pes_; ++pe) fast_direct_[i][pe] = paths_[pe].direct[ids[i]];
+    fast.segments[i] = {reinterpret_cast<uintptr_t>(segments_[ids[i]].base), segments_[ids[i]].size,
+                        fast_direct_[i].data()};
+  }
+  // Checks mode validates every call, so everything takes the full path.
+  fast.n_pes = checks_ ? 0 : static_cast<unsigned>(n_pes_);
+  fast.fence_is_store_order = fence_is_store_order_;
+  g_fast_path = fast;
+}
+
+void Runtime::withdraw_fast_path() { g_fast_path = FastPath{}; }
+
 Status Runtime::finalize() {
+  withdraw_fast_path();
   barrier_all(*this);
   destroy_context(*this, &default_context());
   for (tl::Transport* t : transports_) t->ops->destroy(t);

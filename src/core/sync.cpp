@@ -6,11 +6,9 @@
 
 namespace causeway::core {
 
-void fence(Context& ctx) {
+void fence_full(Context& ctx) {
   Runtime& rt = runtime("shmem_fence");
-  // Transports whose operations complete at issue, in order, need only local store ordering: skip
-  // the calls (this is on the latency path of every put+fence+flag).
-  if (rt.fence_is_store_order()) [[likely]] {
+  if (rt.fence_is_store_order()) {
     tl::order_stores();
     return;
   }

@@ -3,14 +3,26 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "core/checks.hpp"
+#include "core/fast_path.hpp"
 #include "core/runtime.hpp"
+#include "transports/common/immediate.hpp"
 #include "util/backoff.hpp"
 
 namespace causeway::core {
 
-void fence(Context& ctx);
+void fence_full(Context& ctx);
+// Transports whose operations complete at issue, in order, need only local store ordering: no
+// calls (this is on the latency path of every put + fence + flag).
+[[gnu::always_inline]] inline void fence(Context& ctx) {
+  if (g_fast_path.fence_is_store_order) [[likely]] {
+    tl::order_stores();
+    return;
+  }
+  fence_full(ctx);
+}
 void quiet(Context& ctx);
 // Dissemination barrier over every PE, built on one-sided atomics (so any transport carries it).
 // barrier_all also completes outstanding operations first; sync_all only synchronises.
@@ -50,6 +62,34 @@ inline void wait_for(Runtime& rt, Pred&& pred) {
   util::Backoff backoff(rt.backoff_policy());
   while (!pred())
     if (backoff.pause()) rt.progress();
+}
+
+// Calls f(std::integral_constant<Compare, C>{}) for the runtime comparison `cmp` (valid), so loops
+// over one comparison compile to a load, a compare and a branch.
+template <class F>
+[[gnu::always_inline]] inline decltype(auto) with_compare(int cmp, F&& f) {
+  switch (static_cast<Compare>(cmp)) {
+    case Compare::eq: return f(std::integral_constant<Compare, Compare::eq>{});
+    case Compare::ne: return f(std::integral_constant<Compare, Compare::ne>{});
+    case Compare::gt: return f(std::integral_constant<Compare, Compare::gt>{});
+    case Compare::ge: return f(std::integral_constant<Compare, Compare::ge>{});
+    case Compare::lt: return f(std::integral_constant<Compare, Compare::lt>{});
+    case Compare::le: break;
+  }
+  return f(std::integral_constant<Compare, Compare::le>{});
+}
+
+// Waits until one word compares true against `operand` and returns the value that did. The point-
+// to-point sync a ping-pong waits in: the comparison is chosen once, outside the spin loop.
+template <class T>
+T wait_until_one(Runtime& rt, const T* ivar, int cmp, T operand) {
+  return with_compare(cmp, [&](auto c) {
+    T value;
+    wait_for(rt, [&] {
+      return compare(value = load_acquire(ivar), static_cast<int>(decltype(c)::value), operand);
+    });
+    return value;
+  });
 }
 
 void set_lock(long* lock, const char* call);

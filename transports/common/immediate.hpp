@@ -9,12 +9,14 @@
 namespace causeway::tl {
 
 template <class U>
-inline U direct_amo_width(U* p, const AmoArgs& a) {
+[[gnu::always_inline]] inline U direct_amo_width(U* p, const AmoArgs& a) {
   const U v = static_cast<U>(a.operand);
   constexpr int order = __ATOMIC_SEQ_CST;
+  // OpenSHMEM orders AMOs only through fence and quiet, so fetch and set need atomicity, not a
+  // full barrier: a plain load or store on x86 instead of a locked instruction.
   switch (a.op) {
-    case AmoOp::fetch: return __atomic_load_n(p, order);
-    case AmoOp::set: __atomic_store_n(p, v, order); return 0;
+    case AmoOp::fetch: return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+    case AmoOp::set: __atomic_store_n(p, v, __ATOMIC_RELEASE); return 0;
     case AmoOp::swap: return __atomic_exchange_n(p, v, order);
     case AmoOp::compare_swap: {
       U expected = static_cast<U>(a.compare);
