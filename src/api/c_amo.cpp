@@ -8,8 +8,10 @@ using namespace causeway;
 using tl::AmoOp;
 
 namespace {
+// Inlined, so each entry point's constant `op` selects one CPU atomic at compile time.
 template <class T>
-T amo(shmem_ctx_t ctx, AmoOp op, T* dest, T value, T cond, int pe, const char* call) {
+[[gnu::always_inline]] inline T amo(shmem_ctx_t ctx, AmoOp op, T* dest, T value, T cond, int pe,
+                                    const char* call) {
   return core::amo<T>(api::context(ctx, call), op, dest, value, cond, pe, call);
 }
 }  // namespace

@@ -6,18 +6,20 @@ namespace causeway::api {
 namespace {
 
 // nelems elements of Bytes each, with the byte count checked for overflow.
+// The wrappers are inlined into each entry point, so the fast path has no call of its own.
 template <core::Transfer kind, std::size_t Bytes>
-void elems(shmem_ctx_t ctx, void* dest, const void* src, std::size_t nelems, int pe, const char* call) {
+[[gnu::always_inline]] inline void elems(shmem_ctx_t ctx, void* dest, const void* src, std::size_t nelems,
+                                         int pe, const char* call) {
   core::transfer<kind>(context(ctx, call), dest, src, core::checked_bytes(nelems, Bytes, call), pe, call);
 }
 
 template <class T>
-void p(shmem_ctx_t ctx, T* dest, T value, int pe, const char* call) {
+[[gnu::always_inline]] inline void p(shmem_ctx_t ctx, T* dest, T value, int pe, const char* call) {
   core::p<T>(context(ctx, call), dest, value, pe, call);
 }
 
 template <class T>
-T g(shmem_ctx_t ctx, const T* src, int pe, const char* call) {
+[[gnu::always_inline]] inline T g(shmem_ctx_t ctx, const T* src, int pe, const char* call) {
   return core::g<T>(context(ctx, call), src, pe, call);
 }
 

@@ -22,20 +22,21 @@ struct alignas(64) FastPath {
 
 extern FastPath g_fast_path;
 
-// The address of `pe`'s copy of [addr, addr + bytes) when it is mapped here, else nullptr.
+// The address of `pe`'s copy of [addr, addr + bytes) when it is mapped here, else nullptr. The
+// segment is picked with conditional moves, so heap and static objects take the same branches.
 [[gnu::always_inline]] inline char* direct_address(const void* addr, std::size_t bytes, int pe) {
   const FastPath& fast = g_fast_path;
   if (static_cast<unsigned>(pe) >= fast.n_pes) [[unlikely]]
     return nullptr;
   const auto a = reinterpret_cast<uintptr_t>(addr);
-  for (const FastSegment& s : fast.segments) {
-    const uintptr_t offset = a - s.base;
-    if (offset < s.size && bytes <= s.size - offset) {
-      char* base = s.direct[pe];
-      return base ? base + offset : nullptr;
-    }
-  }
-  return nullptr;
+  const uintptr_t heap_offset = a - fast.segments[0].base;
+  const bool in_heap = heap_offset < fast.segments[0].size;
+  const FastSegment& s = fast.segments[in_heap ? 0 : 1];
+  const uintptr_t offset = in_heap ? heap_offset : a - fast.segments[1].base;
+  if (offset >= s.size || bytes > s.size - offset) [[unlikely]]
+    return nullptr;
+  char* base = s.direct[pe];
+  return base ? base + offset : nullptr;
 }
 
 }  // namespace causeway::core

@@ -120,12 +120,12 @@ inline void get(Context* ctx, void* dest, const void* src, std::size_t bytes, in
 
 // Single elements (shmem_p / shmem_g): one store or load when the peer is mapped.
 template <class T>
-inline void p(Context* ctx, T* dest, T value, int pe, const char* call) {
+[[gnu::always_inline]] inline void p(Context* ctx, T* dest, T value, int pe, const char* call) {
   transfer<Transfer::put>(ctx, dest, &value, sizeof(T), pe, call);
 }
 
 template <class T>
-inline T g(Context* ctx, const T* src, int pe, const char* call) {
+[[gnu::always_inline]] inline T g(Context* ctx, const T* src, int pe, const char* call) {
   T value;
   transfer<Transfer::get>(ctx, &value, src, sizeof(T), pe, call);
   return value;
