@@ -639,8 +639,13 @@ int cw_run_suite(const cw_suite *suite, const cw_options *opt, const cw_comm *co
     for (int m = 0; m < 2; ++m) {
       cw_mem *mem = sets[m];
       if (!mem) continue;
-      if (c->unavailable) {
-        if (comm->me == 0) print_skip(suite, opt, comm, c, mem->name, c->unavailable);
+      const char *why = c->unavailable;
+      if (!why && c->unavailable_on) {
+        why = c->unavailable_on(mem, comm);
+        if (comm->sum_long(why != NULL) > 0 && !why) why = "unavailable on another PE";
+      }
+      if (why) {
+        if (comm->me == 0) print_skip(suite, opt, comm, c, mem->name, why);
         continue;
       }
       double speed = 1.0;

@@ -131,6 +131,9 @@ typedef struct cw_case {
   size_t fixed_size;       /* with CW_FIXED_SIZE the one size; otherwise sizes that are not a multiple
                               of it are left out (0: any size) */
   const char *unavailable; /* non-NULL: not built against this library, and why */
+  /* Optional: asked on every PE before a case runs on a buffer set; non-NULL means this PE cannot
+   * run it here, and why (the case is skipped if any PE says so). */
+  const char *(*unavailable_on)(const struct cw_mem *mem, const struct cw_comm *comm);
 } cw_case;
 
 /* Communication the driver needs; the glue fills it in. */

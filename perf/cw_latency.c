@@ -30,9 +30,24 @@ enum signal_kind {
   SIG_SET,        /* putmem, fence, shmem_long_atomic_set(flag) */
   SIG_WORD,       /* no payload: the 8-byte shmem_long_p is the message */
   SIG_PUT_SIGNAL, /* shmem_putmem_signal */
+  SIG_PTR,        /* the floor on these buffers: plain stores through shmem_ptr, no library calls */
 };
 
-static void send_message(const cw_bench *b, long seq) {
+static inline void cpu_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ volatile("yield" ::: "memory");
+#endif
+}
+
+/* The peer's copies of the payload and flag for pingpong_ptr, looked up once per row. */
+typedef struct peer_view {
+  void *dst;
+  long *flag;
+} peer_view;
+
+static void send_message(const cw_bench *b, const peer_view *view, long seq) {
   long *flag = CW_FLAG(b, 0);
   switch (b->c->arg) {
     case SIG_P:
@@ -46,6 +61,10 @@ static void send_message(const cw_bench *b, long seq) {
       shmem_long_atomic_set(flag, seq, b->peer);
       break;
     case SIG_WORD: shmem_long_p(flag, seq, b->peer); break;
+    case SIG_PTR:
+      memcpy(view->dst, b->mem->src, b->size);
+      __atomic_store_n(view->flag, seq, __ATOMIC_RELEASE);
+      break;
 #ifdef CW_HAVE_PUT_SIGNAL
     case SIG_PUT_SIGNAL:
       shmem_putmem_signal(b->mem->dst, b->mem->src, b->size, (uint64_t *)(void *)flag, (uint64_t)seq,
@@ -63,23 +82,38 @@ static void wait_message(const cw_bench *b, long seq) {
     return;
   }
 #endif
+  if (b->c->arg == SIG_PTR) {
+    while (__atomic_load_n(flag, __ATOMIC_ACQUIRE) < seq) cpu_pause();
+    return;
+  }
   shmem_long_wait_until(flag, SHMEM_CMP_GE, seq);
+}
+
+/* pingpong_ptr needs load/store access to the peer's copy of every buffer. */
+static const char *no_direct_access(const cw_mem *mem, const cw_comm *comm) {
+  for (int pe = 0; pe < comm->npes; ++pe)
+    if (pe != comm->me && (!shmem_ptr(mem->dst, pe) || !shmem_ptr(mem->flags, pe)))
+      return "shmem_ptr gives no load/store address for a peer's buffers";
+  return NULL;
 }
 
 static void run_pingpong(cw_bench *b) {
   b->ops_per_sample = 2 * b->batch; /* half round trips */
   if (!b->initiator && !b->receiver) return;
   long seq = 0;
+  peer_view view = {NULL, NULL};
+  if (b->c->arg == SIG_PTR)
+    view = (peer_view){shmem_ptr(b->mem->dst, b->peer), shmem_ptr(CW_FLAG(b, 0), b->peer)};
   CW_FOR_SAMPLES(b, s) {
     double t0 = cw_now();
     for (long i = 0; i < b->batch; ++i) {
       ++seq;
       if (b->initiator) {
-        send_message(b, seq);
+        send_message(b, &view, seq);
         wait_message(b, seq);
       } else {
         wait_message(b, seq);
-        send_message(b, seq);
+        send_message(b, &view, seq);
       }
     }
     cw_record(b, s, t0);
@@ -116,7 +150,10 @@ static const cw_case cases[] = {
     PINGPONG("pingpong_signal", "ping-pong, half round trip: shmem_putmem_signal (SET); peer waits, answers",
              SIG_PUT_SIGNAL, CW_NEEDS_PUT_SIGNAL),
     {"pingpong_word", "ping-pong, half round trip: the 8-byte shmem_long_p is the message (no payload)",
-     CW_US, PAIR | CW_FIXED_SIZE, CW_CHECK_NONE, run_pingpong, SIG_WORD, 8, NULL},
+     CW_US, PAIR | CW_FIXED_SIZE, CW_CHECK_NONE, run_pingpong, SIG_WORD, 8, NULL, NULL},
+    {"pingpong_ptr",
+     "ping-pong floor on the same buffers: memcpy + store through shmem_ptr, spin with PAUSE (no calls)",
+     CW_US, PAIR, CW_CHECK_EXCHANGE, run_pingpong, SIG_PTR, 0, NULL, no_direct_access},
 };
 
 const cw_suite cw_this_suite = {
