@@ -31,8 +31,9 @@ inline int world_pe(Context* ctx, int pe, const char* call) {
 }
 
 // True when the context numbers PEs as the world does (the fast path's precondition).
+// The default context is the world's, so the default-context entry points fold this to true.
 [[gnu::always_inline]] inline bool world_numbered(const Context* ctx) {
-  return ctx == nullptr || ctx->team_to_world.empty();
+  return ctx == nullptr || ctx == &causeway_ctx_default || ctx->team_to_world.empty();
 }
 
 // A null context means SHMEM_CTX_DEFAULT.

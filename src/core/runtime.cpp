@@ -14,11 +14,11 @@
 #include "util/log.hpp"
 
 causeway_ctx causeway_ctx_default;
+causeway_fast_path causeway_fast_path_v1;
 
 namespace causeway::core {
 
 Runtime* g_runtime = nullptr;
-FastPath g_fast_path;
 
 Status create_context(Runtime& rt, Context* ctx) {
   ctx->per_transport.assign(rt.transport_count(), nullptr);
@@ -370,7 +370,7 @@ void Runtime::progress() {
 }
 
 void Runtime::publish_fast_path() {
-  FastPath fast;
+  FastPath fast{};
   const SegmentId ids[2] = {kHeapSegment, kDataSegment};
   for (int i = 0; i < 2; ++i) {
     fast_direct_[i].assign(n_pes_, nullptr);
@@ -381,10 +381,10 @@ void Runtime::publish_fast_path() {
   // Checks mode validates every call, so everything takes the full path.
   fast.n_pes = checks_ ? 0 : static_cast<unsigned>(n_pes_);
   fast.fence_is_store_order = fence_is_store_order_;
-  g_fast_path = fast;
+  fast_path() = fast;
 }
 
-void Runtime::withdraw_fast_path() { g_fast_path = FastPath{}; }
+void Runtime::withdraw_fast_path() { fast_path() = FastPath{}; }
 
 Status Runtime::finalize() {
   withdraw_fast_path();

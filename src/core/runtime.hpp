@@ -131,7 +131,7 @@ class Runtime {
   Status setup_segments();
   Status setup_transports();
   Status exchange_segments();
-  // Fills g_fast_path from the paths (after init) or empties it (at finalize).
+  // Fills the fast path (core/fast_path.hpp) from the paths (after init) or empties it (at finalize).
   void publish_fast_path();
   static void withdraw_fast_path();
   // Ends the job if PEs passed different values to a collective call (checks mode only).
@@ -146,7 +146,7 @@ class Runtime {
   std::unique_ptr<bootstrap::Bootstrap> bootstrap_;
   std::vector<tl::Transport*> transports_;
   std::vector<PeerPath> paths_;
-  std::array<std::vector<char*>, 2> fast_direct_;  // g_fast_path's per-PE bases: heap, data segment
+  std::array<std::vector<char*>, 2> fast_direct_;  // the fast path's per-PE bases: heap, data segment
   std::array<Segment, kSegmentCount> segments_{};
   std::unique_ptr<OffsetAllocator> heap_allocator_;
   std::mutex heap_mutex_;

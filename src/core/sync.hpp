@@ -17,7 +17,7 @@ void fence_full(Context& ctx);
 // Transports whose operations complete at issue, in order, need only local store ordering: no
 // calls (this is on the latency path of every put + fence + flag).
 [[gnu::always_inline]] inline void fence(Context& ctx) {
-  if (g_fast_path.fence_is_store_order) [[likely]] {
+  if (fast_path().fence_is_store_order) [[likely]] {
     tl::order_stores();
     return;
   }

@@ -1,0 +1,61 @@
+/* Causeway's small-message fast path, shared by the library and the inline forms in
+ * causeway/shmem_inline.h: what a put, get or atomic on the default context needs to reach a peer
+ * that is mapped into this process, on one cache line.
+ *
+ * The library fills it after shmem_init has attached every peer and empties it at shmem_finalize.
+ * An empty one (n_pes == 0: before init, after finalize, and always in checks mode) sends every
+ * call to the library's full path, which validates and reports errors. So a miss here only ever
+ * means "call the library".
+ *
+ * The symbol carries the layout version: a program built against another layout fails to link
+ * instead of misreading the structure. */
+#ifndef CAUSEWAY_FAST_PATH_H
+#define CAUSEWAY_FAST_PATH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct causeway_fast_segment {
+  uintptr_t base;      /* this PE's copy */
+  size_t size;         /* 0: nothing in this segment takes the fast path */
+  char *const *direct; /* per world PE: its copy of the segment mapped here, or NULL */
+};
+
+struct causeway_fast_path {
+  struct causeway_fast_segment segments[2]; /* the symmetric heap, then the executable's data */
+  unsigned n_pes;                           /* 0: every call takes the full path */
+  unsigned char fence_is_store_order;       /* fence is a store fence, no transport call */
+} __attribute__((aligned(64)));
+
+#if defined(__GNUC__)
+__attribute__((visibility("default")))
+#endif
+extern struct causeway_fast_path causeway_fast_path_v1;
+
+/* Helpers the GNU inline definitions in shmem_inline.h use must be GNU inline too (C forbids an
+ * extern inline function to use a static one); always inlined, they never need a symbol. */
+#define CAUSEWAY_INLINE_HELPER extern __inline __attribute__((__always_inline__, __gnu_inline__))
+
+/* The address of `pe`'s copy of [addr, addr + bytes) when it is mapped here, else NULL. The segment
+ * is picked by index, so heap and static objects take the same branches. */
+CAUSEWAY_INLINE_HELPER char *causeway_direct_address(const void *addr, size_t bytes, int pe) {
+  const struct causeway_fast_path *fast = &causeway_fast_path_v1;
+  if (__builtin_expect((unsigned)pe >= fast->n_pes, 0)) return NULL;
+  const uintptr_t a = (uintptr_t)addr;
+  const unsigned index = a - fast->segments[0].base >= fast->segments[0].size; /* 0: heap, 1: data */
+  const struct causeway_fast_segment *s = &fast->segments[index];
+  const uintptr_t offset = a - s->base;
+  if (__builtin_expect(offset >= s->size || bytes > s->size - offset, 0)) return NULL;
+  char *base = s->direct[pe];
+  return base ? base + offset : NULL;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CAUSEWAY_FAST_PATH_H */
