@@ -274,6 +274,10 @@ SHMEM_DEPRECATED void shmem_wait_until(long *ivar, int cmp, long cmp_value);
 }
 #endif
 
+/* Inline definitions of the hottest calls for peers mapped into this process (opt out with
+ * CAUSEWAY_NO_INLINE). */
+#include "causeway/shmem_inline.h"
+
 /* Teams and collectives. */
 #include "causeway/shmem_collectives.h"
 

@@ -1,0 +1,318 @@
+/* Inline definitions of the hottest default-context calls: p, g, put, get (typed, sized, mem, and
+ * their _nbi forms), put_signal, the atomics, fence, quiet, and the one-word waits.
+ *
+ * On a peer mapped into this process (the shm and self transports), each is a range check on
+ * causeway/fast_path.h and a copy or a CPU atomic, compiled into the caller: no call, no PLT. On a
+ * small ping-pong that call chain was most of the difference between Causeway and plain stores.
+ * Anything else (a peer behind a network transport, checks mode, an address outside the symmetric
+ * segments, a bad PE, before shmem_init) calls the library function itself, which does the full
+ * work and reports errors, so the behaviour is the library's in every case.
+ *
+ * They are GNU inline definitions (as glibc's fortified string functions are): the body is used
+ * only for inlining, `&shmem_long_p` is still the library's symbol, and the fallback reaches that
+ * symbol through an asm-label alias. Define CAUSEWAY_NO_INLINE before including shmem.h (or pass
+ * -DCAUSEWAY_NO_INLINE) for plain calls everywhere, e.g. for a tool that intercepts shmem_* symbols. */
+#ifndef CAUSEWAY_SHMEM_INLINE_H
+#define CAUSEWAY_SHMEM_INLINE_H
+
+#if defined(__GNUC__) && !defined(CAUSEWAY_NO_INLINE)
+
+#include <string.h>
+
+#include "causeway/fast_path.h"
+#include "causeway/shmem_type_lists.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CW_INLINE CAUSEWAY_INLINE_HELPER
+/* A GNU inline definition of an API function declared in shmem.h. */
+#define CW_INLINE_API extern __inline __attribute__((__always_inline__, __gnu_inline__))
+#define CW_INLINE_STR2(x) #x
+#define CW_INLINE_STR(x) CW_INLINE_STR2(x)
+/* causeway_call_X names the library's shmem_X itself, bypassing the inline definition. */
+#define CW_INLINE_CALL(RET, FORM, PARAMS) \
+  extern RET causeway_call_##FORM PARAMS __asm__(CW_INLINE_STR(__USER_LABEL_PREFIX__) "shmem_" #FORM);
+
+/* Up to 16 bytes with two overlapping moves per width, else memcpy. */
+CW_INLINE void causeway_inline_copy(void *dst, const void *src, size_t n) {
+  char *d = (char *)dst;
+  const char *s = (const char *)src;
+  if (__builtin_expect(n > 16, 0)) {
+    memcpy(d, s, n);
+  } else if (n >= 8) {
+    uint64_t head, tail;
+    memcpy(&head, s, 8);
+    memcpy(&tail, s + n - 8, 8);
+    memcpy(d, &head, 8);
+    memcpy(d + n - 8, &tail, 8);
+  } else if (n >= 4) {
+    uint32_t head, tail;
+    memcpy(&head, s, 4);
+    memcpy(&tail, s + n - 4, 4);
+    memcpy(d, &head, 4);
+    memcpy(d + n - 4, &tail, 4);
+  } else if (n > 0) {
+    const char first = s[0], middle = s[n / 2], last = s[n - 1];
+    d[0] = first, d[n / 2] = middle, d[n - 1] = last;
+  }
+}
+
+/* The peer's copy of nelems elements of `elem` bytes, or NULL (also when the size overflows). */
+CW_INLINE char *causeway_inline_elems(const void *addr, size_t nelems, size_t elem, int pe) {
+  if (__builtin_expect(nelems > SIZE_MAX / elem, 0)) return NULL;
+  return causeway_direct_address(addr, nelems * elem, pe);
+}
+
+CW_INLINE void causeway_inline_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ volatile("yield" ::: "memory");
+#endif
+}
+
+/* Orders a copy's stores before a later store: x86 orders plain stores, but a large memcpy may use
+ * non-temporal ones. */
+CW_INLINE void causeway_inline_order_large_copy(size_t bytes) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (bytes > 16) __builtin_ia32_sfence();
+#else
+  (void)bytes;
+#endif
+}
+
+/* Contiguous transfers. FORM is the library name after shmem_; the _nbi forms complete at once on
+ * a mapped peer, which the specification allows. */
+#define CW_INLINE_PUT(FORM, ELEM_TYPE, BYTES)                                                        \
+  CW_INLINE_CALL(void, FORM, (ELEM_TYPE *, const ELEM_TYPE *, size_t, int))                          \
+  CW_INLINE_API void shmem_##FORM(ELEM_TYPE *dest, const ELEM_TYPE *source, size_t nelems, int pe) { \
+    char *remote = causeway_inline_elems(dest, nelems, BYTES, pe);                                   \
+    if (__builtin_expect(remote != NULL, 1))                                                         \
+      causeway_inline_copy(remote, source, nelems *(BYTES));                                         \
+    else                                                                                             \
+      causeway_call_##FORM(dest, source, nelems, pe);                                                \
+  }
+#define CW_INLINE_GET(FORM, ELEM_TYPE, BYTES)                                                        \
+  CW_INLINE_CALL(void, FORM, (ELEM_TYPE *, const ELEM_TYPE *, size_t, int))                          \
+  CW_INLINE_API void shmem_##FORM(ELEM_TYPE *dest, const ELEM_TYPE *source, size_t nelems, int pe) { \
+    const char *remote = causeway_inline_elems(source, nelems, BYTES, pe);                           \
+    if (__builtin_expect(remote != NULL, 1))                                                         \
+      causeway_inline_copy(dest, remote, nelems *(BYTES));                                           \
+    else                                                                                             \
+      causeway_call_##FORM(dest, source, nelems, pe);                                                \
+  }
+#define CW_INLINE_TRANSFERS(PREFIX, SUFFIX, ELEM_TYPE, BYTES) \
+  CW_INLINE_PUT(PREFIX##put##SUFFIX, ELEM_TYPE, BYTES)        \
+  CW_INLINE_GET(PREFIX##get##SUFFIX, ELEM_TYPE, BYTES)        \
+  CW_INLINE_PUT(PREFIX##put##SUFFIX##_nbi, ELEM_TYPE, BYTES)  \
+  CW_INLINE_GET(PREFIX##get##SUFFIX##_nbi, ELEM_TYPE, BYTES)
+
+#define CW_INLINE_RMA(TYPE, NAME)                                                         \
+  CW_INLINE_TRANSFERS(NAME##_, , TYPE, sizeof(TYPE))                                      \
+  CW_INLINE_CALL(void, NAME##_p, (TYPE *, TYPE, int))                                     \
+  CW_INLINE_API void shmem_##NAME##_p(TYPE *dest, TYPE value, int pe) {                   \
+    char *remote = causeway_direct_address(dest, sizeof(TYPE), pe);                       \
+    if (__builtin_expect(remote != NULL, 1))                                              \
+      memcpy(remote, &value, sizeof(TYPE));                                               \
+    else                                                                                  \
+      causeway_call_##NAME##_p(dest, value, pe);                                          \
+  }                                                                                       \
+  CW_INLINE_CALL(TYPE, NAME##_g, (const TYPE *, int))                                     \
+  CW_INLINE_API TYPE shmem_##NAME##_g(const TYPE *source, int pe) {                       \
+    const char *remote = causeway_direct_address(source, sizeof(TYPE), pe);               \
+    TYPE value;                                                                           \
+    if (__builtin_expect(remote == NULL, 0)) return causeway_call_##NAME##_g(source, pe); \
+    memcpy(&value, remote, sizeof(TYPE));                                                 \
+    return value;                                                                         \
+  }
+CW_RMA_TYPES(CW_INLINE_RMA)
+#undef CW_INLINE_RMA
+#define CW_INLINE_SIZED(BITS, BYTES) CW_INLINE_TRANSFERS(, BITS, void, BYTES)
+CW_SIZED_RMA(CW_INLINE_SIZED)
+#undef CW_INLINE_SIZED
+CW_INLINE_TRANSFERS(, mem, void, 1)
+
+/* Atomics: the CPU atomic the library uses on a mapped peer (fetch and set are an acquire load and
+ * a release store: OpenSHMEM orders AMOs only through fence and quiet). */
+#define CW_INLINE_AMO_PEER(TYPE, DEST, PE, FALLBACK)                            \
+  TYPE *peer = (TYPE *)(void *)causeway_direct_address(DEST, sizeof(TYPE), PE); \
+  if (__builtin_expect(peer == NULL, 0)) {                                      \
+    FALLBACK;                                                                   \
+  }
+#define CW_INLINE_AMO_FETCHING(TYPE, NAME, OP, EXPR)                                               \
+  CW_INLINE_CALL(TYPE, NAME##_atomic_##OP, (TYPE *, TYPE, int))                                    \
+  CW_INLINE_API TYPE shmem_##NAME##_atomic_##OP(TYPE *dest, TYPE value, int pe) {                  \
+    CW_INLINE_AMO_PEER(TYPE, dest, pe, return causeway_call_##NAME##_atomic_##OP(dest, value, pe)) \
+    return EXPR;                                                                                   \
+  }
+#define CW_INLINE_AMO_UPDATE(TYPE, NAME, OP, STATEMENT)                                              \
+  CW_INLINE_CALL(void, NAME##_atomic_##OP, (TYPE *, TYPE, int))                                      \
+  CW_INLINE_API void shmem_##NAME##_atomic_##OP(TYPE *dest, TYPE value, int pe) {                    \
+    CW_INLINE_AMO_PEER(TYPE, dest, pe, causeway_call_##NAME##_atomic_##OP(dest, value, pe); return ) \
+    STATEMENT;                                                                                       \
+  }
+
+#define CW_INLINE_AMO_STANDARD(TYPE, NAME)                                                           \
+  CW_INLINE_AMO_FETCHING(TYPE, NAME, fetch_add, __atomic_fetch_add(peer, value, __ATOMIC_SEQ_CST))   \
+  CW_INLINE_AMO_UPDATE(TYPE, NAME, add, __atomic_fetch_add(peer, value, __ATOMIC_SEQ_CST))           \
+  CW_INLINE_CALL(TYPE, NAME##_atomic_fetch_inc, (TYPE *, int))                                       \
+  CW_INLINE_API TYPE shmem_##NAME##_atomic_fetch_inc(TYPE *dest, int pe) {                           \
+    CW_INLINE_AMO_PEER(TYPE, dest, pe, return causeway_call_##NAME##_atomic_fetch_inc(dest, pe))     \
+    return __atomic_fetch_add(peer, (TYPE)1, __ATOMIC_SEQ_CST);                                      \
+  }                                                                                                  \
+  CW_INLINE_CALL(void, NAME##_atomic_inc, (TYPE *, int))                                             \
+  CW_INLINE_API void shmem_##NAME##_atomic_inc(TYPE *dest, int pe) {                                 \
+    CW_INLINE_AMO_PEER(TYPE, dest, pe, causeway_call_##NAME##_atomic_inc(dest, pe); return )         \
+    __atomic_fetch_add(peer, (TYPE)1, __ATOMIC_SEQ_CST);                                             \
+  }                                                                                                  \
+  CW_INLINE_CALL(TYPE, NAME##_atomic_compare_swap, (TYPE *, TYPE, TYPE, int))                        \
+  CW_INLINE_API TYPE shmem_##NAME##_atomic_compare_swap(TYPE *dest, TYPE cond, TYPE value, int pe) { \
+    CW_INLINE_AMO_PEER(TYPE, dest, pe,                                                               \
+                       return causeway_call_##NAME##_atomic_compare_swap(dest, cond, value, pe))     \
+    __atomic_compare_exchange_n(peer, &cond, value, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);          \
+    return cond;                                                                                     \
+  }
+CW_AMO_STANDARD_TYPES(CW_INLINE_AMO_STANDARD)
+#undef CW_INLINE_AMO_STANDARD
+
+/* fetch, set and swap also take float and double: the generic __atomic forms move bit patterns. */
+#define CW_INLINE_AMO_EXTENDED(TYPE, NAME)                                                             \
+  CW_INLINE_CALL(TYPE, NAME##_atomic_fetch, (const TYPE *, int))                                       \
+  CW_INLINE_API TYPE shmem_##NAME##_atomic_fetch(const TYPE *source, int pe) {                         \
+    CW_INLINE_AMO_PEER(const TYPE, source, pe, return causeway_call_##NAME##_atomic_fetch(source, pe)) \
+    TYPE value;                                                                                        \
+    __atomic_load(peer, &value, __ATOMIC_ACQUIRE);                                                     \
+    return value;                                                                                      \
+  }                                                                                                    \
+  CW_INLINE_AMO_UPDATE(TYPE, NAME, set, __atomic_store(peer, &value, __ATOMIC_RELEASE))                \
+  CW_INLINE_CALL(TYPE, NAME##_atomic_swap, (TYPE *, TYPE, int))                                        \
+  CW_INLINE_API TYPE shmem_##NAME##_atomic_swap(TYPE *dest, TYPE value, int pe) {                      \
+    CW_INLINE_AMO_PEER(TYPE, dest, pe, return causeway_call_##NAME##_atomic_swap(dest, value, pe))     \
+    TYPE old;                                                                                          \
+    __atomic_exchange(peer, &value, &old, __ATOMIC_SEQ_CST);                                           \
+    return old;                                                                                        \
+  }
+CW_AMO_EXTENDED_TYPES(CW_INLINE_AMO_EXTENDED)
+#undef CW_INLINE_AMO_EXTENDED
+
+#define CW_INLINE_AMO_BITWISE(TYPE, NAME)                                                          \
+  CW_INLINE_AMO_FETCHING(TYPE, NAME, fetch_and, __atomic_fetch_and(peer, value, __ATOMIC_SEQ_CST)) \
+  CW_INLINE_AMO_UPDATE(TYPE, NAME, and, __atomic_fetch_and(peer, value, __ATOMIC_SEQ_CST))         \
+  CW_INLINE_AMO_FETCHING(TYPE, NAME, fetch_or, __atomic_fetch_or(peer, value, __ATOMIC_SEQ_CST))   \
+  CW_INLINE_AMO_UPDATE(TYPE, NAME, or, __atomic_fetch_or(peer, value, __ATOMIC_SEQ_CST))           \
+  CW_INLINE_AMO_FETCHING(TYPE, NAME, fetch_xor, __atomic_fetch_xor(peer, value, __ATOMIC_SEQ_CST)) \
+  CW_INLINE_AMO_UPDATE(TYPE, NAME, xor, __atomic_fetch_xor(peer, value, __ATOMIC_SEQ_CST))
+CW_AMO_BITWISE_TYPES(CW_INLINE_AMO_BITWISE)
+#undef CW_INLINE_AMO_BITWISE
+
+/* put_signal: the data, then the signal word (a large copy's non-temporal stores are fenced). */
+#define CW_INLINE_PUT_SIGNAL(FORM, ELEM_TYPE, BYTES)                                                   \
+  CW_INLINE_CALL(void, FORM, (ELEM_TYPE *, const ELEM_TYPE *, size_t, uint64_t *, uint64_t, int, int)) \
+  CW_INLINE_API void shmem_##FORM(ELEM_TYPE *dest, const ELEM_TYPE *source, size_t nelems,             \
+                                  uint64_t *sig_addr, uint64_t signal, int sig_op, int pe) {           \
+    char *data = causeway_inline_elems(dest, nelems, BYTES, pe);                                       \
+    uint64_t *word = (uint64_t *)(void *)causeway_direct_address(sig_addr, sizeof(uint64_t), pe);      \
+    if (__builtin_expect(data == NULL || word == NULL || (sig_op != 0 && sig_op != 1), 0)) {           \
+      causeway_call_##FORM(dest, source, nelems, sig_addr, signal, sig_op, pe);                        \
+      return;                                                                                          \
+    }                                                                                                  \
+    causeway_inline_copy(data, source, nelems *(BYTES));                                               \
+    causeway_inline_order_large_copy(nelems *(BYTES));                                                 \
+    if (sig_op == 0 /* SHMEM_SIGNAL_SET */)                                                            \
+      __atomic_store_n(word, signal, __ATOMIC_RELEASE);                                                \
+    else                                                                                               \
+      __atomic_fetch_add(word, signal, __ATOMIC_RELEASE);                                              \
+  }
+#define CW_INLINE_PUT_SIGNALS(PREFIX, SUFFIX, ELEM_TYPE, BYTES)        \
+  CW_INLINE_PUT_SIGNAL(PREFIX##put##SUFFIX##_signal, ELEM_TYPE, BYTES) \
+  CW_INLINE_PUT_SIGNAL(PREFIX##put##SUFFIX##_signal_nbi, ELEM_TYPE, BYTES)
+#define CW_INLINE_TYPED_PUT_SIGNALS(TYPE, NAME) CW_INLINE_PUT_SIGNALS(NAME##_, , TYPE, sizeof(TYPE))
+CW_RMA_TYPES(CW_INLINE_TYPED_PUT_SIGNALS)
+#undef CW_INLINE_TYPED_PUT_SIGNALS
+#define CW_INLINE_SIZED_PUT_SIGNALS(BITS, BYTES) CW_INLINE_PUT_SIGNALS(, BITS, void, BYTES)
+CW_SIZED_RMA(CW_INLINE_SIZED_PUT_SIGNALS)
+#undef CW_INLINE_SIZED_PUT_SIGNALS
+CW_INLINE_PUT_SIGNALS(, mem, void, 1)
+
+/* Waits on one word: a short spin here, so the wake-up runs straight on in the caller; a longer
+ * wait (and any argument the library must check) continues in the library, which backs off. With
+ * the usual constant `cmp` the comparison folds to one instruction. */
+#define CW_INLINE_WAIT_SPINS 256
+#define CW_INLINE_HOLDS(V, CMP, X) \
+  ((CMP) == 0   ? (V) == (X)       \
+   : (CMP) == 1 ? (V) != (X)       \
+   : (CMP) == 2 ? (V) > (X)        \
+   : (CMP) == 3 ? (V) >= (X)       \
+   : (CMP) == 4 ? (V) < (X)        \
+   : (CMP) == 5 ? (V) <= (X)       \
+                : 0)
+#define CW_INLINE_WAIT(TYPE, NAME)                                                            \
+  CW_INLINE_CALL(void, NAME##_wait_until, (TYPE *, int, TYPE))                                \
+  CW_INLINE_API void shmem_##NAME##_wait_until(TYPE *ivar, int cmp, TYPE cmp_value) {         \
+    if (__builtin_expect(causeway_fast_path_v1.n_pes != 0, 1))                                \
+      for (int spin = 0; spin < CW_INLINE_WAIT_SPINS; ++spin) {                               \
+        if (CW_INLINE_HOLDS(__atomic_load_n(ivar, __ATOMIC_ACQUIRE), cmp, cmp_value)) return; \
+        causeway_inline_pause();                                                              \
+      }                                                                                       \
+    causeway_call_##NAME##_wait_until(ivar, cmp, cmp_value);                                  \
+  }
+CW_P2P_SYNC_TYPES(CW_INLINE_WAIT)
+#undef CW_INLINE_WAIT
+CW_INLINE_CALL(uint64_t, signal_wait_until, (uint64_t *, int, uint64_t))
+CW_INLINE_API uint64_t shmem_signal_wait_until(uint64_t *sig_addr, int cmp, uint64_t cmp_value) {
+  if (__builtin_expect(causeway_fast_path_v1.n_pes != 0, 1))
+    for (int spin = 0; spin < CW_INLINE_WAIT_SPINS; ++spin) {
+      const uint64_t value = __atomic_load_n(sig_addr, __ATOMIC_ACQUIRE);
+      if (CW_INLINE_HOLDS(value, cmp, cmp_value)) return value;
+      causeway_inline_pause();
+    }
+  return causeway_call_signal_wait_until(sig_addr, cmp, cmp_value);
+}
+#undef CW_INLINE_HOLDS
+#undef CW_INLINE_WAIT_SPINS
+
+/* fence orders this thread's stores (sfence also covers a large memcpy's non-temporal stores);
+ * quiet makes them visible. Only when every transport completes at issue, in order. */
+CW_INLINE_CALL(void, fence, (void))
+CW_INLINE_API void shmem_fence(void) {
+  if (__builtin_expect(!causeway_fast_path_v1.fence_is_store_order, 0)) {
+    causeway_call_fence();
+    return;
+  }
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_sfence();
+#endif
+  __atomic_thread_fence(__ATOMIC_RELEASE);
+}
+CW_INLINE_CALL(void, quiet, (void))
+CW_INLINE_API void shmem_quiet(void) {
+  if (__builtin_expect(!causeway_fast_path_v1.fence_is_store_order, 0)) {
+    causeway_call_quiet();
+    return;
+  }
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+#undef CW_INLINE_AMO_PEER
+#undef CW_INLINE_AMO_FETCHING
+#undef CW_INLINE_AMO_UPDATE
+#undef CW_INLINE_TRANSFERS
+#undef CW_INLINE_PUT_SIGNAL
+#undef CW_INLINE_PUT_SIGNALS
+#undef CW_INLINE_PUT
+#undef CW_INLINE_GET
+#undef CW_INLINE_CALL
+#undef CW_INLINE_STR
+#undef CW_INLINE_STR2
+#undef CW_INLINE_API
+#undef CW_INLINE
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* __GNUC__ && !CAUSEWAY_NO_INLINE */
+
+#endif /* CAUSEWAY_SHMEM_INLINE_H */
