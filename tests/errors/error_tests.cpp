@@ -1,7 +1,7 @@
 // Checked user errors: each case of error_cases runs under `causeway-run -n 2` with CAUSEWAY_CHECKS=1
-// and must end the job with a non-zero status and a report on stderr that names the PE, the call and
-// the offending argument.
-// Usage: error_tests [gtest flags] LAUNCHER ERROR_CASES
+// (or, for the checks that are always on, without it) and must end the job with a non-zero status and a
+// report on stderr that names the PE, the call and the offending argument. Usage: error_tests [gtest flags]
+// LAUNCHER ERROR_CASES
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -53,6 +53,9 @@ TEST_P(ErrorCase, IsReportedAndEndsTheJob) {
 std::string case_name(const ::testing::TestParamInfo<Case>& info) { return info.param.name; }
 
 const std::map<std::string, std::optional<std::string>> kSmallHeap = {{"SHMEM_SYMMETRIC_SIZE", "1M"}};
+const std::map<std::string, std::optional<std::string>> kNoChecks = {{"CAUSEWAY_CHECKS", std::nullopt}};
+const std::map<std::string, std::optional<std::string>> kNoChecksSmallHeap = {
+    {"CAUSEWAY_CHECKS", std::nullopt}, {"SHMEM_SYMMETRIC_SIZE", "1M"}};
 
 INSTANTIATE_TEST_SUITE_P(
     Checks, ErrorCase,
@@ -85,6 +88,24 @@ INSTANTIATE_TEST_SUITE_P(
              kSmallHeap},
         Case{"malloc_mismatch", {"PE 0|PE 1", "shmem_malloc", "disagree", "1024", "2048"}},
         Case{"free_not_heap", {"PE 0|PE 1", "shmem_free", "'ptr'"}}),
+    case_name);
+
+// The cheap checks run without CAUSEWAY_CHECKS too: a bad PE or an address outside every segment
+// misses the inlined fast path and reaches the full path's report, never a stray store.
+INSTANTIATE_TEST_SUITE_P(
+    AlwaysOn, ErrorCase,
+    ::testing::Values(Case{"pe_out_of_range", {"PE 1", "shmem_int_p", "'pe' = 2", "out of range"}, kNoChecks},
+                      Case{"pe_negative", {"PE 1", "shmem_putmem", "'pe' = -1"}, kNoChecks},
+                      Case{"dest_on_stack", {"PE 1", "shmem_putmem", "'dest'", "not symmetric"}, kNoChecks},
+                      Case{"source_malloc", {"PE 1", "shmem_getmem", "'source'", "not symmetric"}, kNoChecks},
+                      Case{"past_heap_end",
+                           {"PE 1", "shmem_putmem", "'dest'", "past the end of the symmetric heap"},
+                           kNoChecksSmallHeap},
+                      Case{
+                          "past_global_end", {"PE 1", "shmem_long_put", "'dest'", "past the end"}, kNoChecks},
+                      Case{"size_overflow", {"PE 1", "shmem_long_put", "'nelems'", "overflow"}, kNoChecks},
+                      Case{"invalid_cmp", {"PE 1", "shmem_int_wait_until", "'cmp' = 42"}, kNoChecks},
+                      Case{"before_init", {"PE 1", "shmem_int_p", "before shmem_init"}, kNoChecks}),
     case_name);
 
 // The collective-mismatch report names the argument that differs.
