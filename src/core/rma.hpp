@@ -43,29 +43,9 @@ inline tl::Context* transport_context(Runtime& rt, Context* ctx, int pe) {
 
 enum class Transfer { put, get, put_nbi, get_nbi };
 
-// Up to 16 bytes with at most two overlapping loads and stores: the small messages whose latency is
-// mostly call overhead never reach memcpy.
-inline void copy_bytes(void* dst, const void* src, std::size_t n) {
-  auto* d = static_cast<char*>(dst);
-  auto* s = static_cast<const char*>(src);
-  if (n > 16) [[unlikely]] {
-    std::memcpy(d, s, n);
-  } else if (n >= 8) {
-    uint64_t head, tail;
-    std::memcpy(&head, s, 8);
-    std::memcpy(&tail, s + n - 8, 8);
-    std::memcpy(d, &head, 8);
-    std::memcpy(d + n - 8, &tail, 8);
-  } else if (n >= 4) {
-    uint32_t head, tail;
-    std::memcpy(&head, s, 4);
-    std::memcpy(&tail, s + n - 4, 4);
-    std::memcpy(d, &head, 4);
-    std::memcpy(d + n - 4, &tail, 4);
-  } else if (n > 0) {
-    const char first = s[0], middle = s[n / 2], last = s[n - 1];
-    d[0] = first, d[n / 2] = middle, d[n - 1] = last;
-  }
+// Small copies inline, larger ones by memcpy (causeway/fast_path.h).
+[[gnu::always_inline]] inline void copy_bytes(void* dst, const void* src, std::size_t n) {
+  causeway_fast_copy(dst, src, n);
 }
 
 // The full path of a contiguous transfer: checks, team numbering, segment lookup, then a copy

@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstdint>
 
+#include "transports/common/peer_mapping.hpp"
+
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
@@ -31,22 +33,7 @@ void* map_memfd(int fd, std::size_t size, void* fixed_address) {
 }
 
 void* map_memfd_aligned(int fd, std::size_t size, std::size_t alignment) {
-  // Reserve size + alignment of address space, map the file at the aligned point inside it and
-  // give back the rest.
-  void* reserve =
-      mmap(nullptr, size + alignment, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (reserve == MAP_FAILED) return nullptr;
-  const auto start = reinterpret_cast<uintptr_t>(reserve);
-  const uintptr_t aligned = (start + alignment - 1) & ~(uintptr_t(alignment) - 1);
-  void* p = map_memfd(fd, size, reinterpret_cast<void*>(aligned));
-  if (!p) {
-    munmap(reserve, size + alignment);
-    return nullptr;
-  }
-  if (aligned > start) munmap(reserve, aligned - start);
-  const uintptr_t end = aligned + size, reserve_end = start + size + alignment;
-  if (reserve_end > end) munmap(reinterpret_cast<void*>(end), reserve_end - end);
-  return p;
+  return tl::map_shared_placed(fd, size, alignment, 0);
 }
 
 void prefault(void* p, std::size_t size) {

@@ -10,6 +10,11 @@
 
 namespace causeway::tl {
 
+// Maps `size` bytes of `fd` shared and read-write at the lowest address A inside a fresh
+// reservation with A % modulus == residue (modulus a power of two, residue a page multiple below
+// it). Returns nullptr with errno set on failure.
+void* map_shared_placed(int fd, std::size_t size, uintptr_t modulus, uintptr_t residue);
+
 // Maps `size` bytes of `fd` shared and read-write, at an address whose bits 12..27 differ from
 // `reference`'s by `colour` (1..255) in bits 12..19 only, so each colour gets its own way-predictor
 // hash. Returns nullptr with errno set on failure.
