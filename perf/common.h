@@ -34,6 +34,15 @@
 extern "C" {
 #endif
 
+/* The spin-wait hint the benchmarks' own polling loops use, as Causeway's waits do. */
+static inline void cw_cpu_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ volatile("yield" ::: "memory");
+#endif
+}
+
 /* What a case reports. Every sample is a time; the unit decides how it is shown. */
 typedef enum cw_unit {
   CW_US,   /* latency per operation, microseconds */

@@ -33,14 +33,6 @@ enum signal_kind {
   SIG_PTR,        /* the floor on these buffers: plain stores through shmem_ptr, no library calls */
 };
 
-static inline void cpu_pause(void) {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  __asm__ volatile("yield" ::: "memory");
-#endif
-}
-
 /* The peer's copies of the payload and flag for pingpong_ptr, looked up once per row. */
 typedef struct peer_view {
   void *dst;
@@ -83,7 +75,7 @@ static void wait_message(const cw_bench *b, long seq) {
   }
 #endif
   if (b->c->arg == SIG_PTR) {
-    while (__atomic_load_n(flag, __ATOMIC_ACQUIRE) < seq) cpu_pause();
+    while (__atomic_load_n(flag, __ATOMIC_ACQUIRE) < seq) cw_cpu_pause();
     return;
   }
   shmem_long_wait_until(flag, SHMEM_CMP_GE, seq);

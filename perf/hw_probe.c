@@ -28,14 +28,6 @@
 
 #include "common.h"
 
-static inline void cpu_pause(void) {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  __asm__ volatile("yield" ::: "memory");
-#endif
-}
-
 /* ---- Two processes on shared memory: the cw_comm the driver needs ---- */
 
 typedef struct shared {
@@ -107,7 +99,7 @@ static void run_memcpy(cw_bench *b) {
  * peer's store invalidates it, and pays a pipeline flush on top of the line transfer (10-20 ns
  * here). The library's waits pause too, so this is the floor they can reach. */
 static inline void spin_until(volatile long *word, long value) {
-  while (__atomic_load_n(word, __ATOMIC_ACQUIRE) != value) cpu_pause();
+  while (__atomic_load_n(word, __ATOMIC_ACQUIRE) != value) cw_cpu_pause();
 }
 
 enum pingpong_mode {
