@@ -80,6 +80,28 @@ CAUSEWAY_INLINE_HELPER void causeway_fast_copy(void *dst, const void *src, size_
   }
 }
 
+/* Orders a copy's stores before a later release store: x86 orders plain stores, but a large memcpy
+ * may use non-temporal ones. Elsewhere the release store is enough. */
+CAUSEWAY_INLINE_HELPER void causeway_order_large_copy(size_t bytes) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (bytes > 16) __builtin_ia32_sfence();
+#else
+  (void)bytes;
+#endif
+}
+
+/* put_signal through the peer's mapping: the data, then the signal word (set, or add when `add`),
+ * so a reader that sees the signal sees the data. */
+CAUSEWAY_INLINE_HELPER void causeway_put_signal_direct(char *data, const void *src, size_t bytes,
+                                                       uint64_t *word, uint64_t signal, int add) {
+  causeway_fast_copy(data, src, bytes);
+  causeway_order_large_copy(bytes);
+  if (add)
+    __atomic_fetch_add(word, signal, __ATOMIC_RELEASE);
+  else
+    __atomic_store_n(word, signal, __ATOMIC_RELEASE);
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -49,16 +49,6 @@ CW_INLINE void causeway_inline_pause(void) {
 #endif
 }
 
-/* Orders a copy's stores before a later store: x86 orders plain stores, but a large memcpy may use
- * non-temporal ones. */
-CW_INLINE void causeway_inline_order_large_copy(size_t bytes) {
-#if defined(__x86_64__) || defined(__i386__)
-  if (bytes > 16) __builtin_ia32_sfence();
-#else
-  (void)bytes;
-#endif
-}
-
 /* Contiguous transfers. FORM is the library name after shmem_; the _nbi forms complete at once on
  * a mapped peer, which the specification allows. */
 #define CW_INLINE_PUT(FORM, ELEM_TYPE, BYTES)                                                        \
@@ -194,12 +184,7 @@ CW_AMO_BITWISE_TYPES(CW_INLINE_AMO_BITWISE)
       causeway_call_##FORM(dest, source, nelems, sig_addr, signal, sig_op, pe);                        \
       return;                                                                                          \
     }                                                                                                  \
-    causeway_fast_copy(data, source, nelems *(BYTES));                                                 \
-    causeway_inline_order_large_copy(nelems *(BYTES));                                                 \
-    if (sig_op == 0 /* SHMEM_SIGNAL_SET */)                                                            \
-      __atomic_store_n(word, signal, __ATOMIC_RELEASE);                                                \
-    else                                                                                               \
-      __atomic_fetch_add(word, signal, __ATOMIC_RELEASE);                                              \
+    causeway_put_signal_direct(data, source, nelems *(BYTES), word, signal, sig_op == 1 /* ADD */);    \
   }
 #define CW_INLINE_PUT_SIGNALS(PREFIX, SUFFIX, ELEM_TYPE, BYTES)        \
   CW_INLINE_PUT_SIGNAL(PREFIX##put##SUFFIX##_signal, ELEM_TYPE, BYTES) \

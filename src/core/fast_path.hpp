@@ -10,7 +10,6 @@
 namespace causeway::core {
 
 using FastPath = causeway_fast_path;
-using FastSegment = causeway_fast_segment;
 
 inline FastPath& fast_path() { return causeway_fast_path_v1; }
 

@@ -189,16 +189,10 @@ template <class T>
   return amo_full<T>(ctx, op, target, operand, compare, pe, call);
 }
 
-// put_signal through the peer's mapping: the data, then the signal word.
+// put_signal through the peer's mapping (causeway/fast_path.h).
 inline void put_signal_direct(char* data, const void* src, std::size_t bytes, uint64_t* word, uint64_t signal,
                               tl::AmoOp sig_op) {
-  copy_bytes(data, src, bytes);
-  // A large memcpy may use non-temporal stores, which a release store does not order.
-  if (bytes > 16) tl::order_stores();
-  if (sig_op == tl::AmoOp::set)
-    __atomic_store_n(word, signal, __ATOMIC_RELEASE);
-  else
-    __atomic_fetch_add(word, signal, __ATOMIC_RELEASE);
+  causeway_put_signal_direct(data, src, bytes, word, signal, sig_op == tl::AmoOp::add);
 }
 
 // put_signal's full path: checks, team numbering and segment lookup, then either the direct form or,

@@ -87,8 +87,6 @@ class Runtime {
   int n_pes() const { return n_pes_; }
   int thread_level() const { return thread_level_; }
   bool checks() const { return checks_; }
-  // True when every transport completes operations at issue and in order (self, shm).
-  bool fence_is_store_order() const { return fence_is_store_order_; }
   const util::Config& config() const { return config_; }
   const util::BackoffPolicy& backoff_policy() const { return backoff_; }
   bootstrap::Bootstrap& bootstrap() { return *bootstrap_; }

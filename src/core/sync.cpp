@@ -6,12 +6,9 @@
 
 namespace causeway::core {
 
+// Reached only when a transport needs its own fence (or before init, where runtime() reports it).
 void fence_full(Context& ctx) {
   Runtime& rt = runtime("shmem_fence");
-  if (rt.fence_is_store_order()) {
-    tl::order_stores();
-    return;
-  }
   for (tl::Context* c : ctx.per_transport) check_status(rt, c->transport->ops->fence(c), "shmem_fence", -1);
 }
 
