@@ -7,6 +7,10 @@
  * call to the library's full path, which validates and reports errors. So a miss here only ever
  * means "call the library".
  *
+ * Atomics take it only while `amo_direct` is set: when some peer is served by a transport whose
+ * atomics are not coherent with CPU atomics (a NIC's), every atomic goes through that transport,
+ * so puts and gets stay inline while atomics call the library.
+ *
  * The symbol carries the layout version: a program built against another layout fails to link
  * instead of misreading the structure. */
 #ifndef CAUSEWAY_FAST_PATH_H
@@ -15,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "causeway/cpu.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,21 +36,18 @@ struct causeway_fast_path {
   struct causeway_fast_segment segments[2]; /* the symmetric heap, then the executable's data */
   unsigned n_pes;                           /* 0: every call takes the full path */
   unsigned char fence_is_store_order;       /* fence is a store fence, no transport call */
+  unsigned char amo_direct;                 /* atomics may be CPU atomics on a mapped peer */
 } __attribute__((aligned(64)));
 
 #if defined(__GNUC__)
 __attribute__((visibility("default")))
 #endif
-extern struct causeway_fast_path causeway_fast_path_v1;
-
-/* Helpers the GNU inline definitions in shmem_inline.h use must be GNU inline too (C forbids an
- * extern inline function to use a static one); always inlined, they never need a symbol. */
-#define CAUSEWAY_INLINE_HELPER extern __inline __attribute__((__always_inline__, __gnu_inline__))
+extern struct causeway_fast_path causeway_fast_path_v2;
 
 /* The address of `pe`'s copy of [addr, addr + bytes) when it is mapped here, else NULL. The segment
  * is picked by index, so heap and static objects take the same branches. */
 CAUSEWAY_INLINE_HELPER char *causeway_direct_address(const void *addr, size_t bytes, int pe) {
-  const struct causeway_fast_path *fast = &causeway_fast_path_v1;
+  const struct causeway_fast_path *fast = &causeway_fast_path_v2;
   if (__builtin_expect((unsigned)pe >= fast->n_pes, 0)) return NULL;
   const uintptr_t a = (uintptr_t)addr;
   const unsigned index = a - fast->segments[0].base >= fast->segments[0].size; /* 0: heap, 1: data */
@@ -53,6 +56,13 @@ CAUSEWAY_INLINE_HELPER char *causeway_direct_address(const void *addr, size_t by
   if (__builtin_expect(offset >= s->size || bytes > s->size - offset, 0)) return NULL;
   char *base = s->direct[pe];
   return base ? base + offset : NULL;
+}
+
+/* The same for an atomic (or a signal, which is one): NULL also while atomics must go through a
+ * transport (amo_direct clear). */
+CAUSEWAY_INLINE_HELPER char *causeway_amo_address(const void *addr, size_t bytes, int pe) {
+  if (__builtin_expect(!causeway_fast_path_v2.amo_direct, 0)) return NULL;
+  return causeway_direct_address(addr, bytes, pe);
 }
 
 /* Up to 16 bytes with two overlapping moves per width, else memcpy: the small messages whose latency
@@ -80,14 +90,10 @@ CAUSEWAY_INLINE_HELPER void causeway_fast_copy(void *dst, const void *src, size_
   }
 }
 
-/* Orders a copy's stores before a later release store: x86 orders plain stores, but a large memcpy
- * may use non-temporal ones. Elsewhere the release store is enough. */
+/* Orders a copy's stores before a later release store: small copies are plain stores, which the
+ * release store already orders; a large memcpy may use non-temporal ones. */
 CAUSEWAY_INLINE_HELPER void causeway_order_large_copy(size_t bytes) {
-#if defined(__x86_64__) || defined(__i386__)
-  if (bytes > 16) __builtin_ia32_sfence();
-#else
-  (void)bytes;
-#endif
+  if (bytes > 16) causeway_order_stores();
 }
 
 /* put_signal through the peer's mapping: the data, then the signal word (set, or add when `add`),

@@ -41,14 +41,6 @@ CW_INLINE char *causeway_inline_elems(const void *addr, size_t nelems, size_t el
   return causeway_direct_address(addr, nelems * elem, pe);
 }
 
-CW_INLINE void causeway_inline_pause(void) {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  __asm__ volatile("yield" ::: "memory");
-#endif
-}
-
 /* Contiguous transfers. FORM is the library name after shmem_; the _nbi forms complete at once on
  * a mapped peer, which the specification allows. */
 #define CW_INLINE_PUT(FORM, ELEM_TYPE, BYTES)                                                        \
@@ -100,76 +92,92 @@ CW_SIZED_RMA(CW_INLINE_SIZED)
 #undef CW_INLINE_SIZED
 CW_INLINE_TRANSFERS(, mem, void, 1)
 
-/* Atomics: the CPU atomic the library uses on a mapped peer (fetch and set are an acquire load and
- * a release store: OpenSHMEM orders AMOs only through fence and quiet). */
-#define CW_INLINE_AMO_PEER(TYPE, DEST, PE, FALLBACK)                            \
-  TYPE *peer = (TYPE *)(void *)causeway_direct_address(DEST, sizeof(TYPE), PE); \
-  if (__builtin_expect(peer == NULL, 0)) {                                      \
-    FALLBACK;                                                                   \
+/* Atomics: the CPU atomic the library uses on a mapped peer (causeway/cpu.h's table, on the
+ * type's bit pattern), while atomics may be CPU atomics (amo_direct). */
+#define CW_INLINE_AMO_PEER(TYPE, DEST, PE, FALLBACK)                          \
+  TYPE *peer = (TYPE *)(void *)causeway_amo_address(DEST, sizeof(TYPE), PE); \
+  if (__builtin_expect(peer == NULL, 0)) {                                    \
+    FALLBACK;                                                                 \
   }
-#define CW_INLINE_AMO_FETCHING(TYPE, NAME, OP, EXPR)                                               \
+/* The old value of OP on *peer, through the 4- or 8-byte entry of the table. */
+#define CW_INLINE_AMO_OLD(TYPE, OP, VALUE, COND)                                                    \
+  TYPE old;                                                                                         \
+  if (sizeof(TYPE) == 4) {                                                                          \
+    uint32_t v, c, o;                                                                               \
+    memcpy(&v, &(VALUE), 4);                                                                        \
+    memcpy(&c, &(COND), 4);                                                                         \
+    o = causeway_cpu_amo32(OP, (uint32_t *)(void *)peer, v, c);                                     \
+    memcpy(&old, &o, 4);                                                                            \
+  } else {                                                                                          \
+    uint64_t v, c, o;                                                                               \
+    memcpy(&v, &(VALUE), 8);                                                                        \
+    memcpy(&c, &(COND), 8);                                                                         \
+    o = causeway_cpu_amo64(OP, (uint64_t *)(void *)peer, v, c);                                     \
+    memcpy(&old, &o, 8);                                                                            \
+  }
+#define CW_INLINE_AMO_FETCHING(TYPE, NAME, OP, AMO)                                                \
   CW_INLINE_CALL(TYPE, NAME##_atomic_##OP, (TYPE *, TYPE, int))                                    \
   CW_INLINE_API TYPE shmem_##NAME##_atomic_##OP(TYPE *dest, TYPE value, int pe) {                  \
     CW_INLINE_AMO_PEER(TYPE, dest, pe, return causeway_call_##NAME##_atomic_##OP(dest, value, pe)) \
-    return EXPR;                                                                                   \
+    CW_INLINE_AMO_OLD(TYPE, AMO, value, value)                                                     \
+    return old;                                                                                    \
   }
-#define CW_INLINE_AMO_UPDATE(TYPE, NAME, OP, STATEMENT)                                              \
+#define CW_INLINE_AMO_UPDATE(TYPE, NAME, OP, AMO)                                                    \
   CW_INLINE_CALL(void, NAME##_atomic_##OP, (TYPE *, TYPE, int))                                      \
   CW_INLINE_API void shmem_##NAME##_atomic_##OP(TYPE *dest, TYPE value, int pe) {                    \
     CW_INLINE_AMO_PEER(TYPE, dest, pe, causeway_call_##NAME##_atomic_##OP(dest, value, pe); return ) \
-    STATEMENT;                                                                                       \
+    CW_INLINE_AMO_OLD(TYPE, AMO, value, value)                                                       \
+    (void)old;                                                                                       \
   }
 
 #define CW_INLINE_AMO_STANDARD(TYPE, NAME)                                                           \
-  CW_INLINE_AMO_FETCHING(TYPE, NAME, fetch_add, __atomic_fetch_add(peer, value, __ATOMIC_SEQ_CST))   \
-  CW_INLINE_AMO_UPDATE(TYPE, NAME, add, __atomic_fetch_add(peer, value, __ATOMIC_SEQ_CST))           \
+  CW_INLINE_AMO_FETCHING(TYPE, NAME, fetch_add, CAUSEWAY_AMO_FETCH_ADD)                              \
+  CW_INLINE_AMO_UPDATE(TYPE, NAME, add, CAUSEWAY_AMO_ADD)                                            \
   CW_INLINE_CALL(TYPE, NAME##_atomic_fetch_inc, (TYPE *, int))                                       \
   CW_INLINE_API TYPE shmem_##NAME##_atomic_fetch_inc(TYPE *dest, int pe) {                           \
     CW_INLINE_AMO_PEER(TYPE, dest, pe, return causeway_call_##NAME##_atomic_fetch_inc(dest, pe))     \
-    return __atomic_fetch_add(peer, (TYPE)1, __ATOMIC_SEQ_CST);                                      \
+    const TYPE one = 1;                                                                              \
+    CW_INLINE_AMO_OLD(TYPE, CAUSEWAY_AMO_FETCH_ADD, one, one)                                        \
+    return old;                                                                                      \
   }                                                                                                  \
   CW_INLINE_CALL(void, NAME##_atomic_inc, (TYPE *, int))                                             \
   CW_INLINE_API void shmem_##NAME##_atomic_inc(TYPE *dest, int pe) {                                 \
     CW_INLINE_AMO_PEER(TYPE, dest, pe, causeway_call_##NAME##_atomic_inc(dest, pe); return )         \
-    __atomic_fetch_add(peer, (TYPE)1, __ATOMIC_SEQ_CST);                                             \
+    const TYPE one = 1;                                                                              \
+    CW_INLINE_AMO_OLD(TYPE, CAUSEWAY_AMO_ADD, one, one)                                              \
+    (void)old;                                                                                       \
   }                                                                                                  \
   CW_INLINE_CALL(TYPE, NAME##_atomic_compare_swap, (TYPE *, TYPE, TYPE, int))                        \
   CW_INLINE_API TYPE shmem_##NAME##_atomic_compare_swap(TYPE *dest, TYPE cond, TYPE value, int pe) { \
     CW_INLINE_AMO_PEER(TYPE, dest, pe,                                                               \
                        return causeway_call_##NAME##_atomic_compare_swap(dest, cond, value, pe))     \
-    __atomic_compare_exchange_n(peer, &cond, value, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);          \
-    return cond;                                                                                     \
+    CW_INLINE_AMO_OLD(TYPE, CAUSEWAY_AMO_COMPARE_SWAP, value, cond)                                  \
+    return old;                                                                                      \
   }
 CW_AMO_STANDARD_TYPES(CW_INLINE_AMO_STANDARD)
 #undef CW_INLINE_AMO_STANDARD
 
-/* fetch, set and swap also take float and double: the generic __atomic forms move bit patterns. */
+/* fetch, set and swap also take float and double: the table moves their bit patterns. */
 #define CW_INLINE_AMO_EXTENDED(TYPE, NAME)                                                             \
   CW_INLINE_CALL(TYPE, NAME##_atomic_fetch, (const TYPE *, int))                                       \
   CW_INLINE_API TYPE shmem_##NAME##_atomic_fetch(const TYPE *source, int pe) {                         \
     CW_INLINE_AMO_PEER(const TYPE, source, pe, return causeway_call_##NAME##_atomic_fetch(source, pe)) \
-    TYPE value;                                                                                        \
-    __atomic_load(peer, &value, __ATOMIC_ACQUIRE);                                                     \
-    return value;                                                                                      \
-  }                                                                                                    \
-  CW_INLINE_AMO_UPDATE(TYPE, NAME, set, __atomic_store(peer, &value, __ATOMIC_RELEASE))                \
-  CW_INLINE_CALL(TYPE, NAME##_atomic_swap, (TYPE *, TYPE, int))                                        \
-  CW_INLINE_API TYPE shmem_##NAME##_atomic_swap(TYPE *dest, TYPE value, int pe) {                      \
-    CW_INLINE_AMO_PEER(TYPE, dest, pe, return causeway_call_##NAME##_atomic_swap(dest, value, pe))     \
-    TYPE old;                                                                                          \
-    __atomic_exchange(peer, &value, &old, __ATOMIC_SEQ_CST);                                           \
+    const TYPE none = 0;                                                                               \
+    CW_INLINE_AMO_OLD(TYPE, CAUSEWAY_AMO_FETCH, none, none)                                            \
     return old;                                                                                        \
-  }
+  }                                                                                                    \
+  CW_INLINE_AMO_UPDATE(TYPE, NAME, set, CAUSEWAY_AMO_SET)                                              \
+  CW_INLINE_AMO_FETCHING(TYPE, NAME, swap, CAUSEWAY_AMO_SWAP)
 CW_AMO_EXTENDED_TYPES(CW_INLINE_AMO_EXTENDED)
 #undef CW_INLINE_AMO_EXTENDED
 
-#define CW_INLINE_AMO_BITWISE(TYPE, NAME)                                                          \
-  CW_INLINE_AMO_FETCHING(TYPE, NAME, fetch_and, __atomic_fetch_and(peer, value, __ATOMIC_SEQ_CST)) \
-  CW_INLINE_AMO_UPDATE(TYPE, NAME, and, __atomic_fetch_and(peer, value, __ATOMIC_SEQ_CST))         \
-  CW_INLINE_AMO_FETCHING(TYPE, NAME, fetch_or, __atomic_fetch_or(peer, value, __ATOMIC_SEQ_CST))   \
-  CW_INLINE_AMO_UPDATE(TYPE, NAME, or, __atomic_fetch_or(peer, value, __ATOMIC_SEQ_CST))           \
-  CW_INLINE_AMO_FETCHING(TYPE, NAME, fetch_xor, __atomic_fetch_xor(peer, value, __ATOMIC_SEQ_CST)) \
-  CW_INLINE_AMO_UPDATE(TYPE, NAME, xor, __atomic_fetch_xor(peer, value, __ATOMIC_SEQ_CST))
+#define CW_INLINE_AMO_BITWISE(TYPE, NAME)                             \
+  CW_INLINE_AMO_FETCHING(TYPE, NAME, fetch_and, CAUSEWAY_AMO_FETCH_AND) \
+  CW_INLINE_AMO_UPDATE(TYPE, NAME, and, CAUSEWAY_AMO_AND)               \
+  CW_INLINE_AMO_FETCHING(TYPE, NAME, fetch_or, CAUSEWAY_AMO_FETCH_OR)   \
+  CW_INLINE_AMO_UPDATE(TYPE, NAME, or, CAUSEWAY_AMO_OR)                 \
+  CW_INLINE_AMO_FETCHING(TYPE, NAME, fetch_xor, CAUSEWAY_AMO_FETCH_XOR) \
+  CW_INLINE_AMO_UPDATE(TYPE, NAME, xor, CAUSEWAY_AMO_XOR)
 CW_AMO_BITWISE_TYPES(CW_INLINE_AMO_BITWISE)
 #undef CW_INLINE_AMO_BITWISE
 
@@ -179,7 +187,7 @@ CW_AMO_BITWISE_TYPES(CW_INLINE_AMO_BITWISE)
   CW_INLINE_API void shmem_##FORM(ELEM_TYPE *dest, const ELEM_TYPE *source, size_t nelems,             \
                                   uint64_t *sig_addr, uint64_t signal, int sig_op, int pe) {           \
     char *data = causeway_inline_elems(dest, nelems, BYTES, pe);                                       \
-    uint64_t *word = (uint64_t *)(void *)causeway_direct_address(sig_addr, sizeof(uint64_t), pe);      \
+    uint64_t *word = (uint64_t *)(void *)causeway_amo_address(sig_addr, sizeof(uint64_t), pe);         \
     if (__builtin_expect(data == NULL || word == NULL || (sig_op != 0 && sig_op != 1), 0)) {           \
       causeway_call_##FORM(dest, source, nelems, sig_addr, signal, sig_op, pe);                        \
       return;                                                                                          \
@@ -201,21 +209,14 @@ CW_INLINE_PUT_SIGNALS(, mem, void, 1)
  * wait (and any argument the library must check) continues in the library, which backs off. With
  * the usual constant `cmp` the comparison folds to one instruction. */
 #define CW_INLINE_WAIT_SPINS 256
-#define CW_INLINE_HOLDS(V, CMP, X) \
-  ((CMP) == 0   ? (V) == (X)       \
-   : (CMP) == 1 ? (V) != (X)       \
-   : (CMP) == 2 ? (V) > (X)        \
-   : (CMP) == 3 ? (V) >= (X)       \
-   : (CMP) == 4 ? (V) < (X)        \
-   : (CMP) == 5 ? (V) <= (X)       \
-                : 0)
+#define CW_INLINE_HOLDS CAUSEWAY_COMPARE
 #define CW_INLINE_WAIT(TYPE, NAME)                                                            \
   CW_INLINE_CALL(void, NAME##_wait_until, (TYPE *, int, TYPE))                                \
   CW_INLINE_API void shmem_##NAME##_wait_until(TYPE *ivar, int cmp, TYPE cmp_value) {         \
-    if (__builtin_expect(causeway_fast_path_v1.n_pes != 0, 1))                                \
+    if (__builtin_expect(causeway_fast_path_v2.n_pes != 0, 1))                                \
       for (int spin = 0; spin < CW_INLINE_WAIT_SPINS; ++spin) {                               \
         if (CW_INLINE_HOLDS(__atomic_load_n(ivar, __ATOMIC_ACQUIRE), cmp, cmp_value)) return; \
-        causeway_inline_pause();                                                              \
+        causeway_cpu_pause();                                                              \
       }                                                                                       \
     causeway_call_##NAME##_wait_until(ivar, cmp, cmp_value);                                  \
   }
@@ -223,11 +224,11 @@ CW_P2P_SYNC_TYPES(CW_INLINE_WAIT)
 #undef CW_INLINE_WAIT
 CW_INLINE_CALL(uint64_t, signal_wait_until, (uint64_t *, int, uint64_t))
 CW_INLINE_API uint64_t shmem_signal_wait_until(uint64_t *sig_addr, int cmp, uint64_t cmp_value) {
-  if (__builtin_expect(causeway_fast_path_v1.n_pes != 0, 1))
+  if (__builtin_expect(causeway_fast_path_v2.n_pes != 0, 1))
     for (int spin = 0; spin < CW_INLINE_WAIT_SPINS; ++spin) {
       const uint64_t value = __atomic_load_n(sig_addr, __ATOMIC_ACQUIRE);
       if (CW_INLINE_HOLDS(value, cmp, cmp_value)) return value;
-      causeway_inline_pause();
+      causeway_cpu_pause();
     }
   return causeway_call_signal_wait_until(sig_addr, cmp, cmp_value);
 }
@@ -248,27 +249,25 @@ CW_INLINE_API uint64_t shmem_signal_wait_until(uint64_t *sig_addr, int cmp, uint
  * quiet makes them visible. Only when every transport completes at issue, in order. */
 CW_INLINE_CALL(void, fence, (void))
 CW_INLINE_API void shmem_fence(void) {
-  if (__builtin_expect(!causeway_fast_path_v1.fence_is_store_order, 0)) {
+  if (__builtin_expect(!causeway_fast_path_v2.fence_is_store_order, 0)) {
     causeway_call_fence();
     return;
   }
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_sfence();
-#endif
-  __atomic_thread_fence(__ATOMIC_RELEASE);
+  causeway_order_stores();
 }
 CW_INLINE_CALL(void, quiet, (void))
 CW_INLINE_API void shmem_quiet(void) {
-  if (__builtin_expect(!causeway_fast_path_v1.fence_is_store_order, 0)) {
+  if (__builtin_expect(!causeway_fast_path_v2.fence_is_store_order, 0)) {
     causeway_call_quiet();
     return;
   }
-  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  causeway_complete_stores();
 }
 #endif /* !CW_INLINE_UNDER_TSAN */
 #undef CW_INLINE_UNDER_TSAN
 
 #undef CW_INLINE_AMO_PEER
+#undef CW_INLINE_AMO_OLD
 #undef CW_INLINE_AMO_FETCHING
 #undef CW_INLINE_AMO_UPDATE
 #undef CW_INLINE_TRANSFERS

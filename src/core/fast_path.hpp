@@ -11,10 +11,15 @@ namespace causeway::core {
 
 using FastPath = causeway_fast_path;
 
-inline FastPath& fast_path() { return causeway_fast_path_v1; }
+inline FastPath& fast_path() { return causeway_fast_path_v2; }
 
 [[gnu::always_inline]] inline char* direct_address(const void* addr, std::size_t bytes, int pe) {
   return causeway_direct_address(addr, bytes, pe);
+}
+
+// The same for an atomic: also nullptr while atomics must go through a transport.
+[[gnu::always_inline]] inline char* amo_address(const void* addr, std::size_t bytes, int pe) {
+  return causeway_amo_address(addr, bytes, pe);
 }
 
 }  // namespace causeway::core

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "causeway/cpu.h"
+
 namespace causeway::util {
 
 struct BackoffPolicy {
@@ -13,14 +15,6 @@ struct BackoffPolicy {
   long yield_count = 200;
   long max_sleep_us = 200;
 };
-
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield" ::: "memory");
-#endif
-}
 
 class Backoff {
  public:
@@ -30,7 +24,7 @@ class Backoff {
   bool pause() {
     ++rounds_;
     if (rounds_ <= policy_.spin_count) {
-      cpu_relax();
+      causeway_cpu_pause();
       return false;
     }
     if (rounds_ <= policy_.spin_count + policy_.yield_count) {
