@@ -4,13 +4,18 @@
 
 namespace causeway::tl {
 
-Transport* create_self_transport(int my_pe, int n_pes, Status* status);
-Transport* create_shm_transport(int my_pe, int n_pes, Status* status);
+Transport* create_self_transport(const TransportInit& init, Status* status);
+Transport* create_shm_transport(const TransportInit& init, Status* status);
+Transport* create_loopback_async_transport(const TransportInit& init, Status* status);
 
 std::span<const TransportInfo> available_transports() {
   static const TransportInfo table[] = {
       {"self", "loopback to this PE's own memory", create_self_transport},
       {"shm", "same-node peers through mapped shared memory (memfd), CMA fallback", create_shm_transport},
+      {"loopback_async",
+       "test transport that behaves like a NIC: deferred, reordered completion, keys, NIC-domain atomics; "
+       "reaches PEs on this machine",
+       create_loopback_async_transport},
   };
   return table;
 }

@@ -1,49 +1,75 @@
-// The transport interface: one table of operations plus a capability record. Core talks to every
-// transport (self, shm, and later cuda_ipc, ucx, ofi) through this table only; no transport gets a
-// special case in core. Unsupported operations return Status::not_supported, never crash.
+// The transport interface (v2): one table of operations plus a capability record. Core talks to
+// every transport (self, shm, loopback_async, later cuda_ipc, ucx, ofi) through this table only,
+// from one place (src/core/issue.*); no transport gets a special case in core. Unsupported
+// operations return Status::not_supported, never crash. doc/transports.md is the prose version.
 //
 // Remote memory is named by (pe, segment id, offset). Segments are regions core exposes: the
-// symmetric heap, the executable's data segment, later device memory. Core registers its own
-// segments, ships each transport's packed key (and, on one node, the segment's memfd) to peers,
-// then attaches every peer's segments to the transport that serves that peer.
+// symmetric heap, the executable's data segment, later device memory. Core attaches every peer's
+// segments (base, size and, on one node, its memfd) to each transport that reaches the peer. A
+// transport that registers memory (caps.registers_memory) also gets each live chunk of this PE's
+// segments to register, and every peer's packed key for each of its chunks: at init, and again
+// inside the shmem_malloc that first uses a chunk.
+//
+// Completion. An operation may complete after it returns:
+//   put      returns once `src` may be reused; remote visibility comes with fence/quiet order.
+//   put_nbi  may keep reading `src` until quiet (or quiet_pe for that PE).
+//   get      returns with the data in `dst`.   get_nbi writes `dst` by quiet.
+//   amo      a non-fetching AMO is like put; a fetching one writes args.fetched (exactly `width`
+//            bytes) before returning, unless `nbi`, when it may write it as late as quiet.
+// Back-pressure: any data operation may return Status::retry without side effects; core then runs
+// progress on that context and issues it again, so a transport never needs to block or fail there.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
 
+#include "causeway/cpu.h"
 #include "util/status.hpp"
+
+namespace causeway::util {
+struct Config;
+}
+namespace causeway::bootstrap {
+class Bootstrap;
+}
 
 namespace causeway::tl {
 
 enum class Reach : uint8_t {
-  self,  // only this PE's own memory
-  node,  // PEs on the same node
-  network,
+  self,     // only this PE's own memory
+  node,     // PEs on the same node
+  network,  // any PE whose address it accepts (add_peer may still refuse one)
 };
+
+// Where a transport's atomics are performed. Atomics of different domains on one word are not
+// atomic with respect to each other (a NIC's read-modify-write does not lock the CPU's cache line).
+enum class AtomicDomain : uint8_t { cpu, nic, gpu };
 
 struct Capabilities {
   Reach reach;
-  std::size_t max_inline;  // bytes a put can carry without a separate completion
-  bool ordered;            // puts/AMOs to one peer land in issue order without a fence
-  bool amo32, amo64;       // hardware or offloaded atomics of these widths
-  bool direct_access;      // can hand out load/store pointers to peer memory (shmem_ptr)
-  bool blocking_complete;  // put returns only once data is remotely visible (quiet is a no-op)
+  AtomicDomain atomic_domain;
+  bool host_pointers;       // can hand out CPU load/store pointers to peer memory (shmem_ptr)
+  bool completes_at_issue;  // operations are visible at the target when they return
+  bool ordered;             // operations to one peer land in issue order without a fence
+  bool needs_progress;      // operations advance only when this PE runs progress (waits poll it)
+  bool registers_memory;    // wants mem_register for every live chunk and peers' keys (attach_key)
+  int max_thread_level;     // highest SHMEM_THREAD_* level its contexts support
 };
 
 enum class AmoOp : uint8_t {
-  fetch,
-  set,
-  swap,
-  compare_swap,
-  add,
-  fetch_add,
-  bit_and,
-  fetch_and,
-  bit_or,
-  fetch_or,
-  bit_xor,
-  fetch_xor,
+  fetch = CAUSEWAY_AMO_FETCH,
+  set = CAUSEWAY_AMO_SET,
+  swap = CAUSEWAY_AMO_SWAP,
+  compare_swap = CAUSEWAY_AMO_COMPARE_SWAP,
+  add = CAUSEWAY_AMO_ADD,
+  fetch_add = CAUSEWAY_AMO_FETCH_ADD,
+  bit_and = CAUSEWAY_AMO_AND,
+  fetch_and = CAUSEWAY_AMO_FETCH_AND,
+  bit_or = CAUSEWAY_AMO_OR,
+  fetch_or = CAUSEWAY_AMO_FETCH_OR,
+  bit_xor = CAUSEWAY_AMO_XOR,
+  fetch_xor = CAUSEWAY_AMO_FETCH_XOR,
 };
 
 constexpr bool amo_fetches(AmoOp op) {
@@ -56,10 +82,18 @@ struct AmoArgs {
   uint8_t width;      // 4 or 8 bytes
   uint64_t operand;   // value to add/set/swap/and...; the low `width` bytes count
   uint64_t compare;   // compare_swap only
-  uint64_t* fetched;  // old value out (fetching ops); written in the low `width` bytes
+  void* fetched;      // old value out (fetching ops): exactly `width` bytes are written
 };
 
-// This PE's view of one of its own segments, as core registers it.
+// Where a peer's signal word is, for put_signal.
+struct SignalArgs {
+  int segment;
+  std::size_t offset;
+  uint64_t value;
+  AmoOp op;  // set or add
+};
+
+// One of this PE's segments as core describes it to transports.
 struct LocalSegment {
   int id;
   void* base;
@@ -67,40 +101,68 @@ struct LocalSegment {
   int fd;  // memfd backing it, or -1 (then peers on this node reach it by CMA)
 };
 
+// A chunk of a local segment that became live: [offset, offset + size) of segment `id`.
+struct LocalChunk {
+  int id;
+  char* base;  // the segment's base
+  std::size_t offset, size;
+  bool remote_write;  // peers may write it (false: read-only, e.g. the data segment's RELRO head)
+};
+
 // A peer's segment as seen from here.
 struct RemoteSegment {
   uintptr_t base;  // address in the peer's address space
   std::size_t size;
-  int fd;  // a received descriptor for the peer's memfd, or -1; core closes it after attaching
-  std::span<const std::byte> key;  // the transport's packed key for it (may be empty)
-  uintptr_t local_base = 0;        // this PE's own copy: a mapping is placed relative to it
+  int fd;                   // a received descriptor for the peer's memfd, or -1; core closes it after
+  uintptr_t local_base = 0;  // this PE's own copy: a mapping is placed relative to it
 };
 
 struct Transport;
 struct Context;  // per (transport, shmem context) state: the unit of ordering and completion
 
 struct TransportOps {
-  // Setup: the address this PE publishes; how to reach a peer from its address.
+  // --- Setup ---
+  // The address this PE publishes (any length); how to reach a peer from its address. A transport
+  // may refuse a peer (Status::unreachable): core then tries the next one in preference order.
   std::vector<std::byte> (*address)(Transport*);
   Status (*add_peer)(Transport*, int pe, std::span<const std::byte> address);
-  std::vector<std::byte> (*pack_key)(Transport*, const LocalSegment&);
   Status (*attach_segment)(Transport*, int pe, int segment, const RemoteSegment&);
-  // Load/store pointer to a peer's segment base, or nullptr if this transport has none.
-  void* (*direct_pointer)(Transport*, int pe, int segment);
+  // Registration (caps.registers_memory only; may be null otherwise): register a live chunk of
+  // this PE's memory and return its packed key; accept a peer's key for one of its chunks.
+  Status (*mem_register)(Transport*, const LocalChunk&, std::vector<std::byte>* packed_key);
+  Status (*attach_key)(Transport*, int pe, int segment, std::size_t offset, std::size_t size,
+                       std::span<const std::byte> packed_key);
+  // CPU load/store pointer to a peer's segment base, or nullptr.
+  void* (*host_pointer)(Transport*, int pe, int segment);
   void (*destroy)(Transport*);
 
-  Status (*context_create)(Transport*, Context**);
+  // --- Contexts --- (`options`: the SHMEM_CTX_* bits; a transport may use them to drop locking)
+  Status (*context_create)(Transport*, long options, Context**);
   void (*context_destroy)(Context*);
 
-  // Data movement. Blocking put returns once `src` may be reused; get once `dst` holds the data.
+  // --- Data (see the completion rules above) ---
   Status (*put)(Context*, int pe, int segment, std::size_t offset, const void* src, std::size_t n);
   Status (*get)(Context*, int pe, int segment, std::size_t offset, void* dst, std::size_t n);
   Status (*put_nbi)(Context*, int pe, int segment, std::size_t offset, const void* src, std::size_t n);
   Status (*get_nbi)(Context*, int pe, int segment, std::size_t offset, void* dst, std::size_t n);
-  Status (*amo)(Context*, int pe, int segment, std::size_t offset, const AmoArgs&);
-  Status (*fence)(Context*);  // orders earlier puts/AMOs before later ones, per peer
-  Status (*quiet)(Context*);  // completes everything this context issued
-  Status (*progress)(Transport*);
+  Status (*amo)(Context*, int pe, int segment, std::size_t offset, const AmoArgs&, bool nbi);
+  // Optional (null: core issues put, fence, signal AMO): the data, then the signal, as one
+  // operation (a NIC's write-with-immediate).
+  Status (*put_signal)(Context*, int pe, int segment, std::size_t offset, const void* src, std::size_t n,
+                       const SignalArgs&);
+
+  // --- Ordering and completion ---
+  Status (*fence)(Context*);               // earlier operations of this context land before later ones
+  Status (*quiet)(Context*);               // completes everything this context issued
+  Status (*quiet_pe)(Context*, int pe);    // completes what this context issued to `pe`
+  // Events processed (>= 0). Never blocks; safe to call from any thread for any context.
+  int (*progress)(Context*);
+  // A descriptor that becomes readable when progress has work (an idle progress thread blocks on
+  // it), or -1.
+  int (*wait_fd)(Context*);
+  // Optional: called before a wait that saw its condition returns, so memory written by the
+  // transport (a NIC, a GPU) is visible to this thread's later loads.
+  void (*make_visible)(Context*);
 };
 
 struct Transport {
@@ -115,11 +177,19 @@ struct Context {
   Transport* transport;
 };
 
+// What a transport is created with.
+struct TransportInit {
+  int my_pe, n_pes;
+  int thread_level;  // requested SHMEM_THREAD_* level
+  const util::Config* config;
+  bootstrap::Bootstrap* bootstrap;  // for transport-private exchanges during create (collective)
+};
+
 // Every transport compiled into this build, in the default preference order.
 struct TransportInfo {
   const char* name;
   const char* description;
-  Transport* (*create)(int my_pe, int n_pes, Status* status);
+  Transport* (*create)(const TransportInit&, Status* status);
 };
 std::span<const TransportInfo> available_transports();
 

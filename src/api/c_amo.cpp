@@ -1,6 +1,6 @@
 // OpenSHMEM atomics: every type group x operation, with and without a context, plus the deprecated
-// 1.3 names, from the type lists. Non-blocking fetching forms complete at once here, which the
-// specification allows.
+// 1.3 names, from the type lists. Non-blocking fetching forms write `fetch` at once on a mapped
+// peer and as late as quiet through a transport.
 #include "api/c_api_macros.hpp"
 #include "core/rma.hpp"
 
@@ -28,7 +28,8 @@ extern "C" {
                              (dest CW_EXPAND ARGS, pe))                                                \
   void shmem_ctx_##NAME##_atomic_##OP##_nbi(shmem_ctx_t ctx, TYPE* fetch, TYPE* dest CW_EXPAND PARAMS, \
                                             int pe) {                                                  \
-    *fetch = amo<TYPE>(ctx, AmoOp::KIND, dest, VALUE, COND, pe, "shmem_" #NAME "_atomic_" #OP "_nbi"); \
+    const char* call = "shmem_" #NAME "_atomic_" #OP "_nbi";                                          \
+    core::amo_nbi<TYPE>(api::context(ctx, call), AmoOp::KIND, fetch, dest, VALUE, COND, pe, call);     \
   }                                                                                                    \
   CW_DEFINE_DEFAULT_CTX_FORM(void, NAME##_atomic_##OP##_nbi,                                           \
                              (TYPE * fetch, TYPE * dest CW_EXPAND PARAMS, int pe),                     \
@@ -58,7 +59,9 @@ CW_AMO_STANDARD_TYPES(CW_DEFINE_AMO_STANDARD)
   }                                                                                                     \
   CW_DEFINE_DEFAULT_CTX_FORM(TYPE, NAME##_atomic_fetch, (const TYPE* source, int pe), (source, pe))     \
   void shmem_ctx_##NAME##_atomic_fetch_nbi(shmem_ctx_t ctx, TYPE* fetch, const TYPE* source, int pe) {  \
-    *fetch = shmem_ctx_##NAME##_atomic_fetch(ctx, source, pe);                                          \
+    const char* call = "shmem_" #NAME "_atomic_fetch_nbi";                                              \
+    core::amo_nbi<TYPE>(api::context(ctx, call), AmoOp::fetch, fetch, const_cast<TYPE*>(source), 0, 0, pe, \
+                        call);                                                                          \
   }                                                                                                     \
   CW_DEFINE_DEFAULT_CTX_FORM(void, NAME##_atomic_fetch_nbi, (TYPE * fetch, const TYPE* source, int pe), \
                              (fetch, source, pe))                                                       \

@@ -1,5 +1,8 @@
 // Contexts (create, destroy, per-context fence/quiet) and signals.
 #include "api/c_api_macros.hpp"
+#include <vector>
+
+#include "core/issue.hpp"
 #include "core/rma.hpp"
 #include "core/sync.hpp"
 #include "util/log.hpp"
@@ -62,32 +65,40 @@ void shmem_ctx_quiet(shmem_ctx_t ctx) { core::quiet(*api::context(ctx, "shmem_ct
 void shmem_fence(void) { shmem_ctx_fence(SHMEM_CTX_DEFAULT); }
 void shmem_quiet(void) { shmem_ctx_quiet(SHMEM_CTX_DEFAULT); }
 
-// Completing everything on the context also completes what went to these PEs.
+// Completes only what the context issued to these PEs (numbered in the context's team).
 void shmem_ctx_pe_quiet(shmem_ctx_t ctx, const int* target_pes, size_t npes) {
-  (void)target_pes;
-  (void)npes;
-  shmem_ctx_quiet(ctx);
+  const char* call = "shmem_pe_quiet";
+  core::Context* c = api::context(ctx, call);
+  core::Runtime& rt = core::runtime(call);
+  if (npes > 0 && target_pes == nullptr)
+    util::fatal_user_error(call, "argument 'target_pes' is NULL but 'npes' = %zu", npes);
+  std::vector<int> world(npes);
+  for (size_t i = 0; i < npes; ++i) {
+    world[i] = core::world_pe(c, target_pes[i], call);
+    core::check_pe(rt, world[i], call);
+  }
+  core::issue_quiet_pes(rt, *c, world, call);
 }
 void shmem_pe_quiet(const int* target_pes, size_t npes) {
   shmem_ctx_pe_quiet(SHMEM_CTX_DEFAULT, target_pes, npes);
 }
 
 // ---- Signals ----
-#define CW_DEFINE_PUT_SIGNAL(NAME, ELEM_TYPE, BYTES)                                                        \
+#define CW_DEFINE_PUT_SIGNAL(NAME, ELEM_TYPE, BYTES, NBI)                                                        \
   void shmem_ctx_##NAME(shmem_ctx_t ctx, ELEM_TYPE* dest, const ELEM_TYPE* source, size_t nelems,           \
                         uint64_t* sig_addr, uint64_t signal, int sig_op, int pe) {                          \
     const char* call = "shmem_" #NAME;                                                                      \
     core::put_signal(api::context(ctx, call), dest, source, core::checked_bytes(nelems, BYTES, call),       \
-                     sig_addr, signal, signal_op(sig_op, call), pe, call);                                  \
+                     sig_addr, signal, signal_op(sig_op, call), pe, NBI, call);                    \
   }                                                                                                         \
   CW_DEFINE_DEFAULT_CTX_FORM(void, NAME,                                                                    \
                              (ELEM_TYPE * dest, const ELEM_TYPE* source, size_t nelems, uint64_t* sig_addr, \
                               uint64_t signal, int sig_op, int pe),                                         \
                              (dest, source, nelems, sig_addr, signal, sig_op, pe))
-// The _nbi form completes at once, which the specification allows.
-#define CW_DEFINE_PUT_SIGNAL_BOTH(PREFIX, SUFFIX, ELEM_TYPE, BYTES)    \
-  CW_DEFINE_PUT_SIGNAL(PREFIX##put##SUFFIX##_signal, ELEM_TYPE, BYTES) \
-  CW_DEFINE_PUT_SIGNAL(PREFIX##put##SUFFIX##_signal_nbi, ELEM_TYPE, BYTES)
+// The _nbi form may complete as late as quiet (at once on a mapped peer).
+#define CW_DEFINE_PUT_SIGNAL_BOTH(PREFIX, SUFFIX, ELEM_TYPE, BYTES)           \
+  CW_DEFINE_PUT_SIGNAL(PREFIX##put##SUFFIX##_signal, ELEM_TYPE, BYTES, false) \
+  CW_DEFINE_PUT_SIGNAL(PREFIX##put##SUFFIX##_signal_nbi, ELEM_TYPE, BYTES, true)
 #define CW_DEFINE_TYPED_PUT_SIGNAL(TYPE, NAME) CW_DEFINE_PUT_SIGNAL_BOTH(NAME##_, , TYPE, sizeof(TYPE))
 CW_RMA_TYPES(CW_DEFINE_TYPED_PUT_SIGNAL)
 #define CW_DEFINE_SIZED_PUT_SIGNAL(BITS, BYTES) CW_DEFINE_PUT_SIGNAL_BOTH(, BITS, void, BYTES)

@@ -9,6 +9,7 @@
 
 #include "causeway_build_config.h"
 #include "coll/team.hpp"
+#include "core/issue.hpp"
 #include "core/rma.hpp"
 #include "core/sync.hpp"
 #include "util/log.hpp"
@@ -108,7 +109,7 @@ int shmem_n_pes(void) { return core::runtime("shmem_n_pes").n_pes(); }
 
 int shmem_pe_accessible(int pe) {
   core::Runtime& rt = core::runtime("shmem_pe_accessible");
-  return pe >= 0 && pe < rt.n_pes() && rt.path(pe).transport >= 0;
+  return pe >= 0 && pe < rt.n_pes() && rt.route(pe).transport >= 0;
 }
 
 int shmem_addr_accessible(const void* addr, int pe) {
@@ -122,8 +123,7 @@ void* shmem_ptr(const void* dest, int pe) {
   core::Location loc;
   if (pe < 0 || pe >= rt.n_pes() || !rt.locate(dest, 1, &loc)) return nullptr;
   if (pe == rt.my_pe()) return const_cast<void*>(dest);  // own memory is always load/store reachable
-  char* base = rt.path(pe).direct[loc.segment];
-  return base ? base + loc.offset : nullptr;
+  return core::host_address(rt, pe, loc);
 }
 
 void shmem_info_get_version(int* major, int* minor) {

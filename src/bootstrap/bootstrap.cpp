@@ -105,6 +105,23 @@ bool env_int(const char* name, int* out) {
 
 }  // namespace
 
+Status Bootstrap::allgatherv(std::span<const std::byte> mine, std::vector<std::vector<std::byte>>* all) {
+  const uint64_t length = mine.size();
+  std::vector<std::byte> lengths_bytes;
+  if (Status s = allgather(std::as_bytes(std::span(&length, 1)), &lengths_bytes); is_error(s)) return s;
+  std::vector<uint64_t> lengths(size_);
+  std::memcpy(lengths.data(), lengths_bytes.data(), size_ * sizeof(uint64_t));
+  uint64_t longest = 0;
+  for (uint64_t l : lengths) longest = l > longest ? l : longest;
+  std::vector<std::byte> padded(longest), gathered;
+  if (!mine.empty()) std::memcpy(padded.data(), mine.data(), mine.size());
+  if (Status s = allgather(padded, &gathered); is_error(s)) return s;
+  all->assign(size_, {});
+  for (int r = 0; r < size_; ++r)
+    (*all)[r].assign(gathered.begin() + r * longest, gathered.begin() + r * longest + lengths[r]);
+  return Status::ok;
+}
+
 std::unique_ptr<Bootstrap> create_bootstrap(Status* status) {
   *status = Status::ok;
   int rank = 0, size = 0, fd = -1;

@@ -22,6 +22,9 @@ class Bootstrap {
 
   // Every rank contributes `mine` (the same length on all ranks); returns size() * mine.size() bytes.
   virtual Status allgather(std::span<const std::byte> mine, std::vector<std::byte>* all) = 0;
+  // Every rank contributes any number of bytes (two allgathers: the lengths, then padded records);
+  // `all` gets each rank's bytes.
+  Status allgatherv(std::span<const std::byte> mine, std::vector<std::vector<std::byte>>* all);
   virtual Status barrier() = 0;
   // Node-local: every rank passes `mine.size()` file descriptors (same count everywhere); on return
   // `all` holds size() * count descriptors, received as new fds owned by the caller (-1 for ranks

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "coll/coll.hpp"
+#include "core/issue.hpp"
 #include "core/rma.hpp"
 #include "core/sync.hpp"
 #include "util/log.hpp"
@@ -20,16 +21,13 @@ namespace {
 using core::Runtime;
 
 // A symmetric address: segment and offset, the same on every PE.
-struct Sym {
-  int seg = 0;
-  std::size_t off = 0;
-};
+using Sym = core::Location;
 
 Sym locate(Runtime& rt, const void* addr, std::size_t bytes, const char* call, const char* arg) {
   core::Location loc;
   if (!rt.locate(addr, bytes, &loc)) [[unlikely]]
     core::report_not_symmetric(rt, addr, bytes, call, arg);
-  return {loc.segment, loc.offset};
+  return loc;
 }
 
 // Private per-thread buffers (accumulators, staging of transport reads, in-place results).
@@ -54,14 +52,6 @@ thread_local std::vector<const char*> t_from;
 
 constexpr std::size_t kBlockBytes = 8192;  // reduction block: accumulator and input stay in L1
 
-inline void store_fence() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_sfence();  // large memcpys may use non-temporal stores, which a release store does not order
-#else
-  std::atomic_thread_fence(std::memory_order_release);
-#endif
-}
-
 // One collective call on one team.
 class Op {
  public:
@@ -77,52 +67,32 @@ class Op {
   int world(int rank) const { return t.members[rank]; }
 
   // Load/store base of `rank`'s copy of segment `seg`, or nullptr (then use the transport).
-  char* base(int rank, int seg) const {
-    return rank == me ? rt.segment(seg).base : rt.path(world(rank)).direct[seg];
-  }
+  char* base(int rank, int seg) const { return core::host_address(rt, world(rank), Sym{seg, 0}); }
 
+  // The four steps go through core's issue point, on the default context.
   void put(int rank, Sym dst, std::size_t add, const void* src, std::size_t bytes) {
     if (bytes == 0) return;
-    if (char* b = base(rank, dst.seg)) {
-      std::memcpy(b + dst.off + add, src, bytes);
-      pushed_ = true;
-      return;
-    }
-    const int w = world(rank);
-    tl::Context* c = core::transport_context(rt, nullptr, w);
-    core::check_status(rt, c->transport->ops->put(c, w, dst.seg, dst.off + add, src, bytes), call, w);
+    core::issue_put(rt, nullptr, world(rank), Sym{dst.segment, dst.offset + add}, src, bytes, false, call);
+    pushed_ = true;
   }
 
   void get(int rank, void* dst, Sym src, std::size_t add, std::size_t bytes) {
     if (bytes == 0) return;
-    if (char* b = base(rank, src.seg)) {
-      std::memcpy(dst, b + src.off + add, bytes);
-      return;
-    }
-    const int w = world(rank);
-    tl::Context* c = core::transport_context(rt, nullptr, w);
-    core::check_status(rt, c->transport->ops->get(c, w, src.seg, src.off + add, dst, bytes), call, w);
+    core::issue_get(rt, nullptr, world(rank), Sym{src.segment, src.offset + add}, dst, bytes, false, call);
   }
 
+  // A counted store into the peer's word for this PE. Each word has exactly one writer, this PE, so
+  // no atomic of another domain ever targets it; data pushed before lands first.
   void signal(int rank) {
     const int w = world(rank);
     const uint64_t value = ++slot.sent[w];
     const std::size_t off = slot.offset + static_cast<std::size_t>(rt.my_pe()) * lay.sig_stride;
-    if (char* b = rt.path(w).direct[core::kHeapSegment]) [[likely]] {
-      if (pushed_) {
-        store_fence();
-        pushed_ = false;
-      }
-      __atomic_store_n(reinterpret_cast<uint64_t*>(b + off), value, __ATOMIC_RELEASE);
-      return;
+    if (pushed_) {
+      core::fence(rt.default_context());
+      pushed_ = false;
     }
-    // Through the transport: everything written before (directly or not) lands first.
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    tl::Context* c = core::transport_context(rt, nullptr, w);
-    const tl::TransportOps& ops = *c->transport->ops;
-    core::check_status(rt, ops.fence(c), call, w);
-    tl::AmoArgs args{tl::AmoOp::set, 8, value, 0, nullptr};
-    core::check_status(rt, ops.amo(c, w, core::kHeapSegment, off, args), call, w);
+    const tl::AmoArgs args{tl::AmoOp::set, 8, value, 0, nullptr};
+    core::check_status(rt, core::issue_amo(rt, nullptr, w, Sym{core::kHeapSegment, off}, args, false), call, w);
   }
 
   void wait(int rank) {
@@ -395,8 +365,8 @@ void alltoalls(Team& team, void* dest, const void* source, std::ptrdiff_t dst, s
   for (int i = 0; i < o.n; ++i) {
     const int r = (o.me + i) % o.n;
     const char* from = src + static_cast<std::size_t>(r) * nelems * sstep;
-    if (char* b = o.base(r, d.seg)) {
-      char* to = b + d.off + mine;
+    if (char* b = o.base(r, d.segment)) {
+      char* to = b + d.offset + mine;
       for (std::size_t k = 0; k < nelems; ++k) copy_element(to + k * dstep, from + k * sstep, elem);
       o.mark_pushed();
     } else {
@@ -455,8 +425,8 @@ void reduce(Team& team, void* dest, const void* source, std::size_t count, const
     const std::size_t m = std::min(block, hi - b);
     for (int r = 0; r < n; ++r) {
       const char* in;
-      if (char* base = o.base(r, s.seg)) {
-        in = base + s.off + b * elem;
+      if (char* base = o.base(r, s.segment)) {
+        in = base + s.offset + b * elem;
       } else {
         o.get(r, in_buf, s, b * elem, m * elem);
         in = in_buf;
@@ -515,8 +485,8 @@ void scan(Team& team, void* dest, const void* source, std::size_t count, const K
       const std::size_t m = std::min(block, count - b);
       for (int r = 0; r <= last; ++r) {
         const char* in;
-        if (char* base = o.base(r, s.seg)) {
-          in = base + s.off + b * elem;
+        if (char* base = o.base(r, s.segment)) {
+          in = base + s.offset + b * elem;
         } else {
           o.get(r, in_buf, s, b * elem, m * elem);
           in = in_buf;

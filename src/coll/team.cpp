@@ -9,6 +9,7 @@
 
 #include "coll/coll.hpp"
 #include "core/checks.hpp"
+#include "core/issue.hpp"
 #include "util/log.hpp"
 
 namespace causeway::coll {
@@ -123,7 +124,7 @@ void init(core::Runtime& rt) {
     const bool same_node = node_of.size() == static_cast<std::size_t>(n) ? node_of[pe] == node_of[me] : true;
     if (!same_node) continue;
     node.push_back(pe);
-    if (pe == me || rt.path(pe).direct[core::kHeapSegment] != nullptr) shared.push_back(pe);
+    if (pe == me || core::host_address(rt, pe, {core::kHeapSegment, 0}) != nullptr) shared.push_back(pe);
   }
   struct Predefined {
     Team* team;

@@ -51,6 +51,7 @@ DataSegment setup_data_segment(bool move_to_memfd) {
   seg.cma_begin = reinterpret_cast<char*>(found.rw_begin);
   seg.mapped_begin = reinterpret_cast<char*>(movable);
   seg.end = reinterpret_cast<char*>(found.rw_end);
+  seg.relro_end = reinterpret_cast<char*>(found.relro_end);
   if (!move_to_memfd || movable >= end) {
     seg.mapped_begin = seg.end;  // everything by CMA
     return seg;

@@ -9,7 +9,7 @@
 #include "core/checks.hpp"
 #include "core/fast_path.hpp"
 #include "core/runtime.hpp"
-#include "transports/common/immediate.hpp"
+#include "core/issue.hpp"
 
 namespace causeway::core {
 
@@ -36,11 +36,6 @@ inline int world_pe(Context* ctx, int pe, const char* call) {
   return ctx == nullptr || ctx == &causeway_ctx_default || ctx->team_to_world.empty();
 }
 
-// A null context means SHMEM_CTX_DEFAULT.
-inline tl::Context* transport_context(Runtime& rt, Context* ctx, int pe) {
-  return (ctx ? *ctx : rt.default_context()).per_transport[rt.path(pe).transport];
-}
-
 enum class Transfer { put, get, put_nbi, get_nbi };
 
 // Small copies inline, larger ones by memcpy (causeway/fast_path.h).
@@ -48,30 +43,20 @@ enum class Transfer { put, get, put_nbi, get_nbi };
   causeway_fast_copy(dst, src, n);
 }
 
-// The full path of a contiguous transfer: checks, team numbering, segment lookup, then a copy
-// through the peer's mapping or the peer's transport.
+// The full path of a contiguous transfer: checks, team numbering, segment lookup, then the issue
+// point.
 template <Transfer kind>
 [[gnu::noinline]] void transfer_full(Context* ctx, void* dest, const void* src, std::size_t bytes, int pe,
                                      const char* call) {
   constexpr bool to_peer = kind == Transfer::put || kind == Transfer::put_nbi;
+  constexpr bool nbi = kind == Transfer::put_nbi || kind == Transfer::get_nbi;
   Runtime& rt = runtime(call);
   pe = world_pe(ctx, pe, call);
   Location loc = resolve(rt, to_peer ? dest : src, bytes, pe, call, to_peer ? "dest" : "source");
-  if (char* base = rt.path(pe).direct[loc.segment]) {
-    if constexpr (to_peer)
-      copy_bytes(base + loc.offset, src, bytes);
-    else
-      copy_bytes(dest, base + loc.offset, bytes);
-    return;
-  }
-  tl::Context* c = transport_context(rt, ctx, pe);
-  const tl::TransportOps& ops = *c->transport->ops;
-  Status status;
-  if constexpr (kind == Transfer::put) status = ops.put(c, pe, loc.segment, loc.offset, src, bytes);
-  if constexpr (kind == Transfer::put_nbi) status = ops.put_nbi(c, pe, loc.segment, loc.offset, src, bytes);
-  if constexpr (kind == Transfer::get) status = ops.get(c, pe, loc.segment, loc.offset, dest, bytes);
-  if constexpr (kind == Transfer::get_nbi) status = ops.get_nbi(c, pe, loc.segment, loc.offset, dest, bytes);
-  check_status(rt, status, call, pe);
+  if constexpr (to_peer)
+    issue_put(rt, ctx, pe, loc, src, bytes, nbi, call);
+  else
+    issue_get(rt, ctx, pe, loc, dest, bytes, nbi, call);
 }
 
 // Contiguous transfers. Inlined into the API entry points, so a small put to a mapped peer is one
@@ -152,28 +137,35 @@ inline uint64_t to_bits(T value) {
   return bits;
 }
 
-// The full path of an atomic: checks, team numbering, segment lookup, then a CPU atomic through the
-// peer's mapping or the peer's transport.
+// The full path of an atomic: checks, team numbering, segment lookup, then the issue point. With
+// `fetch_out`, the old value goes there and may arrive as late as quiet (the _nbi forms).
 template <class T>
 [[gnu::noinline]] T amo_full(Context* ctx, tl::AmoOp op, T* target, T operand, T compare, int pe,
-                             const char* call) {
+                             const char* call, T* fetch_out = nullptr) {
   static_assert(sizeof(T) == 4 || sizeof(T) == 8);
   Runtime& rt = runtime(call);
   pe = world_pe(ctx, pe, call);
   Location loc = resolve(rt, target, sizeof(T), pe, call, "dest");
   if (rt.checks()) check_aligned(rt, target, sizeof(T), call);
-  uint64_t fetched = 0;
-  tl::AmoArgs args{op, sizeof(T), to_bits(operand), to_bits(compare), &fetched};
-  Status status;
-  if (char* base = rt.path(pe).direct[loc.segment]) {
-    status = tl::direct_amo(base + loc.offset, args);
-  } else {
-    tl::Context* c = transport_context(rt, ctx, pe);
-    status = c->transport->ops->amo(c, pe, loc.segment, loc.offset, args);
-  }
+  T fetched{};
+  void* out = !tl::amo_fetches(op) ? nullptr : fetch_out ? static_cast<void*>(fetch_out) : &fetched;
+  const tl::AmoArgs args{op, sizeof(T), to_bits(operand), to_bits(compare), out};
+  Status status = issue_amo(rt, ctx, pe, loc, args, fetch_out != nullptr);
   if (is_error(status)) [[unlikely]]
     report_amo_failure(rt, status, loc, call, pe);
-  return from_bits<T>(fetched);
+  return fetched;
+}
+
+// The CPU atomic for `op` on a mapped peer's word (causeway/cpu.h's table).
+template <class T>
+[[gnu::always_inline]] inline T cpu_amo(tl::AmoOp op, char* word, T operand, T compare) {
+  if constexpr (sizeof(T) == 4)
+    return from_bits<T>(causeway_cpu_amo32(static_cast<int>(op), reinterpret_cast<uint32_t*>(word),
+                                           static_cast<uint32_t>(to_bits(operand)),
+                                           static_cast<uint32_t>(to_bits(compare))));
+  else
+    return from_bits<T>(
+        causeway_cpu_amo64(static_cast<int>(op), reinterpret_cast<uint64_t*>(word), to_bits(operand), to_bits(compare)));
 }
 
 // Inlined into the API entry points, where `op` is a constant: the fast path is one CPU atomic.
@@ -181,56 +173,52 @@ template <class T>
 [[gnu::always_inline]] inline T amo(Context* ctx, tl::AmoOp op, T* target, T operand, T compare, int pe,
                                     const char* call) {
   if (world_numbered(ctx)) [[likely]] {
-    if (char* remote = direct_address(target, sizeof(T), pe)) [[likely]] {
-      const tl::AmoArgs args{op, sizeof(T), to_bits(operand), to_bits(compare), nullptr};
-      return from_bits<T>(tl::direct_amo_width(reinterpret_cast<AmoBits<T>*>(remote), args));
-    }
+    if (char* remote = amo_address(target, sizeof(T), pe)) [[likely]]
+      return cpu_amo<T>(op, remote, operand, compare);
   }
   return amo_full<T>(ctx, op, target, operand, compare, pe, call);
 }
 
-// put_signal through the peer's mapping (causeway/fast_path.h).
-inline void put_signal_direct(char* data, const void* src, std::size_t bytes, uint64_t* word, uint64_t signal,
-                              tl::AmoOp sig_op) {
-  causeway_put_signal_direct(data, src, bytes, word, signal, sig_op == tl::AmoOp::add);
+// The fetching _nbi forms: the old value goes to `fetch`, at once on a mapped peer, by quiet
+// through a transport.
+template <class T>
+[[gnu::always_inline]] inline void amo_nbi(Context* ctx, tl::AmoOp op, T* fetch, T* target, T operand, T compare,
+                                           int pe, const char* call) {
+  if (world_numbered(ctx)) [[likely]] {
+    if (char* remote = amo_address(target, sizeof(T), pe)) [[likely]] {
+      *fetch = cpu_amo<T>(op, remote, operand, compare);
+      return;
+    }
+  }
+  amo_full<T>(ctx, op, target, operand, compare, pe, call, fetch);
 }
 
-// put_signal's full path: checks, team numbering and segment lookup, then either the direct form or,
-// on any transport, the put, a fence to order it before the signal, and the signal AMO.
+// put_signal's full path: checks, team numbering and segment lookup, then the issue point.
 [[gnu::noinline]] inline void put_signal_full(Context* ctx, void* dest, const void* src, std::size_t bytes,
                                               uint64_t* sig_addr, uint64_t signal, tl::AmoOp sig_op, int pe,
-                                              const char* call) {
+                                              bool nbi, const char* call) {
   Runtime& rt = runtime(call);
   const int target = world_pe(ctx, pe, call);
   Location data = resolve(rt, dest, bytes, target, call, "dest");
   Location sig = resolve(rt, sig_addr, sizeof(uint64_t), target, call, "sig_addr");
   if (rt.checks()) check_aligned(rt, sig_addr, sizeof(uint64_t), call);
-  char* data_base = rt.path(target).direct[data.segment];
-  char* sig_base = rt.path(target).direct[sig.segment];
-  if (data_base && sig_base) {
-    put_signal_direct(data_base + data.offset, src, bytes, reinterpret_cast<uint64_t*>(sig_base + sig.offset),
-                      signal, sig_op);
-    return;
-  }
-  transfer_full<Transfer::put>(ctx, dest, src, bytes, pe, call);
-  tl::Context* c = transport_context(rt, ctx, target);
-  check_status(rt, c->transport->ops->fence(c), call, target);
-  amo_full<uint64_t>(ctx, sig_op, sig_addr, signal, 0, pe, call);
+  issue_put_signal(rt, ctx, target, data, src, bytes, sig, signal, sig_op, nbi, call);
 }
 
 // put_signal: the data lands before the signal word changes (SET or ADD), as seen by the target.
 [[gnu::always_inline]] inline void put_signal(Context* ctx, void* dest, const void* src, std::size_t bytes,
                                               uint64_t* sig_addr, uint64_t signal, tl::AmoOp sig_op, int pe,
-                                              const char* call) {
+                                              bool nbi, const char* call) {
   if (world_numbered(ctx)) [[likely]] {
     char* data = direct_address(dest, bytes, pe);
-    char* word = direct_address(sig_addr, sizeof(uint64_t), pe);
+    char* word = amo_address(sig_addr, sizeof(uint64_t), pe);
     if (data && word) [[likely]] {
-      put_signal_direct(data, src, bytes, reinterpret_cast<uint64_t*>(word), signal, sig_op);
+      causeway_put_signal_direct(data, src, bytes, reinterpret_cast<uint64_t*>(word), signal,
+                                 sig_op == tl::AmoOp::add);
       return;
     }
   }
-  put_signal_full(ctx, dest, src, bytes, sig_addr, signal, sig_op, pe, call);
+  put_signal_full(ctx, dest, src, bytes, sig_addr, signal, sig_op, pe, nbi, call);
 }
 
 }  // namespace causeway::core

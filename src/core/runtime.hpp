@@ -1,5 +1,5 @@
 // The core runtime: one per process. Owns the bootstrap, the transports, the symmetric segments,
-// the per-peer paths and the contexts. The C, C++ and (later) device APIs are thin layers over it.
+// the per-peer routes, the progress engine and the contexts. The C, C++ and (later) device APIs are thin layers over it.
 #pragma once
 #include <array>
 #include <atomic>
@@ -13,6 +13,7 @@
 #include "bootstrap/bootstrap.hpp"
 #include "core/allocator.hpp"
 #include "core/fast_path.hpp"
+#include "core/progress.hpp"
 #include "transports/transport.hpp"
 #include "util/backoff.hpp"
 #include "util/config.hpp"
@@ -24,14 +25,15 @@ namespace causeway::core {
 
 enum class MemKind : uint8_t { host = 0, cuda = 1 };
 
-// Segment ids, fixed so every PE agrees without exchanging them.
-enum SegmentId : int {
+// The segments every PE creates at init, in this order, so their ids agree without exchanging
+// them. Later segments (device heaps, mailboxes) take the next ids.
+enum WellKnownSegment : int {
   kHeapSegment = 0,     // symmetric heap, host memory kind
   kDataSegment = 1,     // executable's data moved onto a memfd
   kDataCmaSegment = 2,  // executable's data reachable only by CMA
-  kSegmentCount = 3,    // the CUDA memory kind will take the next id
 };
 
+// One symmetric segment: the same size on every PE, at a base that never moves.
 struct Segment {
   MemKind kind = MemKind::host;
   char* base = nullptr;      // this PE's address
@@ -39,12 +41,18 @@ struct Segment {
   std::size_t map_size = 0;  // bytes of the backing memfd (page multiple)
   int fd = -1;
   const char* what = "";
+  std::size_t writable_from = 0;  // bytes before this offset are read-only to peers (RELRO)
+  std::size_t chunk = 0;          // registration granularity; 0: the whole segment at init
+  std::size_t registered = 0;     // bytes from the base registered with transports so far
 };
 
-// How this PE reaches one peer.
-struct PeerPath {
-  int transport = -1;                         // index into Runtime::transports
-  std::array<char*, kSegmentCount> direct{};  // load/store base per segment, or nullptr
+// How this PE reaches one peer: the transport that carries its operations, the one its atomics go
+// through (differs when atomics must stay in one domain, see Runtime::amo_direct), and a CPU
+// load/store base for each segment mapped here (or nullptr).
+struct PeerRoute {
+  int transport = -1;      // index into the runtime's transports
+  int amo_transport = -1;  // index of the transport for atomics
+  std::vector<char*> host_base;
 };
 
 // A context: an ordering and completion domain with one transport context per transport. A context
@@ -91,15 +99,25 @@ class Runtime {
   const util::BackoffPolicy& backoff_policy() const { return backoff_; }
   bootstrap::Bootstrap& bootstrap() { return *bootstrap_; }
   Context& default_context() { return causeway_ctx_default; }
-  const PeerPath& path(int pe) const { return paths_[pe]; }
+  const PeerRoute& route(int pe) const { return routes_[pe]; }
   tl::Transport* transport(int index) const { return transports_[index]; }
   int transport_count() const { return static_cast<int>(transports_.size()); }
+  // True if the transport serves some peer (its operations or its atomics).
+  bool transport_in_use(int index) const { return in_use_[index]; }
   const Segment& segment(int id) const { return segments_[id]; }
+  int segment_count() const { return static_cast<int>(segments_.size()); }
+
+  // The atomicity policy, fixed at init: true when every transport that serves a peer has
+  // CPU-coherent atomics, so an AMO on a mapped peer may be a CPU atomic. Otherwise every AMO goes
+  // through the peer's amo_transport, which is then one transport for every peer.
+  bool amo_direct() const { return amo_direct_; }
+  // fence must quiet: operations of more than one deferred transport cannot be ordered by fences.
+  bool fence_needs_quiet() const { return fence_needs_quiet_; }
 
   // Finds the segment holding [addr, addr+bytes); false if it is not all inside one.
   bool locate(const void* addr, std::size_t bytes, Location* out) const {
     auto a = reinterpret_cast<uintptr_t>(addr);
-    for (int id = 0; id < kSegmentCount; ++id) {
+    for (int id = 0; id < static_cast<int>(segments_.size()); ++id) {
       const Segment& s = segments_[id];
       uintptr_t off = a - reinterpret_cast<uintptr_t>(s.base);
       if (off < s.size && bytes <= s.size - off) {
@@ -110,8 +128,9 @@ class Runtime {
     return false;
   }
 
-  // Collective heap management (the malloc family). All return nullptr on failure, after logging.
-  // `zero` clears the block before the closing barrier, so no peer's early put is wiped.
+  // Collective heap management (the malloc family, core/heap.cpp). All return nullptr on failure,
+  // after logging. `zero` clears the block before the closing barrier, so no peer's early put is
+  // wiped.
   void* heap_allocate(std::size_t size, std::size_t alignment, const char* call, bool zero = false);
   void heap_free(void* ptr, const char* call);
   void* heap_reallocate(void* ptr, std::size_t size, const char* call);
@@ -120,18 +139,35 @@ class Runtime {
   InternalArea& internal() { return *internal_; }
   uint64_t next_barrier_epoch() { return ++barrier_epoch_; }
 
-  void progress();
+  ProgressEngine& progress_engine() { return progress_; }
+  // One pass over every progress source; cheap when there are none.
+  void progress() { progress_.poll(); }
+  // True when operations advance only while this PE runs progress: waits then poll it every spin.
+  bool needs_progress() const { return progress_.active(); }
+  // Makes memory written by transports visible before a satisfied wait returns.
+  void make_visible() {
+    if (has_make_visible_) [[unlikely]]
+      make_visible_slow();
+  }
   Status finalize();
 
  private:
   Runtime() = default;
   Status init(int requested_thread_level);
+  // core/segments.cpp
   Status setup_segments();
-  Status setup_transports();
   Status exchange_segments();
-  // Fills the fast path (core/fast_path.hpp) from the paths (after init) or empties it (at finalize).
+  // Registers this PE's chunks of `id` up to `end` bytes with every transport that registers
+  // memory and hands peers' keys to them. Collective: every PE calls it with the same arguments.
+  Status register_chunks(int id, std::size_t end);
+  // core/route.cpp
+  Status setup_transports(int requested_thread_level);
+  Status choose_routes();
+  void set_policies();
+  // Fills the fast path (core/fast_path.hpp) from the routes (after init) or empties it (finalize).
   void publish_fast_path();
   static void withdraw_fast_path();
+  void make_visible_slow();
   // Ends the job if PEs passed different values to a collective call (checks mode only).
   void check_collective_agreement(const char* call, const char* a_name, std::size_t a, const char* b_name,
                                   std::size_t b);
@@ -139,17 +175,23 @@ class Runtime {
   int my_pe_ = 0, n_pes_ = 1, thread_level_ = 0;
   bool checks_ = false;
   bool fence_is_store_order_ = false;
+  bool amo_direct_ = true;
+  bool fence_needs_quiet_ = false;
+  bool has_make_visible_ = false;
   util::Config config_;
   util::BackoffPolicy backoff_;
   std::unique_ptr<bootstrap::Bootstrap> bootstrap_;
   std::vector<tl::Transport*> transports_;
-  std::vector<PeerPath> paths_;
+  std::vector<bool> in_use_;
+  std::vector<std::vector<bool>> connected_;  // [transport][pe]: add_peer accepted the peer
+  std::vector<PeerRoute> routes_;
   std::array<std::vector<char*>, 2> fast_direct_;  // the fast path's per-PE bases: heap, data segment
-  std::array<Segment, kSegmentCount> segments_{};
+  std::vector<Segment> segments_;
   std::unique_ptr<OffsetAllocator> heap_allocator_;
   std::mutex heap_mutex_;
   InternalArea* internal_ = nullptr;
   uint64_t barrier_epoch_ = 0;
+  ProgressEngine progress_;
 };
 
 // nullptr before shmem_init and after shmem_finalize.

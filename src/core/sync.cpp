@@ -1,22 +1,15 @@
 #include "core/sync.hpp"
 
 #include "core/rma.hpp"
-#include "transports/common/immediate.hpp"
+#include "core/issue.hpp"
 #include "util/log.hpp"
 
 namespace causeway::core {
 
 // Reached only when a transport needs its own fence (or before init, where runtime() reports it).
-void fence_full(Context& ctx) {
-  Runtime& rt = runtime("shmem_fence");
-  for (tl::Context* c : ctx.per_transport) check_status(rt, c->transport->ops->fence(c), "shmem_fence", -1);
-}
+void fence_full(Context& ctx) { issue_fence(runtime("shmem_fence"), ctx, "shmem_fence"); }
 
-void quiet(Context& ctx) {
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  Runtime& rt = runtime("shmem_quiet");
-  for (tl::Context* c : ctx.per_transport) check_status(rt, c->transport->ops->quiet(c), "shmem_quiet", -1);
-}
+void quiet(Context& ctx) { issue_quiet(runtime("shmem_quiet"), ctx, "shmem_quiet"); }
 
 void sync_all(Runtime& rt) {
   const int n = rt.n_pes(), me = rt.my_pe();
@@ -50,8 +43,9 @@ void set_lock(long* lock, const char* call) {
   Runtime& rt = runtime(call);
   const long me = rt.my_pe() + 1;
   util::Backoff backoff(rt.backoff_policy());
+  const bool poll_every_round = rt.needs_progress();
   while (amo<long>(nullptr, tl::AmoOp::compare_swap, lock, me, 0, 0, call) != 0)
-    if (backoff.pause()) rt.progress();
+    if (backoff.pause() || poll_every_round) rt.progress();
 }
 
 int test_lock(long* lock, const char* call) {

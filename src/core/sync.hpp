@@ -8,7 +8,7 @@
 #include "core/checks.hpp"
 #include "core/fast_path.hpp"
 #include "core/runtime.hpp"
-#include "transports/common/immediate.hpp"
+#include "causeway/cpu.h"
 #include "util/backoff.hpp"
 
 namespace causeway::core {
@@ -18,7 +18,7 @@ void fence_full(Context& ctx);
 // calls (this is on the latency path of every put + fence + flag).
 [[gnu::always_inline]] inline void fence(Context& ctx) {
   if (fast_path().fence_is_store_order) [[likely]] {
-    tl::order_stores();
+    causeway_order_stores();
     return;
   }
   fence_full(ctx);
@@ -36,15 +36,7 @@ inline bool valid_compare(int cmp) { return cmp >= 0 && cmp <= 5; }
 
 template <class T>
 inline bool compare(T value, int cmp, T operand) {
-  switch (static_cast<Compare>(cmp)) {
-    case Compare::eq: return value == operand;
-    case Compare::ne: return value != operand;
-    case Compare::gt: return value > operand;
-    case Compare::ge: return value >= operand;
-    case Compare::lt: return value < operand;
-    case Compare::le: return value <= operand;
-  }
-  return false;
+  return CAUSEWAY_COMPARE(value, cmp, operand);
 }
 
 // Acquire load of a symmetric word that remote PEs update.
@@ -55,13 +47,18 @@ inline T load_acquire(const T* ivar) {
 
 void report_bad_compare(int cmp, const char* call);
 
-// Waits until `pred()` holds, backing off (spin, yield, sleep) and driving transport progress.
+// Waits until `pred()` holds, backing off (spin, yield, sleep) and driving progress: on every
+// round when some transport needs it (its operations advance only then), else once spinning is
+// over. Memory transports wrote is made visible before it returns.
 template <class Pred>
 inline void wait_for(Runtime& rt, Pred&& pred) {
-  if (pred()) return;
-  util::Backoff backoff(rt.backoff_policy());
-  while (!pred())
-    if (backoff.pause()) rt.progress();
+  if (!pred()) {
+    util::Backoff backoff(rt.backoff_policy());
+    const bool poll_every_round = rt.needs_progress();
+    while (!pred())
+      if (backoff.pause() || poll_every_round) rt.progress();
+  }
+  rt.make_visible();
 }
 
 // Calls f(std::integral_constant<Compare, C>{}) for the runtime comparison `cmp` (valid), so loops

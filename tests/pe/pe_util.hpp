@@ -39,8 +39,18 @@ inline bool env_is_off(const char* name) {
 
 // CAUSEWAY_MAP_DATA_SEGMENT=0: globals are reached by CMA, which has no atomics.
 inline bool globals_by_cma() { return env_is_off("CAUSEWAY_MAP_DATA_SEGMENT"); }
-// CAUSEWAY_DIRECT_ACCESS=0: no load/store pointers to peers (shmem_ptr returns NULL).
-inline bool direct_access_off() { return env_is_off("CAUSEWAY_DIRECT_ACCESS"); }
+// True if CAUSEWAY_TRANSPORTS names `name`.
+inline bool transport_listed(const char* name) {
+  const char* v = std::getenv("CAUSEWAY_TRANSPORTS");
+  return v && std::strstr(v, name) != nullptr;
+}
+// No load/store pointers to peers (shmem_ptr returns NULL): CAUSEWAY_DIRECT_ACCESS=0, or peers
+// served by loopback_async, which hands out none.
+inline bool direct_access_off() {
+  return env_is_off("CAUSEWAY_DIRECT_ACCESS") || transport_listed("loopback_async");
+}
+// Operations complete only when progress or quiet runs (loopback_async).
+inline bool deferred_completion() { return transport_listed("loopback_async"); }
 
 #define SKIP_IF_GLOBAL_ATOMICS_UNSUPPORTED()                                                        \
   do {                                                                                              \

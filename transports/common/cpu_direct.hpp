@@ -1,83 +1,54 @@
-// Shared by the transports whose operations complete at issue (self, shm): CPU atomics on memory
-// this process can address (its own, or a peer's mapped here), store ordering, and the operations
-// that need no per-context state.
+// What the transports that reach memory with the CPU share (self, shm, and loopback_async's
+// executing side): an AMO on a word this process can address, through the one CPU atomic table
+// (causeway/cpu.h), and the operations of transports whose copies and atomics complete before
+// they return, which keep no per-context state.
 #pragma once
 #include <cstdint>
+#include <cstring>
 
+#include "causeway/cpu.h"
 #include "transports/transport.hpp"
 
 namespace causeway::tl {
 
-template <class U>
-[[gnu::always_inline]] inline U direct_amo_width(U* p, const AmoArgs& a) {
-  const U v = static_cast<U>(a.operand);
-  constexpr int order = __ATOMIC_SEQ_CST;
-  // OpenSHMEM orders AMOs only through fence and quiet, so fetch and set need atomicity, not a
-  // full barrier: a plain load or store on x86 instead of a locked instruction.
-  switch (a.op) {
-    case AmoOp::fetch: return __atomic_load_n(p, __ATOMIC_ACQUIRE);
-    case AmoOp::set: __atomic_store_n(p, v, __ATOMIC_RELEASE); return 0;
-    case AmoOp::swap: return __atomic_exchange_n(p, v, order);
-    case AmoOp::compare_swap: {
-      U expected = static_cast<U>(a.compare);
-      __atomic_compare_exchange_n(p, &expected, v, false, order, order);
-      return expected;
-    }
-    case AmoOp::add: __atomic_fetch_add(p, v, order); return 0;
-    case AmoOp::fetch_add: return __atomic_fetch_add(p, v, order);
-    case AmoOp::bit_and: __atomic_fetch_and(p, v, order); return 0;
-    case AmoOp::fetch_and: return __atomic_fetch_and(p, v, order);
-    case AmoOp::bit_or: __atomic_fetch_or(p, v, order); return 0;
-    case AmoOp::fetch_or: return __atomic_fetch_or(p, v, order);
-    case AmoOp::bit_xor: __atomic_fetch_xor(p, v, order); return 0;
-    case AmoOp::fetch_xor: return __atomic_fetch_xor(p, v, order);
-  }
-  return 0;
-}
-
-// Orders every earlier store of this thread, including the non-temporal stores a large memcpy
-// uses, before every later store. On x86 plain stores are already ordered (TSO), so an sfence is
-// all that is needed; elsewhere a release fence.
-inline void order_stores() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_sfence();
-#endif
-  __atomic_thread_fence(__ATOMIC_RELEASE);
-}
-
-// quiet: earlier stores are visible before any later load or store of this thread.
-inline void complete_stores() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
-
-inline Status direct_amo(void* target, const AmoArgs& a) {
+// The CPU atomic for `a` on `target`; writes exactly a.width bytes to a.fetched when set.
+inline Status cpu_amo(void* target, const AmoArgs& a) {
   if (a.width == 8) {
-    uint64_t old = direct_amo_width(static_cast<uint64_t*>(target), a);
-    if (a.fetched) *a.fetched = old;
+    const uint64_t old = causeway_cpu_amo64(static_cast<int>(a.op), static_cast<uint64_t*>(target), a.operand,
+                                            a.compare);
+    if (a.fetched) std::memcpy(a.fetched, &old, 8);
   } else if (a.width == 4) {
-    uint32_t old = direct_amo_width(static_cast<uint32_t*>(target), a);
-    if (a.fetched) *a.fetched = old;
+    const uint32_t old = causeway_cpu_amo32(static_cast<int>(a.op), static_cast<uint32_t*>(target),
+                                            static_cast<uint32_t>(a.operand), static_cast<uint32_t>(a.compare));
+    if (a.fetched) std::memcpy(a.fetched, &old, 4);
   } else {
     return Status::not_supported;
   }
   return Status::ok;
 }
 
-// Operations shared by transports whose copies and atomics complete before they return (self,
-// shm): they keep no per-context state, fence only orders stores and quiet makes them visible.
+// Operations of transports whose operations complete at issue (self, shm): fence only orders
+// stores, quiet makes them visible, and there is never anything to progress.
 namespace complete_at_issue {
-inline Status context_create(Transport* t, Context** out) {
+inline Status context_create(Transport* t, long, Context** out) {
   *out = new Context{t};
   return Status::ok;
 }
 inline void context_destroy(Context* c) { delete c; }
 inline Status fence(Context*) {
-  order_stores();
+  causeway_order_stores();
   return Status::ok;
 }
 inline Status quiet(Context*) {
-  complete_stores();
+  causeway_complete_stores();
   return Status::ok;
 }
-inline Status progress(Transport*) { return Status::ok; }
+inline Status quiet_pe(Context*, int) {
+  causeway_complete_stores();
+  return Status::ok;
+}
+inline int progress(Context*) { return 0; }
+inline int wait_fd(Context*) { return -1; }
 }  // namespace complete_at_issue
 
 }  // namespace causeway::tl

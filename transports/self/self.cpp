@@ -4,7 +4,7 @@
 #include <cstring>
 #include <vector>
 
-#include "transports/common/immediate.hpp"
+#include "transports/common/cpu_direct.hpp"
 #include "transports/transport.hpp"
 
 namespace causeway::tl {
@@ -30,8 +30,6 @@ Status add_peer(Transport* t, int pe, std::span<const std::byte>) {
   return pe == t->my_pe ? Status::ok : Status::unreachable;
 }
 
-std::vector<std::byte> pack_key(Transport*, const LocalSegment&) { return {}; }
-
 Status attach_segment(Transport* t, int pe, int segment, const RemoteSegment& remote) {
   if (pe != t->my_pe) return Status::unreachable;
   auto* s = self_of(t);
@@ -41,7 +39,7 @@ Status attach_segment(Transport* t, int pe, int segment, const RemoteSegment& re
   return Status::ok;
 }
 
-void* direct_pointer(Transport* t, int pe, int segment) {
+void* host_pointer(Transport* t, int pe, int segment) {
   auto* s = self_of(t);
   if (pe != t->my_pe || segment >= (int)s->segment_base.size()) return nullptr;
   return s->segment_base[segment];
@@ -63,40 +61,52 @@ Status get(Context* c, int pe, int segment, std::size_t offset, void* dst, std::
   return Status::ok;
 }
 
-Status amo(Context* c, int pe, int segment, std::size_t offset, const AmoArgs& args) {
+Status amo(Context* c, int pe, int segment, std::size_t offset, const AmoArgs& args, bool) {
   char* target = locate(c, pe, segment, offset);
   if (!target) return Status::unreachable;
-  return direct_amo(target, args);
+  return cpu_amo(target, args);
 }
 
 const TransportOps kSelfOps = {
-    address,
-    add_peer,
-    pack_key,
-    attach_segment,
-    direct_pointer,
-    destroy,
-    complete_at_issue::context_create,
-    complete_at_issue::context_destroy,
-    put,
-    get,
-    put /* nbi completes at once */,
-    get,
-    amo,
-    complete_at_issue::fence,
-    complete_at_issue::quiet,
-    complete_at_issue::progress,
+    .address = address,
+    .add_peer = add_peer,
+    .attach_segment = attach_segment,
+    .mem_register = nullptr,
+    .attach_key = nullptr,
+    .host_pointer = host_pointer,
+    .destroy = destroy,
+    .context_create = complete_at_issue::context_create,
+    .context_destroy = complete_at_issue::context_destroy,
+    .put = put,
+    .get = get,
+    .put_nbi = put, /* completes at once, which the specification allows */
+    .get_nbi = get,
+    .amo = amo,
+    .put_signal = nullptr,
+    .fence = complete_at_issue::fence,
+    .quiet = complete_at_issue::quiet,
+    .quiet_pe = complete_at_issue::quiet_pe,
+    .progress = complete_at_issue::progress,
+    .wait_fd = complete_at_issue::wait_fd,
+    .make_visible = nullptr,
 };
 
 }  // namespace
 
-Transport* create_self_transport(int my_pe, int n_pes, Status* status) {
+Transport* create_self_transport(const TransportInit& init, Status* status) {
   auto* t = new SelfTransport;
   t->ops = &kSelfOps;
-  t->caps = Capabilities{Reach::self, SIZE_MAX, true, true, true, true, true};
+  t->caps = Capabilities{.reach = Reach::self,
+                         .atomic_domain = AtomicDomain::cpu,
+                         .host_pointers = true,
+                         .completes_at_issue = true,
+                         .ordered = true,
+                         .needs_progress = false,
+                         .registers_memory = false,
+                         .max_thread_level = 3 /* SHMEM_THREAD_MULTIPLE: no per-context state */};
   t->name = "self";
-  t->my_pe = my_pe;
-  t->n_pes = n_pes;
+  t->my_pe = init.my_pe;
+  t->n_pes = init.n_pes;
   *status = Status::ok;
   return t;
 }

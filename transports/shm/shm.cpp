@@ -11,7 +11,7 @@
 #include <cstring>
 #include <vector>
 
-#include "transports/common/immediate.hpp"
+#include "transports/common/cpu_direct.hpp"
 #include "transports/common/peer_mapping.hpp"
 #include "transports/transport.hpp"
 #include "util/log.hpp"
@@ -59,8 +59,6 @@ Status add_peer(Transport* t, int pe, std::span<const std::byte> address) {
   return Status::ok;
 }
 
-std::vector<std::byte> pack_key(Transport*, const LocalSegment&) { return {}; }
-
 Status attach_segment(Transport* t, int pe, int segment, const RemoteSegment& remote) {
   auto& peer = shm_of(t)->peers.at(pe);
   if (segment >= (int)peer.segments.size()) peer.segments.resize(segment + 1);
@@ -80,7 +78,7 @@ Status attach_segment(Transport* t, int pe, int segment, const RemoteSegment& re
   return Status::ok;
 }
 
-void* direct_pointer(Transport* t, int pe, int segment) {
+void* host_pointer(Transport* t, int pe, int segment) {
   auto& peers = shm_of(t)->peers;
   if (pe < 0 || pe >= (int)peers.size() || segment >= (int)peers[pe].segments.size()) return nullptr;
   return peers[pe].segments[segment].mapped;
@@ -136,42 +134,54 @@ Status get(Context* c, int pe, int segment, std::size_t offset, void* dst, std::
   return cma(c, pe, *seg, offset, dst, n, false);
 }
 
-Status amo(Context* c, int pe, int segment, std::size_t offset, const AmoArgs& args) {
+Status amo(Context* c, int pe, int segment, std::size_t offset, const AmoArgs& args, bool) {
   PeerSegment* seg = find(c, pe, segment);
   if (!seg) return Status::unreachable;
   if (!seg->mapped) return Status::not_supported;
-  return direct_amo(seg->mapped + offset, args);
+  return cpu_amo(seg->mapped + offset, args);
 }
 
 const TransportOps kShmOps = {
-    address,
-    add_peer,
-    pack_key,
-    attach_segment,
-    direct_pointer,
-    destroy,
-    complete_at_issue::context_create,
-    complete_at_issue::context_destroy,
-    put,
-    get,
-    put /* nbi completes at once */,
-    get,
-    amo,
-    complete_at_issue::fence,
-    complete_at_issue::quiet,
-    complete_at_issue::progress,
+    .address = address,
+    .add_peer = add_peer,
+    .attach_segment = attach_segment,
+    .mem_register = nullptr,
+    .attach_key = nullptr,
+    .host_pointer = host_pointer,
+    .destroy = destroy,
+    .context_create = complete_at_issue::context_create,
+    .context_destroy = complete_at_issue::context_destroy,
+    .put = put,
+    .get = get,
+    .put_nbi = put, /* completes at once, which the specification allows */
+    .get_nbi = get,
+    .amo = amo,
+    .put_signal = nullptr,
+    .fence = complete_at_issue::fence,
+    .quiet = complete_at_issue::quiet,
+    .quiet_pe = complete_at_issue::quiet_pe,
+    .progress = complete_at_issue::progress,
+    .wait_fd = complete_at_issue::wait_fd,
+    .make_visible = nullptr,
 };
 
 }  // namespace
 
-Transport* create_shm_transport(int my_pe, int n_pes, Status* status) {
+Transport* create_shm_transport(const TransportInit& init, Status* status) {
   auto* t = new ShmTransport;
   t->ops = &kShmOps;
-  t->caps = Capabilities{Reach::node, SIZE_MAX, true, true, true, true, true};
+  t->caps = Capabilities{.reach = Reach::node,
+                         .atomic_domain = AtomicDomain::cpu,
+                         .host_pointers = true,
+                         .completes_at_issue = true,
+                         .ordered = true,
+                         .needs_progress = false,
+                         .registers_memory = false,
+                         .max_thread_level = 3 /* SHMEM_THREAD_MULTIPLE: no per-context state */};
   t->name = "shm";
-  t->my_pe = my_pe;
-  t->n_pes = n_pes;
-  t->peers.resize(n_pes);
+  t->my_pe = init.my_pe;
+  t->n_pes = init.n_pes;
+  t->peers.resize(init.n_pes);
   *status = Status::ok;
   return t;
 }

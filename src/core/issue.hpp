@@ -1,0 +1,59 @@
+// The one issue point. Apart from the inlined fast path (core/rma.hpp, causeway/shmem_inline.h),
+// every operation core, coll and the APIs perform on a peer (put, get, AMO, put_signal, fence,
+// quiet) is issued here, on a resolved (world PE, segment, offset), and every CPU pointer to a
+// peer's memory (shmem_ptr, team formation, the collectives' zero-copy reads) is handed out here.
+// Routing (host pointer or transport), the atomicity policy, retry under back-pressure and
+// per-peer completion live in this one place, so a new policy is written once.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "core/checks.hpp"
+#include "core/runtime.hpp"
+#include "transports/common/cpu_direct.hpp"
+
+namespace causeway::core {
+
+// The transport context of `transport` on `ctx` (null: the default context).
+inline tl::Context* transport_context(Runtime& rt, Context* ctx, int transport) {
+  return (ctx ? *ctx : rt.default_context()).per_transport[transport];
+}
+
+// `pe`'s copy of `loc` as a CPU load/store address here, or nullptr. Even this PE's own memory
+// follows its route: a transport that serves it may still hold operations on it.
+inline char* host_address(Runtime& rt, int pe, Location loc) {
+  char* base = rt.route(pe).host_base[loc.segment];
+  return base ? base + loc.offset : nullptr;
+}
+
+// Issues `op(c)` until the transport stops answering Status::retry, running its progress in
+// between (the back-pressure contract in transports/transport.hpp).
+template <class Op>
+inline Status with_retry(tl::Context* c, Op&& op) {
+  Status s = op(c);
+  while (s == Status::retry) [[unlikely]] {
+    c->transport->ops->progress(c);
+    s = op(c);
+  }
+  return s;
+}
+
+// Contiguous transfers; `nbi` lets the transport complete them as late as quiet.
+void issue_put(Runtime& rt, Context* ctx, int pe, Location dst, const void* src, std::size_t bytes, bool nbi,
+               const char* call);
+void issue_get(Runtime& rt, Context* ctx, int pe, Location src, void* dst, std::size_t bytes, bool nbi,
+               const char* call);
+// An atomic: a CPU atomic on a mapped peer while the policy allows it, else the peer's amo
+// transport. With `nbi`, a fetching AMO may write args.fetched as late as quiet.
+Status issue_amo(Runtime& rt, Context* ctx, int pe, Location target, const tl::AmoArgs& args, bool nbi);
+// The data, then the signal word, as the target sees them.
+void issue_put_signal(Runtime& rt, Context* ctx, int pe, Location dst, const void* src, std::size_t bytes,
+                      Location sig, uint64_t signal, tl::AmoOp sig_op, bool nbi, const char* call);
+
+// Ordering and completion of a whole context, or of what it issued to some PEs (world numbers).
+void issue_fence(Runtime& rt, Context& ctx, const char* call);
+void issue_quiet(Runtime& rt, Context& ctx, const char* call);
+void issue_quiet_pes(Runtime& rt, Context& ctx, std::span<const int> world_pes, const char* call);
+
+}  // namespace causeway::core

@@ -1,0 +1,71 @@
+#include "core/progress.hpp"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <mutex>
+
+namespace causeway::core {
+
+void ProgressEngine::add(tl::Context* c) {
+  if (!c->transport->caps.needs_progress) return;
+  std::unique_lock lock(mutex_);
+  sources_.push_back(c);
+  count_.store(static_cast<int>(sources_.size()), std::memory_order_relaxed);
+}
+
+void ProgressEngine::remove(tl::Context* c) {
+  std::unique_lock lock(mutex_);
+  auto it = std::find(sources_.begin(), sources_.end(), c);
+  if (it == sources_.end()) return;
+  sources_.erase(it);
+  count_.store(static_cast<int>(sources_.size()), std::memory_order_relaxed);
+}
+
+int ProgressEngine::poll_sources() {
+  std::shared_lock lock(mutex_);
+  int events = 0;
+  for (tl::Context* c : sources_) events += c->transport->ops->progress(c);
+  return events;
+}
+
+bool ProgressEngine::start_thread(std::chrono::microseconds interval) {
+  if (thread_.joinable()) return true;
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake_fd_ < 0) return false;
+  stop_.store(false);
+  thread_ = std::thread([this, interval] { thread_main(interval); });
+  return true;
+}
+
+void ProgressEngine::stop_thread() {
+  if (!thread_.joinable()) return;
+  stop_.store(true);
+  const uint64_t one = 1;
+  if (write(wake_fd_, &one, sizeof one) < 0) {
+    // The thread still sees stop_ at its next interval.
+  }
+  thread_.join();
+  close(wake_fd_);
+  wake_fd_ = -1;
+}
+
+void ProgressEngine::thread_main(std::chrono::microseconds interval) {
+  std::vector<pollfd> fds;
+  const timespec wait{static_cast<time_t>(interval.count() / 1000000), static_cast<long>(interval.count() % 1000000) * 1000};
+  while (!stop_.load(std::memory_order_relaxed)) {
+    if (poll_sources() > 0) continue;
+    // Idle: block until a source has work, the interval passes, or stop_thread wakes us.
+    fds.assign(1, pollfd{wake_fd_, POLLIN, 0});
+    {
+      std::shared_lock lock(mutex_);
+      for (tl::Context* c : sources_)
+        if (int fd = c->transport->ops->wait_fd(c); fd >= 0) fds.push_back(pollfd{fd, POLLIN, 0});
+    }
+    ppoll(fds.data(), fds.size(), &wait, nullptr);
+  }
+}
+
+}  // namespace causeway::core

@@ -1,0 +1,55 @@
+// The progress engine: every source of deferred work (transport contexts whose operations advance
+// only when polled; later active-message mailboxes, ordering stages and the GPU proxy ring) in one
+// list, polled from waits, quiet, test calls and an optional progress thread.
+//
+// The default shm job registers no source, so poll() is one relaxed load and waits stay pure
+// spins. Sources must be safe to poll from any thread (transports that need progress lock their
+// contexts).
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <shared_mutex>
+#include <thread>
+#include <vector>
+
+#include "transports/transport.hpp"
+
+namespace causeway::core {
+
+class ProgressEngine {
+ public:
+  ProgressEngine() = default;
+  ProgressEngine(const ProgressEngine&) = delete;
+  ProgressEngine& operator=(const ProgressEngine&) = delete;
+  ~ProgressEngine() { stop_thread(); }
+
+  // Adds a transport context if its transport needs progress; removing an unknown one is a no-op.
+  void add(tl::Context* c);
+  void remove(tl::Context* c);
+
+  bool active() const { return count_.load(std::memory_order_relaxed) != 0; }
+  // One pass over every source; returns the events processed.
+  int poll() {
+    if (!active()) [[likely]]
+      return 0;
+    return poll_sources();
+  }
+
+  // A thread that polls every `interval`, blocking on the sources' wait descriptors in between.
+  bool start_thread(std::chrono::microseconds interval);
+  void stop_thread();
+  bool thread_running() const { return thread_.joinable(); }
+
+ private:
+  int poll_sources();
+  void thread_main(std::chrono::microseconds interval);
+
+  mutable std::shared_mutex mutex_;  // sources_: shared to poll, exclusive to change
+  std::vector<tl::Context*> sources_;
+  std::atomic<int> count_{0};
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  int wake_fd_ = -1;  // eventfd that ends the thread's wait
+};
+
+}  // namespace causeway::core
