@@ -1,6 +1,7 @@
 // OpenSHMEM setup, queries, memory management, ordering, barriers, locks and deprecated aliases.
 #include <shmem.h>
 #include <shmemx.h>
+#include <unistd.h>
 
 #include <cstdarg>
 #include <cstdio>
@@ -19,6 +20,7 @@ using namespace causeway;
 namespace {
 
 bool g_finalized = false;
+pid_t g_pe_pid = 0;  // the process that called shmem_init; a child it forks is not a PE
 
 void print_startup_info(core::Runtime& rt) {
   if (rt.my_pe() != 0) return;
@@ -37,7 +39,7 @@ void print_startup_info(core::Runtime& rt) {
 // allows. A PE exiting with a failure status must not: the collective finalize would release
 // peers from their barrier as if it had arrived, and the launcher ends the job anyway.
 void finalize_at_exit(int status, void*) {
-  if (!core::g_runtime) return;
+  if (!core::g_runtime || getpid() != g_pe_pid) return;  // a forked child must not finalize the PE
   if (status == 0)
     shmem_finalize();
   else  // local teardown only; the launcher is ending the peers
@@ -55,6 +57,7 @@ void init_or_die(int requested, int* provided, const char* call) {
   }
   if (first) {
     coll::init(*core::g_runtime);  // teams and their symmetric scratch (collective)
+    g_pe_pid = getpid();
     on_exit(finalize_at_exit, nullptr);
     print_startup_info(*core::g_runtime);
   }

@@ -86,7 +86,9 @@ DataSegment setup_data_segment(bool move_to_memfd) {
     util::log(util::LogLevel::error, "cannot move static data onto shared memory: %s", std::strerror(errno));
     util::abort_job(1);  // the original pages may be gone: nothing safe to continue with
   }
+  // The fd stays open (seg.fd, never closed): peers get it at init, and forked children remap it.
   seg.fd = fd;
+  make_private_in_children(placed, size, fd);
   return seg;
 }
 

@@ -134,6 +134,7 @@ Status Runtime::finalize() {
   for (tl::Transport* t : transports_) t->ops->destroy(t);
   transports_.clear();
   Status status = bootstrap_->barrier();  // nobody unmaps memory a slower peer still reads
+  forget_private_in_children(segments_[kHeapSegment].base);
   munmap(segments_[kHeapSegment].base, segments_[kHeapSegment].map_size);
   close(segments_[kHeapSegment].fd);
   // The data segment stays on its memfd: the program keeps using its globals after finalize.

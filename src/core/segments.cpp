@@ -36,6 +36,7 @@ Status Runtime::setup_segments() {
               heap_size, std::strerror(errno));
     return Status::no_memory;
   }
+  make_private_in_children(base, heap_size, fd);  // a forked child gets a private copy, not our heap
   Segment heap{MemKind::host, static_cast<char*>(base), heap_size, heap_size, fd, "symmetric heap"};
   heap.chunk = page_up(config_.heap_chunk ? config_.heap_chunk : 1);
   segments_.push_back(heap);
