@@ -11,8 +11,8 @@
 #include <cstring>
 #include <mutex>
 
-#include "transports/common/peer_mapping.hpp"
 #include "util/log.hpp"
+#include "util/vm.hpp"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
@@ -103,7 +103,7 @@ void* map_memfd(int fd, std::size_t size, void* fixed_address) {
 }
 
 void* map_memfd_aligned(int fd, std::size_t size, std::size_t alignment) {
-  return tl::map_shared_placed(fd, size, alignment, 0);
+  return util::map_shared_placed(fd, size, alignment, 0);
 }
 
 void prefault(void* p, std::size_t size) {

@@ -1,15 +1,15 @@
 // map_peer_segment: a peer's segment lands where its L1 way-predictor bits (12..27) differ from this
 // PE's own copy by the peer's colour, and it is the same memory.
-#include "transports/common/peer_mapping.hpp"
-
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstring>
 
-using causeway::tl::map_peer_segment;
-using causeway::tl::peer_colour;
+#include "util/vm.hpp"
+
+using causeway::util::map_peer_segment;
+using causeway::util::peer_colour;
 
 namespace {
 

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "transports/common/cpu_direct.hpp"
-#include "transports/common/peer_mapping.hpp"
 #include "transports/transport.hpp"
 #include "util/log.hpp"
+#include "util/vm.hpp"
 
 namespace causeway::tl {
 namespace {
@@ -66,7 +66,7 @@ Status attach_segment(Transport* t, int pe, int segment, const RemoteSegment& re
   seg.size = remote.size;
   seg.remote_base = remote.base;
   if (remote.fd >= 0) {
-    void* p = map_peer_segment(remote.fd, remote.size, remote.local_base, peer_colour(pe));
+    void* p = util::map_peer_segment(remote.fd, remote.size, remote.local_base, util::peer_colour(pe));
     int saved = errno;
     if (!p) {
       CW_LOG(util::LogLevel::error, "shm: cannot map PE %d's segment %d (%zu bytes): %s", pe, segment,

@@ -1,3 +1,5 @@
+// Virtual-memory placement helpers (no dependency above util).
+//
 // Mapping a peer's segment into this process where it will not fight this PE's own copy for L1
 // ways. AMD Zen's L1 data cache predicts the way from a hash of virtual address bits 12..27; two
 // lines whose addresses agree in bits 0..27 share a set and a hash, so a PE that polls its own flag
@@ -8,7 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace causeway::tl {
+namespace causeway::util {
 
 // Maps `size` bytes of `fd` shared and read-write at the lowest address A inside a fresh
 // reservation with A % modulus == residue (modulus a power of two, residue a page multiple below
@@ -23,4 +25,4 @@ void* map_peer_segment(int fd, std::size_t size, uintptr_t reference, unsigned c
 // The colour for a peer: distinct for up to 255 peers, never 0 (this PE's own copy).
 inline unsigned peer_colour(int pe) { return 1 + static_cast<unsigned>(pe) % 255; }
 
-}  // namespace causeway::tl
+}  // namespace causeway::util

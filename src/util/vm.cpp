@@ -1,8 +1,8 @@
-#include "transports/common/peer_mapping.hpp"
+#include "util/vm.hpp"
 
 #include <sys/mman.h>
 
-namespace causeway::tl {
+namespace causeway::util {
 
 void* map_shared_placed(int fd, std::size_t size, uintptr_t modulus, uintptr_t residue) {
   // Reserve a modulus's worth of slack, map at the first address with the wanted residue, and give
@@ -31,4 +31,4 @@ void* map_peer_segment(int fd, std::size_t size, uintptr_t reference, unsigned c
   return map_shared_placed(fd, size, kWindow, wanted);
 }
 
-}  // namespace causeway::tl
+}  // namespace causeway::util
