@@ -107,7 +107,7 @@ void* map_memfd_aligned(int fd, std::size_t size, std::size_t alignment) {
 }
 
 void prefault(void* p, std::size_t size) {
-  const std::size_t page = 4096;
+  const std::size_t page = util::page_size();
   auto begin = reinterpret_cast<uintptr_t>(p) & ~(page - 1);
   auto end = (reinterpret_cast<uintptr_t>(p) + size + page - 1) & ~(page - 1);
   if (end <= begin) return;

@@ -1,8 +1,14 @@
 #include "util/vm.hpp"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 namespace causeway::util {
+
+std::size_t page_size() {
+  static const std::size_t size = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  return size;
+}
 
 void* map_shared_placed(int fd, std::size_t size, uintptr_t modulus, uintptr_t residue) {
   // Reserve a modulus's worth of slack, map at the first address with the wanted residue, and give
@@ -25,9 +31,9 @@ void* map_shared_placed(int fd, std::size_t size, uintptr_t modulus, uintptr_t r
 }
 
 void* map_peer_segment(int fd, std::size_t size, uintptr_t reference, unsigned colour) {
-  constexpr uintptr_t kPage = 4096;
   constexpr uintptr_t kWindow = uintptr_t(1) << 28;  // bits 12..27 repeat every 256 MiB
-  const uintptr_t wanted = ((reference ^ (uintptr_t(colour & 0xff) << 12)) & (kWindow - 1)) & ~(kPage - 1);
+  const uintptr_t wanted =
+      ((reference ^ (uintptr_t(colour & 0xff) << 12)) & (kWindow - 1)) & ~(uintptr_t(page_size()) - 1);
   return map_shared_placed(fd, size, kWindow, wanted);
 }
 

@@ -12,6 +12,9 @@
 
 namespace causeway::util {
 
+// The system page size, sysconf(_SC_PAGESIZE), read once.
+std::size_t page_size();
+
 // Maps `size` bytes of `fd` shared and read-write at the lowest address A inside a fresh
 // reservation with A % modulus == residue (modulus a power of two, residue a page multiple below
 // it). Returns nullptr with errno set on failure.
@@ -19,7 +22,8 @@ void* map_shared_placed(int fd, std::size_t size, uintptr_t modulus, uintptr_t r
 
 // Maps `size` bytes of `fd` shared and read-write, at an address whose bits 12..27 differ from
 // `reference`'s by `colour` (1..255) in bits 12..19 only, so each colour gets its own way-predictor
-// hash. Returns nullptr with errno set on failure.
+// hash. The address is page-aligned, so with pages above 4 KiB the colour's low bits are lost.
+// Returns nullptr with errno set on failure.
 void* map_peer_segment(int fd, std::size_t size, uintptr_t reference, unsigned colour);
 
 // The colour for a peer: distinct for up to 255 peers, never 0 (this PE's own copy).
