@@ -19,6 +19,12 @@ class Bootstrap {
   int size() const { return size_; }
   // Node index of every rank; PEs with the same index can share memory.
   const std::vector<int>& node_of() const { return node_of_; }
+  // Testing: pretend consecutive groups of `pes_per_node` ranks are separate nodes (they still
+  // share this machine, so descriptors still pass between them).
+  void simulate_nodes(int pes_per_node) {
+    if (pes_per_node > 0)
+      for (int r = 0; r < size_; ++r) node_of_[r] = r / pes_per_node;
+  }
 
   // Every rank contributes `mine` (the same length on all ranks); returns size() * mine.size() bytes.
   virtual Status allgather(std::span<const std::byte> mine, std::vector<std::byte>* all) = 0;

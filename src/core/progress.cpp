@@ -31,6 +31,12 @@ int ProgressEngine::poll_sources() {
   return events;
 }
 
+void ProgressEngine::complete_all() {
+  if (!active()) return;
+  std::shared_lock lock(mutex_);
+  for (tl::Context* c : sources_) c->transport->ops->quiet(c);
+}
+
 bool ProgressEngine::start_thread(std::chrono::microseconds interval) {
   if (thread_.joinable()) return true;
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

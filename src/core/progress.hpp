@@ -35,6 +35,10 @@ class ProgressEngine {
     return poll_sources();
   }
 
+  // Completes everything every source has outstanding (before this PE blocks where it cannot
+  // poll, e.g. in a bootstrap exchange, so no peer waits on an operation parked here).
+  void complete_all();
+
   // A thread that polls every `interval`, blocking on the sources' wait descriptors in between.
   bool start_thread(std::chrono::microseconds interval);
   void stop_thread();

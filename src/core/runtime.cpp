@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "core/shared_memory.hpp"
 #include "core/sync.hpp"
 #include "util/log.hpp"
 
@@ -81,6 +82,7 @@ Status Runtime::init(int requested_thread_level) {
   Status status;
   bootstrap_ = bootstrap::create_bootstrap(&status);
   if (!bootstrap_) return status;
+  bootstrap_->simulate_nodes(static_cast<int>(config_.pes_per_node));
   my_pe_ = bootstrap_->rank();
   n_pes_ = bootstrap_->size();
   util::log_set_pe(my_pe_);
@@ -96,7 +98,10 @@ Status Runtime::init(int requested_thread_level) {
   if (is_error(status = create_context(*this, &default_context()))) return status;
   if (config_.progress_thread) {
     const long interval = config_.progress_interval_us < 1 ? 1 : config_.progress_interval_us;
-    if (thread_level_ < 3 /* SHMEM_THREAD_MULTIPLE */ || !progress_.start_thread(std::chrono::microseconds(interval)))
+    bool thread_safe = true;  // the thread polls contexts the program's threads use at the same time
+    for (int i = 0; i < transport_count(); ++i)
+      thread_safe &= !in_use_[i] || transports_[i]->caps.max_thread_level >= 3 /* SHMEM_THREAD_MULTIPLE */;
+    if (!thread_safe || !progress_.start_thread(std::chrono::microseconds(interval)))
       util::log(util::LogLevel::warn,
                 "CAUSEWAY_PROGRESS_THREAD=1 ignored: the transports in use do not allow concurrent threads");
     else
@@ -111,6 +116,7 @@ void Runtime::check_collective_agreement(const char* call, const char* a_name, s
                                          const char* b_name, std::size_t b) {
   uint64_t mine[2] = {a, b};
   std::vector<std::byte> all;
+  progress_.complete_all();  // the exchange blocks in the bootstrap, where nothing progresses
   if (is_error(bootstrap_->allgather(std::as_bytes(std::span(mine)), &all))) return;
   const auto* values = reinterpret_cast<const uint64_t*>(all.data());
   for (int pe = 0; pe < n_pes_; ++pe) {

@@ -10,15 +10,13 @@
 #include "core/runtime.hpp"
 #include "core/shared_memory.hpp"
 #include "util/log.hpp"
+#include "util/vm.hpp"
 
 namespace causeway::core {
 
 namespace {
 
-std::size_t page_size() {
-  static const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-  return page;
-}
+using util::page_size;
 
 std::size_t page_up(std::size_t n) { return (n + page_size() - 1) & ~(page_size() - 1); }
 
@@ -150,6 +148,7 @@ Status Runtime::register_chunks(int id, std::size_t end) {
     off = next;
   }
   seg.registered = live_end;
+  progress_.complete_all();  // the key exchange blocks in the bootstrap, where nothing progresses
 
   for (int i = 0; i < transport_count(); ++i) {
     tl::Transport* t = transports_[i];

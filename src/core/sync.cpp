@@ -25,6 +25,10 @@ void sync_all(Runtime& rt) {
     auto& mine = area.barrier[k].value;
     wait_for(rt, [&] { return mine.load(std::memory_order_acquire) >= epoch; });
   }
+  // A deferring transport may still hold the last round's flag: deliver it now rather than at
+  // this PE's next progress, which a long compute phase could put off.
+  if (rt.needs_progress()) [[unlikely]]
+    quiet(rt.default_context());
 }
 
 void barrier_all(Runtime& rt) {

@@ -37,6 +37,14 @@ inline bool env_is_off(const char* name) {
   return false;
 }
 
+inline bool env_is_on(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v) return false;
+  for (const char* on : {"1", "y", "yes", "true", "on"})
+    if (strcasecmp(v, on) == 0) return true;
+  return false;
+}
+
 // CAUSEWAY_MAP_DATA_SEGMENT=0: globals are reached by CMA, which has no atomics.
 inline bool globals_by_cma() { return env_is_off("CAUSEWAY_MAP_DATA_SEGMENT"); }
 // True if CAUSEWAY_TRANSPORTS names `name`.
@@ -44,11 +52,14 @@ inline bool transport_listed(const char* name) {
   const char* v = std::getenv("CAUSEWAY_TRANSPORTS");
   return v && std::strstr(v, name) != nullptr;
 }
-// No load/store pointers to peers (shmem_ptr returns NULL): CAUSEWAY_DIRECT_ACCESS=0, or peers
-// served by loopback_async, which hands out none.
+// No load/store pointers to peers (shmem_ptr returns NULL): CAUSEWAY_DIRECT_ACCESS=0, or every
+// peer served by loopback_async, which hands out none.
 inline bool direct_access_off() {
-  return env_is_off("CAUSEWAY_DIRECT_ACCESS") || transport_listed("loopback_async");
+  const char* v = std::getenv("CAUSEWAY_TRANSPORTS");
+  return env_is_off("CAUSEWAY_DIRECT_ACCESS") || (v && std::strcmp(v, "loopback_async") == 0);
 }
+// Some peers mapped, some not (loopback_async serves the peers shm does not reach).
+inline bool peers_partly_mapped() { return !direct_access_off() && transport_listed("loopback_async"); }
 // Operations complete only when progress or quiet runs (loopback_async).
 inline bool deferred_completion() { return transport_listed("loopback_async"); }
 
