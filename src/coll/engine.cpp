@@ -72,8 +72,13 @@ class Op {
   // The four steps go through core's issue point, on the default context.
   void put(int rank, Sym dst, std::size_t add, const void* src, std::size_t bytes) {
     if (bytes == 0) return;
-    core::issue_put(rt, nullptr, world(rank), Sym{dst.segment, dst.offset + add}, src, bytes, false, call);
+    const int w = world(rank);
+    const Sym at{dst.segment, dst.offset + add};
+    core::issue_put(rt, nullptr, w, at, src, bytes, false, call);
     pushed_ = true;
+    // No signal follows a step to this PE itself: complete it now if a transport carried it.
+    if (rank == me && !core::host_address(rt, w, at)) [[unlikely]]
+      core::issue_quiet_pes(rt, rt.default_context(), std::span(&w, 1), call);
   }
 
   void get(int rank, void* dst, Sym src, std::size_t add, std::size_t bytes) {

@@ -2,37 +2,26 @@
 
 #include <cstring>
 
-#include "causeway/fast_path.h"
-
 namespace causeway::core {
 
-void issue_put(Runtime& rt, Context* ctx, int pe, Location dst, const void* src, std::size_t bytes, bool nbi,
-               const char* call) {
-  if (char* remote = host_address(rt, pe, dst)) {
-    causeway_fast_copy(remote, src, bytes);
-    return;
-  }
+void issue_put_transport(Runtime& rt, Context* ctx, int pe, Location dst, const void* src, std::size_t bytes,
+                         bool nbi, const char* call) {
   tl::Context* c = transport_context(rt, ctx, rt.route(pe).transport);
   const auto put = nbi ? c->transport->ops->put_nbi : c->transport->ops->put;
   check_status(rt, with_retry(c, [&](tl::Context* t) { return put(t, pe, dst.segment, dst.offset, src, bytes); }),
                call, pe);
 }
 
-void issue_get(Runtime& rt, Context* ctx, int pe, Location src, void* dst, std::size_t bytes, bool nbi,
-               const char* call) {
-  if (const char* remote = host_address(rt, pe, src)) {
-    causeway_fast_copy(dst, remote, bytes);
-    return;
-  }
+void issue_get_transport(Runtime& rt, Context* ctx, int pe, Location src, void* dst, std::size_t bytes,
+                         bool nbi, const char* call) {
   tl::Context* c = transport_context(rt, ctx, rt.route(pe).transport);
   const auto get = nbi ? c->transport->ops->get_nbi : c->transport->ops->get;
   check_status(rt, with_retry(c, [&](tl::Context* t) { return get(t, pe, src.segment, src.offset, dst, bytes); }),
                call, pe);
 }
 
-Status issue_amo(Runtime& rt, Context* ctx, int pe, Location target, const tl::AmoArgs& args, bool nbi) {
-  if (rt.amo_direct())
-    if (char* word = host_address(rt, pe, target)) return tl::cpu_amo(word, args);
+Status issue_amo_transport(Runtime& rt, Context* ctx, int pe, Location target, const tl::AmoArgs& args,
+                           bool nbi) {
   tl::Context* c = transport_context(rt, ctx, rt.route(pe).amo_transport);
   return with_retry(c, [&](tl::Context* t) {
     return t->transport->ops->amo(t, pe, target.segment, target.offset, args, nbi);

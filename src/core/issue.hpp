@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <span>
 
+#include "causeway/fast_path.h"
 #include "core/checks.hpp"
 #include "core/runtime.hpp"
 #include "transports/common/cpu_direct.hpp"
@@ -39,14 +40,40 @@ inline Status with_retry(tl::Context* c, Op&& op) {
   return s;
 }
 
-// Contiguous transfers; `nbi` lets the transport complete them as late as quiet.
-void issue_put(Runtime& rt, Context* ctx, int pe, Location dst, const void* src, std::size_t bytes, bool nbi,
-               const char* call);
-void issue_get(Runtime& rt, Context* ctx, int pe, Location src, void* dst, std::size_t bytes, bool nbi,
-               const char* call);
+// The transport halves of the operations below (out of line).
+void issue_put_transport(Runtime& rt, Context* ctx, int pe, Location dst, const void* src, std::size_t bytes,
+                         bool nbi, const char* call);
+void issue_get_transport(Runtime& rt, Context* ctx, int pe, Location src, void* dst, std::size_t bytes,
+                         bool nbi, const char* call);
+Status issue_amo_transport(Runtime& rt, Context* ctx, int pe, Location target, const tl::AmoArgs& args,
+                           bool nbi);
+
+// Contiguous transfers; `nbi` lets the transport complete them as late as quiet. A mapped peer
+// takes a copy, inline (the collectives' steps and the full paths call these per message).
+inline void issue_put(Runtime& rt, Context* ctx, int pe, Location dst, const void* src, std::size_t bytes,
+                      bool nbi, const char* call) {
+  if (char* remote = host_address(rt, pe, dst)) [[likely]] {
+    causeway_fast_copy(remote, src, bytes);
+    return;
+  }
+  issue_put_transport(rt, ctx, pe, dst, src, bytes, nbi, call);
+}
+inline void issue_get(Runtime& rt, Context* ctx, int pe, Location src, void* dst, std::size_t bytes, bool nbi,
+                      const char* call) {
+  if (const char* remote = host_address(rt, pe, src)) [[likely]] {
+    causeway_fast_copy(dst, remote, bytes);
+    return;
+  }
+  issue_get_transport(rt, ctx, pe, src, dst, bytes, nbi, call);
+}
 // An atomic: a CPU atomic on a mapped peer while the policy allows it, else the peer's amo
 // transport. With `nbi`, a fetching AMO may write args.fetched as late as quiet.
-Status issue_amo(Runtime& rt, Context* ctx, int pe, Location target, const tl::AmoArgs& args, bool nbi);
+inline Status issue_amo(Runtime& rt, Context* ctx, int pe, Location target, const tl::AmoArgs& args, bool nbi) {
+  if (rt.amo_direct()) [[likely]]
+    if (char* word = host_address(rt, pe, target)) [[likely]]
+      return tl::cpu_amo(word, args);
+  return issue_amo_transport(rt, ctx, pe, target, args, nbi);
+}
 // The data, then the signal word, as the target sees them.
 void issue_put_signal(Runtime& rt, Context* ctx, int pe, Location dst, const void* src, std::size_t bytes,
                       Location sig, uint64_t signal, tl::AmoOp sig_op, bool nbi, const char* call);

@@ -139,7 +139,15 @@ void Runtime::set_policies() {
     // The level a program gets is the lowest any transport in use supports.
     if (caps.max_thread_level < thread_level_) thread_level_ = caps.max_thread_level;
   }
-  fence_needs_quiet_ = deferred > 1;
+  // A fence orders one context's operations to each PE. It cannot when a PE's operations are split
+  // over transports and one of them defers (atomics through a NIC, puts through shm): then, as with
+  // two deferring transports, only completing everything orders them.
+  bool split_deferred = false;
+  for (const PeerRoute& r : routes_)
+    split_deferred |= r.transport != r.amo_transport &&
+                      !(transports_[r.transport]->caps.completes_at_issue &&
+                        transports_[r.amo_transport]->caps.completes_at_issue);
+  fence_needs_quiet_ = deferred > 1 || split_deferred;
 }
 
 void Runtime::make_visible_slow() {

@@ -125,7 +125,10 @@ TEST(Barrier, SyncAllWaitsForEveryone) {
 TEST(Barrier, ManyInARow) {
   pe::SymArray<long> counter(1);
   for (int r = 1; r <= 60; ++r) {
-    if (pe::me() == 0) shmem_long_atomic_inc(counter.get(), 0);
+    if (pe::me() == 0) {
+      shmem_long_atomic_inc(counter.get(), 0);
+      if (r % 2 == 0) shmem_quiet();  // sync_all only synchronises; it completes nothing
+    }
     if (r % 2)
       shmem_barrier_all();
     else

@@ -397,9 +397,11 @@ Status get(Context* c, int pe, int segment, std::size_t offset, void* dst, std::
 
 Status amo(Context* c, int pe, int segment, std::size_t offset, const AmoArgs& args, bool nbi) {
   if (Status s = check_access(c, pe, segment, offset, args.width, args.op != AmoOp::fetch); is_error(s)) return s;
+  auto* a = async_of(c->transport);
+  if (!a->inner->ops->host_pointer(a->inner, pe, segment)) return Status::not_supported;  // CMA-only memory
   if (amo_fetches(args.op) && !nbi) {
     if (Status s = flush(c, -1); is_error(s)) return s;
-    return nic_amo(async_of(c->transport), pe, segment, offset, args);
+    return nic_amo(a, pe, segment, offset, args);
   }
   Op op = make_op(OpKind::amo, pe, segment, offset, 0);
   op.amo = args;
