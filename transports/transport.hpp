@@ -79,10 +79,10 @@ constexpr bool amo_fetches(AmoOp op) {
 
 struct AmoArgs {
   AmoOp op;
-  uint8_t width;      // 4 or 8 bytes
-  uint64_t operand;   // value to add/set/swap/and...; the low `width` bytes count
-  uint64_t compare;   // compare_swap only
-  void* fetched;      // old value out (fetching ops): exactly `width` bytes are written
+  uint8_t width;     // 4 or 8 bytes
+  uint64_t operand;  // value to add/set/swap/and...; the low `width` bytes count
+  uint64_t compare;  // compare_swap only
+  void* fetched;     // old value out (fetching ops): exactly `width` bytes are written
 };
 
 // Where a peer's signal word is, for put_signal.
@@ -113,7 +113,7 @@ struct LocalChunk {
 struct RemoteSegment {
   uintptr_t base;  // address in the peer's address space
   std::size_t size;
-  int fd;                   // a received descriptor for the peer's memfd, or -1; core closes it after
+  int fd;                    // a received descriptor for the peer's memfd, or -1; core closes it after
   uintptr_t local_base = 0;  // this PE's own copy: a mapping is placed relative to it
 };
 
@@ -152,9 +152,9 @@ struct TransportOps {
                        const SignalArgs&);
 
   // --- Ordering and completion ---
-  Status (*fence)(Context*);               // earlier operations of this context land before later ones
-  Status (*quiet)(Context*);               // completes everything this context issued
-  Status (*quiet_pe)(Context*, int pe);    // completes what this context issued to `pe`
+  Status (*fence)(Context*);             // earlier operations of this context land before later ones
+  Status (*quiet)(Context*);             // completes everything this context issued
+  Status (*quiet_pe)(Context*, int pe);  // completes what this context issued to `pe`
   // Events processed (>= 0). Never blocks; safe to call from any thread for any context.
   int (*progress)(Context*);
   // A descriptor that becomes readable when progress has work (an idle progress thread blocks on

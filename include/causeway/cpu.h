@@ -71,29 +71,28 @@ enum causeway_amo_op {
  * operations). OpenSHMEM orders AMOs only through fence and quiet, so fetch and set need
  * atomicity, not a full barrier: an acquire load and a release store (plain moves on x86). The
  * read-modify-writes are sequentially consistent. With a constant `op` the switch folds away. */
-#define CAUSEWAY_CPU_AMO_BODY(P, OP, V, COMPARE)                                    \
-  switch (OP) {                                                                     \
-    case CAUSEWAY_AMO_FETCH: return __atomic_load_n(P, __ATOMIC_ACQUIRE);           \
-    case CAUSEWAY_AMO_SET: __atomic_store_n(P, V, __ATOMIC_RELEASE); return 0;      \
-    case CAUSEWAY_AMO_SWAP: return __atomic_exchange_n(P, V, __ATOMIC_SEQ_CST);     \
-    case CAUSEWAY_AMO_COMPARE_SWAP:                                                 \
+#define CAUSEWAY_CPU_AMO_BODY(P, OP, V, COMPARE)                                            \
+  switch (OP) {                                                                             \
+    case CAUSEWAY_AMO_FETCH: return __atomic_load_n(P, __ATOMIC_ACQUIRE);                   \
+    case CAUSEWAY_AMO_SET: __atomic_store_n(P, V, __ATOMIC_RELEASE); return 0;              \
+    case CAUSEWAY_AMO_SWAP: return __atomic_exchange_n(P, V, __ATOMIC_SEQ_CST);             \
+    case CAUSEWAY_AMO_COMPARE_SWAP:                                                         \
       __atomic_compare_exchange_n(P, &(COMPARE), V, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); \
-      return COMPARE;                                                               \
-    case CAUSEWAY_AMO_ADD: __atomic_fetch_add(P, V, __ATOMIC_SEQ_CST); return 0;    \
-    case CAUSEWAY_AMO_FETCH_ADD: return __atomic_fetch_add(P, V, __ATOMIC_SEQ_CST); \
-    case CAUSEWAY_AMO_AND: __atomic_fetch_and(P, V, __ATOMIC_SEQ_CST); return 0;    \
-    case CAUSEWAY_AMO_FETCH_AND: return __atomic_fetch_and(P, V, __ATOMIC_SEQ_CST); \
-    case CAUSEWAY_AMO_OR: __atomic_fetch_or(P, V, __ATOMIC_SEQ_CST); return 0;      \
-    case CAUSEWAY_AMO_FETCH_OR: return __atomic_fetch_or(P, V, __ATOMIC_SEQ_CST);   \
-    case CAUSEWAY_AMO_XOR: __atomic_fetch_xor(P, V, __ATOMIC_SEQ_CST); return 0;    \
-    case CAUSEWAY_AMO_FETCH_XOR: return __atomic_fetch_xor(P, V, __ATOMIC_SEQ_CST); \
-  }                                                                                 \
+      return COMPARE;                                                                       \
+    case CAUSEWAY_AMO_ADD: __atomic_fetch_add(P, V, __ATOMIC_SEQ_CST); return 0;            \
+    case CAUSEWAY_AMO_FETCH_ADD: return __atomic_fetch_add(P, V, __ATOMIC_SEQ_CST);         \
+    case CAUSEWAY_AMO_AND: __atomic_fetch_and(P, V, __ATOMIC_SEQ_CST); return 0;            \
+    case CAUSEWAY_AMO_FETCH_AND: return __atomic_fetch_and(P, V, __ATOMIC_SEQ_CST);         \
+    case CAUSEWAY_AMO_OR: __atomic_fetch_or(P, V, __ATOMIC_SEQ_CST); return 0;              \
+    case CAUSEWAY_AMO_FETCH_OR: return __atomic_fetch_or(P, V, __ATOMIC_SEQ_CST);           \
+    case CAUSEWAY_AMO_XOR: __atomic_fetch_xor(P, V, __ATOMIC_SEQ_CST); return 0;            \
+    case CAUSEWAY_AMO_FETCH_XOR: return __atomic_fetch_xor(P, V, __ATOMIC_SEQ_CST);         \
+  }                                                                                         \
   return 0;
 
-CAUSEWAY_INLINE_HELPER uint32_t causeway_cpu_amo32(int op, uint32_t *p, uint32_t v, uint32_t compare) {
-  CAUSEWAY_CPU_AMO_BODY(p, op, v, compare)
-}
-CAUSEWAY_INLINE_HELPER uint64_t causeway_cpu_amo64(int op, uint64_t *p, uint64_t v, uint64_t compare) {
+CAUSEWAY_INLINE_HELPER uint32_t causeway_cpu_amo32(int op, uint32_t *p, uint32_t v, uint32_t compare){
+    CAUSEWAY_CPU_AMO_BODY(p, op, v, compare)} CAUSEWAY_INLINE_HELPER uint64_t
+    causeway_cpu_amo64(int op, uint64_t *p, uint64_t v, uint64_t compare) {
   CAUSEWAY_CPU_AMO_BODY(p, op, v, compare)
 }
 #undef CAUSEWAY_CPU_AMO_BODY

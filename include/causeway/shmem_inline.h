@@ -94,26 +94,26 @@ CW_INLINE_TRANSFERS(, mem, void, 1)
 
 /* Atomics: the CPU atomic the library uses on a mapped peer (causeway/cpu.h's table, on the
  * type's bit pattern), while atomics may be CPU atomics (amo_direct). */
-#define CW_INLINE_AMO_PEER(TYPE, DEST, PE, FALLBACK)                          \
+#define CW_INLINE_AMO_PEER(TYPE, DEST, PE, FALLBACK)                         \
   TYPE *peer = (TYPE *)(void *)causeway_amo_address(DEST, sizeof(TYPE), PE); \
-  if (__builtin_expect(peer == NULL, 0)) {                                    \
-    FALLBACK;                                                                 \
+  if (__builtin_expect(peer == NULL, 0)) {                                   \
+    FALLBACK;                                                                \
   }
 /* The old value of OP on *peer, through the 4- or 8-byte entry of the table. */
-#define CW_INLINE_AMO_OLD(TYPE, OP, VALUE, COND)                                                    \
-  TYPE old;                                                                                         \
-  if (sizeof(TYPE) == 4) {                                                                          \
-    uint32_t v, c, o;                                                                               \
-    memcpy(&v, &(VALUE), 4);                                                                        \
-    memcpy(&c, &(COND), 4);                                                                         \
-    o = causeway_cpu_amo32(OP, (uint32_t *)(void *)peer, v, c);                                     \
-    memcpy(&old, &o, 4);                                                                            \
-  } else {                                                                                          \
-    uint64_t v, c, o;                                                                               \
-    memcpy(&v, &(VALUE), 8);                                                                        \
-    memcpy(&c, &(COND), 8);                                                                         \
-    o = causeway_cpu_amo64(OP, (uint64_t *)(void *)peer, v, c);                                     \
-    memcpy(&old, &o, 8);                                                                            \
+#define CW_INLINE_AMO_OLD(TYPE, OP, VALUE, COND)                \
+  TYPE old;                                                     \
+  if (sizeof(TYPE) == 4) {                                      \
+    uint32_t v, c, o;                                           \
+    memcpy(&v, &(VALUE), 4);                                    \
+    memcpy(&c, &(COND), 4);                                     \
+    o = causeway_cpu_amo32(OP, (uint32_t *)(void *)peer, v, c); \
+    memcpy(&old, &o, 4);                                        \
+  } else {                                                      \
+    uint64_t v, c, o;                                           \
+    memcpy(&v, &(VALUE), 8);                                    \
+    memcpy(&c, &(COND), 8);                                     \
+    o = causeway_cpu_amo64(OP, (uint64_t *)(void *)peer, v, c); \
+    memcpy(&old, &o, 8);                                        \
   }
 #define CW_INLINE_AMO_FETCHING(TYPE, NAME, OP, AMO)                                                \
   CW_INLINE_CALL(TYPE, NAME##_atomic_##OP, (TYPE *, TYPE, int))                                    \
@@ -171,7 +171,7 @@ CW_AMO_STANDARD_TYPES(CW_INLINE_AMO_STANDARD)
 CW_AMO_EXTENDED_TYPES(CW_INLINE_AMO_EXTENDED)
 #undef CW_INLINE_AMO_EXTENDED
 
-#define CW_INLINE_AMO_BITWISE(TYPE, NAME)                             \
+#define CW_INLINE_AMO_BITWISE(TYPE, NAME)                               \
   CW_INLINE_AMO_FETCHING(TYPE, NAME, fetch_and, CAUSEWAY_AMO_FETCH_AND) \
   CW_INLINE_AMO_UPDATE(TYPE, NAME, and, CAUSEWAY_AMO_AND)               \
   CW_INLINE_AMO_FETCHING(TYPE, NAME, fetch_or, CAUSEWAY_AMO_FETCH_OR)   \
@@ -216,7 +216,7 @@ CW_INLINE_PUT_SIGNALS(, mem, void, 1)
     if (__builtin_expect(causeway_fast_path_v2.n_pes != 0, 1))                                \
       for (int spin = 0; spin < CW_INLINE_WAIT_SPINS; ++spin) {                               \
         if (CW_INLINE_HOLDS(__atomic_load_n(ivar, __ATOMIC_ACQUIRE), cmp, cmp_value)) return; \
-        causeway_cpu_pause();                                                              \
+        causeway_cpu_pause();                                                                 \
       }                                                                                       \
     causeway_call_##NAME##_wait_until(ivar, cmp, cmp_value);                                  \
   }

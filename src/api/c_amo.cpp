@@ -28,7 +28,7 @@ extern "C" {
                              (dest CW_EXPAND ARGS, pe))                                                \
   void shmem_ctx_##NAME##_atomic_##OP##_nbi(shmem_ctx_t ctx, TYPE* fetch, TYPE* dest CW_EXPAND PARAMS, \
                                             int pe) {                                                  \
-    const char* call = "shmem_" #NAME "_atomic_" #OP "_nbi";                                          \
+    const char* call = "shmem_" #NAME "_atomic_" #OP "_nbi";                                           \
     core::amo_nbi<TYPE>(api::context(ctx, call), AmoOp::KIND, fetch, dest, VALUE, COND, pe, call);     \
   }                                                                                                    \
   CW_DEFINE_DEFAULT_CTX_FORM(void, NAME##_atomic_##OP##_nbi,                                           \
@@ -52,20 +52,20 @@ CW_AMO_STANDARD_TYPES(CW_DEFINE_AMO_STANDARD)
 #undef CW_DEFINE_AMO_STANDARD
 
 // fetch reads through a const pointer; the others write.
-#define CW_DEFINE_AMO_EXTENDED(TYPE, NAME)                                                              \
-  TYPE shmem_ctx_##NAME##_atomic_fetch(shmem_ctx_t ctx, const TYPE* source, int pe) {                   \
-    return amo<TYPE>(ctx, AmoOp::fetch, const_cast<TYPE*>(source), 0, 0, pe,                            \
-                     "shmem_" #NAME "_atomic_fetch");                                                   \
-  }                                                                                                     \
-  CW_DEFINE_DEFAULT_CTX_FORM(TYPE, NAME##_atomic_fetch, (const TYPE* source, int pe), (source, pe))     \
-  void shmem_ctx_##NAME##_atomic_fetch_nbi(shmem_ctx_t ctx, TYPE* fetch, const TYPE* source, int pe) {  \
-    const char* call = "shmem_" #NAME "_atomic_fetch_nbi";                                              \
+#define CW_DEFINE_AMO_EXTENDED(TYPE, NAME)                                                                 \
+  TYPE shmem_ctx_##NAME##_atomic_fetch(shmem_ctx_t ctx, const TYPE* source, int pe) {                      \
+    return amo<TYPE>(ctx, AmoOp::fetch, const_cast<TYPE*>(source), 0, 0, pe,                               \
+                     "shmem_" #NAME "_atomic_fetch");                                                      \
+  }                                                                                                        \
+  CW_DEFINE_DEFAULT_CTX_FORM(TYPE, NAME##_atomic_fetch, (const TYPE* source, int pe), (source, pe))        \
+  void shmem_ctx_##NAME##_atomic_fetch_nbi(shmem_ctx_t ctx, TYPE* fetch, const TYPE* source, int pe) {     \
+    const char* call = "shmem_" #NAME "_atomic_fetch_nbi";                                                 \
     core::amo_nbi<TYPE>(api::context(ctx, call), AmoOp::fetch, fetch, const_cast<TYPE*>(source), 0, 0, pe, \
-                        call);                                                                          \
-  }                                                                                                     \
-  CW_DEFINE_DEFAULT_CTX_FORM(void, NAME##_atomic_fetch_nbi, (TYPE * fetch, const TYPE* source, int pe), \
-                             (fetch, source, pe))                                                       \
-  CW_DEFINE_AMO_NONFETCHING(TYPE, NAME, set, set, (, TYPE value), (, value), value)                     \
+                        call);                                                                             \
+  }                                                                                                        \
+  CW_DEFINE_DEFAULT_CTX_FORM(void, NAME##_atomic_fetch_nbi, (TYPE * fetch, const TYPE* source, int pe),    \
+                             (fetch, source, pe))                                                          \
+  CW_DEFINE_AMO_NONFETCHING(TYPE, NAME, set, set, (, TYPE value), (, value), value)                        \
   CW_DEFINE_AMO_FETCHING(TYPE, NAME, swap, swap, (, TYPE value), (, value), value, 0)
 CW_AMO_EXTENDED_TYPES(CW_DEFINE_AMO_EXTENDED)
 #undef CW_DEFINE_AMO_EXTENDED

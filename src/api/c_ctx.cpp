@@ -1,7 +1,7 @@
 // Contexts (create, destroy, per-context fence/quiet) and signals.
-#include "api/c_api_macros.hpp"
 #include <vector>
 
+#include "api/c_api_macros.hpp"
 #include "core/issue.hpp"
 #include "core/rma.hpp"
 #include "core/sync.hpp"
@@ -84,12 +84,12 @@ void shmem_pe_quiet(const int* target_pes, size_t npes) {
 }
 
 // ---- Signals ----
-#define CW_DEFINE_PUT_SIGNAL(NAME, ELEM_TYPE, BYTES, NBI)                                                        \
+#define CW_DEFINE_PUT_SIGNAL(NAME, ELEM_TYPE, BYTES, NBI)                                                   \
   void shmem_ctx_##NAME(shmem_ctx_t ctx, ELEM_TYPE* dest, const ELEM_TYPE* source, size_t nelems,           \
                         uint64_t* sig_addr, uint64_t signal, int sig_op, int pe) {                          \
     const char* call = "shmem_" #NAME;                                                                      \
     core::put_signal(api::context(ctx, call), dest, source, core::checked_bytes(nelems, BYTES, call),       \
-                     sig_addr, signal, signal_op(sig_op, call), pe, NBI, call);                    \
+                     sig_addr, signal, signal_op(sig_op, call), pe, NBI, call);                             \
   }                                                                                                         \
   CW_DEFINE_DEFAULT_CTX_FORM(void, NAME,                                                                    \
                              (ELEM_TYPE * dest, const ELEM_TYPE* source, size_t nelems, uint64_t* sig_addr, \

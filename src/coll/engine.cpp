@@ -97,7 +97,8 @@ class Op {
       pushed_ = false;
     }
     const tl::AmoArgs args{tl::AmoOp::set, 8, value, 0, nullptr};
-    core::check_status(rt, core::issue_amo(rt, nullptr, w, Sym{core::kHeapSegment, off}, args, false), call, w);
+    core::check_status(rt, core::issue_amo(rt, nullptr, w, Sym{core::kHeapSegment, off}, args, false), call,
+                       w);
   }
 
   void wait(int rank) {

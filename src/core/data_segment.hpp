@@ -12,7 +12,7 @@ struct DataSegment {
   char* cma_begin = nullptr;     // [cma_begin, mapped_begin): reachable only by CMA
   char* mapped_begin = nullptr;  // [mapped_begin, end): on the memfd when fd >= 0
   char* end = nullptr;
-  char* relro_end = nullptr;     // [cma_begin, relro_end) is read-only after relocation
+  char* relro_end = nullptr;  // [cma_begin, relro_end) is read-only after relocation
   int fd = -1;
 };
 

@@ -25,7 +25,8 @@ void* Runtime::heap_allocate(std::size_t size, std::size_t alignment, const char
     prefault(p, size);
     if (zero) std::memset(p, 0, size);
     if (Status s = register_chunks(kHeapSegment, *offset + size); is_error(s))
-      util::fatal_user_error(call, "cannot make %zu bytes of the symmetric heap reachable: %s", size, to_string(s));
+      util::fatal_user_error(call, "cannot make %zu bytes of the symmetric heap reachable: %s", size,
+                             to_string(s));
   } else {
     util::log(
         util::LogLevel::error,
@@ -83,9 +84,11 @@ void* Runtime::heap_reallocate(void* ptr, std::size_t size, const char* call) {
     if (result) prefault(result, size);
   }
   if (result) {
-    const std::size_t end = static_cast<std::size_t>(static_cast<char*>(result) - segments_[kHeapSegment].base) + size;
+    const std::size_t end =
+        static_cast<std::size_t>(static_cast<char*>(result) - segments_[kHeapSegment].base) + size;
     if (Status s = register_chunks(kHeapSegment, end); is_error(s))
-      util::fatal_user_error(call, "cannot make %zu bytes of the symmetric heap reachable: %s", size, to_string(s));
+      util::fatal_user_error(call, "cannot make %zu bytes of the symmetric heap reachable: %s", size,
+                             to_string(s));
   }
   barrier_all(*this);
   return result;

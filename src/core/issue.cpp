@@ -8,7 +8,8 @@ void issue_put_transport(Runtime& rt, Context* ctx, int pe, Location dst, const 
                          bool nbi, const char* call) {
   tl::Context* c = transport_context(rt, ctx, rt.route(pe).transport);
   const auto put = nbi ? c->transport->ops->put_nbi : c->transport->ops->put;
-  check_status(rt, with_retry(c, [&](tl::Context* t) { return put(t, pe, dst.segment, dst.offset, src, bytes); }),
+  check_status(rt,
+               with_retry(c, [&](tl::Context* t) { return put(t, pe, dst.segment, dst.offset, src, bytes); }),
                call, pe);
 }
 
@@ -16,7 +17,8 @@ void issue_get_transport(Runtime& rt, Context* ctx, int pe, Location src, void* 
                          bool nbi, const char* call) {
   tl::Context* c = transport_context(rt, ctx, rt.route(pe).transport);
   const auto get = nbi ? c->transport->ops->get_nbi : c->transport->ops->get;
-  check_status(rt, with_retry(c, [&](tl::Context* t) { return get(t, pe, src.segment, src.offset, dst, bytes); }),
+  check_status(rt,
+               with_retry(c, [&](tl::Context* t) { return get(t, pe, src.segment, src.offset, dst, bytes); }),
                call, pe);
 }
 
@@ -45,9 +47,11 @@ void issue_put_signal(Runtime& rt, Context* ctx, int pe, Location dst, const voi
     tl::Context* c = transport_context(rt, ctx, route.transport);
     if (const auto put_signal = c->transport->ops->put_signal) {
       const tl::SignalArgs args{sig.segment, sig.offset, signal, sig_op};
-      check_status(rt, with_retry(c, [&](tl::Context* t) {
-                     return put_signal(t, pe, dst.segment, dst.offset, src, bytes, args);
-                   }),
+      check_status(rt,
+                   with_retry(c,
+                              [&](tl::Context* t) {
+                                return put_signal(t, pe, dst.segment, dst.offset, src, bytes, args);
+                              }),
                    call, pe);
       return;
     }

@@ -34,9 +34,9 @@ template <class Op>
 inline Status with_retry(tl::Context* c, Op&& op) {
   Status s = op(c);
   while (s == Status::retry) [[unlikely]] {
-    c->transport->ops->progress(c);
-    s = op(c);
-  }
+      c->transport->ops->progress(c);
+      s = op(c);
+    }
   return s;
 }
 
@@ -68,7 +68,8 @@ inline void issue_get(Runtime& rt, Context* ctx, int pe, Location src, void* dst
 }
 // An atomic: a CPU atomic on a mapped peer while the policy allows it, else the peer's amo
 // transport. With `nbi`, a fetching AMO may write args.fetched as late as quiet.
-inline Status issue_amo(Runtime& rt, Context* ctx, int pe, Location target, const tl::AmoArgs& args, bool nbi) {
+inline Status issue_amo(Runtime& rt, Context* ctx, int pe, Location target, const tl::AmoArgs& args,
+                        bool nbi) {
   if (rt.amo_direct()) [[likely]]
     if (char* word = host_address(rt, pe, target)) [[likely]]
       return tl::cpu_amo(word, args);

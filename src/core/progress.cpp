@@ -60,7 +60,8 @@ void ProgressEngine::stop_thread() {
 
 void ProgressEngine::thread_main(std::chrono::microseconds interval) {
   std::vector<pollfd> fds;
-  const timespec wait{static_cast<time_t>(interval.count() / 1000000), static_cast<long>(interval.count() % 1000000) * 1000};
+  const timespec wait{static_cast<time_t>(interval.count() / 1000000),
+                      static_cast<long>(interval.count() % 1000000) * 1000};
   while (!stop_.load(std::memory_order_relaxed)) {
     if (poll_sources() > 0) continue;
     // Idle: block until a source has work, the interval passes, or stop_thread wakes us.

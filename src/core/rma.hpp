@@ -8,8 +8,8 @@
 
 #include "core/checks.hpp"
 #include "core/fast_path.hpp"
-#include "core/runtime.hpp"
 #include "core/issue.hpp"
+#include "core/runtime.hpp"
 
 namespace causeway::core {
 
@@ -164,8 +164,8 @@ template <class T>
                                            static_cast<uint32_t>(to_bits(operand)),
                                            static_cast<uint32_t>(to_bits(compare))));
   else
-    return from_bits<T>(
-        causeway_cpu_amo64(static_cast<int>(op), reinterpret_cast<uint64_t*>(word), to_bits(operand), to_bits(compare)));
+    return from_bits<T>(causeway_cpu_amo64(static_cast<int>(op), reinterpret_cast<uint64_t*>(word),
+                                           to_bits(operand), to_bits(compare)));
 }
 
 // Inlined into the API entry points, where `op` is a constant: the fast path is one CPU atomic.
@@ -182,8 +182,8 @@ template <class T>
 // The fetching _nbi forms: the old value goes to `fetch`, at once on a mapped peer, by quiet
 // through a transport.
 template <class T>
-[[gnu::always_inline]] inline void amo_nbi(Context* ctx, tl::AmoOp op, T* fetch, T* target, T operand, T compare,
-                                           int pe, const char* call) {
+[[gnu::always_inline]] inline void amo_nbi(Context* ctx, tl::AmoOp op, T* fetch, T* target, T operand,
+                                           T compare, int pe, const char* call) {
   if (world_numbered(ctx)) [[likely]] {
     if (char* remote = amo_address(target, sizeof(T), pe)) [[likely]] {
       *fetch = cpu_amo<T>(op, remote, operand, compare);

@@ -25,8 +25,9 @@ constexpr int kThreadMultiple = 3;  // SHMEM_THREAD_MULTIPLE
 }  // namespace
 
 Status Runtime::setup_transports(int requested_thread_level) {
-  thread_level_ = requested_thread_level < 0 ? 0 : (requested_thread_level > kThreadMultiple ? kThreadMultiple
-                                                                                           : requested_thread_level);
+  thread_level_ = requested_thread_level < 0
+                      ? 0
+                      : (requested_thread_level > kThreadMultiple ? kThreadMultiple : requested_thread_level);
   const tl::TransportInit init{my_pe_, n_pes_, thread_level_, &config_, bootstrap_.get()};
   for (const auto& name : split_list(config_.transports)) {
     const tl::TransportInfo* info = nullptr;
@@ -76,7 +77,8 @@ Status Runtime::choose_routes() {
   auto connect = [&](int index, int pe) {
     tl::Transport* t = transports_[index];
     const tl::Reach reach = t->caps.reach;
-    const bool covers = reach == tl::Reach::network || (reach == tl::Reach::node && node_of[pe] == node_of[my_pe_]) ||
+    const bool covers = reach == tl::Reach::network ||
+                        (reach == tl::Reach::node && node_of[pe] == node_of[my_pe_]) ||
                         (reach == tl::Reach::self && pe == my_pe_);
     if (!covers || is_error(t->ops->add_peer(t, pe, address_of(pe, index)))) return false;
     connected_[index][pe] = true;
@@ -144,16 +146,17 @@ void Runtime::set_policies() {
   // two deferring transports, only completing everything orders them.
   bool split_deferred = false;
   for (const PeerRoute& r : routes_)
-    split_deferred |= r.transport != r.amo_transport &&
-                      !(transports_[r.transport]->caps.completes_at_issue &&
-                        transports_[r.amo_transport]->caps.completes_at_issue);
+    split_deferred |=
+        r.transport != r.amo_transport && !(transports_[r.transport]->caps.completes_at_issue &&
+                                            transports_[r.amo_transport]->caps.completes_at_issue);
   fence_needs_quiet_ = deferred > 1 || split_deferred;
 }
 
 void Runtime::make_visible_slow() {
   Context& ctx = default_context();
   for (int i = 0; i < transport_count(); ++i)
-    if (in_use_[i] && transports_[i]->ops->make_visible) transports_[i]->ops->make_visible(ctx.per_transport[i]);
+    if (in_use_[i] && transports_[i]->ops->make_visible)
+      transports_[i]->ops->make_visible(ctx.per_transport[i]);
 }
 
 void Runtime::publish_fast_path() {

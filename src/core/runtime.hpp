@@ -1,5 +1,6 @@
 // The core runtime: one per process. Owns the bootstrap, the transports, the symmetric segments,
-// the per-peer routes, the progress engine and the contexts. The C, C++ and (later) device APIs are thin layers over it.
+// the per-peer routes, the progress engine and the contexts. The C, C++ and (later) device APIs are thin
+// layers over it.
 #pragma once
 #include <array>
 #include <atomic>
@@ -142,6 +143,12 @@ class Runtime {
   ProgressEngine& progress_engine() { return progress_; }
   // One pass over every progress source; cheap when there are none.
   void progress() { progress_.poll(); }
+  // A wait that gives up the CPU first completes everything parked here (a PE that sleeps would
+  // otherwise hold back every peer waiting on its operations).
+  void progress_before_idle() {
+    if (progress_.active()) [[unlikely]]
+      progress_.complete_all();
+  }
   // True when operations advance only while this PE runs progress: waits then poll it every spin.
   bool needs_progress() const { return progress_.active(); }
   // Makes memory written by transports visible before a satisfied wait returns.

@@ -26,7 +26,8 @@ constexpr std::size_t kHeapAlignment = std::size_t(64) << 20;
 }  // namespace
 
 Status Runtime::setup_segments() {
-  const std::size_t heap_size = page_up(config_.symmetric_size < page_size() ? page_size() : config_.symmetric_size);
+  const std::size_t heap_size =
+      page_up(config_.symmetric_size < page_size() ? page_size() : config_.symmetric_size);
   int fd = create_memfd("causeway-heap", heap_size);
   void* base = fd >= 0 ? map_memfd_aligned(fd, heap_size, kHeapAlignment) : nullptr;
   if (!base) {
@@ -85,7 +86,8 @@ Status Runtime::exchange_segments() {
   const auto* all = reinterpret_cast<const Published*>(all_bytes.data());
   for (int pe = 0; pe < n_pes_; ++pe)
     for (int id = 0; id < n_segments; ++id)
-      if (all[pe * n_segments + id].has_fd != mine[id].has_fd || all[pe * n_segments + id].size != mine[id].size) {
+      if (all[pe * n_segments + id].has_fd != mine[id].has_fd ||
+          all[pe * n_segments + id].size != mine[id].size) {
         util::log(util::LogLevel::error,
                   "PE %d's %s differs from this PE's (%zu vs %zu bytes): are all PEs the same program with "
                   "the same SHMEM_SYMMETRIC_SIZE?",
@@ -124,8 +126,8 @@ Status Runtime::exchange_segments() {
   }
   // What is live now: the data segments whole, the heap up to the runtime's own words.
   for (int id = 0; id < n_segments; ++id) {
-    const std::size_t live = id == kHeapSegment ? reinterpret_cast<char*>(internal_ + 1) - segments_[id].base
-                                                : segments_[id].size;
+    const std::size_t live =
+        id == kHeapSegment ? reinterpret_cast<char*>(internal_ + 1) - segments_[id].base : segments_[id].size;
     if (Status s = register_chunks(id, live); is_error(s)) return s;
   }
   return Status::ok;
@@ -158,8 +160,8 @@ Status Runtime::register_chunks(int id, std::size_t end) {
     for (const tl::LocalChunk& c : chunks) {
       std::vector<std::byte> key;
       if (Status s = t->ops->mem_register(t, c, &key); is_error(s)) {
-        util::log(util::LogLevel::error, "transport %s cannot register %zu bytes of this PE's %s: %s", t->name,
-                  c.size, seg.what, to_string(s));
+        util::log(util::LogLevel::error, "transport %s cannot register %zu bytes of this PE's %s: %s",
+                  t->name, c.size, seg.what, to_string(s));
         return s;
       }
       const uint32_t length = static_cast<uint32_t>(key.size());

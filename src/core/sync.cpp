@@ -1,7 +1,7 @@
 #include "core/sync.hpp"
 
-#include "core/rma.hpp"
 #include "core/issue.hpp"
+#include "core/rma.hpp"
 #include "util/log.hpp"
 
 namespace causeway::core {
@@ -49,7 +49,10 @@ void set_lock(long* lock, const char* call) {
   util::Backoff backoff(rt.backoff_policy());
   const bool poll_every_round = rt.needs_progress();
   while (amo<long>(nullptr, tl::AmoOp::compare_swap, lock, me, 0, 0, call) != 0)
-    if (backoff.pause() || poll_every_round) rt.progress();
+    if (backoff.pause())
+      rt.progress_before_idle();
+    else if (poll_every_round)
+      rt.progress();
 }
 
 int test_lock(long* lock, const char* call) {

@@ -5,10 +5,10 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "causeway/cpu.h"
 #include "core/checks.hpp"
 #include "core/fast_path.hpp"
 #include "core/runtime.hpp"
-#include "causeway/cpu.h"
 #include "util/backoff.hpp"
 
 namespace causeway::core {
@@ -55,8 +55,12 @@ inline void wait_for(Runtime& rt, Pred&& pred) {
   if (!pred()) {
     util::Backoff backoff(rt.backoff_policy());
     const bool poll_every_round = rt.needs_progress();
-    while (!pred())
-      if (backoff.pause() || poll_every_round) rt.progress();
+    while (!pred()) {
+      if (backoff.pause())
+        rt.progress_before_idle();  // about to yield or sleep: peers may wait on what is parked here
+      else if (poll_every_round)
+        rt.progress();
+    }
   }
   rt.make_visible();
 }

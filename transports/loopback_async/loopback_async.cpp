@@ -86,9 +86,9 @@ struct Op {
   OpKind kind = OpKind::fence;
   int pe = -1, segment = -1;
   std::size_t offset = 0, n = 0;
-  const void* src = nullptr;      // put_nbi: the caller's buffer, read when performed
-  std::vector<std::byte> copy;    // put: the data, copied at issue (the source is free at return)
-  void* dst = nullptr;            // get
+  const void* src = nullptr;    // put_nbi: the caller's buffer, read when performed
+  std::vector<std::byte> copy;  // put: the data, copied at issue (the source is free at return)
+  void* dst = nullptr;          // get
   AmoArgs amo{};
   SignalArgs signal{};
 };
@@ -133,7 +133,8 @@ Status add_peer(Transport* t, int pe, std::span<const std::byte> addr) {
   std::memcpy(&peer_id, addr.data() + addr.size() - sizeof(Identity), sizeof(Identity));
   if (std::strncmp(peer_id.boot_id, a->me.boot_id, sizeof(peer_id.boot_id)) != 0) return Status::unreachable;
   if (a->peers[pe].locks == nullptr) return Status::unreachable;  // not on this node's fd exchange
-  if (Status s = a->inner->ops->add_peer(a->inner, pe, addr.first(addr.size() - sizeof(Identity))); is_error(s))
+  if (Status s = a->inner->ops->add_peer(a->inner, pe, addr.first(addr.size() - sizeof(Identity)));
+      is_error(s))
     return s;
   a->peers[pe].connected = true;
   a->peers[pe].secret = peer_id.secret;
@@ -167,7 +168,8 @@ Status attach_key(Transport* t, int pe, int segment, std::size_t offset, std::si
   if (segment >= (int)peer.keys.size()) peer.keys.resize(segment + 1);
   auto& ranges = peer.keys[segment];
   ranges.push_back({offset, size, key.writable != 0});
-  std::sort(ranges.begin(), ranges.end(), [](const KeyRange& x, const KeyRange& y) { return x.offset < y.offset; });
+  std::sort(ranges.begin(), ranges.end(),
+            [](const KeyRange& x, const KeyRange& y) { return x.offset < y.offset; });
   return Status::ok;
 }
 
@@ -247,7 +249,8 @@ Status perform(AsyncTransport* a, Op& op) {
     case OpKind::get: return inner.get(a->inner_ctx, op.pe, op.segment, op.offset, op.dst, op.n);
     case OpKind::amo: return nic_amo(a, op.pe, op.segment, op.offset, op.amo);
     case OpKind::put_signal: {
-      Status s = inner.put(a->inner_ctx, op.pe, op.segment, op.offset, op.src ? op.src : op.copy.data(), op.n);
+      Status s =
+          inner.put(a->inner_ctx, op.pe, op.segment, op.offset, op.src ? op.src : op.copy.data(), op.n);
       if (is_error(s)) return s;
       causeway_order_stores();
       const AmoArgs sig{op.signal.op, 8, op.signal.value, 0, nullptr};
@@ -260,10 +263,12 @@ Status perform(AsyncTransport* a, Op& op) {
 
 bool overlaps(const Op& x, const Op& y) {
   if (x.pe != y.pe) return false;
-  auto hits = [](int seg_a, std::size_t off_a, std::size_t n_a, int seg_b, std::size_t off_b, std::size_t n_b) {
+  auto hits = [](int seg_a, std::size_t off_a, std::size_t n_a, int seg_b, std::size_t off_b,
+                 std::size_t n_b) {
     return seg_a == seg_b && off_a < off_b + (n_b ? n_b : 1) && off_b < off_a + (n_a ? n_a : 1);
   };
-  const std::size_t nx = x.kind == OpKind::amo ? x.amo.width : x.n, ny = y.kind == OpKind::amo ? y.amo.width : y.n;
+  const std::size_t nx = x.kind == OpKind::amo ? x.amo.width : x.n,
+                    ny = y.kind == OpKind::amo ? y.amo.width : y.n;
   if (hits(x.segment, x.offset, nx, y.segment, y.offset, ny)) return true;
   if (x.kind == OpKind::put_signal && hits(x.signal.segment, x.signal.offset, 8, y.segment, y.offset, ny))
     return true;
@@ -293,13 +298,15 @@ int drain(AsyncContext* c, std::size_t budget, int pe, Status* status) {
         if (c->queue[i].kind != OpKind::fence && c->queue[i].pe == pe) pick = i;
       if (pick == SIZE_MAX) break;
     } else {
-      std::vector<std::size_t> ready;
-      for (std::size_t i = 0; i < group_end; ++i) {
+      // From a random start, the first operation no earlier one in the group overlaps (the
+      // group's first operation always qualifies).
+      const std::size_t start = c->rng() % group_end;
+      for (std::size_t k = 0; k < group_end && pick == SIZE_MAX; ++k) {
+        const std::size_t i = (start + k) % group_end;
         bool blocked = false;
         for (std::size_t j = 0; j < i && !blocked; ++j) blocked = overlaps(c->queue[j], c->queue[i]);
-        if (!blocked) ready.push_back(i);
+        if (!blocked) pick = i;
       }
-      pick = ready[c->rng() % ready.size()];
     }
     Op op = std::move(c->queue[pick]);
     c->queue.erase(c->queue.begin() + static_cast<std::ptrdiff_t>(pick));
@@ -362,7 +369,8 @@ void context_destroy(Context* ctx) {
 
 // --- Data ---
 
-Status put_common(Context* c, int pe, int segment, std::size_t offset, const void* src, std::size_t n, bool nbi) {
+Status put_common(Context* c, int pe, int segment, std::size_t offset, const void* src, std::size_t n,
+                  bool nbi) {
   if (Status s = check_access(c, pe, segment, offset, n, true); is_error(s)) return s;
   Op op = make_op(OpKind::put, pe, segment, offset, n);
   if (nbi) {
@@ -392,11 +400,13 @@ Status get_nbi(Context* c, int pe, int segment, std::size_t offset, void* dst, s
 Status get(Context* c, int pe, int segment, std::size_t offset, void* dst, std::size_t n) {
   if (Status s = check_access(c, pe, segment, offset, n, false); is_error(s)) return s;
   if (Status s = flush(c, -1); is_error(s)) return s;
-  return async_of(c->transport)->inner->ops->get(async_of(c->transport)->inner_ctx, pe, segment, offset, dst, n);
+  return async_of(c->transport)
+      ->inner->ops->get(async_of(c->transport)->inner_ctx, pe, segment, offset, dst, n);
 }
 
 Status amo(Context* c, int pe, int segment, std::size_t offset, const AmoArgs& args, bool nbi) {
-  if (Status s = check_access(c, pe, segment, offset, args.width, args.op != AmoOp::fetch); is_error(s)) return s;
+  if (Status s = check_access(c, pe, segment, offset, args.width, args.op != AmoOp::fetch); is_error(s))
+    return s;
   auto* a = async_of(c->transport);
   if (!a->inner->ops->host_pointer(a->inner, pe, segment)) return Status::not_supported;  // CMA-only memory
   if (amo_fetches(args.op) && !nbi) {
@@ -425,7 +435,8 @@ Status put_signal(Context* c, int pe, int segment, std::size_t offset, const voi
 Status fence(Context* c) {
   auto* ac = ctx_of(c);
   std::lock_guard lock(ac->mutex);
-  if (!ac->queue.empty() && ac->queue.back().kind != OpKind::fence) ac->queue.push_back(make_op(OpKind::fence));
+  if (!ac->queue.empty() && ac->queue.back().kind != OpKind::fence)
+    ac->queue.push_back(make_op(OpKind::fence));
   return Status::ok;
 }
 Status quiet(Context* c) { return flush(c, -1); }
@@ -508,7 +519,8 @@ Transport* create_loopback_async_transport(const TransportInit& init, Status* st
   a->name = "loopback_async";
   a->my_pe = init.my_pe;
   a->n_pes = init.n_pes;
-  a->depth = init.config->loopback_async_depth < 1 ? 1 : static_cast<std::size_t>(init.config->loopback_async_depth);
+  a->depth =
+      init.config->loopback_async_depth < 1 ? 1 : static_cast<std::size_t>(init.config->loopback_async_depth);
   a->peers.resize(init.n_pes);
   a->me.secret = std::random_device{}() * 0x9e3779b97f4a7c15ull + static_cast<uint64_t>(getpid());
   std::strncpy(a->me.boot_id, machine_id().c_str(), sizeof(a->me.boot_id) - 1);
