@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "causeway_build_config.h"
 #include "coll/team.hpp"
@@ -39,7 +40,15 @@ void print_startup_info(core::Runtime& rt) {
 // allows. A PE exiting with a failure status must not: the collective finalize would release
 // peers from their barrier as if it had arrived, and the launcher ends the job anyway.
 void finalize_at_exit(int status, void*) {
-  if (!core::g_runtime || getpid() != g_pe_pid) return;  // a forked child must not finalize the PE
+  if (!core::g_runtime) return;
+  if (getpid() != g_pe_pid) {
+    // A forked child must not finalize the PE, nor free its state. The program's static
+    // destructors (which run next) would free the default context's list and orphan the transport
+    // contexts it holds; keep the list where a leak checker still finds it.
+    static auto* kept = new std::vector<tl::Context*>();
+    kept->swap(core::g_runtime->default_context().per_transport);
+    return;
+  }
   if (status == 0)
     shmem_finalize();
   else  // local teardown only; the launcher is ending the peers

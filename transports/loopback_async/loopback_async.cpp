@@ -249,9 +249,10 @@ Status perform(AsyncTransport* a, Op& op) {
     case OpKind::get: return inner.get(a->inner_ctx, op.pe, op.segment, op.offset, op.dst, op.n);
     case OpKind::amo: return nic_amo(a, op.pe, op.segment, op.offset, op.amo);
     case OpKind::put_signal: {
-      Status s =
-          inner.put(a->inner_ctx, op.pe, op.segment, op.offset, op.src ? op.src : op.copy.data(), op.n);
-      if (is_error(s)) return s;
+      if (op.n > 0)
+        if (Status s = inner.put(a->inner_ctx, op.pe, op.segment, op.offset, op.copy.data(), op.n);
+            is_error(s))
+          return s;
       causeway_order_stores();
       const AmoArgs sig{op.signal.op, 8, op.signal.value, 0, nullptr};
       return nic_amo(a, op.pe, op.signal.segment, op.signal.offset, sig);
@@ -371,6 +372,7 @@ void context_destroy(Context* ctx) {
 
 Status put_common(Context* c, int pe, int segment, std::size_t offset, const void* src, std::size_t n,
                   bool nbi) {
+  if (n == 0) return Status::ok;  // nothing to move (and `src` may be null)
   if (Status s = check_access(c, pe, segment, offset, n, true); is_error(s)) return s;
   Op op = make_op(OpKind::put, pe, segment, offset, n);
   if (nbi) {
@@ -390,6 +392,7 @@ Status put_nbi(Context* c, int pe, int segment, std::size_t offset, const void* 
 }
 
 Status get_nbi(Context* c, int pe, int segment, std::size_t offset, void* dst, std::size_t n) {
+  if (n == 0) return Status::ok;
   if (Status s = check_access(c, pe, segment, offset, n, false); is_error(s)) return s;
   Op op = make_op(OpKind::get, pe, segment, offset, n);
   op.dst = dst;
@@ -398,6 +401,7 @@ Status get_nbi(Context* c, int pe, int segment, std::size_t offset, void* dst, s
 
 // A blocking get returns with the data: what was queued before it is performed first.
 Status get(Context* c, int pe, int segment, std::size_t offset, void* dst, std::size_t n) {
+  if (n == 0) return Status::ok;
   if (Status s = check_access(c, pe, segment, offset, n, false); is_error(s)) return s;
   if (Status s = flush(c, -1); is_error(s)) return s;
   return async_of(c->transport)
