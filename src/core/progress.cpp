@@ -59,19 +59,24 @@ void ProgressEngine::stop_thread() {
 }
 
 void ProgressEngine::thread_main(std::chrono::microseconds interval) {
-  std::vector<pollfd> fds;
+  // A fixed array, not a vector: nothing of this thread's stays on the heap (a child forked while
+  // it runs would report that as a leak), and sources beyond it are still polled, only not waited on.
+  constexpr std::size_t kMaxWaitFds = 64;
+  pollfd fds[kMaxWaitFds];
   const timespec wait{static_cast<time_t>(interval.count() / 1000000),
                       static_cast<long>(interval.count() % 1000000) * 1000};
   while (!stop_.load(std::memory_order_relaxed)) {
     if (poll_sources() > 0) continue;
     // Idle: block until a source has work, the interval passes, or stop_thread wakes us.
-    fds.assign(1, pollfd{wake_fd_, POLLIN, 0});
+    std::size_t n = 0;
+    fds[n++] = pollfd{wake_fd_, POLLIN, 0};
     {
       std::shared_lock lock(mutex_);
       for (tl::Context* c : sources_)
-        if (int fd = c->transport->ops->wait_fd(c); fd >= 0) fds.push_back(pollfd{fd, POLLIN, 0});
+        if (int fd = c->transport->ops->wait_fd(c); fd >= 0 && n < kMaxWaitFds)
+          fds[n++] = pollfd{fd, POLLIN, 0};
     }
-    ppoll(fds.data(), fds.size(), &wait, nullptr);
+    ppoll(fds, n, &wait, nullptr);
   }
 }
 
