@@ -49,8 +49,12 @@ void finalize_at_exit(int status, void*) {
     kept->swap(core::g_runtime->default_context().per_transport);
     return;
   }
-  if (status == 0)
+  if (status == 0) {
+    // Meet the other PEs at the bootstrap first, where nobody waits for anything else: a PE that
+    // exits in the middle must not release its peers from a barrier of theirs.
+    if (is_error(core::g_runtime->bootstrap().barrier())) return;
     shmem_finalize();
+  }
   else  // local teardown only; the launcher is ending the peers
     core::destroy_context(*core::g_runtime, &core::g_runtime->default_context());
 }

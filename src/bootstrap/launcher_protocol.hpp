@@ -1,5 +1,6 @@
 // Wire protocol between causeway-run and its PEs, over one SOCK_SEQPACKET socketpair per PE.
-// Each request is one record: a header, then `length` payload bytes; descriptors ride as SCM_RIGHTS.
+// Each request is one message (see seqpacket.hpp): a header, `length` payload bytes and `count`
+// descriptors, split over as many records as needed.
 #pragma once
 #include <cstdint>
 
@@ -10,19 +11,20 @@ inline constexpr const char* kEnvSize = "CAUSEWAY_SIZE";
 inline constexpr const char* kEnvFd = "CAUSEWAY_BOOTSTRAP_FD";
 
 enum class Op : uint32_t {
-  allgather = 1,  // payload: this rank's bytes; reply: size * length bytes in rank order
-  fds = 2,        // payload: none, `count` fds attached; reply: records of up to kMaxFdsPerRecord fds
-  abort = 3,      // payload: int32 exit status; the launcher ends the job, no reply
+  allgather = 1,  // payload: this rank's bytes (any length); reply: size uint64 lengths, then the
+                  // ranks' bytes back to back in rank order
+  abort = 3,      // payload: int32 exit status, then an optional message; no reply, the job ends
+  finalize = 4,   // payload: none; no reply. This PE called shmem_finalize: its exit is expected
+  fds = 5,        // node channel only: descriptors (and bytes) gathered by the node's leader
 };
 
 struct Header {
   Op op;
-  uint32_t length;  // payload bytes following the header
-  uint32_t count;   // fds attached (Op::fds)
-  uint32_t reserved;
+  uint32_t count;   // descriptors in the whole message
+  uint64_t length;  // payload bytes in the whole message
 };
 
-inline constexpr uint32_t kMaxRecord = 1u << 20;   // socket buffers are raised to hold this
-inline constexpr uint32_t kMaxFdsPerRecord = 200;  // below the kernel's SCM_MAX_FD (253)
+inline constexpr uint32_t kMaxRecord = 256u << 10;  // payload bytes per record; buffers hold one
+inline constexpr uint32_t kMaxFdsPerRecord = 200;   // below the kernel's SCM_MAX_FD (253)
 
 }  // namespace causeway::bootstrap::wire

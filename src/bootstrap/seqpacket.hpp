@@ -1,4 +1,6 @@
-// One-record send/receive over SOCK_SEQPACKET with optional descriptors (used by both ends).
+// Messages over SOCK_SEQPACKET with optional descriptors (used by the launcher, its PEs and the
+// node channel). A message of any size is split into records of at most kMaxRecord payload bytes
+// and kMaxFdsPerRecord descriptors; the first record starts with the header.
 #pragma once
 #include <cstddef>
 #include <span>
@@ -9,9 +11,10 @@
 namespace causeway::bootstrap {
 
 // Returns false on a closed or broken socket (errno set).
-bool send_record(int sock, wire::Op op, std::span<const std::byte> payload, std::span<const int> fds);
-// Returns false on EOF or error. Received fds are appended to *fds.
-bool recv_record(int sock, wire::Header* header, std::vector<std::byte>* payload, std::vector<int>* fds);
+bool send_message(int sock, wire::Op op, std::span<const std::byte> payload, std::span<const int> fds);
+// Blocks until the whole message is in. Returns false on EOF or error. Received fds are appended
+// to *fds (close-on-exec).
+bool recv_message(int sock, wire::Header* header, std::vector<std::byte>* payload, std::vector<int>* fds);
 // Raises the socket's send and receive buffers so a kMaxRecord record fits.
 void size_socket_buffers(int sock);
 

@@ -80,7 +80,7 @@ Status Runtime::init(int requested_thread_level) {
   backoff_ = {config_.spin_count, config_.yield_count, config_.max_sleep_us};
 
   Status status;
-  bootstrap_ = bootstrap::create_bootstrap(&status);
+  bootstrap_ = bootstrap::create_bootstrap(config_.bootstrap, &status);
   if (!bootstrap_) return status;
   bootstrap_->simulate_nodes(static_cast<int>(config_.pes_per_node));
   my_pe_ = bootstrap_->rank();
@@ -140,6 +140,8 @@ Status Runtime::finalize() {
   for (tl::Transport* t : transports_) t->ops->destroy(t);
   transports_.clear();
   Status status = bootstrap_->barrier();  // nobody unmaps memory a slower peer still reads
+  const Status left = bootstrap_->finalize();  // the launcher now expects this PE's exit
+  if (!is_error(status)) status = left;
   forget_private_in_children(segments_[kHeapSegment].base);
   munmap(segments_[kHeapSegment].base, segments_[kHeapSegment].map_size);
   close(segments_[kHeapSegment].fd);

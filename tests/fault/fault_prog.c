@@ -4,6 +4,10 @@
  *   exit3        PE 2 exits with status 3 (without finalizing) while the others wait in a barrier
  *   exit3_atexit PE 2 calls exit(3) (atexit handlers run) while the others wait in a barrier
  *   global_exit  PE 1 calls shmem_global_exit(5) while the others wait in a barrier
+ *   exit0        PE 2 exits with status 0 without finalizing (_exit: no exit handlers) while the
+ *                others wait in a barrier
+ *   exit0_atexit PE 2 calls exit(0) (the implicit finalize runs) while the others wait in a barrier
+ *   implicit     every PE returns from main without shmem_finalize (start_pes-style programs)
  *   hang         every PE waits for a value nobody writes (the launcher's --timeout ends it)
  *   ok           a clean run */
 #include <shmem.h>
@@ -27,6 +31,13 @@ int main(int argc, char **argv) {
     _exit(3);
   } else if (strcmp(mode, "exit3_atexit") == 0 && me == 2) {
     exit(3);
+  } else if (strcmp(mode, "exit0") == 0 && me == 2) {
+    _exit(0);
+  } else if (strcmp(mode, "exit0_atexit") == 0 && me == 2) {
+    exit(0);
+  } else if (strcmp(mode, "implicit") == 0) {
+    flag[0] = me;
+    return 0;
   } else if (strcmp(mode, "global_exit") == 0 && me == 1) {
     shmem_global_exit(5);
   } else if (strcmp(mode, "hang") == 0) {

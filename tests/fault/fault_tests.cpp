@@ -168,6 +168,38 @@ TEST_F(Fault, PeCallingExit3EndsTheJob) {
   expect_clean_teardown(job);
 }
 
+// Exiting with status 0 without shmem_finalize leaves the peers in their barrier: the launcher must
+// end the job and name the PE instead of waiting forever.
+TEST_F(Fault, PeExitingWithStatus0WithoutFinalizeEndsTheJob) {
+  const Job job = run_job("exit0", 4);
+  ASSERT_TRUE(job.result.exited()) << job.result.describe();
+  EXPECT_NE(job.result.exit_status, 124) << "the job hung until --timeout: " << job.result.describe();
+  EXPECT_NE(job.result.exit_status, 0) << job.result.describe();
+  EXPECT_NE(job.result.err.find("PE 2"), std::string::npos) << job.result.err;
+  EXPECT_NE(job.result.err.find("without calling shmem_finalize"), std::string::npos) << job.result.err;
+  EXPECT_EQ(job.result.out.find("left the barrier"), std::string::npos) << "a barrier completed without PE 2";
+  expect_clean_teardown(job);
+}
+
+// exit(0) in the middle runs the implicit finalize, which waits for every PE at the launcher, not
+// in a barrier the others could mistake for theirs: nobody may leave its barrier without PE 2.
+// The peers never reach their exit, so the job hangs until --timeout; it must not complete.
+TEST_F(Fault, ImplicitFinalizeIsNotMistakenForABarrier) {
+  const Job job = run_job("exit0_atexit", 4, "3");
+  ASSERT_TRUE(job.result.exited()) << job.result.describe();
+  EXPECT_NE(job.result.exit_status, 0) << job.result.describe();
+  EXPECT_EQ(job.result.out.find("left the barrier"), std::string::npos) << "a barrier completed without PE 2";
+  expect_clean_teardown(job);
+}
+
+// Programs that never call shmem_finalize (start_pes style) finish normally.
+TEST_F(Fault, ReturningFromMainWithoutFinalizeIsAnImplicitFinalize) {
+  const Job job = run_job("implicit", 4);
+  ASSERT_TRUE(job.result.exited()) << job.result.describe();
+  EXPECT_EQ(job.result.exit_status, 0) << job.result.describe();
+  expect_clean_teardown(job);
+}
+
 TEST_F(Fault, GlobalExitStatusBecomesTheJobStatus) {
   const Job job = run_job("global_exit", 4);
   ASSERT_TRUE(job.result.exited()) << job.result.describe();

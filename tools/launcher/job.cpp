@@ -165,7 +165,14 @@ void Job::on_pe_exit(int pe) {
   if (exit_status_) return;  // the job is already ending; later deaths are expected
 
   const int status = p.wait_status;
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && p.initialized && !p.finalized) {
+    // Its peers would wait for it forever in their next barrier.
+    std::fprintf(stderr,
+                 "causeway-run: PE %d (pid %d) exited with status 0 after shmem_init without calling "
+                 "shmem_finalize; ending the job\n",
+                 pe, static_cast<int>(p.pid));
+    begin_teardown(kExitLauncherError);
+  } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
     check_step_progress();
   } else if (WIFEXITED(status)) {
     std::fprintf(stderr, "causeway-run: PE %d (pid %d) exited with status %d\n", pe, static_cast<int>(p.pid),

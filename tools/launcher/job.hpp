@@ -2,7 +2,7 @@
 // whole job down as soon as anything goes wrong. Single-threaded, driven by poll().
 //   spawn.cpp       sockets, pipes and forking the PEs (including everything the child does)
 //   job.cpp         event loop, reaping, timeouts, signals and teardown
-//   collective.cpp  the launcher side of the wire protocol (allgather, fd exchange, abort)
+//   collective.cpp  the launcher side of the wire protocol (allgather, abort, finalize)
 #pragma once
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -45,10 +45,11 @@ class Job {
     int child_sock = -1;  // PE end, open in the launcher until the PE is forked
     bool reaped = false;
     int wait_status = 0;
+    bool initialized = false;  // it made a bootstrap request (shmem_init)
+    bool finalized = false;    // it said it called shmem_finalize: its exit is expected
     // Collective step in progress:
     bool joined = false;
     std::vector<std::byte> payload;
-    std::vector<int> fds;
   };
 
   // spawn.cpp
@@ -69,13 +70,11 @@ class Job {
 
   // collective.cpp
   void on_socket_ready(int pe);
-  void on_request(int pe, const wire::Header& header, std::vector<std::byte>& payload, std::vector<int>& fds);
+  void on_request(int pe, const wire::Header& header, std::vector<std::byte>& payload);
   void check_step_progress();
   void finish_allgather();
-  void finish_fd_exchange();
   void reset_step();
   void protocol_error(const std::string& message);
-  static const char* step_name(wire::Op op);
 
   Options options_;
   std::vector<Pe> pes_;
@@ -85,7 +84,7 @@ class Job {
   int signal_fd_ = -1;
   rlimit original_nofile_{};
 
-  // Collective step: which op the PEs that joined so far asked for.
+  // Collective step (an allgather) in progress.
   std::optional<wire::Op> step_;
   int step_joined_ = 0;
   // A PE hung up in the middle of a step: give its exit status a moment to arrive, so that a crash
