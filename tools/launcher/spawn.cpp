@@ -66,7 +66,8 @@ bool Job::prepare() {
     std::fprintf(stderr, "causeway-run: cannot create the output pipes: %s\n", std::strerror(errno));
     return false;
   }
-  if (options_.bind == BindMode::core) binding_ = plan_core_binding(np);
+  // Placement is worked out (and --report-bindings printed) before any PE starts.
+  if (!plan_binding(options_, &binding_)) return false;
 
   // Signals the loop handles arrive through a signalfd; the PEs get them unblocked again. A signal
   // whose disposition is SIG_IGN never reaches a signalfd, and an ignored SIGCHLD would even reap
@@ -116,6 +117,19 @@ void Job::child_main(int pe) {
   ::close(signal_fd_);
 
   if (output_.active()) output_.become_child(pe);
+
+  // As under mpirun, one PE reads the launcher's stdin and the others read /dev/null: PEs sharing
+  // one input would each get an unpredictable part of it.
+  if (pe != options_.stdin_pe) {
+    const int null_fd = ::open("/dev/null", O_RDONLY);
+    if (null_fd >= 0) {
+      ::dup2(null_fd, STDIN_FILENO);  // the copy on fd 0 is not close-on-exec
+      if (null_fd != STDIN_FILENO) ::close(null_fd);
+    } else {
+      child_message("causeway-run: warning: PE %d (%s): cannot open /dev/null for stdin: %s\n", pe,
+                    options_.program[0], std::strerror(errno));
+    }
+  }
 
   // Every descriptor the launcher made is close-on-exec; close the others' ones now regardless, and
   // keep only this PE's end of its own socket across exec.
