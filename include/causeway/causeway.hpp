@@ -43,6 +43,12 @@
 //   }
 #pragma once
 
+// The API is written in C++20 (concepts, std::span, ranges); under an older standard it would fail
+// deep inside these headers. oshc++ adds -std=gnu++20 when the compiler defaults to less.
+#if !defined(__cplusplus) || __cplusplus < 202002L
+#error "Causeway's C++ API needs C++20 (compile with -std=c++20)"
+#else
+
 #include "causeway/atomic.hpp"
 #include "causeway/collectives.hpp"
 #include "causeway/context.hpp"
@@ -52,3 +58,5 @@
 #include "causeway/sym_array.hpp"
 #include "causeway/team.hpp"
 #include "causeway/wait.hpp"
+
+#endif  // C++20
