@@ -51,8 +51,10 @@ inline int temp_file() {
 }
 
 // `env`: variables to set (a value) or remove (nullopt) on top of this process's environment.
+// `input`: what the command reads on stdin (by default it reads /dev/null).
 inline Result run(const std::vector<std::string>& argv,
-                  const std::map<std::string, std::optional<std::string>>& env = {}) {
+                  const std::map<std::string, std::optional<std::string>>& env = {},
+                  const std::optional<std::string>& input = std::nullopt) {
   Result result;
   std::vector<std::string> env_strings;
   for (char** e = environ; *e; ++e) {
@@ -75,11 +77,25 @@ inline Result run(const std::vector<std::string>& argv,
 
   const int out_fd = temp_file(), err_fd = temp_file();
   if (out_fd < 0 || err_fd < 0) return result;
+  int in_fd = -1;
+  if (input) {
+    in_fd = temp_file();
+    if (in_fd < 0 || write(in_fd, input->data(), input->size()) != static_cast<ssize_t>(input->size()) ||
+        lseek(in_fd, 0, SEEK_SET) != 0) {
+      result.err = "cannot write the input file";
+      for (int fd : {out_fd, err_fd, in_fd})
+        if (fd >= 0) close(fd);
+      return result;
+    }
+  }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  if (in_fd >= 0)
+    posix_spawn_file_actions_adddup2(&actions, in_fd, STDIN_FILENO);
+  else
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   pid_t pid;
   const int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
@@ -98,6 +114,7 @@ inline Result run(const std::vector<std::string>& argv,
   }
   close(out_fd);
   close(err_fd);
+  if (in_fd >= 0) close(in_fd);
   return result;
 }
 
