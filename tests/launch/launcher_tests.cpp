@@ -372,6 +372,8 @@ TEST_F(Wrappers, ShowmeForms) {
   r = wrapper(paths().oshcc, {"-showme:everything"});
   EXPECT_EQ(r.exit_status, 2) << r.describe();
   EXPECT_NE(r.err.find("unknown option -showme:everything"), std::string::npos) << r.describe();
+  r = wrapper(paths().oshcc, {"-showme:", "prog.c"});
+  EXPECT_EQ(r.exit_status, 2) << "an empty -showme: form must not run the compiler: " << r.describe();
 
   // The whole command: compiler, include directories, the user's arguments, link flags.
   r = wrapper(paths().oshcc, {"-showme", "-O2", "prog.c", "-o", "prog"});
@@ -427,6 +429,8 @@ TEST_F(Wrappers, OshcxxAddsCxx20WhereTheDefaultIsOlder) {
   EXPECT_EQ(r.out.find("++20"), std::string::npos) << r.describe();
   EXPECT_NE(r.out.find(" -std=c++17 "), std::string::npos) << r.describe();
   r = wrapper(paths().oshcxx, {"-showme", "-c", "x.cpp"}, {{"SHMEM_CXX", gnu17 + " -std=c++17"}});
+  EXPECT_EQ(r.out.find("++20"), std::string::npos) << r.describe();
+  r = wrapper(paths().oshcxx, {"-showme", "--std=c++17", "-c", "x.cpp"}, {{"SHMEM_CXX", gnu17}});
   EXPECT_EQ(r.out.find("++20"), std::string::npos) << r.describe();
 
   // oshcc never adds one.
