@@ -45,7 +45,7 @@ std::string write_file(const std::string& name, const std::string& text, mode_t 
 
 // causeway-run OPTIONS... LAUNCH_PROG, with a timeout that only a hang would reach.
 launch::Result run_job(std::vector<std::string> options,
-                       const std::optional<std::string>& input = std::nullopt) {
+                       const std::string* input = nullptr) {
   std::vector<std::string> argv{paths().launcher, "--timeout", "60"};
   argv.insert(argv.end(), options.begin(), options.end());
   argv.push_back(paths().program);
@@ -288,20 +288,20 @@ TEST_F(Launcher, PesBoundToOneCoreAreWarnedAbout) {
 
 TEST_F(Launcher, StdinGoesToPe0Only) {
   const std::string input = "line one\nline two\n";
-  const auto r = run_job({"-n", "3"}, input);
+  const auto r = run_job({"-n", "3"}, &input);
   expect_job_of(r, 3);
   auto lines = pe_lines(r.out);
   EXPECT_EQ(lines[0].bytes, static_cast<long>(input.size())) << r.describe();
   EXPECT_EQ(lines[1].bytes, 0) << r.describe();
   EXPECT_EQ(lines[2].bytes, 0) << r.describe();
 
-  const auto to_pe1 = run_job({"-n", "2", "--stdin", "1"}, input);
+  const auto to_pe1 = run_job({"-n", "2", "--stdin", "1"}, &input);
   expect_job_of(to_pe1, 2);
   lines = pe_lines(to_pe1.out);
   EXPECT_EQ(lines[0].bytes, 0) << to_pe1.describe();
   EXPECT_EQ(lines[1].bytes, static_cast<long>(input.size())) << to_pe1.describe();
 
-  const auto to_none = run_job({"-n", "2", "--stdin", "none"}, input);
+  const auto to_none = run_job({"-n", "2", "--stdin", "none"}, &input);
   expect_job_of(to_none, 2);
   lines = pe_lines(to_none.out);
   EXPECT_EQ(lines[0].bytes, 0) << to_none.describe();

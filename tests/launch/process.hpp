@@ -51,10 +51,10 @@ inline int temp_file() {
 }
 
 // `env`: variables to set (a value) or remove (nullopt) on top of this process's environment.
-// `input`: what the command reads on stdin (by default it reads /dev/null).
+// `input`: what the command reads on stdin (null: it reads /dev/null).
 inline Result run(const std::vector<std::string>& argv,
                   const std::map<std::string, std::optional<std::string>>& env = {},
-                  const std::optional<std::string>& input = std::nullopt) {
+                  const std::string* input = nullptr) {
   Result result;
   std::vector<std::string> env_strings;
   for (char** e = environ; *e; ++e) {
