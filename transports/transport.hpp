@@ -21,6 +21,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <vector>
 
@@ -84,6 +85,23 @@ struct AmoArgs {
   uint64_t compare;  // compare_swap only
   void* fetched;     // old value out (fetching ops): exactly `width` bytes are written
 };
+
+// The CPU atomic for `a` on `target`; writes exactly a.width bytes to a.fetched when set.
+inline Status cpu_amo(void* target, const AmoArgs& a) {
+  if (a.width == 8) {
+    const uint64_t old =
+        causeway_cpu_amo64(static_cast<int>(a.op), static_cast<uint64_t*>(target), a.operand, a.compare);
+    if (a.fetched) std::memcpy(a.fetched, &old, 8);
+  } else if (a.width == 4) {
+    const uint32_t old =
+        causeway_cpu_amo32(static_cast<int>(a.op), static_cast<uint32_t*>(target),
+                           static_cast<uint32_t>(a.operand), static_cast<uint32_t>(a.compare));
+    if (a.fetched) std::memcpy(a.fetched, &old, 4);
+  } else {
+    return Status::not_supported;
+  }
+  return Status::ok;
+}
 
 // Where a peer's signal word is, for put_signal.
 struct SignalArgs {

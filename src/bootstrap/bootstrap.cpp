@@ -103,9 +103,17 @@ Status Bootstrap::allgatherv(std::span<const std::byte> mine, std::vector<std::v
   return Status::ok;
 }
 
+Status Bootstrap::open_channel() { return channel_ ? Status::ok : NodeChannel::open(*this, &channel_); }
+
+Status Bootstrap::node_barrier() {
+  if (Status s = open_channel(); is_error(s)) return s;
+  std::vector<std::vector<std::byte>> bytes;
+  std::vector<std::vector<int>> fds;
+  return channel_->allgather({}, {}, &bytes, &fds);
+}
+
 Status Bootstrap::exchange_fds(std::span<const int> mine, std::vector<int>* all) {
-  if (!channel_)
-    if (Status s = NodeChannel::open(*this, &channel_); is_error(s)) return s;
+  if (Status s = open_channel(); is_error(s)) return s;
   std::vector<std::vector<std::byte>> ignored;
   std::vector<std::vector<int>> local;
   if (Status s = channel_->allgather({}, mine, &ignored, &local); is_error(s)) return s;

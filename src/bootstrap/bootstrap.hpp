@@ -48,6 +48,9 @@ class Bootstrap {
   // return `all` holds size() * count descriptors, new ones owned by the caller, -1 for ranks on
   // other machines. Goes through the node channel: no launcher is involved.
   Status exchange_fds(std::span<const int> mine, std::vector<int>* all);
+  // A barrier among this machine's PEs (node channel). The node channel is opened by the first
+  // exchange_fds or node_barrier, which every PE of the job must call.
+  Status node_barrier();
   // Ends the whole job with `status`; `why` (optional) goes to the launcher's report. Never returns.
   [[noreturn]] virtual void abort_job(int status, const char* why = nullptr) = 0;
   // Collective, after the last exchange: this PE leaves the job normally (the launcher learns that
@@ -58,6 +61,7 @@ class Bootstrap {
   Bootstrap();
   // Collective, once the subclass can exchange: agrees on the job id and finds the machines.
   Status establish();
+  Status open_channel();
 
   int rank_ = 0;
   int size_ = 1;

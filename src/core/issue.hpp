@@ -12,7 +12,7 @@
 #include "causeway/fast_path.h"
 #include "core/checks.hpp"
 #include "core/runtime.hpp"
-#include "transports/common/cpu_direct.hpp"
+#include "transports/transport.hpp"
 
 namespace causeway::core {
 

@@ -92,6 +92,7 @@ int main(int argc, char** argv) {
   }
   for (int fd : fds) close(fd);
 
+  expect(!is_error(boot->node_barrier()), "node barrier failed", me, -1);
   expect(!is_error(boot->barrier()), "barrier failed", me, -1);
   expect(!is_error(boot->finalize()), "finalize failed", me, -1);
   std::printf("bootstrap_prog: rank %d of %d via %s (job %s, local rank %d of %d): %s\n", me, n, boot->name(),

@@ -1,7 +1,6 @@
 // What the transports that reach memory with the CPU share (self, shm, and loopback_async's
-// executing side): an AMO on a word this process can address, through the one CPU atomic table
-// (causeway/cpu.h), and the operations of transports whose copies and atomics complete before
-// they return, which keep no per-context state.
+// executing side): the operations of transports whose copies and atomics complete before they
+// return, which keep no per-context state. (Their AMOs use tl::cpu_amo from transport.hpp.)
 #pragma once
 #include <cstdint>
 #include <cstring>
@@ -10,23 +9,6 @@
 #include "transports/transport.hpp"
 
 namespace causeway::tl {
-
-// The CPU atomic for `a` on `target`; writes exactly a.width bytes to a.fetched when set.
-inline Status cpu_amo(void* target, const AmoArgs& a) {
-  if (a.width == 8) {
-    const uint64_t old =
-        causeway_cpu_amo64(static_cast<int>(a.op), static_cast<uint64_t*>(target), a.operand, a.compare);
-    if (a.fetched) std::memcpy(a.fetched, &old, 8);
-  } else if (a.width == 4) {
-    const uint32_t old =
-        causeway_cpu_amo32(static_cast<int>(a.op), static_cast<uint32_t*>(target),
-                           static_cast<uint32_t>(a.operand), static_cast<uint32_t>(a.compare));
-    if (a.fetched) std::memcpy(a.fetched, &old, 4);
-  } else {
-    return Status::not_supported;
-  }
-  return Status::ok;
-}
 
 // Operations of transports whose operations complete at issue (self, shm): fence only orders
 // stores, quiet makes them visible, and there is never anything to progress.
