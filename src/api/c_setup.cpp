@@ -54,8 +54,7 @@ void finalize_at_exit(int status, void*) {
     // exits in the middle must not release its peers from a barrier of theirs.
     if (is_error(core::g_runtime->bootstrap().barrier())) return;
     shmem_finalize();
-  }
-  else  // local teardown only; the launcher is ending the peers
+  } else  // local teardown only; the launcher is ending the peers
     core::destroy_context(*core::g_runtime, &core::g_runtime->default_context());
 }
 

@@ -48,7 +48,7 @@ void read_identity(Identity* me) {
     std::fclose(f);
   }
   if (me->boot_id[0] == '\0') gethostname(me->boot_id, sizeof me->boot_id - 1);
-  struct stat ns{};
+  struct stat ns {};
   if (stat("/proc/self/ns/net", &ns) == 0) me->net_namespace = ns.st_ino;
 }
 
@@ -124,8 +124,8 @@ Status Bootstrap::exchange_fds(std::span<const int> mine, std::vector<int>* all)
     if (machine_of_[r] != machine_of_[rank_]) continue;
     std::vector<int>& theirs = local[local_rank++];
     if (theirs.size() != mine.size()) {
-      CW_LOG(util::LogLevel::error, "fd exchange: PE %d passed %zu descriptors, this PE %zu", r, theirs.size(),
-             mine.size());
+      CW_LOG(util::LogLevel::error, "fd exchange: PE %d passed %zu descriptors, this PE %zu", r,
+             theirs.size(), mine.size());
       status = Status::invalid_arg;
     }
     for (std::size_t i = 0; i < theirs.size(); ++i) {
@@ -173,8 +173,9 @@ std::optional<ForeignLauncher> foreign_launcher() {
     return ForeignLauncher{"a PMIx launcher (prterun, mpirun, srun --mpi=pmix)", 0,
                            "build Causeway with libpmix-dev installed so its PMIx bootstrap can join"};
   if (long n = env_long("PMI_SIZE"))
-    return ForeignLauncher{"a PMI launcher (MPICH's mpiexec/Hydra)", n,
-                           "set CAUSEWAY_BOOTSTRAP=mpi with a Causeway built against that MPI, or use causeway-run"};
+    return ForeignLauncher{
+        "a PMI launcher (MPICH's mpiexec/Hydra)", n,
+        "set CAUSEWAY_BOOTSTRAP=mpi with a Causeway built against that MPI, or use causeway-run"};
   return std::nullopt;
 }
 
@@ -211,7 +212,8 @@ std::unique_ptr<Bootstrap> create_bootstrap(const std::string& choice, Status* s
     if (!boot && std::getenv("OMPI_COMM_WORLD_SIZE")) boot = create_plugin_bootstrap("mpi", &tried);
     if (!boot) {
       if (foreign && foreign->processes != 1) {
-        std::string count = foreign->processes > 1 ? std::to_string(foreign->processes) : std::string("several");
+        std::string count =
+            foreign->processes > 1 ? std::to_string(foreign->processes) : std::string("several");
         util::log(util::LogLevel::error,
                   "this process was started by %s as one of %s processes, but no Causeway bootstrap can join "
                   "them (%s), so each would run as a separate job of one PE. Fix: %s.",

@@ -81,8 +81,9 @@ class LauncherBootstrap final : public Bootstrap {
     std::vector<std::byte> request(sizeof(int32_t));
     const int32_t value = status;
     std::memcpy(request.data(), &value, sizeof value);
-    if (why) request.insert(request.end(), reinterpret_cast<const std::byte*>(why),
-                            reinterpret_cast<const std::byte*>(why) + std::strlen(why));
+    if (why)
+      request.insert(request.end(), reinterpret_cast<const std::byte*>(why),
+                     reinterpret_cast<const std::byte*>(why) + std::strlen(why));
     send_message(sock_, wire::Op::abort, request, {});
     // The launcher now kills every PE; if it is gone, exit by ourselves.
     sleep(5);

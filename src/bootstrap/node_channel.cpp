@@ -155,7 +155,8 @@ Status NodeChannel::gather_as_leader(std::span<const std::byte> bytes, std::span
 Status NodeChannel::exchange_as_member(std::span<const std::byte> bytes, std::span<const int> fds,
                                        std::vector<std::vector<std::byte>>* all_bytes,
                                        std::vector<std::vector<int>>* all_fds) {
-  if (!send_message(leader_, wire::Op::fds, bytes, fds)) return failed("cannot send to the leader", local_rank_);
+  if (!send_message(leader_, wire::Op::fds, bytes, fds))
+    return failed("cannot send to the leader", local_rank_);
   wire::Header header{};
   std::vector<std::byte> scatter;
   std::vector<int> every;

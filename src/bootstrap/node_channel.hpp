@@ -32,14 +32,16 @@ class NodeChannel {
  private:
   NodeChannel(int local_rank, int local_size) : local_rank_(local_rank), local_size_(local_size) {}
   Status gather_as_leader(std::span<const std::byte> bytes, std::span<const int> fds,
-                          std::vector<std::vector<std::byte>>* all_bytes, std::vector<std::vector<int>>* all_fds);
+                          std::vector<std::vector<std::byte>>* all_bytes,
+                          std::vector<std::vector<int>>* all_fds);
   Status exchange_as_member(std::span<const std::byte> bytes, std::span<const int> fds,
-                            std::vector<std::vector<std::byte>>* all_bytes, std::vector<std::vector<int>>* all_fds);
+                            std::vector<std::vector<std::byte>>* all_bytes,
+                            std::vector<std::vector<int>>* all_fds);
 
   int local_rank_;
   int local_size_;
-  int leader_ = -1;              // members: the connection to the leader
-  std::vector<int> members_;     // leader: connection per local rank (-1 for itself)
+  int leader_ = -1;           // members: the connection to the leader
+  std::vector<int> members_;  // leader: connection per local rank (-1 for itself)
 };
 
 }  // namespace causeway::bootstrap

@@ -17,34 +17,35 @@ namespace {
 
 class PluginBootstrap final : public Bootstrap {
  public:
-  PluginBootstrap(void* library, const causeway_bootstrap_plugin& plugin) : library_(library), plugin_(plugin) {
+  PluginBootstrap(void* library, const causeway_bootstrap_plugin& plugin)
+      : library_(library), plugin_(plugin) {
     rank_ = plugin_.rank;
     size_ = plugin_.size;
   }
   // The library stays loaded: MPI and PMIx cannot be initialised twice in one process anyway.
   ~PluginBootstrap() override = default;
-  const char* name() const override { return plugin_.name; }
+  const char* name() const override { return plugin_.ops->name; }
 
   Status allgather(std::span<const std::byte> mine, std::vector<std::byte>* all) override {
     all->resize(mine.size() * size_);
-    return checked(plugin_.allgather(plugin_.state, mine.data(), mine.size(), all->data()), "allgather");
+    return checked(plugin_.ops->allgather(plugin_.state, mine.data(), mine.size(), all->data()), "allgather");
   }
-  Status barrier() override { return checked(plugin_.barrier(plugin_.state), "barrier"); }
+  Status barrier() override { return checked(plugin_.ops->barrier(plugin_.state), "barrier"); }
   [[noreturn]] void abort_job(int status, const char* why) override {
-    plugin_.abort_job(plugin_.state, status, why ? why : "");
+    plugin_.ops->abort_job(plugin_.state, status, why ? why : "");
     std::_Exit(status);
   }
   Status finalize() override {
     Bootstrap::finalize();
     if (finalized_) return Status::ok;
     finalized_ = true;
-    return checked(plugin_.finalize(plugin_.state), "finalize");
+    return checked(plugin_.ops->finalize(plugin_.state), "finalize");
   }
 
  private:
   Status checked(int rc, const char* what) {
     if (rc == 0) return Status::ok;
-    util::log(util::LogLevel::error, "%s bootstrap %s failed: %s", plugin_.name, what, plugin_.error);
+    util::log(util::LogLevel::error, "%s bootstrap %s failed: %s", plugin_.ops->name, what, plugin_.error);
     return Status::io_error;
   }
   void* library_;
@@ -89,14 +90,25 @@ std::unique_ptr<Bootstrap> create_plugin_bootstrap(const char* which, std::strin
     why->append(which).append(" bootstrap not available (").append(errors).append(")");
     return nullptr;
   }
-  auto init = reinterpret_cast<causeway_bootstrap_plugin_init_fn>(dlsym(library, CAUSEWAY_BOOTSTRAP_PLUGIN_ENTRY));
-  causeway_bootstrap_plugin plugin{};
-  plugin.abi = CAUSEWAY_BOOTSTRAP_PLUGIN_ABI;
-  if (!init || init(&plugin) != 0) {
-    why->append(which).append(" bootstrap could not join: ").append(init ? plugin.error : "not a Causeway plugin");
+  auto init =
+      reinterpret_cast<causeway_bootstrap_plugin_init_fn>(dlsym(library, CAUSEWAY_BOOTSTRAP_PLUGIN_ENTRY));
+  const auto* abi = static_cast<const int*>(dlsym(library, CAUSEWAY_BOOTSTRAP_PLUGIN_ABI_SYMBOL));
+  if (init && (!abi || *abi != CAUSEWAY_BOOTSTRAP_PLUGIN_ABI)) {
+    char text[96];
+    std::snprintf(text, sizeof text, " bootstrap plugin has ABI %d, the library %d", abi ? *abi : -1,
+                  CAUSEWAY_BOOTSTRAP_PLUGIN_ABI);
+    why->append(which).append(text);
     return nullptr;
   }
-  CW_LOG(util::LogLevel::debug, "bootstrap %s joined: rank %d of %d", plugin.name, plugin.rank, plugin.size);
+  causeway_bootstrap_plugin plugin{};
+  if (!init || init(&plugin) != 0 || !plugin.ops) {
+    why->append(which)
+        .append(" bootstrap could not join: ")
+        .append(init ? plugin.error : "not a Causeway plugin");
+    return nullptr;
+  }
+  CW_LOG(util::LogLevel::debug, "bootstrap %s joined: rank %d of %d", plugin.ops->name, plugin.rank,
+         plugin.size);
   return std::make_unique<PluginBootstrap>(library, plugin);
 }
 

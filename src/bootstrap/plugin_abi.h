@@ -6,20 +6,21 @@
 #define CAUSEWAY_BOOTSTRAP_PLUGIN_ABI_H
 #include <stddef.h>
 
-#define CAUSEWAY_BOOTSTRAP_PLUGIN_ABI 1
+/* A plugin exports `int causeway_bootstrap_plugin_abi` (= CAUSEWAY_BOOTSTRAP_PLUGIN_ABI, checked
+ * before anything is called) and the init function. */
+#define CAUSEWAY_BOOTSTRAP_PLUGIN_ABI 2
+#define CAUSEWAY_BOOTSTRAP_PLUGIN_ABI_SYMBOL "causeway_bootstrap_plugin_abi"
 #define CAUSEWAY_BOOTSTRAP_PLUGIN_ENTRY "causeway_bootstrap_plugin_init"
+#define CAUSEWAY_BOOTSTRAP_PLUGIN_EXPORT __attribute__((visibility("default")))
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-struct causeway_bootstrap_plugin {
-  /* Set by the library before calling init. */
-  int abi;
-  /* Set by init. Every function returns 0 on success; on failure it writes `error`. */
+/* What a plugin does, one table per plugin. Every function returns 0 on success; on failure it
+ * writes the plugin's `error`. */
+struct causeway_bootstrap_plugin_ops {
   const char* name;
-  int rank, size;
-  void* state;
   /* Every rank contributes `bytes` bytes; `all` (size * bytes) receives them in rank order. */
   int (*allgather)(void* state, const void* mine, size_t bytes, void* all);
   int (*barrier)(void* state);
@@ -27,6 +28,13 @@ struct causeway_bootstrap_plugin {
   void (*abort_job)(void* state, int status, const char* why);
   /* Leaves the job normally; no other call follows. */
   int (*finalize)(void* state);
+};
+
+/* Filled by the plugin's init. */
+struct causeway_bootstrap_plugin {
+  int rank, size;
+  void* state;
+  const struct causeway_bootstrap_plugin_ops* ops;
   char error[512];
 };
 

@@ -14,7 +14,8 @@ namespace {
 // A record of zero bytes would read as end-of-file: continuation records start with this byte.
 constexpr std::byte kContinuation{0xC0};
 
-bool send_record(int sock, const wire::Header* header, std::span<const std::byte> bytes, std::span<const int> fds) {
+bool send_record(int sock, const wire::Header* header, std::span<const std::byte> bytes,
+                 std::span<const int> fds) {
   iovec iov[2];
   int n_iov = 0;
   std::byte mark = kContinuation;

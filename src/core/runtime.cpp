@@ -139,7 +139,7 @@ Status Runtime::finalize() {
   destroy_context(*this, &default_context());
   for (tl::Transport* t : transports_) t->ops->destroy(t);
   transports_.clear();
-  Status status = bootstrap_->barrier();  // nobody unmaps memory a slower peer still reads
+  Status status = bootstrap_->barrier();       // nobody unmaps memory a slower peer still reads
   const Status left = bootstrap_->finalize();  // the launcher now expects this PE's exit
   if (!is_error(status)) status = left;
   forget_private_in_children(segments_[kHeapSegment].base);

@@ -11,8 +11,8 @@
 
 #include "bootstrap/bootstrap.hpp"
 
-using causeway::Status;
 using causeway::is_error;
+using causeway::Status;
 
 namespace {
 

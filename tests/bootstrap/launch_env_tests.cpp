@@ -22,8 +22,9 @@ Args& args() {
 // No launcher identity of any kind leaks in from the environment the tests run in.
 std::map<std::string, std::optional<std::string>> clean_env() {
   std::map<std::string, std::optional<std::string>> env;
-  for (const char* name : {"PMIX_RANK", "PMIX_NAMESPACE", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK",
-                           "SLURM_STEP_NUM_TASKS", "SLURM_PROCID", "PMI_SIZE", "PMI_RANK", "CAUSEWAY_BOOTSTRAP"})
+  for (const char* name :
+       {"PMIX_RANK", "PMIX_NAMESPACE", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK", "SLURM_STEP_NUM_TASKS",
+        "SLURM_PROCID", "PMI_SIZE", "PMI_RANK", "CAUSEWAY_BOOTSTRAP"})
     env[name] = std::nullopt;
   return env;
 }
@@ -88,7 +89,8 @@ class UnderMpirun : public ::testing::TestWithParam<std::string> {
     auto env = clean_env();
     env["CAUSEWAY_BOOTSTRAP"] = GetParam();
     // timeout(1) bounds a hang: the test then fails on status 124 instead of blocking.
-    return launch::run({"/usr/bin/timeout", "60", args().mpirun, "-np", "4", args().fault_prog, mode, "m"}, env);
+    return launch::run({"/usr/bin/timeout", "60", args().mpirun, "-np", "4", args().fault_prog, mode, "m"},
+                       env);
   }
 };
 

@@ -44,8 +44,7 @@ std::string write_file(const std::string& name, const std::string& text, mode_t 
 }
 
 // causeway-run OPTIONS... LAUNCH_PROG, with a timeout that only a hang would reach.
-launch::Result run_job(std::vector<std::string> options,
-                       const std::string* input = nullptr) {
+launch::Result run_job(std::vector<std::string> options, const std::string* input = nullptr) {
   std::vector<std::string> argv{paths().launcher, "--timeout", "60"};
   argv.insert(argv.end(), options.begin(), options.end());
   argv.push_back(paths().program);

@@ -28,7 +28,7 @@ struct Feature {
 
 constexpr Feature kFeatures[] = {
     {"hwloc", CAUSEWAY_HAVE_HWLOC != 0}, {"ucx", CAUSEWAY_HAVE_UCX != 0},   {"ofi", CAUSEWAY_HAVE_OFI != 0},
-    {"mpi", CAUSEWAY_HAVE_MPI != 0},     {"pmix", CAUSEWAY_HAVE_PMIX != 0},  {"cuda", CAUSEWAY_HAVE_CUDA != 0},
+    {"mpi", CAUSEWAY_HAVE_MPI != 0},     {"pmix", CAUSEWAY_HAVE_PMIX != 0}, {"cuda", CAUSEWAY_HAVE_CUDA != 0},
 };
 
 const char* type_name(ConfigType type) {

@@ -67,7 +67,8 @@ void Job::on_request(int pe, const wire::Header& header, std::vector<std::byte>&
     std::memcpy(&status, payload.data(), sizeof status);
     const std::string why(reinterpret_cast<const char*>(payload.data()) + sizeof status,
                           payload.size() - sizeof status);
-    std::fprintf(stderr, "causeway-run: PE %d called shmem_global_exit/aborted with status %d%s%s; ending the job\n",
+    std::fprintf(stderr,
+                 "causeway-run: PE %d called shmem_global_exit/aborted with status %d%s%s; ending the job\n",
                  pe, static_cast<int>(status), why.empty() ? "" : ": ", why.c_str());
     // Exit statuses are 8 bits: keep a non-zero status non-zero.
     int code = status & 0xff;
@@ -117,7 +118,8 @@ void Job::check_step_progress() {
     return;
   }
   if (!pes_[missing].reaped && now < *step_orphan_deadline_) return;
-  bool barrier = std::all_of(pes_.begin(), pes_.end(), [](const Pe& q) { return !q.joined || q.payload.empty(); });
+  bool barrier =
+      std::all_of(pes_.begin(), pes_.end(), [](const Pe& q) { return !q.joined || q.payload.empty(); });
   std::fprintf(stderr, "causeway-run: PE %d exited before joining %s; ending the job\n", missing,
                barrier ? "a barrier" : "an allgather");
   begin_teardown(kExitLauncherError);
@@ -140,7 +142,8 @@ void Job::finish_allgather() {
       close_socket(pe);  // its exit shows up through SIGCHLD
       continue;
     }
-    protocol_error("cannot send the allgather result to PE " + std::to_string(pe) + ": " + std::strerror(err));
+    protocol_error("cannot send the allgather result to PE " + std::to_string(pe) + ": " +
+                   std::strerror(err));
     return;
   }
 }

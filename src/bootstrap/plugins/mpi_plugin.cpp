@@ -61,15 +61,15 @@ int finalize(void* state) {
   return rc == MPI_SUCCESS ? 0 : fail(s, "MPI_Finalize", rc);
 }
 
+constexpr causeway_bootstrap_plugin_ops kOps{"mpi", allgather, barrier, abort_job, finalize};
+
 }  // namespace
 
-extern "C" __attribute__((visibility("default"))) int causeway_bootstrap_plugin_init(
+extern "C" CAUSEWAY_BOOTSTRAP_PLUGIN_EXPORT const int causeway_bootstrap_plugin_abi =
+    CAUSEWAY_BOOTSTRAP_PLUGIN_ABI;
+
+extern "C" CAUSEWAY_BOOTSTRAP_PLUGIN_EXPORT int causeway_bootstrap_plugin_init(
     causeway_bootstrap_plugin* plugin) {
-  if (plugin->abi != CAUSEWAY_BOOTSTRAP_PLUGIN_ABI) {
-    std::snprintf(plugin->error, sizeof plugin->error, "plugin ABI %d, library ABI %d", CAUSEWAY_BOOTSTRAP_PLUGIN_ABI,
-                  plugin->abi);
-    return 1;
-  }
   static State s;
   s.error = plugin->error;
   int initialized = 0, finalized = 0, rc;
@@ -91,13 +91,9 @@ extern "C" __attribute__((visibility("default"))) int causeway_bootstrap_plugin_
   int rank = 0, size = 0;
   MPI_Comm_rank(s.comm, &rank);
   MPI_Comm_size(s.comm, &size);
-  plugin->name = "mpi";
   plugin->rank = rank;
   plugin->size = size;
   plugin->state = &s;
-  plugin->allgather = allgather;
-  plugin->barrier = barrier;
-  plugin->abort_job = abort_job;
-  plugin->finalize = finalize;
+  plugin->ops = &kOps;
   return 0;
 }

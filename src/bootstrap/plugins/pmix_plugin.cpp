@@ -78,15 +78,15 @@ int finalize(void* state) {
   return rc == PMIX_SUCCESS ? 0 : fail(s, "PMIx_Finalize", rc);
 }
 
+constexpr causeway_bootstrap_plugin_ops kOps{"pmix", allgather, barrier, abort_job, finalize};
+
 }  // namespace
 
-extern "C" __attribute__((visibility("default"))) int causeway_bootstrap_plugin_init(
+extern "C" CAUSEWAY_BOOTSTRAP_PLUGIN_EXPORT const int causeway_bootstrap_plugin_abi =
+    CAUSEWAY_BOOTSTRAP_PLUGIN_ABI;
+
+extern "C" CAUSEWAY_BOOTSTRAP_PLUGIN_EXPORT int causeway_bootstrap_plugin_init(
     causeway_bootstrap_plugin* plugin) {
-  if (plugin->abi != CAUSEWAY_BOOTSTRAP_PLUGIN_ABI) {
-    std::snprintf(plugin->error, sizeof plugin->error, "plugin ABI %d, library ABI %d", CAUSEWAY_BOOTSTRAP_PLUGIN_ABI,
-                  plugin->abi);
-    return 1;
-  }
   static State s;  // one job per process
   s.error = plugin->error;
   pmix_status_t rc = PMIx_Init(&s.me, nullptr, 0);
@@ -102,17 +102,14 @@ extern "C" __attribute__((visibility("default"))) int causeway_bootstrap_plugin_
   s.size = size->type == PMIX_UINT32 ? size->data.uint32 : 0;
   PMIX_VALUE_RELEASE(size);
   if (s.size == 0 || s.me.rank >= s.size) {
-    std::snprintf(plugin->error, sizeof plugin->error, "PMIx reports rank %u of a job of %u", s.me.rank, s.size);
+    std::snprintf(plugin->error, sizeof plugin->error, "PMIx reports rank %u of a job of %u", s.me.rank,
+                  s.size);
     PMIx_Finalize(nullptr, 0);
     return 1;
   }
-  plugin->name = "pmix";
   plugin->rank = static_cast<int>(s.me.rank);
   plugin->size = static_cast<int>(s.size);
   plugin->state = &s;
-  plugin->allgather = allgather;
-  plugin->barrier = barrier;
-  plugin->abort_job = abort_job;
-  plugin->finalize = finalize;
+  plugin->ops = &kOps;
   return 0;
 }
