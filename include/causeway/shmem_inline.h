@@ -42,14 +42,16 @@ CW_INLINE char *causeway_inline_elems(const void *addr, size_t nelems, size_t el
 }
 
 /* Contiguous transfers. FORM is the library name after shmem_; the _nbi forms complete at once on
- * a mapped peer, which the specification allows. */
+ * a mapped peer, which the specification allows. A zero-length transfer moves nothing whatever its
+ * pointers (NULL included): the miss branch looks at the length before calling the library, so
+ * the hit path keeps its one compare. */
 #define CW_INLINE_PUT(FORM, ELEM_TYPE, BYTES)                                                        \
   CW_INLINE_CALL(void, FORM, (ELEM_TYPE *, const ELEM_TYPE *, size_t, int))                          \
   CW_INLINE_API void shmem_##FORM(ELEM_TYPE *dest, const ELEM_TYPE *source, size_t nelems, int pe) { \
     char *remote = causeway_inline_elems(dest, nelems, BYTES, pe);                                   \
     if (__builtin_expect(remote != NULL, 1))                                                         \
       causeway_fast_copy(remote, source, nelems *(BYTES));                                           \
-    else                                                                                             \
+    else if (nelems != 0)                                                                            \
       causeway_call_##FORM(dest, source, nelems, pe);                                                \
   }
 #define CW_INLINE_GET(FORM, ELEM_TYPE, BYTES)                                                        \
@@ -58,7 +60,7 @@ CW_INLINE char *causeway_inline_elems(const void *addr, size_t nelems, size_t el
     const char *remote = causeway_inline_elems(source, nelems, BYTES, pe);                           \
     if (__builtin_expect(remote != NULL, 1))                                                         \
       causeway_fast_copy(dest, remote, nelems *(BYTES));                                             \
-    else                                                                                             \
+    else if (nelems != 0)                                                                            \
       causeway_call_##FORM(dest, source, nelems, pe);                                                \
   }
 #define CW_INLINE_TRANSFERS(PREFIX, SUFFIX, ELEM_TYPE, BYTES) \

@@ -51,6 +51,9 @@ template <Transfer kind>
   constexpr bool to_peer = kind == Transfer::put || kind == Transfer::put_nbi;
   constexpr bool nbi = kind == Transfer::put_nbi || kind == Transfer::get_nbi;
   Runtime& rt = runtime(call);
+  // Zero bytes move nothing, whatever the pointers (NULL or not symmetric): a valid call. Only
+  // misses of the fast path get here, so the length is looked at before anything is resolved.
+  if (bytes == 0) return;
   pe = world_pe(ctx, pe, call);
   Location loc = resolve(rt, to_peer ? dest : src, bytes, pe, call, to_peer ? "dest" : "source");
   if constexpr (to_peer)
@@ -198,6 +201,11 @@ template <class T>
                                               uint64_t* sig_addr, uint64_t signal, tl::AmoOp sig_op, int pe,
                                               bool nbi, const char* call) {
   Runtime& rt = runtime(call);
+  // No data: only the signal is delivered (dest may be anything, as for a zero-length put).
+  if (bytes == 0) {
+    amo<uint64_t>(ctx, sig_op, sig_addr, signal, 0, pe, call);
+    return;
+  }
   const int target = world_pe(ctx, pe, call);
   Location data = resolve(rt, dest, bytes, target, call, "dest");
   Location sig = resolve(rt, sig_addr, sizeof(uint64_t), target, call, "sig_addr");
