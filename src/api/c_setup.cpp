@@ -75,13 +75,26 @@ void init_or_die(int requested, int* provided, const char* call) {
   }
 }
 
-void* check_alloc_args(std::size_t alignment, const char* call) {
-  if (alignment == 0 || (alignment & (alignment - 1)) != 0)
-    util::fatal_user_error(call, "argument 'alignment' = %zu is not a power of two", alignment);
-  if (alignment > (std::size_t(64) << 20))
-    util::fatal_user_error(
-        call, "argument 'alignment' = %zu is above the 64 MiB this heap's base is aligned to", alignment);
-  return nullptr;
+// shmem_align's alignment: a power of two (the specification leaves anything else undefined, and
+// Causeway returns NULL on every PE without a barrier: the argument is the same everywhere, so the
+// outcome is too; checks mode reports it instead) no larger than the 64 MiB the heap's base is
+// aligned to (larger ones cannot be met: NULL, as for any allocation that fails).
+bool alignment_ok(core::Runtime& rt, std::size_t alignment, const char* call) {
+  if (alignment == 0 || (alignment & (alignment - 1)) != 0) {
+    if (rt.checks())
+      util::fatal_user_error(call, "argument 'alignment' = %zu is not a power of two", alignment);
+    CW_LOG(util::LogLevel::warn, "%s: argument 'alignment' = %zu is not a power of two: returning NULL", call,
+           alignment);
+    return false;
+  }
+  if (alignment > (std::size_t(64) << 20)) {
+    util::log(
+        util::LogLevel::error,
+        "%s: argument 'alignment' = %zu is above the 64 MiB this heap's base is aligned to: returning NULL",
+        call, alignment);
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -160,7 +173,7 @@ void* shmem_calloc(size_t count, size_t size) {
 
 void* shmem_align(size_t alignment, size_t size) {
   core::Runtime& rt = core::runtime("shmem_align");
-  check_alloc_args(alignment, "shmem_align");
+  if (!alignment_ok(rt, alignment, "shmem_align")) return nullptr;
   return rt.heap_allocate(size, alignment, "shmem_align");
 }
 
@@ -172,10 +185,9 @@ void shmem_free(void* ptr) { core::runtime("shmem_free").heap_free(ptr, "shmem_f
 
 void* shmem_malloc_with_hints(size_t size, long hints) {
   core::Runtime& rt = core::runtime("shmem_malloc_with_hints");
-  if (hints & ~(SHMEM_MALLOC_ATOMICS_REMOTE | SHMEM_MALLOC_SIGNAL_REMOTE))
-    util::fatal_user_error("shmem_malloc_with_hints",
-                           "argument 'hints' = %#lx has bits that are not SHMEM_MALLOC_* hints", hints);
-  // Both hints ask for memory remote atomics reach fast: every host allocation already is.
+  // Both known hints ask for memory remote atomics reach fast: every host allocation already is.
+  // Hints the library cannot use (unknown bits included) leave it shmem_malloc, as the spec says.
+  (void)hints;
   return rt.heap_allocate(size, 16, "shmem_malloc_with_hints");
 }
 
