@@ -60,16 +60,25 @@ void shmem_ctx_destroy(shmem_ctx_t ctx) {
   delete ctx;
 }
 
-void shmem_ctx_fence(shmem_ctx_t ctx) { core::fence(*api::context(ctx, "shmem_ctx_fence")); }
-void shmem_ctx_quiet(shmem_ctx_t ctx) { core::quiet(*api::context(ctx, "shmem_ctx_quiet")); }
+// On SHMEM_CTX_INVALID fence and quiet perform no operation (the specification says so).
+void shmem_ctx_fence(shmem_ctx_t ctx) {
+  if (ctx != SHMEM_CTX_INVALID) [[likely]]
+    core::fence(*ctx);
+}
+void shmem_ctx_quiet(shmem_ctx_t ctx) {
+  if (ctx != SHMEM_CTX_INVALID) [[likely]]
+    core::quiet(*ctx);
+}
 void shmem_fence(void) { shmem_ctx_fence(SHMEM_CTX_DEFAULT); }
 void shmem_quiet(void) { shmem_ctx_quiet(SHMEM_CTX_DEFAULT); }
 
 // Completes only what the context issued to these PEs (numbered in the context's team).
+// Like quiet, no operation on SHMEM_CTX_INVALID.
 void shmem_ctx_pe_quiet(shmem_ctx_t ctx, const int* target_pes, size_t npes) {
   const char* call = "shmem_pe_quiet";
-  core::Context* c = api::context(ctx, call);
   core::Runtime& rt = core::runtime(call);
+  if (ctx == SHMEM_CTX_INVALID) return;
+  core::Context* c = ctx;
   if (npes > 0 && target_pes == nullptr)
     util::fatal_user_error(call, "argument 'target_pes' is NULL but 'npes' = %zu", npes);
   std::vector<int> world(npes);
