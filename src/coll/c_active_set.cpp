@@ -15,11 +15,12 @@ using namespace causeway;
 
 namespace {
 
+// Runs f on the set's pseudo-team; a PE outside the set does nothing (coll::active_set).
 template <class F>
 void on_active_set(int PE_start, int logPE_stride, int PE_size, const char* call, F&& f) {
   core::runtime(call);
   std::lock_guard lock(coll::active_set_mutex());
-  f(coll::active_set(PE_start, logPE_stride, PE_size, call));
+  if (coll::Team* t = coll::active_set(PE_start, logPE_stride, PE_size, call)) f(*t);
 }
 
 std::size_t to_count(int nreduce, const char* call) {
@@ -35,9 +36,10 @@ extern "C" {
 
 void shmem_barrier(int PE_start, int logPE_stride, int PE_size, long* pSync) {
   (void)pSync;
-  core::quiet(core::runtime("shmem_barrier").default_context());
-  on_active_set(PE_start, logPE_stride, PE_size, "shmem_barrier",
-                [](coll::Team& t) { coll::sync(t, "shmem_barrier"); });
+  on_active_set(PE_start, logPE_stride, PE_size, "shmem_barrier", [](coll::Team& t) {
+    core::quiet(core::runtime("shmem_barrier").default_context());
+    coll::sync(t, "shmem_barrier");
+  });
 }
 
 void shmem_sync(int PE_start, int logPE_stride, int PE_size, long* pSync) {

@@ -72,8 +72,9 @@ struct Tuning {
 // Team handle checks for the collective entry points: SHMEM_TEAM_INVALID (always) and, with
 // CAUSEWAY_CHECKS, handles of destroyed teams end the job with a report naming `call`.
 Team& checked_team(shmem_team_t handle, const char* call);
-// The pseudo-team of an active set, validated (always: the triplet indexes the PE table).
-Team& active_set(int PE_start, int logPE_stride, int PE_size, const char* call);
+// The pseudo-team of an active set, validated (always: the triplet indexes the PE table), or
+// nullptr when this PE is not in the set (outside checks mode; checks mode reports it).
+Team* active_set(int PE_start, int logPE_stride, int PE_size, const char* call);
 // Active-set collectives share one slot; this serialises them between threads.
 std::mutex& active_set_mutex();
 

@@ -194,7 +194,7 @@ Team& checked_team(shmem_team_t handle, const char* call) {
   return *t;
 }
 
-Team& active_set(int PE_start, int logPE_stride, int PE_size, const char* call) {
+Team* active_set(int PE_start, int logPE_stride, int PE_size, const char* call) {
   State& s = state(call);
   core::Runtime& rt = *s.rt;
   const int n = rt.n_pes();
@@ -213,10 +213,16 @@ Team& active_set(int PE_start, int logPE_stride, int PE_size, const char* call) 
         "member would be PE %lld, but this job has %d PEs",
         PE_start, logPE_stride, PE_size, last, n);
   const int me = rt.my_pe();
-  if (me < PE_start || (me - PE_start) % (1 << logPE_stride) != 0 || me > last)
-    util::fatal_user_error(call,
-                           "this PE is not in the active set (PE_start=%d, logPE_stride=%d, PE_size=%d)",
-                           PE_start, logPE_stride, PE_size);
+  // A PE outside the set must not call: the specification leaves it undefined. A correct program's
+  // members must not be taken down for it, so outside checks mode the call does nothing; checks mode
+  // reports it.
+  if (me < PE_start || (me - PE_start) % (1 << logPE_stride) != 0 || me > last) {
+    if (rt.checks())
+      util::fatal_user_error(call,
+                             "this PE is not in the active set (PE_start=%d, logPE_stride=%d, PE_size=%d)",
+                             PE_start, logPE_stride, PE_size);
+    return nullptr;
+  }
   std::lock_guard lock(s.mutex);
   auto& entry = s.active_sets[{PE_start, logPE_stride, PE_size}];
   if (!entry) {
@@ -228,7 +234,7 @@ Team& active_set(int PE_start, int logPE_stride, int PE_size, const char* call) 
     entry->slot = s.slots[kActiveSetSlot].get();
     entry->world_indexed = true;
   }
-  return *entry;
+  return entry.get();
 }
 
 // ---- Splits ----

@@ -111,8 +111,9 @@ int main(int argc, char **argv) {
     shmem_int_iput(heap, (const int *)src, 0, 1, 4, 0);
   } else if (is(c, "align_not_power_of_two")) {
     shmem_align(48, 64);
-  } else if (is(c, "bad_hints")) {
-    shmem_malloc_with_hints(64, 1L << 20);
+  } else if (is(c, "active_set_non_member")) {
+    static long pSync[SHMEM_BARRIER_SYNC_SIZE];
+    shmem_barrier(0, 0, 1, pSync); /* the set is PE 0 alone */
   } else if (is(c, "amo_global_by_cma")) {
     /* Run with CAUSEWAY_MAP_DATA_SEGMENT=0: globals are reached by CMA, which has no atomics. */
     shmem_long_atomic_inc(&g_global[0], 0);
