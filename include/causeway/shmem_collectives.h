@@ -162,6 +162,7 @@ CW_REDUCE_ARITH_TYPES(CW_DECLARE_SCAN)
 
 /* ---- Active-set collectives (deprecated; PE_start, logPE_stride, PE_size name the set) ---- */
 SHMEM_DEPRECATED void shmem_barrier(int PE_start, int logPE_stride, int PE_size, long *pSync);
+/* The deprecated form of shmem_sync; shmem_sync(team) is shmem_team_sync (see the end of this file). */
 SHMEM_DEPRECATED void shmem_sync(int PE_start, int logPE_stride, int PE_size, long *pSync);
 
 #define CW_DECLARE_ACTIVE_SET_SIZED(BITS, BYTES)                                                     \
@@ -201,6 +202,21 @@ CW_TO_ALL_ARITH_TYPES(CW_DECLARE_ARITH_TO_ALL)
 
 #ifdef __cplusplus
 }
+#endif
+
+/* ---- shmem_sync: the 1.5 team form shmem_sync(team) beside the deprecated four-argument form ----
+ * Each form is a real function: shmem_sync(team) is shmem_team_sync, and the four-argument form is
+ * the symbol shmem_sync. C++ overloads the name; C dispatches on the argument count with a macro
+ * (any other count names the undeclared shmem_sync_takes_1_or_4_arguments, so it does not compile).
+ * Inside the macro's own expansion shmem_sync is not expanded again: it calls the function, and
+ * `&shmem_sync` or `(shmem_sync)(...)` name the four-argument routine as before. */
+#define CW_SYNC_PICK(a1, a2, a3, a4, NAME, ...) NAME
+#ifdef __cplusplus
+extern "C++" inline int shmem_sync(shmem_team_t team) { return shmem_team_sync(team); }
+#else
+#define shmem_sync(...)                                                                         \
+  CW_SYNC_PICK(__VA_ARGS__, shmem_sync, shmem_sync_takes_1_or_4_arguments,                      \
+               shmem_sync_takes_1_or_4_arguments, shmem_team_sync, ~)(__VA_ARGS__)
 #endif
 
 /* clang-format on */

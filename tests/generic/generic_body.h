@@ -451,6 +451,31 @@ CW_REDUCE_MINMAX_TYPES(TEST_REDUCE_MINMAX)
     shmem_free(src);                                                                 \
   }
 CW_REDUCE_ARITH_TYPES(TEST_REDUCE_ARITH)
+
+/* ---- shmem_sync: the 1.5 team form and the deprecated active-set form, both by that name ---- */
+static long sync_psync[SHMEM_SYNC_SIZE];
+static void test_sync_forms(void) {
+  /* Without parentheses the name is still the four-argument routine, a real function. */
+  void (*four_argument_form)(int, int, int, long *) = shmem_sync;
+  int *flag = (int *)shmem_calloc(2, sizeof(int));
+  cur = "shmem_sync(team) and shmem_sync(PE_start, logPE_stride, PE_size, pSync)";
+  CHECK(four_argument_form != NULL && flag != NULL);
+  if (flag == NULL) return;
+  shmem_int_atomic_set(&flag[0], 1, right);
+  shmem_quiet();
+  CHECK(shmem_sync(SHMEM_TEAM_WORLD) == 0);
+  shmem_int_wait_until(&flag[0], SHMEM_CMP_EQ, 1);
+  shmem_int_atomic_set(&flag[1], 2, right);
+  shmem_quiet();
+  shmem_sync(0, 0, npes, sync_psync);
+  (shmem_sync)(0, 0, npes, sync_psync);
+  four_argument_form(0, 0, npes, sync_psync);
+  shmem_int_wait_until(&flag[1], SHMEM_CMP_EQ, 2);
+  CHECK(flag[0] == 1 && flag[1] == 2);
+  CHECK(shmem_team_sync(SHMEM_TEAM_WORLD) == 0);
+  shmem_barrier_all();
+  shmem_free(flag);
+}
 #endif /* CW_GENERIC_TEST_COLLECTIVES */
 
 /* Runs every test above; returns this PE's failure count. */
@@ -486,6 +511,7 @@ static int run_generic_tests(void) {
   CW_REDUCE_BITWISE_TYPES(CW_RUN_reduce_bitwise)
   CW_REDUCE_MINMAX_TYPES(CW_RUN_reduce_minmax)
   CW_REDUCE_ARITH_TYPES(CW_RUN_reduce_arith)
+  test_sync_forms();
 #endif
 
   if (ctx != SHMEM_CTX_DEFAULT) shmem_ctx_destroy(ctx);
