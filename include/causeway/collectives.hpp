@@ -87,7 +87,7 @@ namespace detail {
   };
 CW_REDUCE_BITWISE_TYPES(CW_CPP_REDUCE_BITWISE)
 CW_REDUCE_MINMAX_TYPES(CW_CPP_REDUCE_MINMAX)
-CW_REDUCE_ARITH_TYPES(CW_CPP_REDUCE_ARITH)
+CW_CXX_REDUCE_ARITH_TYPES(CW_CPP_REDUCE_ARITH)
 #undef CW_CPP_REDUCE_BITWISE
 #undef CW_CPP_REDUCE_MINMAX
 #undef CW_CPP_REDUCE_ARITH
@@ -101,7 +101,7 @@ using reduce_bitwise_ops = typename find_ops<T CW_REDUCE_BITWISE_TYPES(CW_CPP_OP
 template <class T>
 using reduce_minmax_ops = typename find_ops<T CW_REDUCE_MINMAX_TYPES(CW_CPP_OPS_REDUCE_MINMAX)>::type;
 template <class T>
-using reduce_arith_ops = typename find_ops<T CW_REDUCE_ARITH_TYPES(CW_CPP_OPS_REDUCE_ARITH)>::type;
+using reduce_arith_ops = typename find_ops<T CW_CXX_REDUCE_ARITH_TYPES(CW_CPP_OPS_REDUCE_ARITH)>::type;
 #undef CW_CPP_OPS_REDUCE_BITWISE
 #undef CW_CPP_OPS_REDUCE_MINMAX
 #undef CW_CPP_OPS_REDUCE_ARITH

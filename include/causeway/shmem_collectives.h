@@ -26,12 +26,15 @@
 #endif
 
 /* ---- Complex types of the sum/prod reductions ----
- * C uses the C99 complex types; C++ the layout-compatible std::complex. Without complex support
- * (__STDC_NO_COMPLEX__) the complex routines are not declared, as the specification allows. */
-#if defined(__cplusplus)
+ * The routines take the C complex types (cw_complexd_t is double _Complex, causeway/shmem_type_lists.h)
+ * in C, and in C++ where the compiler has them (GCC, Clang); there std::complex overloads forward to
+ * them (below). Another C++ compiler gets the routines declared with the layout-compatible
+ * std::complex. Without complex support in C (__STDC_NO_COMPLEX__) the complex routines are not
+ * declared, as the specification allows. */
+#if defined(CW_HAVE_C_COMPLEX)
+#define CW_COMPLEX_TYPES(X) X(cw_complexd_t, complexd) X(cw_complexf_t, complexf)
+#elif defined(__cplusplus)
 #define CW_COMPLEX_TYPES(X) X(std::complex<double>, complexd) X(std::complex<float>, complexf)
-#elif !defined(__STDC_NO_COMPLEX__)
-#define CW_COMPLEX_TYPES(X) X(double _Complex, complexd) X(float _Complex, complexf)
 #else
 #define CW_COMPLEX_TYPES(X)
 #endif
@@ -55,6 +58,14 @@
 #define CW_TO_ALL_MINMAX_TYPES(X) \
   CW_TO_ALL_BITWISE_TYPES(X) X(float, float) X(double, double) X(long double, longdouble)
 #define CW_TO_ALL_ARITH_TYPES(X) CW_TO_ALL_MINMAX_TYPES(X) CW_COMPLEX_TYPES(X)
+
+/* C++ code that names its complex types as std::complex (the C++ API, C++ tests) uses these: the
+ * arithmetic lists with std::complex entries, which resolve to the routines either way. */
+#if defined(__cplusplus)
+#define CW_STD_COMPLEX_TYPES(X) X(std::complex<double>, complexd) X(std::complex<float>, complexf)
+#define CW_CXX_REDUCE_ARITH_TYPES(X) CW_REDUCE_MINMAX_TYPES(X) CW_STD_COMPLEX_TYPES(X)
+#define CW_CXX_TO_ALL_ARITH_TYPES(X) CW_TO_ALL_MINMAX_TYPES(X) CW_STD_COMPLEX_TYPES(X)
+#endif
 
 /* Sized active-set collectives: X(BITS, BYTES). */
 #define CW_ACTIVE_SET_SIZES(X) X(32, 4) X(64, 8)
@@ -217,6 +228,37 @@ extern "C++" inline int shmem_sync(shmem_team_t team) { return shmem_team_sync(t
 #define shmem_sync(...)                                                                         \
   CW_SYNC_PICK(__VA_ARGS__, shmem_sync, shmem_sync_takes_1_or_4_arguments,                      \
                shmem_sync_takes_1_or_4_arguments, shmem_team_sync, ~)(__VA_ARGS__)
+#endif
+
+/* ---- C++: std::complex forms of the complex routines ----
+ * Where the C routines take double _Complex / float _Complex, a C++ program may pass either those
+ * or the layout-compatible std::complex<double> / std::complex<float>: these overloads forward. */
+#if defined(__cplusplus) && defined(CW_HAVE_C_COMPLEX)
+extern "C++" {
+#define CW_CXX_STD_COMPLEX_PAIRS(X) \
+  X(std::complex<double>, cw_complexd_t, complexd) X(std::complex<float>, cw_complexf_t, complexf)
+#define CW_CXX_COMPLEX_TEAM(STD, C, NAME, OP)                                                             \
+  inline int shmem_##NAME##_##OP(shmem_team_t team, STD *dest, const STD *source, size_t nelems) {        \
+    return shmem_##NAME##_##OP(team, reinterpret_cast<C *>(dest), reinterpret_cast<const C *>(source),    \
+                               nelems);                                                                   \
+  }
+#define CW_CXX_COMPLEX_TO_ALL(STD, C, NAME, OP)                                                           \
+  inline void shmem_##NAME##_##OP##_to_all(STD *dest, const STD *source, int nreduce, int PE_start,       \
+                                           int logPE_stride, int PE_size, STD *pWrk, long *pSync) {       \
+    shmem_##NAME##_##OP##_to_all(reinterpret_cast<C *>(dest), reinterpret_cast<const C *>(source),        \
+                                 nreduce, PE_start, logPE_stride, PE_size, reinterpret_cast<C *>(pWrk),  \
+                                 pSync);                                                                  \
+  }
+#define CW_CXX_COMPLEX_FORMS(STD, C, NAME)                                                                \
+  CW_CXX_COMPLEX_TEAM(STD, C, NAME, sum_reduce) CW_CXX_COMPLEX_TEAM(STD, C, NAME, prod_reduce)           \
+  CW_CXX_COMPLEX_TEAM(STD, C, NAME, sum_inscan) CW_CXX_COMPLEX_TEAM(STD, C, NAME, sum_exscan)            \
+  CW_CXX_COMPLEX_TO_ALL(STD, C, NAME, sum) CW_CXX_COMPLEX_TO_ALL(STD, C, NAME, prod)
+CW_CXX_STD_COMPLEX_PAIRS(CW_CXX_COMPLEX_FORMS)
+#undef CW_CXX_COMPLEX_FORMS
+#undef CW_CXX_COMPLEX_TO_ALL
+#undef CW_CXX_COMPLEX_TEAM
+#undef CW_CXX_STD_COMPLEX_PAIRS
+} /* extern "C++" */
 #endif
 
 /* clang-format on */

@@ -9,6 +9,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The complex types of the sum/prod reductions: the C types double _Complex and float _Complex,
+ * the spec's TYPE. C++ has no _Complex in the standard, but GCC and Clang (__GNUC__) accept it as
+ * an extension, so there the C routines are declared with the same C types (and shmem.h adds
+ * std::complex overloads that forward). Without them (__STDC_NO_COMPLEX__ in C, another C++
+ * compiler, or CAUSEWAY_NO_C_COMPLEX) C declares no complex routines and C++ declares them with
+ * the layout-compatible std::complex. */
+#if !defined(CAUSEWAY_NO_C_COMPLEX) && \
+    ((defined(__cplusplus) && defined(__GNUC__)) || (!defined(__cplusplus) && !defined(__STDC_NO_COMPLEX__)))
+#define CW_HAVE_C_COMPLEX 1
+#if defined(__GNUC__)
+__extension__ typedef double _Complex cw_complexd_t; /* __extension__: no -Wpedantic note in C++ */
+__extension__ typedef float _Complex cw_complexf_t;
+#else
+typedef double _Complex cw_complexd_t;
+typedef float _Complex cw_complexf_t;
+#endif
+#endif
+
 /* Standard RMA types (spec Table 5): put, get, p, g, iput, iget, nbi. */
 #define CW_RMA_TYPES(X)                                                                        \
   X(float, float) X(double, double) X(long double, longdouble) X(char, char)                  \
@@ -87,17 +105,20 @@
   X(unsigned long long, ulonglong, A)
 
 /* Team-based reduction types: and/or/xor, max/min, and sum/prod (which add the complex types).
- * The complex entries are C99 complex types in C (absent under __STDC_NO_COMPLEX__) and
- * std::complex in C++ (expanded only where <complex> is included, as shmem_collectives.h does). */
+ * The complex entries are the C complex types (cw_complexd_t, cw_complexf_t above) and, in C++,
+ * std::complex as well (expanded only where <complex> is included, as shmem_collectives.h does). */
 #define CW_GENERIC_REDUCE_BITWISE_TYPES(X, A)                                                  \
   X(unsigned char, uchar, A) X(unsigned short, ushort, A) X(unsigned int, uint, A)             \
   X(unsigned long, ulong, A) X(unsigned long long, ulonglong, A) X(int8_t, int8, A)            \
   X(int16_t, int16, A) X(int32_t, int32, A) X(int64_t, int64, A)
 #define CW_GENERIC_REDUCE_MINMAX_TYPES(X, A) CW_GENERIC_RMA_TYPES(X, A)
-#if defined(__cplusplus)
+#if defined(__cplusplus) && defined(CW_HAVE_C_COMPLEX)
+#define CW_GENERIC_COMPLEX_TYPES(X, A) X(std::complex<double>, complexd, A) X(std::complex<float>, complexf, A) \
+  X(cw_complexd_t, complexd, A) X(cw_complexf_t, complexf, A)
+#elif defined(__cplusplus)
 #define CW_GENERIC_COMPLEX_TYPES(X, A) X(std::complex<double>, complexd, A) X(std::complex<float>, complexf, A)
-#elif !defined(__STDC_NO_COMPLEX__)
-#define CW_GENERIC_COMPLEX_TYPES(X, A) X(double _Complex, complexd, A) X(float _Complex, complexf, A)
+#elif defined(CW_HAVE_C_COMPLEX)
+#define CW_GENERIC_COMPLEX_TYPES(X, A) X(cw_complexd_t, complexd, A) X(cw_complexf_t, complexf, A)
 #else
 #define CW_GENERIC_COMPLEX_TYPES(X, A)
 #endif

@@ -19,9 +19,51 @@ static_assert(std::is_same_v<decltype(shmem_atomic_fetch_add(SHMEM_CTX_DEFAULT,
 static_assert(std::is_same_v<
               decltype(shmem_test_any(static_cast<size_t*>(nullptr), 0, nullptr, 0, size_t{0})), size_t>);
 
+#if defined(CW_GENERIC_TEST_COLLECTIVES) && defined(CW_HAVE_C_COMPLEX)
+// The complex routines take the spec's TYPE, double _Complex / float _Complex (a GNU extension in
+// C++), and std::complex too, by their typed names and by the generic ones.
+static void test_complex_types() {
+  cur = "complex reductions with double _Complex and std::complex";
+  constexpr size_t n = 3;
+  auto* cs = static_cast<double _Complex*>(shmem_malloc(2 * n * sizeof(double _Complex)));
+  auto* ss = static_cast<std::complex<double>*>(shmem_malloc(2 * n * sizeof(std::complex<double>)));
+  auto* fs = static_cast<float _Complex*>(shmem_malloc(2 * n * sizeof(float _Complex)));
+  CHECK(cs != nullptr && ss != nullptr && fs != nullptr);
+  if (!cs || !ss || !fs) return;
+  for (size_t i = 0; i < n; ++i) {
+    __real__ cs[i] = 1.0;
+    __imag__ cs[i] = double(me);
+    ss[i] = std::complex<double>(1.0, double(me));
+    __real__ fs[i] = 2.0f;
+    __imag__ fs[i] = 0.0f;
+  }
+  const double imag_sum = double(npes) * (npes - 1) / 2;
+  shmem_barrier_all();
+  CHECK(shmem_complexd_sum_reduce(SHMEM_TEAM_WORLD, cs + n, cs, n) == 0);
+  CHECK(shmem_complexd_sum_reduce(SHMEM_TEAM_WORLD, ss + n, ss, n) == 0);
+  CHECK(shmem_complexf_prod_reduce(SHMEM_TEAM_WORLD, fs + n, fs, n) == 0);
+  for (size_t i = n; i < 2 * n; ++i) {
+    CHECK(__real__ cs[i] == npes && __imag__ cs[i] == imag_sum);
+    CHECK(ss[i] == std::complex<double>(npes, imag_sum));
+    CHECK(__real__ fs[i] == float(1 << npes) && __imag__ fs[i] == 0.0f);
+  }
+  shmem_barrier_all();
+  CHECK(shmem_sum_reduce(SHMEM_TEAM_WORLD, cs + n, cs, n) == 0);
+  CHECK(shmem_sum_reduce(SHMEM_TEAM_WORLD, ss + n, ss, n) == 0);
+  CHECK(__real__ cs[n] == npes && ss[n] == std::complex<double>(npes, imag_sum));
+  shmem_barrier_all();
+  shmem_free(fs);
+  shmem_free(ss);
+  shmem_free(cs);
+}
+#endif
+
 int main() {
   shmem_init();
   int failed = run_generic_tests();
+#if defined(CW_GENERIC_TEST_COLLECTIVES) && defined(CW_HAVE_C_COMPLEX)
+  test_complex_types();
+#endif
 
   // Pointers to members of the overload sets (the spec's C++ binding is ordinary functions).
   void (*put_int)(int*, const int*, size_t, int) = shmem_put;
