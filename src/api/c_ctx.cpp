@@ -2,6 +2,7 @@
 #include <vector>
 
 #include "api/c_api_macros.hpp"
+#include "api/internal_aliases.hpp"
 #include "core/issue.hpp"
 #include "core/rma.hpp"
 #include "core/sync.hpp"
@@ -48,6 +49,7 @@ int shmem_ctx_create(long options, shmem_ctx_t* ctx) {
   *ctx = created;
   return 0;
 }
+CW_DEFINE_INTERNAL_ALIAS(int, ctx_create, (long options, shmem_ctx_t* ctx))
 
 void shmem_ctx_destroy(shmem_ctx_t ctx) {
   core::Runtime& rt = core::runtime("shmem_ctx_destroy");

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 
+#include "api/internal_aliases.hpp"
 #include "causeway_build_config.h"
 #include "coll/team.hpp"
 #include "core/issue.hpp"
@@ -153,6 +154,7 @@ void* shmem_ptr(const void* dest, int pe) {
   if (pe == rt.my_pe()) return const_cast<void*>(dest);  // own memory is always load/store reachable
   return core::host_address(rt, pe, loc);
 }
+CW_DEFINE_INTERNAL_ALIAS(void*, ptr, (const void* dest, int pe))
 
 void shmem_info_get_version(int* major, int* minor) {
   *major = SHMEM_MAJOR_VERSION;

@@ -1,6 +1,7 @@
 // Contexts made from teams: PE numbers on such a context are the team's, translated to world
 // numbers once per operation from a copy of the team's member list.
 #include "api/c_api_macros.hpp"
+#include "api/internal_aliases.hpp"
 #include "coll/team.hpp"
 #include "util/log.hpp"
 
@@ -17,7 +18,7 @@ int shmem_team_create_ctx(shmem_team_t team, long options, shmem_ctx_t* ctx) {
     CW_LOG(util::LogLevel::warn, "%s: argument 'team' is SHMEM_TEAM_INVALID", call);
     return 1;
   }
-  if (shmem_ctx_create(options, ctx) != 0) return 1;
+  if (causeway_internal_ctx_create(options, ctx) != 0) return 1;
   (*ctx)->team = t;
   if (team != SHMEM_TEAM_WORLD) {
     const int size = coll::team_size(t);

@@ -1,6 +1,7 @@
 // OpenSHMEM team management: queries, splits, destruction, shmem_team_ptr.
 #include <shmem.h>
 
+#include "api/internal_aliases.hpp"
 #include "coll/coll.hpp"
 #include "core/checks.hpp"
 #include "util/log.hpp"
@@ -91,7 +92,7 @@ void shmem_team_destroy(shmem_team_t team) {
 void* shmem_team_ptr(shmem_team_t team, const void* dest, int pe) {
   coll::Team* t = lookup(team, "shmem_team_ptr");
   const int world = coll::world_pe(t, pe);
-  return world < 0 ? nullptr : shmem_ptr(dest, world);
+  return world < 0 ? nullptr : causeway_internal_ptr(dest, world);
 }
 
 int shmem_team_sync(shmem_team_t team) {

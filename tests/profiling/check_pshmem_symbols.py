@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Every routine the library exports as shmem_NAME (or shmemx_NAME) also has its profiling name
-pshmem_NAME (pshmemx_NAME), a function at the same address. Usage: check_pshmem_symbols.py LIBRARY"""
+pshmem_NAME (pshmemx_NAME), a function at the same address; and the library never calls its own
+routines through their exported (interposable) names, so a tool that defines shmem_NAME sees only the
+program's calls. Usage: check_pshmem_symbols.py LIBRARY"""
+import re
 import subprocess
 import sys
 
@@ -19,5 +22,10 @@ for s in missing:
 for s in moved:
     print("not the same routine: p%s is at %s, %s at %s" % (s, symbols["p" + s][0], s, symbols[s][0]))
 print("%d exported shmem_/shmemx_ routines, %d without a pshmem twin, %d twins elsewhere" % (len(api), len(missing), len(moved)))
-if len(api) < 100 or missing or moved:
+disasm = subprocess.run(["objdump", "-d", "--no-show-raw-insn", lib], capture_output=True, text=True,
+                        check=True).stdout
+through_plt = sorted(set(re.findall(r"<(p?shmemx?_[A-Za-z0-9_]+)@plt>", disasm)))
+for s in through_plt:
+    print("the library calls its own %s through the PLT (a tool's shmem_ wrapper would see it)" % s)
+if len(api) < 100 or missing or moved or through_plt:
     sys.exit(1)
