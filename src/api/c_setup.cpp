@@ -53,6 +53,8 @@ void finalize_at_exit(int status, void*) {
   if (status == 0) {
     // Meet the other PEs at the bootstrap first, where nobody waits for anything else: a PE that
     // exits in the middle must not release its peers from a barrier of theirs.
+    // Peers that wait for this PE in a barrier can tell it will never come (core/sync.cpp).
+    core::g_runtime->internal().departed.value.store(1, std::memory_order_release);
     if (is_error(core::g_runtime->bootstrap().barrier())) return;
     shmem_finalize();
   } else  // local teardown only; the launcher is ending the peers

@@ -85,6 +85,7 @@ struct InternalArea {
     std::atomic<uint64_t> value;
   };
   Flag barrier[kMaxRounds];  // dissemination barrier, written by the round's partner
+  Flag departed;             // set by this PE's implicit finalize at exit (api/c_setup.cpp)
 };
 
 class Runtime {

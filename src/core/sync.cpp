@@ -11,6 +11,20 @@ void fence_full(Context& ctx) { issue_fence(runtime("shmem_fence"), ctx, "shmem_
 
 void quiet(Context& ctx) { issue_quiet(runtime("shmem_quiet"), ctx, "shmem_quiet"); }
 
+namespace {
+
+// True once `pe` has left through the implicit finalize at exit: it waits for every PE at the
+// bootstrap and will never arrive at a barrier again. Only peers this PE maps can be asked.
+bool departed(Runtime& rt, int pe) {
+  Location loc;
+  const auto& word = rt.internal().departed.value;
+  if (!rt.locate(&word, sizeof word, &loc)) return false;
+  const char* peer = host_address(rt, pe, loc);
+  return peer && reinterpret_cast<const std::atomic<uint64_t>*>(peer)->load(std::memory_order_acquire) != 0;
+}
+
+}  // namespace
+
 void sync_all(Runtime& rt) {
   const int n = rt.n_pes(), me = rt.my_pe();
   if (n == 1) return;
@@ -23,7 +37,15 @@ void sync_all(Runtime& rt) {
     amo<uint64_t>(nullptr, tl::AmoOp::set, reinterpret_cast<uint64_t*>(&area.barrier[k].value), epoch, 0, to,
                   "shmem_barrier_all");
     auto& mine = area.barrier[k].value;
-    wait_for(rt, [&] { return mine.load(std::memory_order_acquire) >= epoch; });
+    const auto arrived = [&] { return mine.load(std::memory_order_acquire) >= epoch; };
+    const int from = (me - dist + n) % n;
+    wait_for(rt, arrived, [&] {
+      if (departed(rt, from) && !arrived())
+        util::fatal_user_error("shmem_barrier_all",
+                               "PE %d returned from main or called exit() without shmem_finalize while this PE "
+                               "waits for it in a barrier, which can therefore never complete",
+                               from);
+    });
   }
   // A deferring transport may still hold the last round's flag: deliver it now rather than at
   // this PE's next progress, which a long compute phase could put off.

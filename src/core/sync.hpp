@@ -50,19 +50,27 @@ void report_bad_compare(int cmp, const char* call);
 // Waits until `pred()` holds, backing off (spin, yield, sleep) and driving progress: on every
 // round when some transport needs it (its operations advance only then), else once spinning is
 // over. Memory transports wrote is made visible before it returns.
-template <class Pred>
-inline void wait_for(Runtime& rt, Pred&& pred) {
+// `on_idle` runs each time the wait is about to give up the CPU (checks that cost a load or two).
+template <class Pred, class OnIdle>
+inline void wait_for(Runtime& rt, Pred&& pred, OnIdle&& on_idle) {
   if (!pred()) {
     util::Backoff backoff(rt.backoff_policy());
     const bool poll_every_round = rt.needs_progress();
     while (!pred()) {
-      if (backoff.pause())
+      if (backoff.pause()) {
         rt.progress_before_idle();  // about to yield or sleep: peers may wait on what is parked here
-      else if (poll_every_round)
+        on_idle();
+      } else if (poll_every_round) {
         rt.progress();
+      }
     }
   }
   rt.make_visible();
+}
+
+template <class Pred>
+inline void wait_for(Runtime& rt, Pred&& pred) {
+  wait_for(rt, pred, [] {});
 }
 
 // Calls f(std::integral_constant<Compare, C>{}) for the runtime comparison `cmp` (valid), so loops

@@ -182,12 +182,16 @@ TEST_F(Fault, PeExitingWithStatus0WithoutFinalizeEndsTheJob) {
 }
 
 // exit(0) in the middle runs the implicit finalize, which waits for every PE at the launcher, not
-// in a barrier the others could mistake for theirs: nobody may leave its barrier without PE 2.
-// The peers never reach their exit, so the job hangs until --timeout; it must not complete.
-TEST_F(Fault, ImplicitFinalizeIsNotMistakenForABarrier) {
-  const Job job = run_job("exit0_atexit", 4, "3");
+// in a barrier the others could mistake for theirs; the peers that wait for PE 2 in their barrier
+// see it has left and end the job, naming it.
+TEST_F(Fault, ExitInTheMiddleWithoutFinalizeEndsTheJob) {
+  const Job job = run_job("exit0_atexit", 4);
   ASSERT_TRUE(job.result.exited()) << job.result.describe();
   EXPECT_NE(job.result.exit_status, 0) << job.result.describe();
+  EXPECT_NE(job.result.exit_status, 124) << "the job hung until --timeout: " << job.result.describe();
+  EXPECT_NE(job.result.err.find("PE 2 returned from main or called exit() without shmem_finalize"),
+            std::string::npos)
+      << job.result.err;
   EXPECT_EQ(job.result.out.find("left the barrier"), std::string::npos) << "a barrier completed without PE 2";
   expect_clean_teardown(job);
 }
