@@ -41,10 +41,11 @@ void sync_all(Runtime& rt) {
     const int from = (me - dist + n) % n;
     wait_for(rt, arrived, [&] {
       if (departed(rt, from) && !arrived())
-        util::fatal_user_error("shmem_barrier_all",
-                               "PE %d returned from main or called exit() without shmem_finalize while this PE "
-                               "waits for it in a barrier, which can therefore never complete",
-                               from);
+        util::fatal_user_error(
+            "shmem_barrier_all",
+            "PE %d returned from main or called exit() without shmem_finalize while this PE "
+            "waits for it in a barrier, which can therefore never complete",
+            from);
     });
   }
   // A deferring transport may still hold the last round's flag: deliver it now rather than at
