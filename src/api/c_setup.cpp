@@ -90,7 +90,7 @@ bool alignment_ok(core::Runtime& rt, std::size_t alignment, const char* call) {
            alignment);
     return false;
   }
-  if (alignment > (std::size_t(64) << 20)) {
+  if (alignment > core::kHeapAlignment) {
     util::log(
         util::LogLevel::error,
         "%s: argument 'alignment' = %zu is above the 64 MiB this heap's base is aligned to: returning NULL",

@@ -34,6 +34,9 @@ enum WellKnownSegment : int {
   kDataCmaSegment = 2,  // executable's data reachable only by CMA
 };
 
+// The heap's base is aligned this much, so shmem_align can honour alignments up to it.
+inline constexpr std::size_t kHeapAlignment = std::size_t(64) << 20;
+
 // One symmetric segment: the same size on every PE, at a base that never moves.
 struct Segment {
   MemKind kind = MemKind::host;

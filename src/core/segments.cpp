@@ -20,9 +20,6 @@ using util::page_size;
 
 std::size_t page_up(std::size_t n) { return (n + page_size() - 1) & ~(page_size() - 1); }
 
-// The heap's base is aligned this much, so shmem_align can honour alignments up to it.
-constexpr std::size_t kHeapAlignment = std::size_t(64) << 20;
-
 }  // namespace
 
 Status Runtime::setup_segments() {
