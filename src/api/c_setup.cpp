@@ -31,8 +31,10 @@ void print_startup_info(core::Runtime& rt) {
                 SHMEM_MINOR_VERSION);
   if (rt.config().print_info) {
     std::printf("Causeway %s environment variables:\n", CAUSEWAY_VERSION);
-    for (const auto& e : util::config_table())
-      std::printf("  %-28s = %-10s %s\n", e.name, util::config_value_text(e).c_str(), e.help);
+    const auto& table = util::config_table();
+    for (std::size_t i = 0; i < table.size(); ++i)  // the values in effect, as parsed
+      std::printf("  %-28s = %-10s %s\n", table[i].name, util::config_effective_text(rt.config(), i).c_str(),
+                  table[i].help);
   }
   std::fflush(stdout);
 }

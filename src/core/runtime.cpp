@@ -6,6 +6,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <string>
+
 #include "core/shared_memory.hpp"
 #include "core/sync.hpp"
 #include "util/log.hpp"
@@ -45,6 +48,53 @@ void abort_hook(int status) {
   if (g_runtime) g_runtime->bootstrap().abort_job(status);
 }
 
+// Appends ", 3" (or "3" first) to a list of PEs, stopping at a dozen.
+void append_pe(std::string* list, int* count, int pe) {
+  if (++*count > 12) {
+    if (*count == 13) *list += ", ...";
+    return;
+  }
+  char buf[24];
+  std::snprintf(buf, sizeof buf, *count == 1 ? "%d" : ", %d", pe);
+  *list += buf;
+}
+
+// Settings of Job scope (config_table.def) change how PEs cooperate: a PE whose heap size, checks
+// or transports differ from its peers' deadlocks or corrupts memory at the first symmetric
+// allocation or collective. One allgather of each setting's digest finds them at init instead.
+Status check_settings_agree(bootstrap::Bootstrap& boot, const util::Config& config, int my_pe, int n_pes) {
+  const auto& table = util::config_table();
+  const std::vector<uint64_t> mine = util::config_digests(config);
+  std::vector<std::byte> all;
+  if (Status s = boot.allgather(std::as_bytes(std::span(mine)), &all); is_error(s)) return s;
+  const std::size_t n = mine.size();
+  if (all.size() != n * sizeof(uint64_t) * static_cast<std::size_t>(n_pes)) return Status::internal;
+  const auto* values = reinterpret_cast<const uint64_t*>(all.data());
+  Status status = Status::ok;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (table[i].scope != util::ConfigScope::Job) continue;
+    std::string others;
+    int count = 0;
+    for (int pe = 1; pe < n_pes; ++pe)
+      if (values[pe * n + i] != values[i]) append_pe(&others, &count, pe);
+    if (count == 0) continue;
+    status = Status::invalid_arg;
+    const std::string value = util::config_effective_text(config, i);
+    if (my_pe == 0)
+      util::log(util::LogLevel::error,
+                "environment variable %s must have the same value on every PE, but PE 0 has \"%s\" and "
+                "%s %s %s",
+                table[i].name, value.c_str(), count > 1 ? "PEs" : "PE", others.c_str(),
+                count > 1 ? "have other values" : "has another");
+    else if (mine[i] != values[i])
+      util::log(util::LogLevel::error,
+                "environment variable %s must have the same value on every PE, but this PE (%d) has \"%s\" "
+                "and PE 0 another",
+                table[i].name, my_pe, value.c_str());
+  }
+  return status;
+}
+
 }  // namespace
 
 Status Runtime::create(int requested_thread_level, int* provided) {
@@ -71,7 +121,10 @@ void Runtime::destroy() {
 }
 
 Status Runtime::init(int requested_thread_level) {
-  config_ = util::load_config();
+  if (std::string error; !util::load_config(&config_, &error)) {
+    util::log(util::LogLevel::error, "%s", error.c_str());
+    return Status::invalid_arg;
+  }
   if (!util::log_set_level(config_.log_level.c_str()))
     util::log(util::LogLevel::warn, "CAUSEWAY_LOG=%s is not a level (error, warn, info, debug, trace)",
               config_.log_level.c_str());
@@ -89,7 +142,8 @@ Status Runtime::init(int requested_thread_level) {
   util::set_abort_hook(abort_hook);
   g_runtime = this;  // fatal errors during init can now take the job down through the bootstrap
 
-  if (is_error(status = setup_segments()) || is_error(status = setup_transports(requested_thread_level)) ||
+  if (is_error(status = check_settings_agree(*bootstrap_, config_, my_pe_, n_pes_)) ||
+      is_error(status = setup_segments()) || is_error(status = setup_transports(requested_thread_level)) ||
       is_error(status = choose_routes()) || is_error(status = exchange_segments())) {
     g_runtime = nullptr;
     return status;

@@ -2,6 +2,7 @@
  * CAUSEWAY_CHECKS=1. Unless a case says otherwise only PE 1 makes the bad call; PE 0 waits in a
  * barrier, so the error report names PE 1 and the launcher must take PE 0 down. A case that gets
  * back from its bad call (it should not) ends the job with status 99 and says so. */
+#define _POSIX_C_SOURCE 200809L /* setenv */
 #include <shmem.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +36,30 @@ int main(int argc, char **argv) {
     if (rank && is(rank, "1")) shmem_int_p(&x, 1, 0);
     shmem_init();
     return wait_for_the_error();
+  }
+
+  if (is(c, "init_only")) {
+    /* The test's environment (a malformed or out-of-range setting) must make shmem_init fail. */
+    shmem_init();
+    return wait_for_the_error();
+  }
+
+  if (is(c, "checks_on_one_pe") || is(c, "heap_size_on_one_pe")) {
+    /* A setting that must agree across PEs differs on PE 1 only. Unchecked, the first symmetric
+     * allocation deadlocks (checks mode makes it collective) or hands out different addresses. */
+    const char *rank = getenv("CAUSEWAY_RANK");
+    if (rank && is(rank, "1")) {
+      if (is(c, "checks_on_one_pe"))
+        setenv("CAUSEWAY_CHECKS", "1", 1);
+      else
+        setenv("SHMEM_SYMMETRIC_SIZE", "512M", 1);
+    }
+    shmem_init();
+    void *p = shmem_malloc(64);
+    shmem_free(p);
+    shmem_barrier_all();
+    fprintf(stderr, "error_cases: PE %d: case '%s' was not reported as an error\n", shmem_my_pe(), c);
+    shmem_global_exit(99);
   }
 
   if (is(c, "init_thread_level")) {

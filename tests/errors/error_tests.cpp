@@ -110,6 +110,28 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"before_init", {"PE 1", "shmem_int_p", "before shmem_init"}, kNoChecks}),
     case_name);
 
+// Settings are read strictly at shmem_init: a malformed or out-of-range value ends the job with a
+// message naming the variable, the value and what is accepted (it used to fall back to the default).
+INSTANTIATE_TEST_SUITE_P(MalformedSetting, ErrorCase,
+                         ::testing::Values(Case{"init_only",
+                                                {"SHMEM_SYMMETRIC_SIZE=\"abc\"", "not valid", "K, M, G or T"},
+                                                {{"SHMEM_SYMMETRIC_SIZE", "abc"}}}),
+                         case_name);
+INSTANTIATE_TEST_SUITE_P(OutOfRangeSetting, ErrorCase,
+                         ::testing::Values(Case{"init_only",
+                                                {"CAUSEWAY_MAX_SLEEP_US=\"0\"", "from 1 to 1000000"},
+                                                {{"CAUSEWAY_MAX_SLEEP_US", "0"}}}),
+                         case_name);
+
+// Settings that must agree across PEs are compared at init: set on one PE only they end the job
+// with a message naming the variable and the PE that differs (they used to deadlock later).
+INSTANTIATE_TEST_SUITE_P(
+    SettingsDisagree, ErrorCase,
+    ::testing::Values(
+        Case{"checks_on_one_pe", {"CAUSEWAY_CHECKS", "same value on every PE", "PE 1|(1)"}, kNoChecks},
+        Case{"heap_size_on_one_pe", {"SHMEM_SYMMETRIC_SIZE", "same value on every PE", "PE 1|(1)"}}),
+    case_name);
+
 // The collective-mismatch report names the argument that differs.
 INSTANTIATE_TEST_SUITE_P(ArgumentName, ErrorCase,
                          ::testing::Values(Case{"malloc_mismatch", {"PE 0|PE 1", "shmem_malloc", "'size'"}}),
