@@ -22,7 +22,8 @@ using namespace causeway;
 namespace {
 
 bool g_finalized = false;
-pid_t g_pe_pid = 0;  // the process that called shmem_init; a child it forks is not a PE
+bool g_finalizing = false;  // shmem_finalize has started and not returned
+pid_t g_pe_pid = 0;         // the process that called shmem_init; a child it forks is not a PE
 
 void print_startup_info(core::Runtime& rt) {
   if (rt.my_pe() != 0) return;
@@ -51,6 +52,15 @@ void finalize_at_exit(int status, void*) {
     static auto* kept = new std::vector<tl::Context*>();
     kept->swap(core::g_runtime->default_context().per_transport);
     return;
+  }
+  if (g_finalizing) {
+    // exit() from inside shmem_finalize (a signal handler, or a callback that runs there): the
+    // collective finalize is half done, so this PE can neither finish it nor start another (a second
+    // one re-entered freed state and crashed). Say so, and end the job: peers may wait for this PE.
+    util::fatal_user_error("shmem_finalize",
+                           "exit(%d) was called while shmem_finalize was in progress (from a signal "
+                           "handler or a callback?); this PE cannot complete the finalize, so the job ends",
+                           status);
   }
   if (status == 0) {
     // Meet the other PEs at the bootstrap first, where nobody waits for anything else: a PE that
@@ -125,10 +135,12 @@ void shmem_query_thread(int* provided) { *provided = core::runtime("shmem_query_
 
 void shmem_finalize(void) {
   core::Runtime& rt = core::runtime("shmem_finalize");
+  g_finalizing = true;
   coll::finalize();
   rt.finalize();
   core::Runtime::destroy();
   g_finalized = true;
+  g_finalizing = false;
 }
 
 void shmem_global_exit(int status) {

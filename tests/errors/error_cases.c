@@ -4,16 +4,23 @@
  * back from its bad call (it should not) ends the job with status 99 and says so. */
 #define _POSIX_C_SOURCE 200809L /* setenv */
 #include <shmem.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static long g_global[4];
 static long g_lock;
 static char g_src[1 << 20];
 
 static int is(const char *a, const char *b) { return strcmp(a, b) == 0; }
+
+static void exit_from_handler(int sig) {
+  (void)sig;
+  exit(0); /* not async-signal-safe, but what programs do */
+}
 
 /* PE 0 waits here while PE 1 errs; PE 1 never gets here in a passing run. */
 static int wait_for_the_error(void) {
@@ -96,6 +103,18 @@ int main(int argc, char **argv) {
     /* Every PE: frees a pointer that is not from the heap. */
     shmem_free(&g_global[1]);
     return wait_for_the_error();
+  }
+
+  if (is(c, "exit_in_finalize")) {
+    /* PE 0 calls exit(0) from a signal handler while its shmem_finalize waits for PE 1. */
+    if (me == 0) {
+      signal(SIGALRM, exit_from_handler);
+      alarm(1);
+    } else {
+      sleep(3);
+    }
+    shmem_finalize();
+    return 0;
   }
 
   /* Collective set-up some cases need, done by every PE before PE 1 errs. */

@@ -96,18 +96,20 @@ INSTANTIATE_TEST_SUITE_P(
 // misses the inlined fast path and reaches the full path's report, never a stray store.
 INSTANTIATE_TEST_SUITE_P(
     AlwaysOn, ErrorCase,
-    ::testing::Values(Case{"pe_out_of_range", {"PE 1", "shmem_int_p", "'pe' = 2", "out of range"}, kNoChecks},
-                      Case{"pe_negative", {"PE 1", "shmem_putmem", "'pe' = -1"}, kNoChecks},
-                      Case{"dest_on_stack", {"PE 1", "shmem_putmem", "'dest'", "not symmetric"}, kNoChecks},
-                      Case{"source_malloc", {"PE 1", "shmem_getmem", "'source'", "not symmetric"}, kNoChecks},
-                      Case{"past_heap_end",
-                           {"PE 1", "shmem_putmem", "'dest'", "past the end of the symmetric heap"},
-                           kNoChecksSmallHeap},
-                      Case{
-                          "past_global_end", {"PE 1", "shmem_long_put", "'dest'", "past the end"}, kNoChecks},
-                      Case{"size_overflow", {"PE 1", "shmem_long_put", "'nelems'", "overflow"}, kNoChecks},
-                      Case{"invalid_cmp", {"PE 1", "shmem_int_wait_until", "'cmp' = 42"}, kNoChecks},
-                      Case{"before_init", {"PE 1", "shmem_int_p", "before shmem_init"}, kNoChecks}),
+    ::testing::Values(
+        Case{"pe_out_of_range", {"PE 1", "shmem_int_p", "'pe' = 2", "out of range"}, kNoChecks},
+        Case{"pe_negative", {"PE 1", "shmem_putmem", "'pe' = -1"}, kNoChecks},
+        Case{"dest_on_stack", {"PE 1", "shmem_putmem", "'dest'", "not symmetric"}, kNoChecks},
+        Case{"source_malloc", {"PE 1", "shmem_getmem", "'source'", "not symmetric"}, kNoChecks},
+        Case{"past_heap_end",
+             {"PE 1", "shmem_putmem", "'dest'", "past the end of the symmetric heap"},
+             kNoChecksSmallHeap},
+        Case{"past_global_end", {"PE 1", "shmem_long_put", "'dest'", "past the end"}, kNoChecks},
+        Case{"size_overflow", {"PE 1", "shmem_long_put", "'nelems'", "overflow"}, kNoChecks},
+        Case{"invalid_cmp", {"PE 1", "shmem_int_wait_until", "'cmp' = 42"}, kNoChecks},
+        Case{"before_init", {"PE 1", "shmem_int_p", "before shmem_init"}, kNoChecks},
+        // exit() inside shmem_finalize is reported as what it is (it used to hang or crash).
+        Case{"exit_in_finalize", {"PE 0", "shmem_finalize", "exit(0)", "in progress"}, kNoChecks}),
     case_name);
 
 // Settings are read strictly at shmem_init: a malformed or out-of-range value ends the job with a
