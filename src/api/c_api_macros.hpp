@@ -14,11 +14,16 @@
 namespace causeway::api {
 
 [[noreturn]] void report_invalid_context(const char* call);
+// Checks mode: ends the job unless `ctx` is a context shmem_ctx_create made and nobody destroyed.
+void check_live_context(shmem_ctx_t ctx, const char* call);
 
-// The core context behind a handle; SHMEM_CTX_INVALID is a user error.
+// The core context behind a handle; SHMEM_CTX_INVALID is a user error, and so in checks mode is a
+// handle that names no live context (destroyed, or garbage).
 inline core::Context* context(shmem_ctx_t ctx, const char* call) {
   if (ctx == SHMEM_CTX_INVALID) [[unlikely]]
     report_invalid_context(call);
+  if (ctx != SHMEM_CTX_DEFAULT && core::g_runtime && core::g_runtime->checks()) [[unlikely]]
+    check_live_context(ctx, call);
   return ctx;
 }
 

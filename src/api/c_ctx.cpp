@@ -1,4 +1,6 @@
 // Contexts (create, destroy, per-context fence/quiet) and signals.
+#include <mutex>
+#include <unordered_set>
 #include <vector>
 
 #include "api/c_api_macros.hpp"
@@ -10,11 +12,32 @@
 
 using namespace causeway;
 
+namespace {
+
+// Every context shmem_ctx_create made and nobody destroyed yet, so that checks mode can tell a live
+// handle from a destroyed or garbage one without dereferencing it.
+std::mutex g_live_mutex;
+std::unordered_set<const causeway_ctx*>& live_contexts() {
+  static auto* live = new std::unordered_set<const causeway_ctx*>;  // outlives static destructors
+  return *live;
+}
+
+}  // namespace
+
 namespace causeway::api {
 void report_invalid_context(const char* call) {
   util::fatal_user_error(call,
                          "argument 'ctx' is SHMEM_CTX_INVALID (a context that failed to be created or "
                          "was destroyed)");
+}
+
+void check_live_context(shmem_ctx_t ctx, const char* call) {
+  std::lock_guard lock(g_live_mutex);
+  if (!live_contexts().count(ctx))
+    util::fatal_user_error(call,
+                           "argument 'ctx' = %p names no live context (destroyed, never created, or not "
+                           "a context handle)",
+                           static_cast<void*>(ctx));
 }
 }  // namespace causeway::api
 
@@ -46,6 +69,10 @@ int shmem_ctx_create(long options, shmem_ctx_t* ctx) {
     delete created;
     return 1;
   }
+  {
+    std::lock_guard lock(g_live_mutex);
+    live_contexts().insert(created);
+  }
   *ctx = created;
   return 0;
 }
@@ -57,6 +84,11 @@ void shmem_ctx_destroy(shmem_ctx_t ctx) {
   if (ctx == SHMEM_CTX_DEFAULT)
     util::fatal_user_error("shmem_ctx_destroy",
                            "argument 'ctx' is SHMEM_CTX_DEFAULT, which cannot be destroyed");
+  if (rt.checks()) api::check_live_context(ctx, "shmem_ctx_destroy");
+  {
+    std::lock_guard lock(g_live_mutex);
+    live_contexts().erase(ctx);
+  }
   core::quiet(*ctx);  // destroying a context completes what it issued
   core::destroy_context(rt, ctx);
   delete ctx;
@@ -65,11 +97,11 @@ void shmem_ctx_destroy(shmem_ctx_t ctx) {
 // On SHMEM_CTX_INVALID fence and quiet perform no operation (the specification says so).
 void shmem_ctx_fence(shmem_ctx_t ctx) {
   if (ctx != SHMEM_CTX_INVALID) [[likely]]
-    core::fence(*ctx);
+    core::fence(*api::context(ctx, "shmem_ctx_fence"));
 }
 void shmem_ctx_quiet(shmem_ctx_t ctx) {
   if (ctx != SHMEM_CTX_INVALID) [[likely]]
-    core::quiet(*ctx);
+    core::quiet(*api::context(ctx, "shmem_ctx_quiet"));
 }
 void shmem_fence(void) { shmem_ctx_fence(SHMEM_CTX_DEFAULT); }
 void shmem_quiet(void) { shmem_ctx_quiet(SHMEM_CTX_DEFAULT); }
@@ -80,7 +112,7 @@ void shmem_ctx_pe_quiet(shmem_ctx_t ctx, const int* target_pes, size_t npes) {
   const char* call = "shmem_pe_quiet";
   core::Runtime& rt = core::runtime(call);
   if (ctx == SHMEM_CTX_INVALID) return;
-  core::Context* c = ctx;
+  core::Context* c = api::context(ctx, call);
   if (npes > 0 && target_pes == nullptr)
     util::fatal_user_error(call, "argument 'target_pes' is NULL but 'npes' = %zu", npes);
   std::vector<int> world(npes);

@@ -13,7 +13,7 @@ int shmem_team_create_ctx(shmem_team_t team, long options, shmem_ctx_t* ctx) {
   const char* call = "shmem_team_create_ctx";
   core::runtime(call);
   *ctx = SHMEM_CTX_INVALID;
-  coll::Team* t = coll::from_handle(team);
+  coll::Team* t = coll::from_handle(team, call);
   if (!t) {
     CW_LOG(util::LogLevel::warn, "%s: argument 'team' is SHMEM_TEAM_INVALID", call);
     return 1;
@@ -34,6 +34,7 @@ int shmem_ctx_get_team(shmem_ctx_t ctx, shmem_team_t* team) {
     return 1;
   }
   core::runtime("shmem_ctx_get_team");
+  api::context(ctx, "shmem_ctx_get_team");  // checks mode: a destroyed or garbage handle is reported
   const void* t = ctx->team;
   *team = t ? coll::to_handle(const_cast<coll::Team*>(static_cast<const coll::Team*>(t))) : SHMEM_TEAM_WORLD;
   return 0;

@@ -54,6 +54,9 @@ struct Team : causeway_team {
   // active sets meet and regions are indexed by world PE.
   bool world_indexed = false;
   int num_contexts = 0;
+  // Set by shmem_team_destroy, which keeps the object (without its member lists) until finalize so
+  // that a stale handle is reported in every mode instead of reaching freed memory.
+  bool destroyed = false;
 
   int size() const { return static_cast<int>(members.size()); }
   bool predefined() const {
@@ -69,8 +72,9 @@ struct Tuning {
   int flat_signal_max_pes = 16;
 };
 
-// Team handle checks for the collective entry points: SHMEM_TEAM_INVALID (always) and, with
-// CAUSEWAY_CHECKS, handles of destroyed teams end the job with a report naming `call`.
+// Team handle checks for the collective entry points: SHMEM_TEAM_INVALID and destroyed teams
+// (always) and, with CAUSEWAY_CHECKS, handles that name no team at all end the job with a report
+// naming `call`.
 Team& checked_team(shmem_team_t handle, const char* call);
 // The pseudo-team of an active set, validated (always: the triplet indexes the PE table), or
 // nullptr when this PE is not in the set (outside checks mode; checks mode reports it).

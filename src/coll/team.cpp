@@ -28,6 +28,7 @@ struct State {
   uint64_t free_mask = 0;  // slots no team of this PE uses
   std::mutex mutex;        // free_mask, live, active_sets
   std::unordered_set<const Team*> live;
+  std::vector<std::unique_ptr<Team>> destroyed;  // marked destroyed, freed at finalize
   std::map<std::tuple<int, int, int>, std::unique_ptr<Team>> active_sets;
   std::mutex active_set_mutex;
   TeamDestroyHook destroy_hook = nullptr;
@@ -163,15 +164,33 @@ int world_pe(const Team* team, int team_pe) {
 
 int team_size(const Team* team) { return team ? team->size() : 0; }
 
-Team* from_handle(shmem_team_t handle) {
+namespace {
+
+// Ends the job unless `t` is a team that can be used: in checks mode it must be a live team (a
+// garbage handle is never dereferenced); in any mode it must not have been destroyed.
+void validate_team(State& s, Team* t, const char* call) {
+  if (s.rt->checks()) {
+    std::lock_guard lock(s.mutex);
+    if (!s.live.count(t)) {
+      bool was_destroyed = false;
+      for (const auto& d : s.destroyed) was_destroyed |= d.get() == t;
+      if (was_destroyed)
+        util::fatal_user_error(call, "argument 'team' = %p is a team that was destroyed",
+                               static_cast<void*>(t));
+      util::fatal_user_error(call, "argument 'team' = %p names no team (never created, or not a team handle)",
+                             static_cast<void*>(t));
+    }
+  }
+  if (t->destroyed) [[unlikely]]
+    util::fatal_user_error(call, "argument 'team' = %p is a team that was destroyed", static_cast<void*>(t));
+}
+
+}  // namespace
+
+Team* from_handle(shmem_team_t handle, const char* call) {
   if (!handle) return nullptr;
   Team* t = static_cast<Team*>(handle);
-  if (g_state && g_state->rt->checks()) {
-    std::lock_guard lock(g_state->mutex);
-    if (!g_state->live.count(t))
-      util::fatal_user_error("shmem_team", "team handle %p names no live team (destroyed, or never created)",
-                             static_cast<void*>(handle));
-  }
+  if (g_state) validate_team(*g_state, t, call);
   return t;
 }
 
@@ -185,12 +204,7 @@ Team& checked_team(shmem_team_t handle, const char* call) {
   State& s = state(call);
   if (!handle) util::fatal_user_error(call, "argument 'team' is SHMEM_TEAM_INVALID");
   Team* t = static_cast<Team*>(handle);
-  if (s.rt->checks()) {
-    std::lock_guard lock(s.mutex);
-    if (!s.live.count(t))
-      util::fatal_user_error(call, "argument 'team' = %p names no live team (destroyed, or never created)",
-                             static_cast<void*>(handle));
-  }
+  validate_team(s, t, call);
   return *t;
 }
 
@@ -416,8 +430,12 @@ void destroy(Team* team, const char* call) {
     std::lock_guard lock(s.mutex);
     s.free_mask |= uint64_t{1} << team->slot->index;
     s.live.erase(team);
+    team->destroyed = true;
+    team->slot = nullptr;
+    std::vector<int>().swap(team->members);
+    std::vector<int>().swap(team->rank_of);
+    s.destroyed.emplace_back(team);
   }
-  delete team;
 }
 
 }  // namespace causeway::coll

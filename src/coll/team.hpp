@@ -16,9 +16,9 @@ struct Team;
 int world_pe(const Team* team, int team_pe);
 // Number of PEs in the team.
 int team_size(const Team* team);
-// The team behind a handle; nullptr for SHMEM_TEAM_INVALID. With CAUSEWAY_CHECKS a handle that names
-// no live team (destroyed, or never created) ends the job with a report.
-Team* from_handle(shmem_team_t team);
+// The team behind a handle; nullptr for SHMEM_TEAM_INVALID. A destroyed team (always) and, with
+// CAUSEWAY_CHECKS, a handle that names no team end the job with a report naming `call`.
+Team* from_handle(shmem_team_t team, const char* call);
 shmem_team_t to_handle(Team* team);
 
 // Runs when a team is destroyed, before its memory is released (contexts made from it can be

@@ -119,6 +119,9 @@ int main(int argc, char **argv) {
 
   /* Collective set-up some cases need, done by every PE before PE 1 errs. */
   char *block = is(c, "past_heap_end") ? (char *)shmem_malloc(512 << 10) : NULL;
+  shmem_team_t team = SHMEM_TEAM_INVALID;
+  if (is(c, "team_destroyed") || is(c, "team_destroyed_twice"))
+    shmem_team_split_strided(SHMEM_TEAM_WORLD, 0, 1, n, NULL, 0, &team);
 
   if (me != 1) return wait_for_the_error();
 
@@ -153,6 +156,21 @@ int main(int argc, char **argv) {
     shmem_clear_lock(&g_lock);
   } else if (is(c, "stride_zero")) {
     shmem_int_iput(heap, (const int *)src, 0, 1, 4, 0);
+  } else if (is(c, "ctx_garbage")) {
+    shmem_ctx_putmem((shmem_ctx_t)(void *)&g_global[0], heap, src, 8, 0);
+  } else if (is(c, "ctx_destroyed")) {
+    shmem_ctx_t ctx;
+    if (shmem_ctx_create(0, &ctx) != 0) return 98;
+    shmem_ctx_destroy(ctx);
+    shmem_ctx_long_p(ctx, (long *)heap, 1, 0);
+  } else if (is(c, "team_destroyed")) {
+    shmem_team_destroy(team);
+    if (shmem_team_my_pe(team) >= -1) shmem_global_exit(99);
+  } else if (is(c, "team_destroyed_twice")) {
+    shmem_team_destroy(team);
+    shmem_team_destroy(team);
+  } else if (is(c, "team_garbage")) {
+    if (shmem_team_n_pes((shmem_team_t)(void *)&g_global[0]) >= -1) shmem_global_exit(99);
   } else if (is(c, "align_not_power_of_two")) {
     shmem_align(48, 64);
   } else if (is(c, "active_set_non_member")) {

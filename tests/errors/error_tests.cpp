@@ -89,7 +89,13 @@ INSTANTIATE_TEST_SUITE_P(
              {"PE 0|PE 1", "shmem_malloc", "67108864", "SHMEM_SYMMETRIC_SIZE", "shmem_malloc returned NULL"},
              kSmallHeap},
         Case{"malloc_mismatch", {"PE 0|PE 1", "shmem_malloc", "disagree", "1024", "2048"}},
-        Case{"free_not_heap", {"PE 0|PE 1", "shmem_free", "'ptr'"}}),
+        Case{"free_not_heap", {"PE 0|PE 1", "shmem_free", "'ptr'"}},
+        // Context and team handles are checked against the live ones (they used to segfault).
+        Case{"ctx_garbage", {"PE 1", "shmem_putmem|shmem_ctx_putmem", "'ctx'", "no live context"}},
+        Case{"ctx_destroyed", {"PE 1", "shmem_long_p|shmem_ctx_long_p", "'ctx'", "no live context"}},
+        Case{"team_garbage", {"PE 1", "shmem_team_n_pes", "'team'", "names no team"}},
+        Case{"team_destroyed", {"PE 1", "shmem_team_my_pe", "'team'", "was destroyed"}},
+        Case{"team_destroyed_twice", {"PE 1", "shmem_team_destroy", "'team'", "was destroyed"}}),
     case_name);
 
 // The cheap checks run without CAUSEWAY_CHECKS too: a bad PE or an address outside every segment
@@ -108,6 +114,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"size_overflow", {"PE 1", "shmem_long_put", "'nelems'", "overflow"}, kNoChecks},
         Case{"invalid_cmp", {"PE 1", "shmem_int_wait_until", "'cmp' = 42"}, kNoChecks},
         Case{"before_init", {"PE 1", "shmem_int_p", "before shmem_init"}, kNoChecks},
+        // A destroyed team is kept, marked, until finalize: reported without checks too.
+        Case{"team_destroyed", {"PE 1", "shmem_team_my_pe", "'team'", "was destroyed"}, kNoChecks},
+        Case{"team_destroyed_twice", {"PE 1", "shmem_team_destroy", "'team'", "was destroyed"}, kNoChecks},
         // exit() inside shmem_finalize is reported as what it is (it used to hang or crash).
         Case{"exit_in_finalize", {"PE 0", "shmem_finalize", "exit(0)", "in progress"}, kNoChecks}),
     case_name);
