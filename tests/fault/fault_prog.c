@@ -9,6 +9,8 @@
  *   exit0_atexit PE 2 calls exit(0) (the implicit finalize runs) while the others wait in a barrier
  *   implicit     every PE returns from main without shmem_finalize (start_pes-style programs)
  *   hang         every PE waits for a value nobody writes (the launcher's --timeout ends it)
+ *   fork_exit3   PE 2 forks a child that sleeps for a minute, then exits with status 3
+ *   fork_ok      PE 1 forks a child that sleeps for a minute; then a clean run
  *   ok           a clean run */
 #include <shmem.h>
 #include <signal.h>
@@ -16,6 +18,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* A child that outlives its PE unless the launcher ends the PE's process group. It keeps the PE's
+ * command line (no exec), so fault_tests finds it by the job's marker. */
+static void fork_sleeper(void) {
+  if (fork() == 0) {
+    sleep(60);
+    _exit(0);
+  }
+}
 
 int main(int argc, char **argv) {
   if (argc < 2) return 2;
@@ -40,6 +51,14 @@ int main(int argc, char **argv) {
     return 0;
   } else if (strcmp(mode, "global_exit") == 0 && me == 1) {
     shmem_global_exit(5);
+  } else if (strcmp(mode, "fork_exit3") == 0 && me == 2) {
+    fork_sleeper();
+    _exit(3);
+  } else if (strcmp(mode, "fork_ok") == 0) {
+    if (me == 1) fork_sleeper();
+    shmem_free(flag);
+    shmem_finalize();
+    return 0;
   } else if (strcmp(mode, "hang") == 0) {
     shmem_long_wait_until(flag, SHMEM_CMP_NE, 0);
   } else if (strcmp(mode, "ok") == 0) {

@@ -213,6 +213,22 @@ TEST_F(Fault, GlobalExitStatusBecomesTheJobStatus) {
   expect_clean_teardown(job);
 }
 
+// What a PE forks is in the PE's process group, which the launcher ends with the job: when the job
+// fails, and when it succeeds (the child would otherwise outlive it, holding the PE's resources).
+TEST_F(Fault, ProcessesForkedByAFailedPeEndWithTheJob) {
+  const Job job = run_job("fork_exit3", 4);
+  ASSERT_TRUE(job.result.exited()) << job.result.describe();
+  EXPECT_EQ(job.result.exit_status, 3) << job.result.describe();
+  expect_clean_teardown(job);
+}
+
+TEST_F(Fault, ProcessesForkedByAPeEndWithASuccessfulJob) {
+  const Job job = run_job("fork_ok", 4);
+  ASSERT_TRUE(job.result.exited()) << job.result.describe();
+  EXPECT_EQ(job.result.exit_status, 0) << job.result.describe();
+  expect_clean_teardown(job);
+}
+
 TEST_F(Fault, HangingJobEndsAtTheTimeout) {
   const Job job = run_job("hang", 4, "2");
   ASSERT_TRUE(job.result.exited()) << job.result.describe();

@@ -115,6 +115,7 @@ int Job::loop() {
       killed_ = true;
     }
   }
+  kill_leftover_groups();
   if (output_.active()) output_.finish();
   return exit_status_.value_or(0);
 }
@@ -196,8 +197,19 @@ void Job::begin_teardown(int exit_status) {
 }
 
 void Job::kill_remaining(int signal) {
+  for (const Pe& pe : pes_) {
+    if (pe.pid <= 0) continue;
+    // The whole group: the PE and whatever it forked (which outlives a PE that already exited).
+    if (pe.own_group) ::kill(-pe.pid, signal);
+    if (!pe.reaped) ::kill(pe.pid, signal);  // if it left its group (setsid, setpgid)
+  }
+}
+
+// Every PE has exited: nothing the job started may outlive it. A process a PE forked is still in the
+// PE's group (the group lives on while it has members, so its id cannot be reused meanwhile).
+void Job::kill_leftover_groups() {
   for (const Pe& pe : pes_)
-    if (pe.pid > 0 && !pe.reaped) ::kill(pe.pid, signal);
+    if (pe.pid > 0 && pe.own_group) ::kill(-pe.pid, SIGKILL);
 }
 
 int Job::running_count() const {

@@ -44,6 +44,8 @@ class Job {
     int sock = -1;        // launcher end of the bootstrap socket (-1 once the PE hung up)
     int child_sock = -1;  // PE end, open in the launcher until the PE is forked
     bool reaped = false;
+    // The PE leads its own process group (pgid = pid), so ending the job ends what it forked too.
+    bool own_group = false;
     int wait_status = 0;
     bool initialized = false;  // it made a bootstrap request (shmem_init)
     bool finalized = false;    // it said it called shmem_finalize: its exit is expected
@@ -64,6 +66,7 @@ class Job {
   void on_pe_exit(int pe);
   void begin_teardown(int exit_status);
   void kill_remaining(int signal);
+  void kill_leftover_groups();
   int running_count() const;
   bool all_reaped() const;
   void close_socket(int pe);

@@ -88,12 +88,19 @@ bool Job::prepare() {
 bool Job::spawn(int pe) {
   std::fflush(stdout);
   std::fflush(stderr);
+  // Each PE leads a process group of its own, so that the job's end reaches the processes it forks
+  // (kill(-pgid)). Not the PE that reads a terminal: outside the terminal's foreground group its
+  // reads would stop it (SIGTTIN); that PE stays in the launcher's group.
+  pes_[pe].own_group = !(pe == options_.stdin_pe && ::isatty(STDIN_FILENO));
   pid_t pid = ::fork();
   if (pid < 0) {
     std::fprintf(stderr, "causeway-run: cannot start PE %d: fork: %s\n", pe, std::strerror(errno));
     return false;
   }
   if (pid == 0) child_main(pe);
+  // Also here, so the group exists before the launcher can signal it (whichever runs first wins;
+  // EACCES once the child has exec'd is harmless).
+  if (pes_[pe].own_group) ::setpgid(pid, pid);
   pes_[pe].pid = pid;
   ::close(pes_[pe].child_sock);
   pes_[pe].child_sock = -1;
@@ -105,6 +112,7 @@ void Job::child_main(int pe) {
   // Die with the launcher. If it is already gone (we were re-parented before the call), stop here.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != launcher_pid_) ::_exit(1);
+  if (pes_[pe].own_group) ::setpgid(0, 0);
 
   struct sigaction default_action {};
   default_action.sa_handler = SIG_DFL;
