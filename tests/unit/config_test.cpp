@@ -313,9 +313,11 @@ TEST_F(ConfigTest, TheFirstBadVariableIsReported) {
 
 TEST_F(ConfigTest, EveryDefaultIsValid) {
   load();  // all unset: every default parses and lies in its range
-  for (const auto& e : config_table())
-    if (e.type == causeway::util::ConfigType::Int || e.type == causeway::util::ConfigType::Size)
+  for (const auto& e : config_table()) {
+    if (e.type == causeway::util::ConfigType::Int || e.type == causeway::util::ConfigType::Size) {
       EXPECT_LE(e.min, e.max) << e.name;
+    }
+  }
 }
 
 TEST_F(ConfigTest, EffectiveTextShowsTheParsedValue) {
