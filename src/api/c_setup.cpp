@@ -62,14 +62,9 @@ void finalize_at_exit(int status, void*) {
                            "handler or a callback?); this PE cannot complete the finalize, so the job ends",
                            status);
   }
-  if (status == 0) {
-    // Meet the other PEs at the bootstrap first, where nobody waits for anything else: a PE that
-    // exits in the middle must not release its peers from a barrier of theirs.
-    // Peers that wait for this PE in a barrier can tell it will never come (core/sync.cpp).
-    core::g_runtime->internal().departed.value.store(1, std::memory_order_release);
-    if (is_error(core::g_runtime->bootstrap().barrier())) return;
+  if (status == 0)  // it meets the other PEs at the bootstrap first (Runtime::arrive_at_finalize)
     shmem_finalize();
-  } else  // local teardown only; the launcher is ending the peers
+  else  // local teardown only; the launcher is ending the peers
     core::destroy_context(*core::g_runtime, &core::g_runtime->default_context());
 }
 
@@ -136,6 +131,9 @@ void shmem_query_thread(int* provided) { *provided = core::runtime("shmem_query_
 void shmem_finalize(void) {
   core::Runtime& rt = core::runtime("shmem_finalize");
   g_finalizing = true;
+  // Every PE meets at the bootstrap before any collective step of finalize: a PE that exits in the
+  // middle of the program must not release its peers from a barrier of theirs.
+  if (is_error(rt.arrive_at_finalize())) util::abort_job(1);
   coll::finalize();
   rt.finalize();
   core::Runtime::destroy();

@@ -186,6 +186,14 @@ void Runtime::check_collective_agreement(const char* call, const char* a_name, s
   }
 }
 
+Status Runtime::arrive_at_finalize() {
+  progress_.complete_all();  // the bootstrap barrier blocks, and peers may wait on what is parked here
+  internal().departed.value.store(1, std::memory_order_release);
+  const Status status = bootstrap_->barrier();
+  departure_checks_ = false;  // every PE is finalizing: nobody has left the others waiting
+  return status;
+}
+
 Status Runtime::finalize() {
   withdraw_fast_path();
   barrier_all(*this);

@@ -160,6 +160,14 @@ class Runtime {
     if (has_make_visible_) [[unlikely]]
       make_visible_slow();
   }
+  // The first step of shmem_finalize (explicit or at exit): marks this PE departed and meets every
+  // PE at the bootstrap, where nobody waits for anything else. A PE that finalizes while a peer
+  // still waits for it in a barrier is then seen by that peer (core/sync.cpp), and explicit and
+  // implicit finalizes meet each other.
+  Status arrive_at_finalize();
+  // True until every PE has arrived at finalize: a barrier then asks whether the PE it waits for
+  // has departed.
+  bool departure_checks() const { return departure_checks_; }
   Status finalize();
 
  private:
@@ -185,6 +193,7 @@ class Runtime {
 
   int my_pe_ = 0, n_pes_ = 1, thread_level_ = 0;
   bool checks_ = false;
+  bool departure_checks_ = true;
   bool fence_is_store_order_ = false;
   bool amo_direct_ = true;
   bool fence_needs_quiet_ = false;

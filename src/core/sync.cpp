@@ -40,7 +40,7 @@ void sync_all(Runtime& rt) {
     const auto arrived = [&] { return mine.load(std::memory_order_acquire) >= epoch; };
     const int from = (me - dist + n) % n;
     wait_for(rt, arrived, [&] {
-      if (departed(rt, from) && !arrived())
+      if (rt.departure_checks() && departed(rt, from) && !arrived())
         util::fatal_user_error(
             "shmem_barrier_all",
             "PE %d returned from main or called exit() without shmem_finalize while this PE "
