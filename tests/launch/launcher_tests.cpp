@@ -24,12 +24,13 @@ Paths& paths() {
   return p;
 }
 
-// A scratch directory for hostfiles, sources and fake compilers, removed at exit.
+// A scratch directory for hostfiles, sources and fake compilers, removed at exit. The path is never
+// destroyed: the exit handler that removes the directory runs after static destructors would.
 const std::string& scratch() {
-  static const std::string dir = [] {
+  static const std::string& dir = *[] {
     char name[] = "/tmp/causeway-launcher-tests-XXXXXX";
     const char* made = mkdtemp(name);
-    std::string path = made ? made : "/tmp";
+    auto* path = new std::string(made ? made : "/tmp");
     if (made) std::atexit([] { launch::run({"/bin/rm", "-rf", scratch()}); });
     return path;
   }();
