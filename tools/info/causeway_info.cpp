@@ -12,7 +12,9 @@
 #include <string>
 #include <string_view>
 
+#include "build_info.h"
 #include "causeway_build_config.h"
+#include "revision.h"
 #include "transports/transport.hpp"
 #include "util/config.hpp"
 
@@ -24,12 +26,24 @@ using causeway::util::ConfigType;
 struct Feature {
   const char* name;
   bool found;
+  const char* used_by;  // what in this build uses it; nullptr: nothing yet (found is all it means)
 };
 
 constexpr Feature kFeatures[] = {
-    {"hwloc", CAUSEWAY_HAVE_HWLOC != 0}, {"ucx", CAUSEWAY_HAVE_UCX != 0},   {"ofi", CAUSEWAY_HAVE_OFI != 0},
-    {"mpi", CAUSEWAY_HAVE_MPI != 0},     {"pmix", CAUSEWAY_HAVE_PMIX != 0}, {"cuda", CAUSEWAY_HAVE_CUDA != 0},
+    {"hwloc", CAUSEWAY_HAVE_HWLOC != 0, "causeway-run --bind-to/--map-by"},
+    {"pmix", CAUSEWAY_HAVE_PMIX != 0, "the PMIx bootstrap plugin"},
+    {"mpi", CAUSEWAY_HAVE_MPI != 0, "the MPI bootstrap plugin, perf/ baselines"},
+    {"ucx", CAUSEWAY_HAVE_UCX != 0, nullptr},
+    {"ofi", CAUSEWAY_HAVE_OFI != 0, nullptr},
+    {"cuda", CAUSEWAY_HAVE_CUDA != 0, nullptr},
 };
+
+// "yes (used by ...)", "yes, not used by anything yet" or "no".
+std::string feature_text(const Feature& f) {
+  if (!f.found) return "no";
+  return f.used_by ? std::string("yes (used by ") + f.used_by + ")"
+                   : "yes (found at build; nothing uses it yet)";
+}
 
 const char* type_name(ConfigType type) {
   switch (type) {
@@ -99,7 +113,7 @@ void print_text() {
   std::printf("OpenSHMEM %d.%d (vendor string \"%s\")\n\n", SHMEM_MAJOR_VERSION, SHMEM_MINOR_VERSION,
               SHMEM_VENDOR_STRING);
   std::printf("Build features:\n");
-  for (const Feature& f : kFeatures) std::printf("  %-6s %s\n", f.name, f.found ? "yes" : "no");
+  for (const Feature& f : kFeatures) std::printf("  %-6s %s\n", f.name, feature_text(f).c_str());
   std::printf("\nTransports compiled in (default preference order):\n");
   for (const auto& t : causeway::tl::available_transports())
     std::printf("  %-6s %s\n", t.name, t.description);
@@ -136,7 +150,8 @@ void print_json(bool env_only) {
   out += "  \"features\": {";
   const char* separator = "";
   for (const Feature& f : kFeatures) {
-    out += separator + json_string(f.name) + ": " + (f.found ? "true" : "false");
+    out += separator + json_string(f.name) + ": {\"found\": " + (f.found ? "true" : "false") +
+           ", \"used_by\": " + (f.found && f.used_by ? json_string(f.used_by) : std::string("null")) + "}";
     separator = ", ";
   }
   out += "},\n  \"transports\": [";
@@ -150,14 +165,24 @@ void print_json(bool env_only) {
   std::fputs(out.c_str(), stdout);
 }
 
+void print_version() {
+  std::printf("causeway-info (Causeway) %s\n", CAUSEWAY_VERSION);
+  std::printf("git revision: %s\n", CAUSEWAY_GIT_REVISION);
+  std::printf("build type:   %s\n", CAUSEWAY_BUILD_TYPE);
+  std::printf("compiler:     %s\n", CAUSEWAY_BUILD_COMPILER);
+  std::printf("prefix:       %s (libraries in %s)\n", CAUSEWAY_BUILD_PREFIX, CAUSEWAY_BUILD_LIBDIR);
+  std::printf("options:      %s\n", CAUSEWAY_BUILD_OPTIONS);
+}
+
 void usage(std::FILE* out) {
   std::fprintf(out,
-               "usage: causeway-info [--env] [--json]\n"
+               "usage: causeway-info [--env] [--json] [--version]\n"
                "Prints what this build of Causeway contains: version, optional features found at build\n"
                "time, transports compiled in, and every environment variable the library reads.\n"
                "\n"
                "  --env      print only the environment-variable table\n"
                "  --json     print JSON instead of text\n"
+               "  -V, --version  print the version, git revision, build type, compiler, prefix and options\n"
                "  -h, --help show this help\n");
 }
 
@@ -171,6 +196,9 @@ int main(int argc, char** argv) {
       env_only = true;
     } else if (arg == "--json") {
       json = true;
+    } else if (arg == "-V" || arg == "--version") {
+      print_version();
+      return std::fflush(stdout) == 0 ? 0 : 1;
     } else if (arg == "-h" || arg == "--help") {
       usage(stdout);
       return 0;
