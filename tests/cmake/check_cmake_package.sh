@@ -1,0 +1,20 @@
+#!/bin/sh
+# Installs the build into a scratch prefix and builds and runs tests/cmake against it with
+# find_package(Causeway): the CMake package must work from wherever Causeway is installed.
+# Usage: check_cmake_package.sh BUILD_DIR SOURCE_DIR SANITIZE   (exit 77: skipped)
+set -eu
+build=$1 source=$2 sanitize=$3
+if ! command -v cmake >/dev/null 2>&1; then echo "cmake not installed: skipped"; exit 77; fi
+# A sanitizer build's library needs its runtime loaded first; an uninstrumented program cannot link it.
+if [ "$sanitize" != none ]; then echo "sanitizer build ($sanitize): skipped"; exit 77; fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+meson install -C "$build" --no-rebuild --destdir "$work/root" >"$work/install.log" 2>&1 || {
+  cat "$work/install.log"; exit 1; }
+prefix=$(meson introspect "$build" --buildoptions |
+  python3 -c 'import json, sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"))')
+cmake -S "$source/tests/cmake" -B "$work/consumer" -DCMAKE_PREFIX_PATH="$work/root$prefix" >"$work/cmake.log" 2>&1 || {
+  cat "$work/cmake.log"; exit 1; }
+cmake --build "$work/consumer" >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+"$work/consumer/consumer_c"
+"$work/consumer/consumer_cxx"
