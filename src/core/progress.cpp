@@ -37,6 +37,16 @@ void ProgressEngine::complete_all() {
   for (tl::Context* c : sources_) c->transport->ops->quiet(c);
 }
 
+ProgressEngine::BlockedScope::BlockedScope(ProgressEngine& engine) : engine_(engine) {
+  if (!engine_.active()) return;
+  engine_.complete_all();
+  if (!engine_.thread_running()) started_ = engine_.start_thread(std::chrono::microseconds(50));
+}
+
+ProgressEngine::BlockedScope::~BlockedScope() {
+  if (started_) engine_.stop_thread();
+}
+
 bool ProgressEngine::start_thread(std::chrono::microseconds interval) {
   if (thread_.joinable()) return true;
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -39,6 +39,22 @@ class ProgressEngine {
   // poll, e.g. in a bootstrap exchange, so no peer waits on an operation parked here).
   void complete_all();
 
+  // For the time this PE blocks where it cannot poll (a bootstrap exchange): completes everything,
+  // then, unless the progress thread already runs, polls from a helper thread until the scope
+  // ends, because peers may still need this PE's progress to complete their own operations (a
+  // transport that executes peers' operations at the target, such as UCX over tcp).
+  class BlockedScope {
+   public:
+    explicit BlockedScope(ProgressEngine& engine);
+    ~BlockedScope();
+    BlockedScope(const BlockedScope&) = delete;
+    BlockedScope& operator=(const BlockedScope&) = delete;
+
+   private:
+    ProgressEngine& engine_;
+    bool started_ = false;
+  };
+
   // A thread that polls every `interval`, blocking on the sources' wait descriptors in between.
   bool start_thread(std::chrono::microseconds interval);
   void stop_thread();

@@ -170,7 +170,7 @@ void Runtime::check_collective_agreement(const char* call, const char* a_name, s
                                          const char* b_name, std::size_t b) {
   uint64_t mine[2] = {a, b};
   std::vector<std::byte> all;
-  progress_.complete_all();  // the exchange blocks in the bootstrap, where nothing progresses
+  ProgressEngine::BlockedScope blocked(progress_);  // the exchange blocks in the bootstrap
   if (is_error(bootstrap_->allgather(std::as_bytes(std::span(mine)), &all))) return;
   const auto* values = reinterpret_cast<const uint64_t*>(all.data());
   for (int pe = 0; pe < n_pes_; ++pe) {
@@ -187,7 +187,7 @@ void Runtime::check_collective_agreement(const char* call, const char* a_name, s
 }
 
 Status Runtime::arrive_at_finalize() {
-  progress_.complete_all();  // the bootstrap barrier blocks, and peers may wait on what is parked here
+  ProgressEngine::BlockedScope blocked(progress_);  // the bootstrap barrier blocks; peers may need us
   internal().departed.value.store(1, std::memory_order_release);
   const Status status = bootstrap_->barrier();
   departure_checks_ = false;  // every PE is finalizing: nobody has left the others waiting

@@ -149,9 +149,13 @@ class Runtime {
   void progress() { progress_.poll(); }
   // A wait that gives up the CPU first completes everything parked here (a PE that sleeps would
   // otherwise hold back every peer waiting on its operations).
+  // Also polls: a transport whose peers' operations are executed here (UCX over tcp) needs this
+  // PE's progress even when it has nothing of its own outstanding.
   void progress_before_idle() {
-    if (progress_.active()) [[unlikely]]
+    if (progress_.active()) [[unlikely]] {
+      progress_.poll();
       progress_.complete_all();
+    }
   }
   // True when operations advance only while this PE runs progress: waits then poll it every spin.
   bool needs_progress() const { return progress_.active(); }

@@ -147,7 +147,7 @@ Status Runtime::register_chunks(int id, std::size_t end) {
     off = next;
   }
   seg.registered = live_end;
-  progress_.complete_all();  // the key exchange blocks in the bootstrap, where nothing progresses
+  ProgressEngine::BlockedScope blocked(progress_);  // the key exchange blocks in the bootstrap
 
   for (int i = 0; i < transport_count(); ++i) {
     tl::Transport* t = transports_[i];
