@@ -1,5 +1,6 @@
 // The transports compiled into this build. Optional ones (ucx, ofi, cuda_ipc) add entries here
 // behind their meson feature macros.
+#include "causeway_build_config.h"
 #include "transports/transport.hpp"
 
 namespace causeway::tl {
@@ -7,15 +8,23 @@ namespace causeway::tl {
 Transport* create_self_transport(const TransportInit& init, Status* status);
 Transport* create_shm_transport(const TransportInit& init, Status* status);
 Transport* create_loopback_async_transport(const TransportInit& init, Status* status);
+#if CAUSEWAY_HAVE_UCX
+Transport* create_ucx_transport(const TransportInit& init, Status* status);
+#endif
 
 std::span<const TransportInfo> available_transports() {
   static const TransportInfo table[] = {
-      {"self", "loopback to this PE's own memory", create_self_transport},
-      {"shm", "same-node peers through mapped shared memory (memfd), CMA fallback", create_shm_transport},
-      {"loopback_async",
-       "test transport that behaves like a NIC: deferred, reordered completion, keys, NIC-domain atomics; "
-       "reaches PEs on this machine",
-       create_loopback_async_transport},
+    {"self", "loopback to this PE's own memory", create_self_transport, false},
+    {"shm", "same-node peers through mapped shared memory (memfd), CMA fallback", create_shm_transport,
+     false},
+#if CAUSEWAY_HAVE_UCX
+    {"ucx", "any reachable PE through UCX (InfiniBand, RoCE, tcp; shared memory on one node)",
+     create_ucx_transport, true},
+#endif
+    {"loopback_async",
+     "test transport that behaves like a NIC: deferred, reordered completion, keys, NIC-domain atomics; "
+     "reaches PEs on this machine",
+     create_loopback_async_transport, false},
   };
   return table;
 }

@@ -208,6 +208,7 @@ struct TransportInfo {
   const char* name;
   const char* description;
   Transport* (*create)(const TransportInit&, Status* status);
+  bool network;  // a production network transport: CAUSEWAY_TRANSPORTS=auto adds the first one
 };
 std::span<const TransportInfo> available_transports();
 

@@ -29,7 +29,22 @@ Status Runtime::setup_transports(int requested_thread_level) {
                       ? 0
                       : (requested_thread_level > kThreadMultiple ? kThreadMultiple : requested_thread_level);
   const tl::TransportInit init{my_pe_, n_pes_, thread_level_, &config_, bootstrap_.get()};
-  for (const auto& name : split_list(config_.transports)) {
+  std::vector<std::string> names = split_list(config_.transports);
+  if (config_.transports == "auto") {
+    // self and shm; a network transport only where some peer is on another node (every PE
+    // decides alike: node_of is the same everywhere).
+    names = {"self", "shm"};
+    const auto& node_of = bootstrap_->node_of();
+    bool spans_nodes = false;
+    for (int pe = 0; pe < n_pes_; ++pe) spans_nodes |= node_of[pe] != node_of[my_pe_];
+    if (spans_nodes)
+      for (const auto& candidate : tl::available_transports())
+        if (candidate.network) {
+          names.push_back(candidate.name);
+          break;
+        }
+  }
+  for (const auto& name : names) {
     const tl::TransportInfo* info = nullptr;
     for (const auto& candidate : tl::available_transports())
       if (name == candidate.name) info = &candidate;
@@ -93,8 +108,13 @@ Status Runtime::choose_routes() {
     for (int i = 0; i < n_transports && routes_[pe].transport < 0; ++i)
       if (connect(i, pe)) routes_[pe].transport = i;
     if (routes_[pe].transport < 0) {
-      util::log(util::LogLevel::error, "no transport in CAUSEWAY_TRANSPORTS=%s reaches PE %d",
-                config_.transports.c_str(), pe);
+      std::string names;
+      for (tl::Transport* t : transports_) names.append(names.empty() ? "" : ",").append(t->name);
+      util::log(util::LogLevel::error, "no transport reaches PE %d (CAUSEWAY_TRANSPORTS=%s: %s)%s", pe,
+                config_.transports.c_str(), names.c_str(),
+                node_of[pe] != node_of[my_pe_] ? "; it is on another node, which needs a network transport "
+                                                 "(ucx or ofi: see causeway-info for what this build has)"
+                                               : "");
       return Status::unreachable;
     }
     routes_[pe].amo_transport = routes_[pe].transport;
