@@ -1,11 +1,18 @@
 // Exercises the bootstrap under whatever launcher starts it (causeway-run, mpirun with PMIx or MPI):
 // records larger than one socket record, lengths that differ per rank, and more descriptors than
 // fit in one message. Exits 0 on every rank only if everything arrived intact.
+//   bootstrap_prog [CHOICE [ACTION]]   CHOICE: CAUSEWAY_BOOTSTRAP's values (default auto)
+// ACTION, for the launcher's failure tests (after the first exchange, each rank prints
+// "bootstrap_prog: rank R ready"):
+//   kill=R    rank R SIGKILLs itself; the others wait in the next allgather
+//   sleep=S   every rank sleeps S seconds before going on (time to kill something from outside)
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -42,6 +49,11 @@ int main(int argc, char** argv) {
     return 1;
   }
   const int me = boot->rank(), n = boot->size();
+  const char* action = argc > 2 ? argv[2] : "";
+  std::printf("bootstrap_prog: rank %d ready\n", me);
+  std::fflush(stdout);
+  if (std::strncmp(action, "kill=", 5) == 0 && std::atoi(action + 5) == me) raise(SIGKILL);
+  if (std::strncmp(action, "sleep=", 6) == 0) sleep(static_cast<unsigned>(std::atoi(action + 6)));
 
   // Variable lengths, most of them larger than one record (256 KiB).
   std::vector<std::byte> mine((me + 1) * 300000 + me);
@@ -95,7 +107,10 @@ int main(int argc, char** argv) {
   expect(!is_error(boot->node_barrier()), "node barrier failed", me, -1);
   expect(!is_error(boot->barrier()), "barrier failed", me, -1);
   expect(!is_error(boot->finalize()), "finalize failed", me, -1);
-  std::printf("bootstrap_prog: rank %d of %d via %s (job %s, local rank %d of %d): %s\n", me, n, boot->name(),
-              boot->job_id().c_str(), boot->local_rank(), boot->local_size(), failures ? "FAILED" : "ok");
+  int machines = 0;
+  for (int m : boot->machine_of()) machines = m + 1 > machines ? m + 1 : machines;
+  std::printf("bootstrap_prog: rank %d of %d via %s (job %s, machine %d of %d, local rank %d of %d): %s\n",
+              me, n, boot->name(), boot->job_id().c_str(), boot->machine_of()[me], machines,
+              boot->local_rank(), boot->local_size(), failures ? "FAILED" : "ok");
   return failures ? 1 : 0;
 }

@@ -210,7 +210,8 @@ bool plan_binding(const Options& options, std::vector<CpuBinding>* plan) {
   if (!placement.bind) {
     if (options.report_bindings)
       for (int pe = 0; pe < np; ++pe)
-        std::fprintf(stderr, "causeway-run: PE %d not bound: cpus %s\n", pe, cpu_list(allowed).c_str());
+        std::fprintf(stderr, "causeway-run: PE %d not bound: cpus %s\n", options.first_rank + pe,
+                     cpu_list(allowed).c_str());
     return true;
   }
 
@@ -258,8 +259,8 @@ bool plan_binding(const Options& options, std::vector<CpuBinding>* plan) {
     warn_shared(bound_objects, bind_level);
   if (options.report_bindings)
     for (int pe = 0; pe < np; ++pe)
-      std::fprintf(stderr, "causeway-run: PE %d bound to %s: cpus %s\n", pe, (*plan)[pe].where.c_str(),
-                   cpu_list((*plan)[pe].cpus).c_str());
+      std::fprintf(stderr, "causeway-run: PE %d bound to %s: cpus %s\n", options.first_rank + pe,
+                   (*plan)[pe].where.c_str(), cpu_list((*plan)[pe].cpus).c_str());
   return true;
 }
 

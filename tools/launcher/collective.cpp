@@ -40,6 +40,7 @@ void Job::on_socket_ready(int pe) {
     close_all(fds);
     if (peer_gone(err)) {  // the PE closed its end: it finalized, exited or died
       close_socket(pe);
+      if (relay_) relay_hangup(pe);
       check_step_progress();
     } else {
       protocol_error("cannot read a request from PE " + std::to_string(pe) + ": " + std::strerror(err));
@@ -51,7 +52,10 @@ void Job::on_socket_ready(int pe) {
     protocol_error("PE " + std::to_string(pe) + " attached descriptors to a request");
     return;
   }
-  on_request(pe, header, payload);
+  if (relay_)
+    relay_request(pe, header, payload);
+  else
+    on_request(pe, header, payload);
 }
 
 void Job::on_request(int pe, const wire::Header& header, std::vector<std::byte>& payload) {
@@ -97,7 +101,7 @@ void Job::on_request(int pe, const wire::Header& header, std::vector<std::byte>&
 }
 
 void Job::check_step_progress() {
-  if (exit_status_ || !step_) return;
+  if (exit_status_ || !step_ || relay_) return;
   if (step_joined_ == options_.np) {
     finish_allgather();
     if (!exit_status_) reset_step();
@@ -106,7 +110,7 @@ void Job::check_step_progress() {
   // The step can only complete if every PE that has not joined is still connected.
   int missing = -1;
   for (int pe = 0; pe < options_.np && missing < 0; ++pe)
-    if (!pes_[pe].joined && (pes_[pe].sock < 0 || pes_[pe].reaped)) missing = pe;
+    if (!pes_[pe].joined && disconnected(pe)) missing = pe;
   if (missing < 0) {
     step_orphan_deadline_.reset();
     return;
@@ -133,6 +137,15 @@ void Job::finish_allgather() {
     const uint64_t length = pes_[pe].payload.size();
     std::memcpy(all.data() + pe * sizeof length, &length, sizeof length);
     all.insert(all.end(), pes_[pe].payload.begin(), pes_[pe].payload.end());
+  }
+  // Each host daemon gets the result once and hands it to its PEs.
+  std::vector<bool> host_waits(hosts_.size(), false);
+  for (int pe = 0; pe < np; ++pe)
+    if (pes_[pe].host >= 0 && !disconnected(pe)) host_waits[pes_[pe].host] = true;
+  for (std::size_t h = 0; h < hosts_.size(); ++h) {
+    if (!host_waits[h] || hosts_[h].sock < 0) continue;
+    if (!link::send_frame(hosts_[h].sock, link::Type::result, -1, 0, 0, all))
+      lose_host(static_cast<int>(h), std::string("cannot send it a result: ").append(std::strerror(errno)));
   }
   for (int pe = 0; pe < np; ++pe) {
     if (pes_[pe].sock < 0) continue;

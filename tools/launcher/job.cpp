@@ -1,5 +1,6 @@
 // The launcher's event loop: PE sockets, the signalfd (SIGCHLD, SIGINT, SIGTERM, SIGHUP), tagged
-// output pipes and the deadlines (job timeout, grace period before SIGKILL) all go through one poll().
+// output pipes, the links of several-hosts jobs and the deadlines (job timeout, grace period before
+// SIGKILL, daemons connecting) all go through one poll().
 #include "job.hpp"
 
 #include <poll.h>
@@ -22,21 +23,34 @@ constexpr auto kTermGrace = std::chrono::seconds(2);  // SIGTERM first, SIGKILL 
 
 Job::Job(Options options) : options_(std::move(options)) {}
 
+Job::Job(Options options, int head_sock, std::string host_name)
+    : options_(std::move(options)), relay_(true), head_sock_(head_sock), host_name_(std::move(host_name)) {}
+
 Job::~Job() {
   reset_step();
   for (Pe& pe : pes_) {
     if (pe.sock >= 0) ::close(pe.sock);
     if (pe.child_sock >= 0) ::close(pe.child_sock);
   }
+  for (Host& h : hosts_)
+    if (h.sock >= 0) ::close(h.sock);
+  for (Pending& p : pending_) ::close(p.fd);
+  if (listener_ >= 0) ::close(listener_);
+  if (head_sock_ >= 0) ::close(head_sock_);
   if (signal_fd_ >= 0) ::close(signal_fd_);
 }
 
 int Job::run() {
-  if (!prepare()) return kExitLauncherError;
+  if (options_.multi_host) {
+    if (!start_hosts()) return kExitLauncherError;
+  } else if (!prepare()) {
+    if (relay_) finish_relay("cannot prepare its PEs (see its messages)");
+    return kExitLauncherError;
+  }
   if (options_.timeout_s > 0)
     timeout_deadline_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                            std::chrono::duration<double>(options_.timeout_s));
-  for (int pe = 0; pe < options_.np; ++pe) {
+  for (int pe = 0; pe < options_.np && !options_.multi_host; ++pe) {
     if (spawn(pe)) continue;
     // Could not start them all: the ones that never started count as gone, the rest are ended.
     for (int rest = pe; rest < options_.np; ++rest) {
@@ -46,28 +60,17 @@ int Job::run() {
       pes_[rest].child_sock = -1;
     }
     begin_teardown(kExitLauncherError);
+    if (relay_) finish_relay("cannot start all its PEs (see its messages)");
     break;
   }
   return loop();
 }
 
 int Job::loop() {
-  // Index into `fds`: 0 is the signalfd, then sockets (owner = PE), then pipes (owner = np + stream).
   std::vector<pollfd> fds;
-  std::vector<int> owner;
-  const int np = options_.np;
-  while (!all_reaped()) {
-    fds.assign(1, pollfd{signal_fd_, POLLIN, 0});
-    owner.assign(1, -1);
-    if (!exit_status_) {
-      for (int pe = 0; pe < np; ++pe) {
-        if (pes_[pe].sock < 0) continue;
-        fds.push_back(pollfd{pes_[pe].sock, POLLIN, 0});
-        owner.push_back(pe);
-      }
-    }
-    std::size_t first_pipe = fds.size();
-    output_.add_poll_fds(&fds, &owner);
+  std::vector<Slot> slots;
+  while (!all_reaped() || agents_running()) {
+    add_poll_fds(&fds, &slots);
 
     // Sleep until the nearest deadline that still matters.
     std::optional<Clock::time_point> wake;
@@ -80,6 +83,7 @@ int Job::loop() {
     } else if (!killed_) {
       consider(kill_deadline_);
     }
+    consider_host_deadlines(&wake);
     int timeout_ms = -1;
     if (wake) {
       auto left = std::chrono::ceil<std::chrono::milliseconds>(*wake - Clock::now()).count();
@@ -97,10 +101,8 @@ int Job::loop() {
     // Exits and signals first, so a crash is reported as such before its hung-up socket is seen.
     handle_signals();
     if (ready > 0) {
-      for (std::size_t i = 1; i < first_pipe; ++i)
-        if (fds[i].revents && !exit_status_) on_socket_ready(owner[i]);
-      for (std::size_t i = first_pipe; i < fds.size(); ++i)
-        if (fds[i].revents) output_.on_readable(owner[i]);
+      for (std::size_t i = 1; i < fds.size(); ++i)
+        if (fds[i].revents) on_ready(slots[i]);
     }
 
     const auto now = Clock::now();
@@ -114,10 +116,56 @@ int Job::loop() {
       kill_remaining(SIGKILL);
       killed_ = true;
     }
+    check_hosts(now);
   }
   kill_leftover_groups();
   if (output_.active()) output_.finish();
+  if (relay_) finish_relay();
   return exit_status_.value_or(0);
+}
+
+// Index 0 is always the signalfd; each other entry's slot says what it is.
+void Job::add_poll_fds(std::vector<pollfd>* fds, std::vector<Slot>* slots) const {
+  fds->assign(1, pollfd{signal_fd_, POLLIN, 0});
+  slots->assign(1, Slot{Kind::signals, -1});
+  auto add = [&](int fd, Kind kind, int index) {
+    fds->push_back(pollfd{fd, POLLIN, 0});
+    slots->push_back(Slot{kind, index});
+  };
+  if (!exit_status_) {
+    for (int pe = 0; pe < options_.np; ++pe)
+      if (pes_[pe].sock >= 0) add(pes_[pe].sock, Kind::pe_socket, pe);
+    if (listener_ >= 0) add(listener_, Kind::listener, -1);
+    for (std::size_t i = 0; i < pending_.size(); ++i) add(pending_[i].fd, Kind::pending, static_cast<int>(i));
+  }
+  // Links stay open in teardown: exits and kill orders still travel over them.
+  for (std::size_t h = 0; h < hosts_.size(); ++h)
+    if (hosts_[h].sock >= 0) add(hosts_[h].sock, Kind::host, static_cast<int>(h));
+  if (head_sock_ >= 0) add(head_sock_, Kind::head, -1);
+  std::vector<int> owner;
+  const std::size_t first_pipe = fds->size();
+  output_.add_poll_fds(fds, &owner);
+  for (std::size_t i = first_pipe; i < fds->size(); ++i)
+    slots->push_back(Slot{Kind::pipe, owner[i - first_pipe]});
+}
+
+void Job::on_ready(const Slot& slot) {
+  switch (slot.kind) {
+    case Kind::signals: return;
+    case Kind::pe_socket:
+      if (!exit_status_) on_socket_ready(slot.index);
+      return;
+    case Kind::pipe: output_.on_readable(slot.index); return;
+    case Kind::listener:
+      if (!exit_status_) on_listener_ready();
+      return;
+    case Kind::pending:
+      // An earlier entry of this round may have closed pending connections: check it is still there.
+      if (!exit_status_ && slot.index < static_cast<int>(pending_.size())) on_pending_ready(slot.index);
+      return;
+    case Kind::host: on_host_ready(slot.index); return;
+    case Kind::head: on_head_ready(); return;
+  }
 }
 
 void Job::handle_signals() {
@@ -144,11 +192,13 @@ void Job::reap_children() {
     pid_t pid = ::waitpid(-1, &status, WNOHANG);
     if (pid <= 0) return;
     for (int pe = 0; pe < options_.np; ++pe) {
-      if (pes_[pe].pid != pid || pes_[pe].reaped) continue;
+      if (pes_[pe].pid != pid || pes_[pe].reaped || pes_[pe].host >= 0) continue;
       pes_[pe].wait_status = status;
       on_pe_exit(pe);
       break;
     }
+    for (std::size_t h = 0; h < hosts_.size(); ++h)
+      if (hosts_[h].agent == pid && !hosts_[h].agent_reaped) on_agent_exit(static_cast<int>(h), status);
   }
 }
 
@@ -163,27 +213,31 @@ void Job::on_pe_exit(int pe) {
   p.reaped = true;
   close_socket(pe);
   if (output_.active()) output_.drain(pe);
+  if (relay_) {  // the head judges
+    relay_exit(pe);
+    return;
+  }
   if (exit_status_) return;  // the job is already ending; later deaths are expected
 
   const int status = p.wait_status;
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && p.initialized && !p.finalized) {
     // Its peers would wait for it forever in their next barrier.
     std::fprintf(stderr,
-                 "causeway-run: PE %d (pid %d) exited with status 0 after shmem_init without calling "
+                 "causeway-run: PE %d (%s) exited with status 0 after shmem_init without calling "
                  "shmem_finalize; ending the job\n",
-                 pe, static_cast<int>(p.pid));
+                 pe, describe(pe).c_str());
     begin_teardown(kExitLauncherError);
   } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
     check_step_progress();
   } else if (WIFEXITED(status)) {
-    std::fprintf(stderr, "causeway-run: PE %d (pid %d) exited with status %d\n", pe, static_cast<int>(p.pid),
+    std::fprintf(stderr, "causeway-run: PE %d (%s) exited with status %d\n", pe, describe(pe).c_str(),
                  WEXITSTATUS(status));
     begin_teardown(WEXITSTATUS(status));
   } else if (WIFSIGNALED(status)) {
     int sig = WTERMSIG(status);
     const char* description = strsignal(sig);
-    std::fprintf(stderr, "causeway-run: PE %d (pid %d) was killed by signal %d (%s)\n", pe,
-                 static_cast<int>(p.pid), sig, description ? description : "unknown signal");
+    std::fprintf(stderr, "causeway-run: PE %d (%s) was killed by signal %d (%s)\n", pe, describe(pe).c_str(),
+                 sig, description ? description : "unknown signal");
     begin_teardown(128 + sig);
   }
 }
@@ -197,8 +251,9 @@ void Job::begin_teardown(int exit_status) {
 }
 
 void Job::kill_remaining(int signal) {
+  send_kill(signal);
   for (const Pe& pe : pes_) {
-    if (pe.pid <= 0) continue;
+    if (pe.pid <= 0 || pe.host >= 0) continue;
     // The whole group: the PE and whatever it forked (which outlives a PE that already exited).
     if (pe.own_group) ::kill(-pe.pid, signal);
     if (!pe.reaped) ::kill(pe.pid, signal);  // if it left its group (setsid, setpgid)
@@ -215,7 +270,7 @@ void Job::kill_leftover_groups() {
 int Job::running_count() const {
   int count = 0;
   for (const Pe& pe : pes_)
-    if (pe.pid > 0 && !pe.reaped) ++count;
+    if ((pe.pid > 0 || pe.host >= 0) && !pe.reaped) ++count;
   return count;
 }
 
@@ -228,6 +283,18 @@ bool Job::all_reaped() const {
 void Job::close_socket(int pe) {
   if (pes_[pe].sock >= 0) ::close(pes_[pe].sock);
   pes_[pe].sock = -1;
+}
+
+bool Job::disconnected(int pe) const {
+  const Pe& p = pes_[pe];
+  return p.reaped || (p.host >= 0 ? p.hung_up : p.sock < 0);
+}
+
+std::string Job::describe(int pe) const {
+  std::string text = "pid ";
+  text.append(std::to_string(pes_[pe].pid));
+  if (pes_[pe].host >= 0) text.append(" on ").append(hosts_[pes_[pe].host].entry.name);
+  return text;
 }
 
 }  // namespace causeway::launcher

@@ -1,9 +1,12 @@
-// causeway-run (installed also as oshrun): starts an OpenSHMEM job of N PEs on this node.
-//   causeway-run [options] -n N program [args...]
+// causeway-run (installed also as oshrun): starts an OpenSHMEM job of N PEs on this node or on
+// several hosts.
+//   causeway-run [options] -n N [-H host:slots,...] program [args...]
+//   causeway-run --host-daemon ...   (hidden: a host's daemon, started by the head; host_daemon.cpp)
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <utility>
 
 #include "job.hpp"
@@ -28,6 +31,8 @@ void ensure_standard_fds() {
 
 int main(int argc, char** argv) {
   ensure_standard_fds();
+  if (argc > 1 && std::strcmp(argv[1], "--host-daemon") == 0)
+    return causeway::launcher::host_daemon_main(argc, argv);
   causeway::launcher::Options options;
   switch (causeway::launcher::parse_options(argc, argv, &options)) {
     case causeway::launcher::ParseOutcome::done: return 0;

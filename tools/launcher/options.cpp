@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -11,7 +12,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <string_view>
 
 #include "causeway_build_config.h"
@@ -35,9 +35,9 @@ namespace {
 // lines pasted from scripts written for it use that form a lot. These are the names accepted both
 // ways; -n, -np, -N, -H, -x, -h and -V are short options of their own.
 constexpr const char* kLongNames[] = {
-    "np",   "bind-to",  "map-by",          "npernode",   "report-bindings", "oversubscribe",
-    "host", "hostfile", "machinefile",     "tag-output", "timeout",         "stdin",
-    "help", "version",  "default-hostfile"};
+    "np",   "bind-to",  "map-by",           "npernode",     "report-bindings", "oversubscribe",
+    "host", "hostfile", "machinefile",      "tag-output",   "timeout",         "stdin",
+    "help", "version",  "default-hostfile", "launch-agent", "head-address",    "display-map"};
 
 // `arg` with a single leading dash turned into two when it names one of kLongNames.
 std::string normalize(const char* arg) {
@@ -110,11 +110,11 @@ __attribute__((format(printf, 1, 2))) ParseOutcome usage_error(const char* fmt, 
   return ParseOutcome::usage_error;
 }
 
-// The one message for everything that would take more than this node; `reason` says what did.
+// The one message for everything that would take more than this node without naming the nodes.
 ParseOutcome multi_host_refusal(const std::string& reason) {
   std::fprintf(stderr,
-               "causeway-run: %s; multi-host launch is not available in causeway-run yet.\n"
-               "causeway-run: start multi-host jobs with mpirun or srun and the PMIx bootstrap.\n",
+               "causeway-run: %s; name the hosts with -H host:slots,... or --hostfile FILE\n"
+               "causeway-run: (or start the job with mpirun or srun and the PMIx bootstrap).\n",
                reason.c_str());
   return ParseOutcome::usage_error;
 }
@@ -122,103 +122,6 @@ ParseOutcome multi_host_refusal(const std::string& reason) {
 void print_version() {
   std::printf("causeway-run (Causeway) %s\n", CAUSEWAY_VERSION);
   std::printf("core binding: %s\n", CAUSEWAY_HAVE_HWLOC ? "hwloc" : "sched_setaffinity (no hwloc)");
-}
-
-// Names under which this machine may appear in -H or a hostfile. No DNS lookups: a name that only
-// resolves to this machine through DNS is treated as another host.
-bool is_this_host(std::string_view name) {
-  const std::string host = lower(name);
-  if (host == "localhost" || host == "localhost.localdomain" || host == "127.0.0.1" || host == "::1" ||
-      host == "[::1]")
-    return true;
-  char own[256] = {};
-  if (::gethostname(own, sizeof own - 1) != 0 || own[0] == '\0') return false;
-  const std::string mine = lower(own);
-  const auto short_name = [](const std::string& s) { return s.substr(0, s.find('.')); };
-  // "node1" matches "node1.cluster" and the other way round.
-  return host == mine || short_name(host) == short_name(mine);
-}
-
-struct HostList {
-  bool given = false;
-  int slots = 0;
-  std::vector<std::string> others;  // names that are not this machine
-};
-
-// One -H entry: "host" or "host:slots".
-bool add_host_entry(std::string_view entry, HostList* hosts, std::string* error) {
-  std::string_view name = entry;
-  int slots = 1;
-  if (const std::size_t colon = entry.rfind(':');
-      colon != std::string_view::npos && entry.find(':') == colon) {  // one colon: not an IPv6 address
-    name = entry.substr(0, colon);
-    if (!parse_count(entry.substr(colon + 1), kMaxPes, &slots)) {
-      *error = "invalid slot count in host '" + std::string(entry) + "'";
-      return false;
-    }
-  }
-  if (name.empty()) {
-    *error = "empty host name in '" + std::string(entry) + "'";
-    return false;
-  }
-  hosts->given = true;
-  if (is_this_host(name))
-    hosts->slots += slots;
-  else
-    hosts->others.emplace_back(name);
-  return true;
-}
-
-bool add_host_list(std::string_view list, HostList* hosts, std::string* error) {
-  while (!list.empty()) {
-    const std::size_t comma = list.find(',');
-    const std::string_view entry = list.substr(0, comma);
-    if (!entry.empty() && !add_host_entry(entry, hosts, error)) return false;
-    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
-  }
-  return true;
-}
-
-// Open MPI's hostfile format: "host [slots=N] [max_slots=N]" per line, '#' starts a comment.
-bool read_hostfile(const char* path, HostList* hosts, std::string* error) {
-  std::ifstream in(path);
-  if (!in) {
-    *error = std::string("cannot read hostfile '") + path + "': " + std::strerror(errno);
-    return false;
-  }
-  std::string line;
-  for (int number = 1; std::getline(in, line); ++number) {
-    line = line.substr(0, line.find('#'));
-    std::vector<std::string> words;
-    for (std::size_t pos = 0;;) {
-      pos = line.find_first_not_of(" \t\r", pos);
-      if (pos == std::string::npos) break;
-      const std::size_t end = line.find_first_of(" \t\r", pos);
-      words.push_back(line.substr(pos, end - pos));
-      pos = end;
-    }
-    if (words.empty()) continue;
-    int slots = 1;
-    for (std::size_t w = 1; w < words.size(); ++w) {
-      const std::string word = lower(words[w]);
-      int value = 0;
-      const std::size_t eq = word.find('=');
-      const std::string key = word.substr(0, eq);
-      if (eq == std::string::npos || !parse_count(std::string_view(word).substr(eq + 1), kMaxPes, &value) ||
-          (key != "slots" && key != "max_slots" && key != "max-slots" && key != "count")) {
-        *error = std::string(path) + ":" + std::to_string(number) + ": cannot parse '" + words[w] +
-                 "' (want slots=N or max_slots=N)";
-        return false;
-      }
-      if (key == "slots" || key == "count") slots = value;
-    }
-    if (!add_host_entry(words[0] + ":" + std::to_string(slots), hosts, error)) return false;
-  }
-  if (!hosts->given) {
-    *error = std::string("hostfile '") + path + "' names no host";
-    return false;
-  }
-  return true;
 }
 
 // --map-by OBJECT[:MODIFIER...]; modifiers are separated by ':' (Open MPI 5) or ',' (Open MPI 4).
@@ -283,7 +186,7 @@ ParseOutcome parse_map_by(const char* value, Placement* placement, int* npernode
     } else if (modifier == "span") {
       // Spreading over all nodes is the same as over this one.
     } else if (modifier == "nolocal") {
-      return multi_host_refusal("--map-by ...:NOLOCAL keeps the PEs off this host");
+      return usage_error("--map-by ...:NOLOCAL is not supported (leave this host out of -H instead)");
     } else {
       return usage_error(
           "invalid --map-by modifier '%s' in '%s' (want PE=n, OVERSUBSCRIBE, NOOVERSUBSCRIBE "
@@ -329,6 +232,29 @@ ParseOutcome parse_bind_to(const char* value, Placement* placement) {
   return ParseOutcome::run;
 }
 
+// Several hosts: -N gives each host's slots; the ranks are dealt out; stdin stays here.
+ParseOutcome settle_hosts(int npernode, Options* options) {
+  long slots = 0;
+  for (HostEntry& h : options->hosts) {
+    if (npernode) h.slots = npernode;
+    slots += h.slots;
+  }
+  if (options->np == 0) {
+    if (slots > kMaxPes) return usage_error("%ld slots: more than %d PEs", slots, kMaxPes);
+    options->np = static_cast<int>(slots);
+  }
+  std::string error;
+  if (!assign_ranks(options->np, options->oversubscribe, &options->hosts, &error))
+    return usage_error("%s", error.c_str());
+  if (options->stdin_given && options->stdin_pe != kStdinNone)
+    return usage_error(
+        "--stdin %d: with several hosts stdin is not forwarded (every PE reads /dev/null); drop "
+        "--stdin or give --stdin none",
+        options->stdin_pe);
+  options->stdin_pe = kStdinNone;
+  return ParseOutcome::run;
+}
+
 // Binding and mapping defaults that depend on several options, and what this build cannot do.
 ParseOutcome settle_placement(Placement* p) {
   if (!p->bind_given && p->map_given) {
@@ -366,13 +292,14 @@ ParseOutcome settle_placement(Placement* p) {
 
 void print_usage(bool brief) {
   std::FILE* out = brief ? stderr : stdout;
-  std::fprintf(out, "usage: causeway-run [options] -n N program [args...]\n");
+  std::fprintf(out, "usage: causeway-run [options] -n N [-H host:slots,...] program [args...]\n");
   if (brief) {
     std::fprintf(out, "Try 'causeway-run --help' for more information.\n");
     return;
   }
   std::fprintf(out,
-               "Starts N processing elements (PEs) of an OpenSHMEM program on this node.\n"
+               "Starts N processing elements (PEs) of an OpenSHMEM program on this node, or on\n"
+               "the hosts given with -H or --hostfile.\n"
                "\n"
                "Options:\n"
                "  -n N, -np N, --np N     number of PEs to start (1..%d); may be left out with -N,\n"
@@ -387,15 +314,23 @@ void print_usage(bool brief) {
                "                          MOD: overload-allowed (no warning for shared cores),\n"
                "                          if-supported (run unbound where binding is not possible)\n"
                "  --report-bindings       print each PE's binding on stderr before starting it\n"
-               "  --oversubscribe         accepted; more PEs than cores always run\n"
+               "  --oversubscribe         more PEs than the hosts' slots (one node: always allowed)\n"
                "  --stdin PE|none         the PE that reads causeway-run's stdin (default 0); the\n"
                "                          others get /dev/null\n"
-               "  -H, --host LIST         hosts (host[:slots],...) and --hostfile, --machinefile\n"
-               "  --hostfile FILE         FILE: only this machine (localhost, 127.0.0.1, its name)\n"
-               "                          is accepted; multi-host launch is not available yet\n"
+               "  -H, --host LIST         hosts to run on: host[:slots],... (slots default to 1);\n"
+               "                          hosts are filled in order; this machine alone runs as\n"
+               "                          without -H\n"
+               "  --hostfile FILE         hosts from FILE (--machinefile): lines \"host slots=N\",\n"
+               "                          \"host:N\" or \"host\"; '#' starts a comment\n"
+               "  --launch-agent CMD      start each host's daemon with CMD HOST COMMAND... (default\n"
+               "                          ssh); given, it is used for this machine too\n"
+               "  --head-address ADDR     the address of this machine the hosts connect back to\n"
+               "                          (default: the one the route to each host leaves from)\n"
+               "  --display-map           print which ranks run on which host before starting\n"
                "  --tag-output            prefix every output line with \"[pe N] \"\n"
                "  --timeout SECONDS       end the job if it runs longer (exit status 124)\n"
-               "  -x NAME=VALUE, -x NAME  export an environment variable to every PE\n"
+               "  -x NAME=VALUE, -x NAME  export an environment variable to every PE (other hosts get\n"
+               "                          these and CAUSEWAY_*, SHMEM_*, UCX_*, FI_*, OMPI_*)\n"
                "  -h, --help              show this help and exit\n"
                "  -V, --version           show the version and exit\n"
                "\n"
@@ -410,7 +345,7 @@ void print_usage(bool brief) {
 
 ParseOutcome parse_options(int argc, char** argv, Options* options) {
   int npernode = 0;
-  HostList hosts;
+  bool hosts_given = false;
   std::string error;
   int i = 1;
   for (; i < argc; ++i) {
@@ -450,24 +385,44 @@ ParseOutcome parse_options(int argc, char** argv, Options* options) {
       if (!value) return ParseOutcome::usage_error;
       if (parse_map_by(value, &options->placement, &npernode) != ParseOutcome::run)
         return ParseOutcome::usage_error;
+      if (lower(value).rfind("ppr", 0) != 0)
+        options->daemon_options.push_back(std::string("--map-by=") + value);
     } else if (option_is(arg, "--bind-to", &inline_value)) {
       const char* value = value_of("--bind-to");
       if (!value) return ParseOutcome::usage_error;
       if (parse_bind_to(value, &options->placement) != ParseOutcome::run) return ParseOutcome::usage_error;
+      options->daemon_options.push_back(std::string("--bind-to=") + value);
     } else if (is_flag("--report-bindings")) {
       options->report_bindings = true;
+      options->daemon_options.push_back("--report-bindings");
     } else if (is_flag("--oversubscribe")) {
       options->oversubscribe = true;
     } else if (option_is(arg, "-H", &inline_value) || option_is(arg, "--host", &inline_value)) {
       const char* value = value_of(argv[i]);
       if (!value) return ParseOutcome::usage_error;
-      if (!add_host_list(value, &hosts, &error)) return usage_error("%s", error.c_str());
+      if (!add_host_list(value, &options->hosts, &error)) return usage_error("%s", error.c_str());
+      hosts_given = true;
     } else if (option_is(arg, "--hostfile", &inline_value) ||
                option_is(arg, "--machinefile", &inline_value) ||
                option_is(arg, "--default-hostfile", &inline_value)) {
       const char* value = value_of(argv[i]);
       if (!value) return ParseOutcome::usage_error;
-      if (!read_hostfile(value, &hosts, &error)) return usage_error("%s", error.c_str());
+      if (!read_hostfile(value, &options->hosts, &error)) return usage_error("%s", error.c_str());
+      hosts_given = true;
+    } else if (option_is(arg, "--launch-agent", &inline_value)) {
+      const char* value = value_of("--launch-agent");
+      if (!value) return ParseOutcome::usage_error;
+      if (std::string_view(value).find_first_not_of(" \t") == std::string_view::npos)
+        return usage_error("%s", "--launch-agent: empty command");
+      options->launch_agent = value;
+      options->launch_agent_given = true;
+    } else if (option_is(arg, "--head-address", &inline_value)) {
+      const char* value = value_of("--head-address");
+      if (!value) return ParseOutcome::usage_error;
+      if (!*value) return usage_error("%s", "--head-address: empty address");
+      options->head_address = value;
+    } else if (is_flag("--display-map")) {
+      options->display_map = true;
     } else if (option_is(arg, "--stdin", &inline_value)) {
       const char* value = value_of("--stdin");
       if (!value) return ParseOutcome::usage_error;
@@ -478,8 +433,10 @@ ParseOutcome parse_options(int argc, char** argv, Options* options) {
         options->stdin_pe = pe;
       else
         return usage_error("invalid --stdin '%s' (want a PE number or none; 'all' is not supported)", value);
+      options->stdin_given = true;
     } else if (is_flag("--tag-output")) {
       options->tag_output = true;
+      options->daemon_options.push_back("--tag-output");
     } else if (option_is(arg, "--timeout", &inline_value)) {
       const char* value = value_of("--timeout");
       if (!value) return ParseOutcome::usage_error;
@@ -510,16 +467,23 @@ ParseOutcome parse_options(int argc, char** argv, Options* options) {
     }
   }
 
-  if (!hosts.others.empty()) {
-    std::string named = "host '" + hosts.others[0] + "'";
-    if (hosts.others.size() > 1) named += " (and " + std::to_string(hosts.others.size() - 1) + " more)";
-    return multi_host_refusal(named + " is not this machine");
+  const bool remote_host =
+      std::any_of(options->hosts.begin(), options->hosts.end(), [](const HostEntry& h) { return !h.local; });
+  options->multi_host = remote_host || options->launch_agent_given || !options->head_address.empty();
+  if (options->multi_host && !hosts_given)
+    return usage_error("%s", "--launch-agent and --head-address need hosts (-H or --hostfile)");
+  if (options->multi_host) {
+    if (settle_hosts(npernode, options) != ParseOutcome::run) return ParseOutcome::usage_error;
+  } else {
+    int slots = 0;
+    for (const HostEntry& h : options->hosts) slots += h.slots;
+    options->hosts.clear();
+    if (options->np == 0) options->np = npernode ? npernode : std::min(slots, kMaxPes);
+    if (npernode && npernode < options->np)
+      return multi_host_refusal(std::to_string(options->np) + " PEs at " + std::to_string(npernode) +
+                                " per node need " + std::to_string((options->np + npernode - 1) / npernode) +
+                                " nodes");
   }
-  if (options->np == 0) options->np = npernode ? npernode : hosts.slots;
-  if (npernode && npernode < options->np)
-    return multi_host_refusal(std::to_string(options->np) + " PEs at " + std::to_string(npernode) +
-                              " per node need " + std::to_string((options->np + npernode - 1) / npernode) +
-                              " nodes");
   if (i >= argc) return usage_error("%s", "no program given");
   if (options->np == 0) return usage_error("%s", "missing the number of PEs (-n N)");
   if (options->stdin_pe >= options->np)

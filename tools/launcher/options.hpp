@@ -1,10 +1,13 @@
 // Command line of causeway-run (alias oshrun): launcher options, then the program and its arguments.
 // The options follow Open MPI's mpirun where they overlap, so that command lines written for mpirun
-// work unchanged on one node; what would need several nodes is refused with a message.
+// work unchanged. Hosts other than this one (-H, --hostfile) or a --launch-agent make a several-hosts
+// job: a host daemon on each host starts that host's PEs (remote.cpp, host_daemon.cpp).
 #pragma once
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "hosts.hpp"
 
 namespace causeway::launcher {
 
@@ -42,11 +45,27 @@ struct Options {
   bool report_bindings = false;
   bool oversubscribe = false;  // accepted for mpirun compatibility; causeway-run never refuses np > cores
   int stdin_pe = 0;            // the PE that reads the launcher's stdin, or kStdinNone
+  bool stdin_given = false;
   bool tag_output = false;
   double timeout_s = 0;      // 0: no limit
   std::string timeout_text;  // as the user wrote it, for the timeout message
   std::vector<ExportedVar> exports;
   std::vector<char*> program;  // program and its arguments, null-terminated
+
+  // Several hosts: each entry's PEs are started by its host daemon through the launch agent.
+  bool multi_host = false;
+  std::vector<HostEntry> hosts;
+  std::string launch_agent = "ssh";  // split at blanks; HOST COMMAND ARGS... follow
+  bool launch_agent_given = false;
+  std::string head_address;  // the address daemons connect to; empty: found per host
+  bool display_map = false;  // print which ranks go to which host
+  // The options each host daemon repeats for its own PEs (placement, --tag-output).
+  std::vector<std::string> daemon_options;
+
+  // Set in a host daemon: its PEs are ranks first_rank .. first_rank + np - 1 of world_size.
+  int first_rank = 0;
+  int world_size = 0;  // 0: np
+  int size() const { return world_size ? world_size : np; }
 };
 
 enum class ParseOutcome { run, done, usage_error };
@@ -54,6 +73,9 @@ enum class ParseOutcome { run, done, usage_error };
 // Parses argv into *options. Prints --help / --version text itself (outcome `done`) and prints the
 // error plus a usage summary to stderr for a bad command line (outcome `usage_error`).
 ParseOutcome parse_options(int argc, char** argv, Options* options);
+
+// The hidden entry point of a host daemon (causeway-run --host-daemon ...); see host_daemon.cpp.
+int host_daemon_main(int argc, char** argv);
 
 void print_usage(bool brief);
 

@@ -44,11 +44,11 @@ TaggedOutput::~TaggedOutput() {
   }
 }
 
-bool TaggedOutput::create(int np) {
+bool TaggedOutput::create(int np, int first_rank) {
   streams_.resize(2 * static_cast<std::size_t>(np));
   for (std::size_t i = 0; i < streams_.size(); ++i) {
     Stream& s = streams_[i];
-    s.pe = static_cast<int>(i / 2);
+    s.pe = first_rank + static_cast<int>(i / 2);
     s.target = i % 2 == 0 ? STDOUT_FILENO : STDERR_FILENO;
     int ends[2];
     if (::pipe2(ends, O_CLOEXEC) != 0) return false;

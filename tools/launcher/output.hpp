@@ -15,8 +15,9 @@ class TaggedOutput {
   TaggedOutput& operator=(const TaggedOutput&) = delete;
   ~TaggedOutput();
 
-  // Makes the 2 * np pipes. Returns false (errno set) on failure.
-  bool create(int np);
+  // Makes the 2 * np pipes; lines are tagged with first_rank + the PE's index. Returns false (errno
+  // set) on failure.
+  bool create(int np, int first_rank = 0);
   bool active() const { return !streams_.empty(); }
 
   // Parent, right after forking PE `pe`: drop the write ends it now owns.

@@ -62,13 +62,16 @@ bool Job::prepare() {
     pes_[pe].sock = ends[0];
     pes_[pe].child_sock = ends[1];
   }
-  if (options_.tag_output && !output_.create(np)) {
+  if (options_.tag_output && !output_.create(np, options_.first_rank)) {
     std::fprintf(stderr, "causeway-run: cannot create the output pipes: %s\n", std::strerror(errno));
     return false;
   }
   // Placement is worked out (and --report-bindings printed) before any PE starts.
   if (!plan_binding(options_, &binding_)) return false;
+  return setup_signals();
+}
 
+bool Job::setup_signals() {
   // Signals the loop handles arrive through a signalfd; the PEs get them unblocked again. A signal
   // whose disposition is SIG_IGN never reaches a signalfd, and an ignored SIGCHLD would even reap
   // the PEs behind our back, so an inherited "ignore" is undone (except for SIGHUP, as under nohup).
@@ -123,6 +126,7 @@ void Job::child_main(int pe) {
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   ::close(signal_fd_);
+  if (head_sock_ >= 0) ::close(head_sock_);
 
   if (output_.active()) output_.become_child(pe);
 
@@ -148,8 +152,8 @@ void Job::child_main(int pe) {
   }
   ::fcntl(mine, F_SETFD, 0);
 
-  ::setenv(wire::kEnvRank, std::to_string(pe).c_str(), 1);
-  ::setenv(wire::kEnvSize, std::to_string(options_.np).c_str(), 1);
+  ::setenv(wire::kEnvRank, std::to_string(options_.first_rank + pe).c_str(), 1);
+  ::setenv(wire::kEnvSize, std::to_string(options_.size()).c_str(), 1);
   ::setenv(wire::kEnvFd, std::to_string(mine).c_str(), 1);
   ::setrlimit(RLIMIT_NOFILE, &original_nofile_);
   if (!binding_.empty()) apply_binding(pe, binding_[pe]);
