@@ -135,27 +135,129 @@ TEST_F(Launcher, BadFormsExitWithStatus2) {
   EXPECT_NE(r.err.find("bad-hostfile:1: cannot parse 'slots=two'"), std::string::npos) << r.describe();
 }
 
-TEST_F(Launcher, MultiHostFormsAreRefused) {
-  const std::string remote_hostfile = write_file("remote-hostfile", "# two nodes\nnode-a.invalid slots=4\n");
+// More PEs per node than one node takes, with no hosts named: nowhere to put the rest.
+TEST_F(Launcher, NodeCountsWithoutHostsAreRefused) {
   const std::vector<std::vector<std::string>> cases = {
       {"-n", "2", "-N", "1"},
       {"-n", "4", "--npernode=2"},
       {"-n", "4", "-npernode", "3"},
       {"-n", "2", "--map-by", "ppr:1:node"},
-      {"-n", "2", "--map-by", "core:NOLOCAL"},
-      {"-n", "2", "-H", "node-a.invalid"},
-      {"-n", "2", "--host", "localhost,node-b.invalid:2"},
-      {"-n", "2", "--hostfile", remote_hostfile},
-      {"-n", "2", "-machinefile", remote_hostfile},
   };
   for (const auto& options : cases) {
     const auto r = run_job(options);
     ASSERT_TRUE(r.exited()) << r.describe();
     EXPECT_EQ(r.exit_status, 2) << ::testing::PrintToString(options) << ": " << r.describe();
-    EXPECT_NE(r.err.find("multi-host launch is not available"), std::string::npos) << r.describe();
-    EXPECT_NE(r.err.find("mpirun or srun"), std::string::npos) << r.describe();
+    EXPECT_NE(r.err.find("name the hosts with -H"), std::string::npos) << r.describe();
     EXPECT_EQ(r.out, "") << r.describe();
   }
+  const auto nolocal = run_job({"-n", "2", "--map-by", "core:NOLOCAL"});
+  EXPECT_EQ(nolocal.exit_status, 2) << nolocal.describe();
+  EXPECT_NE(nolocal.err.find("NOLOCAL is not supported"), std::string::npos) << nolocal.describe();
+}
+
+// ---- Several hosts, each "host" started on this machine by an agent that drops the host name ----
+
+std::string local_agent() {
+  static const std::string path = write_file("local-agent", "#!/bin/sh\nshift\nexec \"$@\"\n", 0755);
+  return path;
+}
+
+// causeway-run through the local agent, every host connecting back to 127.0.0.1.
+launch::Result run_hosts(std::vector<std::string> options) {
+  options.insert(options.begin(), {"--launch-agent", local_agent(), "--head-address", "127.0.0.1"});
+  return run_job(options);
+}
+
+TEST_F(Launcher, SeveralHostsRunThroughTheAgent) {
+  expect_job_of(run_hosts({"-H", "localhost:1,127.0.0.1:2"}), 3);
+  expect_job_of(run_hosts({"-n", "2", "-H", "node-a.invalid:2,node-b.invalid:2"}), 2);
+  // Without --head-address, the address is the route's source: loopback for this machine.
+  expect_job_of(run_job({"--launch-agent", local_agent(), "-H", "localhost:2,127.0.0.1:2"}), 4);
+
+  // Each daemon tags its own PEs' lines, with their global ranks.
+  const auto tagged = run_hosts({"-H", "node-a.invalid,node-b.invalid", "--tag-output"});
+  EXPECT_EQ(tagged.exit_status, 0) << tagged.describe();
+  EXPECT_NE(tagged.out.find("[pe 0] PE 0 of 2 read"), std::string::npos) << tagged.describe();
+  EXPECT_NE(tagged.out.find("[pe 1] PE 1 of 2 read"), std::string::npos) << tagged.describe();
+}
+
+TEST_F(Launcher, HostfileFormsAndTheMap) {
+  const std::string hostfile = write_file("several-hosts",
+                                          "# three hosts\n"
+                                          "node-a.invalid slots=2   # two here\n"
+                                          "\n"
+                                          "node-b.invalid:1\n"
+                                          "  node-c.invalid\n"
+                                          "node-a.invalid max_slots=8\n");  // named again: one more slot
+  const auto r = run_hosts({"--hostfile", hostfile, "--display-map"});
+  expect_job_of(r, 5);
+  for (const char* line : {"host node-a.invalid: ranks 0-2 ", "host node-b.invalid: ranks 3-3 ",
+                           "host node-c.invalid: ranks 4-4 "})
+    EXPECT_NE(r.err.find(line), std::string::npos) << line << ": " << r.describe();
+
+  const auto fewer = run_hosts({"-n", "2", "-H", "node-a.invalid:1,node-b.invalid:4", "--display-map"});
+  expect_job_of(fewer, 2);
+  EXPECT_NE(fewer.err.find("host node-b.invalid: ranks 1-1 "), std::string::npos) << fewer.describe();
+
+  const auto over =
+      run_hosts({"-n", "5", "-H", "node-a.invalid:1,node-b.invalid:1", "--oversubscribe", "--display-map"});
+  expect_job_of(over, 5);
+  EXPECT_NE(over.err.find("host node-a.invalid: ranks 0-2 "), std::string::npos) << over.describe();
+
+  const auto per_node = run_hosts({"-N", "2", "-H", "node-a.invalid:8,node-b.invalid", "--display-map"});
+  expect_job_of(per_node, 4);
+  EXPECT_NE(per_node.err.find("host node-b.invalid: ranks 2-3 "), std::string::npos) << per_node.describe();
+}
+
+TEST_F(Launcher, SeveralHostsErrors) {
+  const std::string twice = write_file("twice-hostfile", "node-a.invalid:2 slots=3\n");
+  const std::string empty = write_file("empty-hostfile", "# nothing\n\n");
+  const std::string bad = write_file("bad-slots-hostfile", "node-a.invalid\nnode-b.invalid slots=0\n");
+  const std::vector<std::pair<std::vector<std::string>, std::string>> usage = {
+      {{"-n", "5", "-H", "node-a.invalid:2,node-b.invalid:2"}, "5 PEs but only 4 slots on 2 hosts"},
+      {{"-H", "node-a.invalid:2", "--stdin", "1"}, "stdin is not forwarded"},
+      {{"-H", "node a"}, "invalid host name 'node a'"},
+      {{"-H", "node-a.invalid:0"}, "invalid slot count"},
+      {{"--hostfile", twice}, "twice-hostfile:1: 'node-a.invalid:2' and slots= both give the slots"},
+      {{"--hostfile", empty}, "names no host"},
+      {{"--hostfile", bad}, "bad-slots-hostfile:2: cannot parse 'slots=0'"},
+      {{"-n", "2", "--launch-agent", "ssh"}, "need hosts (-H or --hostfile)"},
+      {{"-H", "node-a.invalid", "--launch-agent", " "}, "--launch-agent: empty command"},
+  };
+  for (const auto& [options, message] : usage) {
+    const auto r = run_job(options);
+    ASSERT_TRUE(r.exited()) << r.describe();
+    EXPECT_EQ(r.exit_status, 2) << ::testing::PrintToString(options) << ": " << r.describe();
+    EXPECT_NE(r.err.find(message), std::string::npos) << "want '" << message << "': " << r.describe();
+    EXPECT_EQ(r.out, "") << r.describe();
+  }
+  // Failures once the job starts: status 1 and the host named.
+  const auto unresolved = run_job({"-H", "node-a.invalid:2"});
+  EXPECT_EQ(unresolved.exit_status, 1) << unresolved.describe();
+  EXPECT_NE(unresolved.err.find("cannot resolve host 'node-a.invalid'"), std::string::npos)
+      << unresolved.describe();
+  EXPECT_NE(unresolved.err.find("--head-address"), std::string::npos) << unresolved.describe();
+
+  const auto agent_fails = run_job({"-H", "localhost:2", "--launch-agent", "/bin/false"});
+  EXPECT_EQ(agent_fails.exit_status, 1) << agent_fails.describe();
+  EXPECT_NE(agent_fails.err.find("lost host localhost (ranks 0-1): its launch agent exited with status 1 "
+                                 "before its daemon connected"),
+            std::string::npos)
+      << agent_fails.describe();
+
+  const auto no_agent = run_job({"-H", "localhost:1", "--launch-agent", "/nonexistent/agent"});
+  EXPECT_EQ(no_agent.exit_status, 1) << no_agent.describe();
+  EXPECT_NE(no_agent.err.find("cannot execute launch agent '/nonexistent/agent'"), std::string::npos)
+      << no_agent.describe();
+
+  // A daemon only starts from causeway-run itself, with the secret on stdin.
+  const auto daemon = launch::run({paths().launcher, "--host-daemon", "--bogus"});
+  EXPECT_EQ(daemon.exit_status, 2) << daemon.describe();
+  const auto no_secret =
+      launch::run({paths().launcher, "--host-daemon", "--head", "127.0.0.1", "--port", "9", "--host-index",
+                   "0", "--host-name", "x", "--ranks", "0", "1", "--size", "1"});
+  EXPECT_EQ(no_secret.exit_status, 1) << no_secret.describe();
+  EXPECT_NE(no_secret.err.find("no valid secret on stdin"), std::string::npos) << no_secret.describe();
 }
 
 TEST_F(Launcher, SingleNodeFormsRun) {
@@ -171,6 +273,7 @@ TEST_F(Launcher, SingleNodeFormsRun) {
       {{"-H", "localhost:2"}, 2},  // no -n: the slots given
       {{"-n", "2", "-H", "127.0.0.1,localhost"}, 2},
       {{"-n", "1", "--host", this_host()}, 1},
+      {{"-H", "localhost:1,127.0.0.1:1"}, 2},  // two names of this machine: one node, no agent
       {{"--hostfile", hostfile}, 2},
       {{"-n", "3", "--machinefile", hostfile}, 3},  // more PEs than slots: runs (see --oversubscribe)
       {{"-n", "2", "--map-by", "slot"}, 2},
