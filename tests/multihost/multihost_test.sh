@@ -7,6 +7,7 @@
 #   pe_killed  a PE SIGKILLs itself on one host: the job ends everywhere, nothing is left running
 #   host_lost  one host's daemon is SIGKILLed mid-job: the job ends everywhere, nothing is left
 #   intruder   connections without the secret are refused; the job still completes
+#   head_killed  the head causeway-run is SIGKILLed mid-job: every daemon ends its PEs and exits
 set -uo pipefail
 
 case_name=$1
@@ -120,6 +121,28 @@ case $case_name in
     [[ $status != 0 ]] || fail "exit status 0 after losing a host"
     ((elapsed <= 20)) || fail "the job took ${elapsed}s to end"
     expect_in err "causeway-run: lost host 10.98.0.3 (ranks 2-3)"
+    expect_nothing_left "$marker"
+    ;;
+
+  head_killed)
+    marker=mh-head-killed-$$
+    "$launcher" -H "$hosts" --launch-agent "$agent" --timeout 60 "$prog" auto sleep=30 "$marker" \
+      >"$work/out" 2>"$work/err" &
+    head=$!
+    for _ in $(seq 100); do
+      (($(grep -c ' ready$' "$work/out") == 4)) && break
+      sleep 0.2
+    done
+    kill -9 "$head"
+    wait "$head" 2>/dev/null
+    for _ in $(seq 50); do
+      [[ -z $(ip netns pids cwh2)$(ip netns pids cwh3) ]] && break
+      sleep 0.2
+    done
+    status=137 elapsed=-
+    show
+    expect_in err "host daemon on 10.98.0.2: the connection to the head closed; ending its PEs"
+    expect_in err "host daemon on 10.98.0.3: the connection to the head closed; ending its PEs"
     expect_nothing_left "$marker"
     ;;
 
