@@ -10,21 +10,22 @@ Transport* create_shm_transport(const TransportInit& init, Status* status);
 Transport* create_loopback_async_transport(const TransportInit& init, Status* status);
 #if CAUSEWAY_HAVE_UCX
 Transport* create_ucx_transport(const TransportInit& init, Status* status);
+std::string probe_ucx();
 #endif
 
 std::span<const TransportInfo> available_transports() {
   static const TransportInfo table[] = {
-    {"self", "loopback to this PE's own memory", create_self_transport, false},
-    {"shm", "same-node peers through mapped shared memory (memfd), CMA fallback", create_shm_transport,
-     false},
+    {"self", "loopback to this PE's own memory", create_self_transport, false, nullptr},
+    {"shm", "same-node peers through mapped shared memory (memfd), CMA fallback", create_shm_transport, false,
+     nullptr},
 #if CAUSEWAY_HAVE_UCX
     {"ucx", "any reachable PE through UCX (InfiniBand, RoCE, tcp; shared memory on one node)",
-     create_ucx_transport, true},
+     create_ucx_transport, true, probe_ucx},
 #endif
     {"loopback_async",
      "test transport that behaves like a NIC: deferred, reordered completion, keys, NIC-domain atomics; "
      "reaches PEs on this machine",
-     create_loopback_async_transport, false},
+     create_loopback_async_transport, false, nullptr},
   };
   return table;
 }

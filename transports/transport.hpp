@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "causeway/cpu.h"
@@ -209,6 +210,8 @@ struct TransportInfo {
   const char* description;
   Transport* (*create)(const TransportInit&, Status* status);
   bool network;  // a production network transport: CAUSEWAY_TRANSPORTS=auto adds the first one
+  // What it finds on this machine (devices, providers), for causeway-info; null if nothing to say.
+  std::string (*probe)();
 };
 std::span<const TransportInfo> available_transports();
 

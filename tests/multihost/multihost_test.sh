@@ -8,6 +8,9 @@
 #   host_lost  one host's daemon is SIGKILLed mid-job: the job ends everywhere, nothing is left
 #   intruder   connections without the secret are refused; the job still completes
 #   head_killed  the head causeway-run is SIGKILLed mid-job: every daemon ends its PEs and exits
+#   suite NET [mpirun]  2 hosts x 2 PEs run PROG (the functional suite) with shm inside each host and
+#              network transport NET (ucx, ofi) between them, under causeway-run or, with `mpirun`,
+#              under Open MPI's mpirun through the same agent (PMIx bootstrap)
 set -uo pipefail
 
 case_name=$1
@@ -40,9 +43,10 @@ show() {
 }
 
 # run ARGS...: the launcher with the hosts and agent; sets status and elapsed (seconds).
+job_timeout=60
 run() {
   local start=$SECONDS
-  "$launcher" -H "$hosts" --launch-agent "$agent" --timeout 60 "$@" >"$work/out" 2>"$work/err"
+  "$launcher" -H "$hosts" --launch-agent "$agent" --timeout "$job_timeout" "$@" >"$work/out" 2>"$work/err"
   status=$?
   elapsed=$((SECONDS - start))
   show
@@ -174,6 +178,28 @@ EOF
     expect_in err "refused a connection from 10.98.0.2: wrong secret"
     (($(grep -c ': ok$' "$work/out") == 4)) || fail "not every rank finished"
     # The silent stranger still waits in cwh2; the teardown of the hosts ends it.
+    ;;
+
+  suite)
+    net=${4:-ucx}
+    export CAUSEWAY_TRANSPORTS=self,shm,$net CAUSEWAY_EXPECT_NPES=4
+    # libfabric's network provider here; UCX picks tcp itself (no shared memory crosses hosts).
+    [[ $net == ofi ]] && export FI_PROVIDER='tcp;ofi_rxm'
+    if [[ ${5:-} == mpirun ]]; then
+      command -v mpirun >/dev/null || { echo "SKIP: no mpirun"; exit 77; }
+      export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 CAUSEWAY_BOOTSTRAP=pmix
+      start=$SECONDS
+      timeout 240 mpirun --mca plm_rsh_agent "$agent" --mca oob_tcp_if_include 10.98.0.0/24 \
+        -H "$hosts" -np 4 -x CAUSEWAY_TRANSPORTS -x CAUSEWAY_EXPECT_NPES -x CAUSEWAY_BOOTSTRAP \
+        ${FI_PROVIDER:+-x FI_PROVIDER} "$prog" >"$work/out" 2>"$work/err"
+      status=$? elapsed=$((SECONDS - start))
+      show
+    else
+      job_timeout=240
+      run "$prog"
+    fi
+    [[ $status == 0 ]] || fail "exit status $status"
+    (($(grep -c 'PASSED' "$work/out") >= 4)) || fail "not every PE passed"
     ;;
 
   *)

@@ -52,16 +52,22 @@ inline bool transport_listed(const char* name) {
   const char* v = std::getenv("CAUSEWAY_TRANSPORTS");
   return v && std::strstr(v, name) != nullptr;
 }
+// Transports that reach peers like a NIC: no load/store pointers, completion deferred to progress.
+inline bool nic_like_transport_listed() {
+  return transport_listed("loopback_async") || transport_listed("ucx") || transport_listed("ofi");
+}
 // No load/store pointers to peers (shmem_ptr returns NULL): CAUSEWAY_DIRECT_ACCESS=0, or every
-// peer served by loopback_async, which hands out none.
+// peer served by a NIC-like transport, which hands out none (nothing but it listed).
 inline bool direct_access_off() {
   const char* v = std::getenv("CAUSEWAY_TRANSPORTS");
-  return env_is_off("CAUSEWAY_DIRECT_ACCESS") || (v && std::strcmp(v, "loopback_async") == 0);
+  const bool nic_only = v && (std::strcmp(v, "loopback_async") == 0 || std::strcmp(v, "ucx") == 0 ||
+                              std::strcmp(v, "ofi") == 0);
+  return env_is_off("CAUSEWAY_DIRECT_ACCESS") || nic_only;
 }
-// Some peers mapped, some not (loopback_async serves the peers shm does not reach).
-inline bool peers_partly_mapped() { return !direct_access_off() && transport_listed("loopback_async"); }
-// Operations complete only when progress or quiet runs (loopback_async).
-inline bool deferred_completion() { return transport_listed("loopback_async"); }
+// Some peers mapped, some not (a NIC-like transport serves the peers shm does not reach).
+inline bool peers_partly_mapped() { return !direct_access_off() && nic_like_transport_listed(); }
+// Operations complete only when progress or quiet runs.
+inline bool deferred_completion() { return nic_like_transport_listed(); }
 
 #define SKIP_IF_GLOBAL_ATOMICS_UNSUPPORTED()                                                        \
   do {                                                                                              \

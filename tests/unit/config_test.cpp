@@ -184,7 +184,7 @@ TEST_F(ConfigTest, Defaults) {
   EXPECT_FALSE(c.debug);
   EXPECT_FALSE(c.checks);
   EXPECT_EQ(c.log_level, "warn");
-  EXPECT_EQ(c.transports, "self,shm");
+  EXPECT_EQ(c.transports, "auto");
   EXPECT_TRUE(c.direct_access);
   EXPECT_TRUE(c.map_data_segment);
   EXPECT_EQ(c.spin_count, 4000);
@@ -334,7 +334,7 @@ TEST_F(ConfigTest, EffectiveTextShowsTheParsedValue) {
   EXPECT_EQ(shown["CAUSEWAY_CHECKS"], "1");
   EXPECT_EQ(shown["CAUSEWAY_HEAP_CHUNK"], "1000");
   EXPECT_EQ(shown["CAUSEWAY_COLL_BCAST_PUSH_MAX"], "16K");
-  EXPECT_EQ(shown["CAUSEWAY_TRANSPORTS"], "self,shm");
+  EXPECT_EQ(shown["CAUSEWAY_TRANSPORTS"], "auto");
   EXPECT_EQ(shown["CAUSEWAY_SPIN_COUNT"], "4000");
 }
 

@@ -33,7 +33,7 @@ constexpr Feature kFeatures[] = {
     {"hwloc", CAUSEWAY_HAVE_HWLOC != 0, "causeway-run --bind-to/--map-by"},
     {"pmix", CAUSEWAY_HAVE_PMIX != 0, "the PMIx bootstrap plugin"},
     {"mpi", CAUSEWAY_HAVE_MPI != 0, "the MPI bootstrap plugin, perf/ baselines"},
-    {"ucx", CAUSEWAY_HAVE_UCX != 0, nullptr},
+    {"ucx", CAUSEWAY_HAVE_UCX != 0, "the ucx transport"},
     {"ofi", CAUSEWAY_HAVE_OFI != 0, nullptr},
     {"cuda", CAUSEWAY_HAVE_CUDA != 0, nullptr},
 };
@@ -108,6 +108,12 @@ void print_env_text() {
   }
 }
 
+const char* first_network() {
+  for (const auto& t : causeway::tl::available_transports())
+    if (t.network) return t.name;
+  return "nothing (this build has no network transport)";
+}
+
 void print_text() {
   std::printf("Causeway %s\n", CAUSEWAY_VERSION);
   std::printf("OpenSHMEM %d.%d (vendor string \"%s\")\n\n", SHMEM_MAJOR_VERSION, SHMEM_MINOR_VERSION,
@@ -115,8 +121,12 @@ void print_text() {
   std::printf("Build features:\n");
   for (const Feature& f : kFeatures) std::printf("  %-6s %s\n", f.name, feature_text(f).c_str());
   std::printf("\nTransports compiled in (default preference order):\n");
-  for (const auto& t : causeway::tl::available_transports())
+  for (const auto& t : causeway::tl::available_transports()) {
     std::printf("  %-6s %s\n", t.name, t.description);
+    if (t.probe) std::printf("         found: %s\n", t.probe().c_str());
+  }
+  std::printf("  With CAUSEWAY_TRANSPORTS=auto: self and shm serve this node; %s serves other nodes.\n",
+              first_network());
   std::printf("\n");
   print_env_text();
 }
@@ -158,7 +168,9 @@ void print_json(bool env_only) {
   separator = "\n";
   for (const auto& t : causeway::tl::available_transports()) {
     out += separator;
-    out += "    {\"name\": " + json_string(t.name) + ", \"description\": " + json_string(t.description) + "}";
+    out += "    {\"name\": " + json_string(t.name) + ", \"description\": " + json_string(t.description) +
+           ", \"network\": " + (t.network ? "true" : "false") +
+           ", \"found\": " + (t.probe ? json_string(t.probe()) : std::string("null")) + "}";
     separator = ",\n";
   }
   out += "\n  ],\n  \"environment\": " + env_json("    ") + "\n}\n";

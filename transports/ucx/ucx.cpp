@@ -3,8 +3,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "bootstrap/bootstrap.hpp"
@@ -251,6 +254,39 @@ Transport* create_ucx_transport(const TransportInit& init, Status* status) {
                          .max_thread_level = 3 /* SHMEM_THREAD_MULTIPLE: contexts are locked */};
   *status = Status::ok;
   return u;
+}
+
+std::string probe_ucx() {
+  // UCX's own report of its resources, reduced to the "transport/device" names.
+  ucp_config_t* config;
+  if (ucp_config_read(nullptr, nullptr, &config) != UCS_OK) return "UCX configuration unreadable";
+  ucp_params_t params{};
+  params.field_mask = UCP_PARAM_FIELD_FEATURES;
+  params.features = UCP_FEATURE_RMA | UCP_FEATURE_AMO32 | UCP_FEATURE_AMO64;
+  ucp_context_h context;
+  const ucs_status_t s = ucp_init(&params, config, &context);
+  ucp_config_release(config);
+  if (s != UCS_OK) return std::string("ucp_init failed: ") + ucs_status_string(s);
+  char* text = nullptr;
+  size_t length = 0;
+  std::string found = std::string("UCX ") + ucp_get_version_string() + ":";
+  if (FILE* out = open_memstream(&text, &length)) {
+    ucp_context_print_info(context, out);
+    std::fclose(out);
+    std::string_view all(text, length);
+    for (std::size_t at = 0; at < all.size();) {
+      std::size_t end = all.find('\n', at);
+      if (end == std::string_view::npos) end = all.size();
+      const std::string_view line = all.substr(at, end - at);
+      const std::size_t dashes = line.find("-- ");
+      if (line.find("resource") != std::string_view::npos && dashes != std::string_view::npos)
+        found.append(" ").append(line.substr(dashes + 3));
+      at = end + 1;
+    }
+    std::free(text);
+  }
+  ucp_cleanup(context);
+  return found;
 }
 
 }  // namespace causeway::tl

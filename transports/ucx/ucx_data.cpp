@@ -245,6 +245,10 @@ Status amo(Context* ctx, int pe, int segment, std::size_t offset, const AmoArgs&
   const Rkey* key = find_rkey(c, pe, segment, offset);
   if (!key) return Status::unreachable;
   const uint64_t remote = key->remote + (offset - key->offset);
+  // This PE's own word, with UCX's atomics in the CPU domain: the CPU does it (UCX 1.13's loopback
+  // lane loses fetching and/or/xor).
+  if (pe == c->transport->my_pe && c->transport->caps.atomic_domain == AtomicDomain::cpu)
+    return cpu_amo(reinterpret_cast<void*>(remote), a);
   const bool fetches = amo_fetches(a.op);
   const bool wait = fetches && !nbi;  // a blocking fetch returns with the value
 
