@@ -12,6 +12,9 @@ Transport* create_loopback_async_transport(const TransportInit& init, Status* st
 Transport* create_ucx_transport(const TransportInit& init, Status* status);
 std::string probe_ucx();
 #endif
+#if CAUSEWAY_HAVE_OFI
+Transport* create_ofi_transport(const TransportInit& init, Status* status);
+#endif
 
 std::span<const TransportInfo> available_transports() {
   static const TransportInfo table[] = {
@@ -21,6 +24,10 @@ std::span<const TransportInfo> available_transports() {
 #if CAUSEWAY_HAVE_UCX
     {"ucx", "any reachable PE through UCX (InfiniBand, RoCE, tcp; shared memory on one node)",
      create_ucx_transport, true, probe_ucx},
+#endif
+#if CAUSEWAY_HAVE_OFI
+    {"ofi", "libfabric (OFI) network transport: RMA and atomics over an RDM endpoint (CAUSEWAY_OFI_PROVIDER)",
+     create_ofi_transport, true, nullptr},
 #endif
     {"loopback_async",
      "test transport that behaves like a NIC: deferred, reordered completion, keys, NIC-domain atomics; "

@@ -1,0 +1,305 @@
+// ofi: contexts (one initiator endpoint and completion queue each), completions, the ordering
+// rules, fence, quiet and progress.
+//
+// Completion: every operation is posted with a Pending record as its context and counts as issued;
+// its completion-queue entry (delivery complete: a write's entry means the target has placed the
+// data) counts it as completed. quiet polls until completed == issued; quiet_pe is quiet.
+//
+// Ordering: the transport relies only on the ordering the provider granted (tx_attr->msg_order, for
+// transfers up to ep_attr->max_order_*_size). Before an operation is posted it waits for earlier ones
+// of the context whose order with it is not granted and that touch overlapping bytes of the same
+// peer (a get after a put to the same word must see the put). fence makes the next write wait until
+// every earlier write has completed, unless the provider places writes of every kind and size in
+// order (then fence is free). FI_FENCE is not used: few RDM providers offer it (tcp;ofi_rxm does not).
+#include <sched.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+#include "transports/ofi/ofi.hpp"
+#include "util/log.hpp"
+
+namespace causeway::tl::ofi {
+
+namespace {
+
+// Polls with `step` until `done`; yields the CPU now and then, since the peer that must answer may
+// share this core.
+template <typename Done>
+void poll_until(OfiContext* c, Done&& done) {
+  int idle = 0;
+  while (!done()) {
+    if (poll(c) > 0) {
+      idle = 0;
+    } else if (++idle > 4) {
+      sched_yield();
+      idle = 0;
+    }
+  }
+}
+
+void unlink(OfiContext* c, Pending* p) {
+  (p->prev ? p->prev->next : c->head) = p->next;
+  (p->next ? p->next->prev : c->tail) = p->prev;
+  p->prev = p->next = nullptr;
+}
+
+void release(OfiContext* c, Pending* p) {
+  if (p->slot >= 0) c->free_slots.push_back(p->slot);
+  p->slot = -1;
+  if (p->local_mr) fi_close(&p->local_mr->fid);
+  p->local_mr = nullptr;
+}
+
+void complete(OfiContext* c, Pending* p, bool ok) {
+  if (ok && p->copy_to) std::memcpy(p->copy_to, slot_ptr(c, p->slot) + p->copy_from, p->copy_len);
+  release(c, p);
+  unlink(c, p);
+  if (writes(p->cls)) --c->outstanding_writes;
+  ++c->completed;
+  p->failed = !ok;
+  if (!ok && c->error == Status::ok) c->error = Status::io_error;
+  p->done = true;
+  if (!p->waited) free_pending(c, p);
+}
+
+// Reads up to a batch of entries from `cq`; completes them when `c` owns the queue.
+int read_cq(fid_cq* cq, OfiContext* c, const char* which) {
+  fi_cq_entry entries[16];
+  const ssize_t ret = fi_cq_read(cq, entries, 16);
+  if (ret > 0) {
+    for (ssize_t i = 0; i < ret; ++i)
+      if (c && entries[i].op_context) complete(c, static_cast<Pending*>(entries[i].op_context), true);
+    return static_cast<int>(ret);
+  }
+  if (ret == -FI_EAGAIN) return 0;
+  if (ret == -FI_EAVAIL) {
+    fi_cq_err_entry err{};
+    if (fi_cq_readerr(cq, &err, 0) != 1) return 0;
+    char detail[256] = "";
+    fi_cq_strerror(cq, err.prov_errno, err.err_data, detail, sizeof detail);
+    util::log(util::LogLevel::error, "ofi: an operation on the %s completion queue failed: %s (%s)", which,
+              fi_strerror(err.err), detail);
+    if (c && err.op_context) complete(c, static_cast<Pending*>(err.op_context), false);
+    return 1;
+  }
+  fail("fi_cq_read", ret);
+  return 0;
+}
+
+// The target endpoint's progress (peers' operations on this PE's memory are served here).
+int poll_target(OfiTransport* t, bool domain_locked) {
+  if (t->serialise_domain) return domain_locked ? read_cq(t->target_cq, nullptr, "target") : 0;
+  std::unique_lock lock(t->target_mutex, std::try_to_lock);
+  return lock.owns_lock() ? read_cq(t->target_cq, nullptr, "target") : 0;
+}
+
+// Is the provider's order of `earlier` then `later` granted, so that nothing need wait?
+bool ordered(const OfiTransport* t, const Pending* e, const Pending* l) {
+  // Atomics that commute with each other (two adds, two ands...) need no order.
+  if (e->cls == OpClass::amo_write && l->cls == OpClass::amo_write && e->amo_op == l->amo_op &&
+      (e->amo_op == static_cast<uint8_t>(AmoOp::add) || e->amo_op == static_cast<uint8_t>(AmoOp::bit_and) ||
+       e->amo_op == static_cast<uint8_t>(AmoOp::bit_or) || e->amo_op == static_cast<uint8_t>(AmoOp::bit_xor)))
+    return true;
+  const std::size_t size = e->len > l->len ? e->len : l->len;
+  auto granted = [&](uint64_t any, uint64_t rma, uint64_t amo, std::size_t limit) {
+    uint64_t bits = any;
+    if (!atomic(e->cls) && !atomic(l->cls)) bits |= rma;
+    if (atomic(e->cls) && atomic(l->cls)) bits |= amo;
+    return (t->order & bits) != 0 && size <= limit;
+  };
+  if (writes(e->cls) && reads(l->cls) &&
+      !granted(FI_ORDER_RAW, FI_ORDER_RMA_RAW, FI_ORDER_ATOMIC_RAW, t->order_raw_size))
+    return false;
+  if (reads(e->cls) && writes(l->cls) &&
+      !granted(FI_ORDER_WAR, FI_ORDER_RMA_WAR, FI_ORDER_ATOMIC_WAR, t->order_war_size))
+    return false;
+  if (writes(e->cls) && writes(l->cls) &&
+      !granted(FI_ORDER_WAW, FI_ORDER_RMA_WAW, FI_ORDER_ATOMIC_WAW, t->order_waw_size))
+    return false;
+  return true;
+}
+
+bool overlap(const Pending* a, const Pending* b) {
+  return a->pe == b->pe && a->segment == b->segment && a->offset < b->offset + b->len &&
+         b->offset < a->offset + a->len;
+}
+
+void close_context(OfiContext* c) {
+  if (c->bounce_mr) fi_close(&c->bounce_mr->fid);
+  if (c->ep) fi_close(&c->ep->fid);
+  if (c->cq) fi_close(&c->cq->fid);
+  std::free(c->bounce);
+  for (Pending* p : c->free_pending) delete p;
+  delete c;
+}
+
+}  // namespace
+
+void start_target_progress(OfiTransport* t) {
+  t->stop_target.store(false);
+  t->target_thread = std::thread([t] {
+    // Polls often after activity, backing off to once a millisecond when idle (the PE's own waits
+    // poll the target endpoint on every round, so this only matters while it makes no calls).
+    auto pause = std::chrono::microseconds(50);
+    while (!t->stop_target.load(std::memory_order_relaxed)) {
+      int events = 0;
+      if (t->serialise_domain) {
+        std::unique_lock lock(t->domain_mutex, std::try_to_lock);
+        if (lock.owns_lock()) events = read_cq(t->target_cq, nullptr, "target");
+      } else {
+        events = poll_target(t, false);
+      }
+      if (events > 0) {
+        pause = std::chrono::microseconds(50);
+        continue;
+      }
+      std::this_thread::sleep_for(pause);
+      if (pause < std::chrono::microseconds(1000)) pause *= 2;
+    }
+  });
+}
+
+void stop_target_progress(OfiTransport* t) {
+  if (!t->target_thread.joinable()) return;
+  t->stop_target.store(true);
+  t->target_thread.join();
+}
+
+int poll(OfiContext* c) { return read_cq(c->cq, c, "context") + poll_target(ofi_of(c->transport), true); }
+
+char* slot_ptr(OfiContext* c, int slot) { return c->bounce + static_cast<std::size_t>(slot) * kSlotSize; }
+
+Pending* new_pending(OfiContext* c, OpClass cls, int pe, int segment, std::size_t offset, std::size_t len) {
+  Pending* p;
+  if (c->free_pending.empty()) {
+    p = new Pending;
+  } else {
+    p = c->free_pending.back();
+    c->free_pending.pop_back();
+    *p = Pending{};
+  }
+  p->cls = cls;
+  p->pe = pe, p->segment = segment, p->offset = offset, p->len = len;
+  return p;
+}
+
+void free_pending(OfiContext* c, Pending* p) { c->free_pending.push_back(p); }
+
+void discard(OfiContext* c, Pending* p) {
+  release(c, p);
+  free_pending(c, p);
+}
+
+int take_slot(OfiContext* c) {
+  poll_until(c, [c] { return !c->free_slots.empty(); });
+  const int slot = c->free_slots.back();
+  c->free_slots.pop_back();
+  return slot;
+}
+
+void track(OfiContext* c, Pending* p) {
+  p->prev = c->tail;
+  p->next = nullptr;
+  (c->tail ? c->tail->next : c->head) = p;
+  c->tail = p;
+  ++c->issued;
+  if (writes(p->cls)) ++c->outstanding_writes;
+}
+
+Status order_before(OfiContext* c, const Pending* p) {
+  auto* t = ofi_of(c->transport);
+  poll_until(c, [c, t] { return c->issued - c->completed < t->max_outstanding; });
+  if (c->fence_pending && writes(p->cls)) {
+    c->fence_pending = false;
+    if (c->outstanding_writes > 0) return drain(c);
+  }
+  for (const Pending* q = c->head; q; q = q->next)
+    if (overlap(q, p) && !ordered(t, q, p)) return drain(c);
+  return Status::ok;
+}
+
+Status wait_done(OfiContext* c, Pending* p) {
+  poll_until(c, [p] { return p->done; });
+  const Status s = p->failed ? Status::io_error : Status::ok;
+  free_pending(c, p);
+  return s;
+}
+
+Status drain(OfiContext* c) {
+  poll_until(c, [c] { return c->completed == c->issued; });
+  return Status::ok;
+}
+
+Status context_create(Transport* t, long, Context** out) {
+  auto* o = ofi_of(t);
+  auto* c = new OfiContext;
+  c->transport = t;
+  c->mutex = o->serialise_domain ? &o->domain_mutex : &c->own_mutex;
+  Status s;
+  {
+    std::unique_lock lock(o->domain_mutex, std::defer_lock);
+    if (o->serialise_domain) lock.lock();
+    s = open_endpoint(o, &c->ep, &c->cq, &c->cq_fd);
+  }
+  const std::size_t bytes = kSlots * kSlotSize;
+  if (!is_error(s)) {
+    c->bounce = static_cast<char*>(std::aligned_alloc(kSlotSize, bytes));
+    s = c->bounce ? register_region(o, c->bounce, bytes, FI_READ | FI_WRITE, c->ep, &c->bounce_mr)
+                  : Status::no_memory;
+  }
+  if (is_error(s)) {
+    close_context(c);
+    return s;
+  }
+  c->bounce_desc = fi_mr_desc(c->bounce_mr);
+  for (int i = kSlots - 1; i >= 0; --i) c->free_slots.push_back(i);
+  *out = c;
+  return Status::ok;
+}
+
+void context_destroy(Context* ctx) {
+  auto* c = ctx_of(ctx);
+  {
+    std::lock_guard lock(*c->mutex);
+    drain(c);
+  }
+  std::unique_lock lock(ofi_of(c->transport)->domain_mutex, std::defer_lock);
+  if (ofi_of(c->transport)->serialise_domain) lock.lock();
+  close_context(c);
+}
+
+Status fence(Context* ctx) {
+  auto* c = ctx_of(ctx);
+  if (ofi_of(c->transport)->fence_is_free) return Status::ok;
+  std::lock_guard lock(*c->mutex);
+  c->fence_pending = c->outstanding_writes > 0;
+  return Status::ok;
+}
+
+Status quiet(Context* ctx) {
+  auto* c = ctx_of(ctx);
+  std::lock_guard lock(*c->mutex);
+  drain(c);
+  c->fence_pending = false;
+  const Status s = c->error;
+  c->error = Status::ok;
+  return s;
+}
+
+// Completing more than the named PE's operations is allowed.
+Status quiet_pe(Context* c, int) { return quiet(c); }
+
+int progress(Context* ctx) {
+  auto* c = ctx_of(ctx);
+  std::unique_lock lock(*c->mutex, std::try_to_lock);
+  if (lock.owns_lock()) return poll(c);
+  return poll_target(ofi_of(c->transport), false);
+}
+
+int wait_fd(Context* c) { return ctx_of(c)->cq_fd; }
+
+}  // namespace causeway::tl::ofi

@@ -1,0 +1,264 @@
+// ofi: data operations. Transfers are split where the target's registered chunks (each with its own
+// key) end and at the provider's largest message.
+//
+// Local buffers: a blocking put up to one bounce slot is copied into the context's registered bounce
+// buffer and returns at once (the source is free); larger ones wait for their completion. When local
+// buffers need a descriptor (FI_MR_LOCAL, or CAUSEWAY_OFI_MR_LOCAL=1), small transfers go through
+// the bounce buffer and larger ones register the user's buffer for that one transfer. Atomics always
+// keep their operands and result in a bounce slot.
+#include <cstring>
+#include <vector>
+
+#include "transports/ofi/ofi.hpp"
+#include "util/log.hpp"
+
+namespace causeway::tl::ofi {
+
+namespace {
+
+struct AmoMapping {
+  fi_op op;
+  enum { plain, fetching, compare } form;
+};
+
+AmoMapping amo_mapping(AmoOp op) {
+  switch (op) {
+    case AmoOp::fetch: return {FI_ATOMIC_READ, AmoMapping::fetching};
+    case AmoOp::set: return {FI_ATOMIC_WRITE, AmoMapping::plain};
+    case AmoOp::swap: return {FI_ATOMIC_WRITE, AmoMapping::fetching};
+    case AmoOp::compare_swap: return {FI_CSWAP, AmoMapping::compare};
+    case AmoOp::add: return {FI_SUM, AmoMapping::plain};
+    case AmoOp::fetch_add: return {FI_SUM, AmoMapping::fetching};
+    case AmoOp::bit_and: return {FI_BAND, AmoMapping::plain};
+    case AmoOp::fetch_and: return {FI_BAND, AmoMapping::fetching};
+    case AmoOp::bit_or: return {FI_BOR, AmoMapping::plain};
+    case AmoOp::fetch_or: return {FI_BOR, AmoMapping::fetching};
+    case AmoOp::bit_xor: return {FI_BXOR, AmoMapping::plain};
+    case AmoOp::fetch_xor: return {FI_BXOR, AmoMapping::fetching};
+  }
+  return {FI_ATOMIC_OP_LAST, AmoMapping::plain};
+}
+
+const char* amo_name(AmoOp op) {
+  static const char* const names[] = {"fetch", "set",       "swap", "compare_swap", "add", "fetch_add",
+                                      "and",   "fetch_and", "or",   "fetch_or",     "xor", "fetch_xor"};
+  const auto i = static_cast<unsigned>(op);
+  return i < sizeof names / sizeof *names ? names[i] : "?";
+}
+
+// Moves [offset, offset + n) of the peer's segment to or from `local`.
+Status rma(Context* ctx, bool write, int pe, int segment, std::size_t offset, void* local, std::size_t n,
+           bool blocking) {
+  if (n == 0) return Status::ok;  // nothing to move (and `local` may be null)
+  auto* c = ctx_of(ctx);
+  auto* t = ofi_of(c->transport);
+  if (pe < 0 || pe >= t->n_pes || t->peers[pe] == FI_ADDR_NOTAVAIL) return Status::unreachable;
+  const fi_addr_t peer = t->peers[pe];
+  // A blocking put copies small sources so that it can return before the write completes.
+  const bool bounce = n <= kSlotSize && (t->mr_local || (write && blocking));
+  std::lock_guard lock(*c->mutex);
+  std::vector<Pending*> waited;
+  Status status = Status::ok;
+  for (std::size_t done = 0; done < n && !is_error(status);) {
+    uint64_t addr, key;
+    std::size_t left;
+    if (is_error(status = find_key(t, pe, segment, offset + done, &addr, &key, &left))) break;
+    std::size_t len = n - done;
+    if (len > left) len = left;
+    if (len > t->max_msg) len = t->max_msg;
+    Pending* p =
+        new_pending(c, write ? OpClass::rma_write : OpClass::rma_read, pe, segment, offset + done, len);
+    if (is_error(status = order_before(c, p))) {
+      discard(c, p);
+      break;
+    }
+    char* user = static_cast<char*>(local) + done;
+    void* buf = user;
+    void* desc = nullptr;
+    if (bounce) {
+      p->slot = take_slot(c);
+      buf = slot_ptr(c, p->slot);
+      desc = c->bounce_desc;
+      if (write) {
+        std::memcpy(buf, user, len);
+      } else {
+        p->copy_to = user;
+        p->copy_len = len;
+      }
+    } else if (t->mr_local) {
+      if (is_error(status = register_region(t, user, len, write ? FI_WRITE : FI_READ, c->ep, &p->local_mr,
+                                            true))) {
+        discard(c, p);
+        break;
+      }
+      desc = fi_mr_desc(p->local_mr);
+    }
+    p->waited = blocking && !(write && bounce);
+    status =
+        write ? post_op(c, p, "fi_write", [&] { return fi_write(c->ep, buf, len, desc, peer, addr, key, p); })
+              : post_op(c, p, "fi_read", [&] { return fi_read(c->ep, buf, len, desc, peer, addr, key, p); });
+    if (!is_error(status) && p->waited) waited.push_back(p);
+    done += len;
+  }
+  for (Pending* p : waited)
+    if (Status s = wait_done(c, p); is_error(s) && !is_error(status)) status = s;
+  return status;
+}
+
+// A fetching form of `args` done as a compare-and-swap loop (blocking). Returns the old value.
+Status amo_by_cswap(OfiContext* c, int pe, int segment, std::size_t offset, const AmoArgs& args,
+                    uint64_t addr, uint64_t key) {
+  auto* t = ofi_of(c->transport);
+  const fi_datatype type = args.width == 8 ? FI_UINT64 : FI_UINT32;
+  uint64_t expected = 0;  // a guess: a failed swap returns the real value
+  for (;;) {
+    uint64_t desired = expected;
+    AmoArgs local = args;
+    local.fetched = nullptr;
+    if (args.op != AmoOp::fetch) cpu_amo(&desired, local);  // the new value if the word holds `expected`
+    Pending* p = new_pending(c, OpClass::amo_read_write, pe, segment, offset, args.width);
+    if (Status s = order_before(c, p); is_error(s)) {
+      discard(c, p);
+      return s;
+    }
+    p->slot = take_slot(c);
+    char* slot = slot_ptr(c, p->slot);
+    std::memcpy(slot, &desired, args.width);
+    std::memcpy(slot + 8, &expected, args.width);
+    uint64_t old = 0;
+    p->copy_to = &old;
+    p->copy_from = 16;
+    p->copy_len = args.width;
+    p->waited = true;
+    if (Status s = post_op(c, p, "fi_compare_atomic",
+                           [&] {
+                             return fi_compare_atomic(c->ep, slot, 1, c->bounce_desc, slot + 8,
+                                                      c->bounce_desc, slot + 16, c->bounce_desc, t->peers[pe],
+                                                      addr, key, type, FI_CSWAP, p);
+                           });
+        is_error(s))
+      return s;
+    if (Status s = wait_done(c, p); is_error(s)) return s;
+    if (old == expected || args.op == AmoOp::fetch) {
+      if (args.fetched) std::memcpy(args.fetched, &old, args.width);
+      return Status::ok;
+    }
+    expected = old;
+  }
+}
+
+}  // namespace
+
+Status put(Context* c, int pe, int segment, std::size_t offset, const void* src, std::size_t n) {
+  return rma(c, true, pe, segment, offset, const_cast<void*>(src), n, true);
+}
+Status put_nbi(Context* c, int pe, int segment, std::size_t offset, const void* src, std::size_t n) {
+  return rma(c, true, pe, segment, offset, const_cast<void*>(src), n, false);
+}
+Status get(Context* c, int pe, int segment, std::size_t offset, void* dst, std::size_t n) {
+  return rma(c, false, pe, segment, offset, dst, n, true);
+}
+Status get_nbi(Context* c, int pe, int segment, std::size_t offset, void* dst, std::size_t n) {
+  return rma(c, false, pe, segment, offset, dst, n, false);
+}
+
+Status amo(Context* ctx, int pe, int segment, std::size_t offset, const AmoArgs& args, bool nbi) {
+  auto* c = ctx_of(ctx);
+  auto* t = ofi_of(c->transport);
+  if (args.width != 4 && args.width != 8) return Status::not_supported;
+  if (pe < 0 || pe >= t->n_pes || t->peers[pe] == FI_ADDR_NOTAVAIL) return Status::unreachable;
+  const auto op_index = static_cast<unsigned>(args.op);
+  if (op_index >= 16) return Status::invalid_arg;
+  const AmoPath path = t->amo_path[op_index][args.width == 8];
+  const AmoMapping m = amo_mapping(args.op);
+  const fi_datatype type = args.width == 8 ? FI_UINT64 : FI_UINT32;
+  const bool fetches = amo_fetches(args.op);
+  std::lock_guard lock(*c->mutex);
+  uint64_t addr, key;
+  std::size_t left;
+  if (Status s = find_key(t, pe, segment, offset, &addr, &key, &left); is_error(s)) return s;
+  if (left < args.width) return Status::invalid_arg;
+  if (path == AmoPath::via_cswap) return amo_by_cswap(c, pe, segment, offset, args, addr, key);
+
+  const OpClass cls = args.op == AmoOp::fetch ? OpClass::amo_read
+                      : fetches               ? OpClass::amo_read_write
+                                              : OpClass::amo_write;
+  Pending* p = new_pending(c, cls, pe, segment, offset, args.width);
+  p->amo_op = static_cast<uint8_t>(args.op);
+  if (Status s = order_before(c, p); is_error(s)) {
+    discard(c, p);
+    return s;
+  }
+  p->slot = take_slot(c);
+  char* slot = slot_ptr(c, p->slot);
+  std::memcpy(slot, &args.operand, args.width);
+  std::memcpy(slot + 8, &args.compare, args.width);
+  if (fetches) {
+    p->copy_to = args.fetched;
+    p->copy_from = 16;
+    p->copy_len = args.fetched ? args.width : 0;
+  }
+  p->waited = fetches && !nbi;
+  void* const desc = c->bounce_desc;
+  const fi_addr_t peer = t->peers[pe];
+  Status s;
+  if (m.form == AmoMapping::compare)
+    s = post_op(c, p, "fi_compare_atomic", [&] {
+      return fi_compare_atomic(c->ep, slot, 1, desc, slot + 8, desc, slot + 16, desc, peer, addr, key, type,
+                               m.op, p);
+    });
+  else if (fetches || path == AmoPath::via_fetch)
+    s = post_op(c, p, "fi_fetch_atomic", [&] {
+      return fi_fetch_atomic(c->ep, slot, 1, desc, slot + 16, desc, peer, addr, key, type, m.op, p);
+    });
+  else
+    s = post_op(c, p, "fi_atomic",
+                [&] { return fi_atomic(c->ep, slot, 1, desc, peer, addr, key, type, m.op, p); });
+  if (is_error(s) || !p->waited) return s;
+  return wait_done(c, p);
+}
+
+Status check_atomics(OfiTransport* t, fid_ep* ep) {
+  for (int width : {4, 8}) {
+    const fi_datatype type = width == 8 ? FI_UINT64 : FI_UINT32;
+    std::size_t count = 0;
+    const bool cswap = fi_compare_atomicvalid(ep, type, FI_CSWAP, &count) == 0 && count >= 1;
+    for (unsigned i = 0; i <= static_cast<unsigned>(AmoOp::fetch_xor); ++i) {
+      const auto op = static_cast<AmoOp>(i);
+      const AmoMapping m = amo_mapping(op);
+      const bool plain_ok = fi_atomicvalid(ep, type, m.op, &count) == 0 && count >= 1;
+      const bool fetch_ok = fi_fetch_atomicvalid(ep, type, m.op, &count) == 0 && count >= 1;
+      AmoPath path;
+      bool ok = true;
+      switch (m.form) {
+        case AmoMapping::compare:
+          path = AmoPath::native;
+          ok = cswap;
+          break;
+        case AmoMapping::fetching:
+          path = fetch_ok ? AmoPath::native : AmoPath::via_cswap;
+          ok = fetch_ok || cswap;
+          break;
+        case AmoMapping::plain:
+        default:
+          path = plain_ok ? AmoPath::native : fetch_ok ? AmoPath::via_fetch : AmoPath::via_cswap;
+          ok = plain_ok || fetch_ok || cswap;
+          break;
+      }
+      if (!ok) {
+        util::log(util::LogLevel::error,
+                  "ofi: provider %s cannot do the %d-byte atomic %s, not even as a compare-and-swap loop "
+                  "(fi_*atomicvalid)",
+                  t->info->fabric_attr->prov_name, width, amo_name(op));
+        return Status::not_supported;
+      }
+      if (path != AmoPath::native)
+        CW_LOG(util::LogLevel::info, "ofi: %d-byte atomic %s is emulated (%s)", width, amo_name(op),
+               path == AmoPath::via_fetch ? "its fetching form" : "a compare-and-swap loop");
+      t->amo_path[i][width == 8] = path;
+    }
+  }
+  return Status::ok;
+}
+
+}  // namespace causeway::tl::ofi
