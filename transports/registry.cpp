@@ -14,6 +14,7 @@ std::string probe_ucx();
 #endif
 #if CAUSEWAY_HAVE_OFI
 Transport* create_ofi_transport(const TransportInit& init, Status* status);
+std::string ofi_describe_providers();
 #endif
 
 std::span<const TransportInfo> available_transports() {
@@ -27,7 +28,7 @@ std::span<const TransportInfo> available_transports() {
 #endif
 #if CAUSEWAY_HAVE_OFI
     {"ofi", "libfabric (OFI) network transport: RMA and atomics over an RDM endpoint (CAUSEWAY_OFI_PROVIDER)",
-     create_ofi_transport, true, nullptr},
+     create_ofi_transport, true, ofi_describe_providers},
 #endif
     {"loopback_async",
      "test transport that behaves like a NIC: deferred, reordered completion, keys, NIC-domain atomics; "

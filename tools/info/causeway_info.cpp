@@ -20,6 +20,7 @@
 
 namespace {
 
+// What a transport found on this machine (the libfabric providers that suit ofi), or "".
 using causeway::util::ConfigEntry;
 using causeway::util::ConfigType;
 
@@ -34,7 +35,7 @@ constexpr Feature kFeatures[] = {
     {"pmix", CAUSEWAY_HAVE_PMIX != 0, "the PMIx bootstrap plugin"},
     {"mpi", CAUSEWAY_HAVE_MPI != 0, "the MPI bootstrap plugin, perf/ baselines"},
     {"ucx", CAUSEWAY_HAVE_UCX != 0, "the ucx transport"},
-    {"ofi", CAUSEWAY_HAVE_OFI != 0, nullptr},
+    {"ofi", CAUSEWAY_HAVE_OFI != 0, "the ofi transport"},
     {"cuda", CAUSEWAY_HAVE_CUDA != 0, nullptr},
 };
 
