@@ -285,8 +285,7 @@ Status open_all(OfiTransport* o, const TransportInit& init) {
   av_attr.type = info->domain_attr->av_type;
   av_attr.count = static_cast<std::size_t>(init.n_pes);
   if ((ret = fi_av_open(o->domain, &av_attr, &o->av, nullptr)) != 0) return fail("fi_av_open", ret);
-  int unused_fd;
-  if (Status s = open_endpoint(o, &o->target_ep, &o->target_cq, &unused_fd); is_error(s)) return s;
+  if (Status s = open_endpoint(o, &o->target_ep, &o->target_cq, &o->target_fd); is_error(s)) return s;
   std::size_t length = 0;
   ret = fi_getname(&o->target_ep->fid, nullptr, &length);
   if (ret != 0 && ret != -FI_ETOOSMALL) return fail("fi_getname", ret);

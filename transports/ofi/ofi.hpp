@@ -50,6 +50,7 @@ struct OfiTransport : Transport {
   fid_av* av = nullptr;
   fid_ep* target_ep = nullptr;  // the endpoint peers address; this PE's memory is registered for it
   fid_cq* target_cq = nullptr;
+  int target_fd = -1;       // the target CQ's wait descriptor, or -1
   std::mutex target_mutex;  // guards the target CQ (progress only try-locks it)
   // Serves peers' operations while this PE makes no calls (computing, or blocked in a bootstrap
   // exchange that a peer's quiet would otherwise wait on forever): polls the target endpoint when

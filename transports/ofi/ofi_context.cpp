@@ -11,6 +11,7 @@
 // peer (a get after a put to the same word must see the put). fence makes the next write wait until
 // every earlier write has completed, unless the provider places writes of every kind and size in
 // order (then fence is free). FI_FENCE is not used: few RDM providers offer it (tcp;ofi_rxm does not).
+#include <poll.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -142,8 +143,9 @@ void close_context(OfiContext* c) {
 void start_target_progress(OfiTransport* t) {
   t->stop_target.store(false);
   t->target_thread = std::thread([t] {
-    // Polls often after activity, backing off to once a millisecond when idle (the PE's own waits
-    // poll the target endpoint on every round, so this only matters while it makes no calls).
+    // Blocks on the target CQ's wait descriptor when the provider offers one (fi_trywait says when
+    // that is safe), else sleeps, backing off to a millisecond. The PE's own waits poll the target
+    // endpoint on every round, so this only matters while it makes no calls.
     auto pause = std::chrono::microseconds(50);
     while (!t->stop_target.load(std::memory_order_relaxed)) {
       int events = 0;
@@ -155,6 +157,14 @@ void start_target_progress(OfiTransport* t) {
       }
       if (events > 0) {
         pause = std::chrono::microseconds(50);
+        continue;
+      }
+      if (t->target_fd >= 0 && !t->serialise_domain) {
+        fid* fids[1] = {&t->target_cq->fid};
+        if (fi_trywait(t->fabric, fids, 1) == 0) {
+          pollfd pfd{t->target_fd, POLLIN, 0};
+          ::poll(&pfd, 1, 1);
+        }
         continue;
       }
       std::this_thread::sleep_for(pause);
