@@ -247,8 +247,12 @@ Status amo(Context* ctx, int pe, int segment, std::size_t offset, const AmoArgs&
   const uint64_t remote = key->remote + (offset - key->offset);
   // This PE's own word, with UCX's atomics in the CPU domain: the CPU does it (UCX 1.13's loopback
   // lane loses fetching and/or/xor).
-  if (pe == c->transport->my_pe && c->transport->caps.atomic_domain == AtomicDomain::cpu)
+  // It still progresses: a PE spinning on its own lock word must keep serving the peers' atomics.
+  if (pe == c->transport->my_pe && c->transport->caps.atomic_domain == AtomicDomain::cpu) {
+    ucp_worker_progress(c->worker);
+    progress_main(ucx_of(c->transport), c);
     return cpu_amo(reinterpret_cast<void*>(remote), a);
+  }
   const bool fetches = amo_fetches(a.op);
   const bool wait = fetches && !nbi;  // a blocking fetch returns with the value
 
