@@ -31,6 +31,9 @@ namespace wire = bootstrap::wire;
 inline constexpr int kExitLauncherError = 1;
 inline constexpr int kExitTimeout = 124;
 
+// In a child the launcher forked: every signal back to its default disposition, none blocked.
+void reset_signals_in_child();
+
 class Job {
  public:
   explicit Job(Options options);

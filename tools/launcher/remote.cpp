@@ -225,14 +225,7 @@ bool Job::start_agent(int h) {
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != launcher_pid_) ::_exit(1);
     ::setpgid(0, 0);
-    struct sigaction default_action {};
-    default_action.sa_handler = SIG_DFL;
-    sigemptyset(&default_action.sa_mask);
-    for (int sig = 1; sig < NSIG; ++sig)
-      if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &default_action, nullptr);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    reset_signals_in_child();
     ::dup2(secret_pipe[0], STDIN_FILENO);
     ::execvp(argv[0], argv.data());
     const std::string message = std::string("causeway-run: cannot execute launch agent '")

@@ -30,6 +30,18 @@ void child_message(const char* fmt, int pe, const char* program, const char* rea
 
 }  // namespace
 
+void reset_signals_in_child() {
+  // The launcher blocks and handles signals itself; what it starts gets the defaults back.
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  sigemptyset(&default_action.sa_mask);
+  for (int sig = 1; sig < NSIG; ++sig)
+    if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &default_action, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
 bool Job::prepare() {
   launcher_pid_ = ::getpid();
   const int np = options_.np;
@@ -117,14 +129,7 @@ void Job::child_main(int pe) {
   if (::getppid() != launcher_pid_) ::_exit(1);
   if (pes_[pe].own_group) ::setpgid(0, 0);
 
-  struct sigaction default_action {};
-  default_action.sa_handler = SIG_DFL;
-  sigemptyset(&default_action.sa_mask);
-  for (int sig = 1; sig < NSIG; ++sig)
-    if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &default_action, nullptr);
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  reset_signals_in_child();
   ::close(signal_fd_);
   if (head_sock_ >= 0) ::close(head_sock_);
 
