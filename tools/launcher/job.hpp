@@ -33,6 +33,8 @@ inline constexpr int kExitTimeout = 124;
 
 // In a child the launcher forked: every signal back to its default disposition, none blocked.
 void reset_signals_in_child();
+// -x NAME=VALUE sets NAME here (so PEs inherit it); a bare -x NAME warns when NAME is unset.
+void apply_exports(const std::vector<ExportedVar>& exports);
 
 class Job {
  public:

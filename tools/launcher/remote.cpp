@@ -101,14 +101,7 @@ std::vector<std::string> split_words(const std::string& text) {
 bool Job::start_hosts() {
   launcher_pid_ = ::getpid();
   std::signal(SIGPIPE, SIG_IGN);
-  for (const ExportedVar& var : options_.exports) {
-    if (var.value) {
-      ::setenv(var.name.c_str(), var.value->c_str(), 1);
-    } else if (!std::getenv(var.name.c_str())) {
-      std::fprintf(stderr, "causeway-run: warning: -x %s: not set in the launcher's environment\n",
-                   var.name.c_str());
-    }
-  }
+  apply_exports(options_.exports);
   if (!link::random_bytes(secret_.data(), secret_.size())) {
     std::fprintf(stderr, "causeway-run: cannot read /dev/urandom for the job's secret\n");
     return false;

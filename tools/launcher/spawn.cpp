@@ -30,6 +30,17 @@ void child_message(const char* fmt, int pe, const char* program, const char* rea
 
 }  // namespace
 
+void apply_exports(const std::vector<ExportedVar>& exports) {
+  for (const ExportedVar& var : exports) {
+    if (var.value) {
+      ::setenv(var.name.c_str(), var.value->c_str(), 1);
+    } else if (!std::getenv(var.name.c_str())) {
+      std::fprintf(stderr, "causeway-run: warning: -x %s: not set in the launcher's environment\n",
+                   var.name.c_str());
+    }
+  }
+}
+
 void reset_signals_in_child() {
   // The launcher blocks and handles signals itself; what it starts gets the defaults back.
   struct sigaction default_action {};
@@ -52,14 +63,7 @@ bool Job::prepare() {
   raised.rlim_cur = raised.rlim_max;
   setrlimit(RLIMIT_NOFILE, &raised);
 
-  for (const ExportedVar& var : options_.exports) {
-    if (var.value) {
-      ::setenv(var.name.c_str(), var.value->c_str(), 1);
-    } else if (!std::getenv(var.name.c_str())) {
-      std::fprintf(stderr, "causeway-run: warning: -x %s: not set in the launcher's environment\n",
-                   var.name.c_str());
-    }
-  }
+  apply_exports(options_.exports);
 
   pes_.resize(np);
   for (int pe = 0; pe < np; ++pe) {
