@@ -10,6 +10,14 @@
 
 #include "pe_util.hpp"
 
+// LeakSanitizer's switch, read when a process exits: off in forked children. A child holds copies
+// of objects that only the parent's other threads (a UCX or libfabric progress thread, say) still
+// point to, and those threads do not exist in the child, so the objects would look leaked.
+static const pid_t g_test_process = getpid();
+extern "C" __attribute__((visibility("default"), used)) int __lsan_is_turned_off() {
+  return getpid() != g_test_process;
+}
+
 // Page-aligned, so it is on the part of the data segment that shmem_init moves onto a memfd (the
 // page shared with RELRO stays private anyway and would prove nothing).
 alignas(4096) static long g_value;
