@@ -1,4 +1,6 @@
 // Contexts (create, destroy, per-context fence/quiet) and signals.
+#include <shmemx.h>
+
 #include <mutex>
 #include <unordered_set>
 #include <vector>
@@ -43,7 +45,8 @@ void check_live_context(shmem_ctx_t ctx, const char* call) {
 
 namespace {
 
-constexpr long kContextOptions = SHMEM_CTX_SERIALIZED | SHMEM_CTX_PRIVATE | SHMEM_CTX_NOSTORE;
+constexpr long kContextOptions =
+    SHMEM_CTX_SERIALIZED | SHMEM_CTX_PRIVATE | SHMEM_CTX_NOSTORE | SHMEMX_CTX_AM_UNORDERED;
 
 tl::AmoOp signal_op(int sig_op, const char* call) {
   if (sig_op == SHMEM_SIGNAL_SET) return tl::AmoOp::set;

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 
+#include "am/mailbox.hpp"
 #include "api/internal_aliases.hpp"
 #include "causeway_build_config.h"
 #include "coll/team.hpp"
@@ -134,6 +135,7 @@ void shmem_finalize(void) {
   // Every PE meets at the bootstrap before any collective step of finalize: a PE that exits in the
   // middle of the program must not release its peers from a barrier of theirs.
   if (is_error(rt.arrive_at_finalize())) util::abort_job(1);
+  am::Mailbox::finalize();
   coll::finalize();
   rt.finalize();
   core::Runtime::destroy();

@@ -83,6 +83,13 @@ void report_bytes_overflow(std::size_t nelems, std::size_t elem_size, const char
                    nelems, nelems, elem_size);
 }
 
+void report_blocking_in_handler(const char* call) {
+  util::fatal_user_error(call,
+                         "called from inside %s: handlers run inside progress and must not block, wait, "
+                         "quiet, or call barriers or collectives (send work back with shmemx_am_reply)",
+                         t_restricted_section);
+}
+
 void check_local_symmetric(Runtime& rt, const void* addr, std::size_t bytes, const char* call,
                            const char* arg) {
   Location loc;

@@ -25,6 +25,15 @@ void check_strided(Runtime& rt, const void* addr, std::ptrdiff_t stride, std::si
 void check_local_symmetric(Runtime& rt, const void* addr, std::size_t bytes, const char* call,
                            const char* arg);
 
+// While an active-message handler runs on this thread, what it is ("active-message handler 3"),
+// else nullptr. Handlers must not block: with checks on, calls that may block report it.
+inline thread_local const char* t_restricted_section = nullptr;
+[[noreturn]] void report_blocking_in_handler(const char* call);
+inline void check_may_block(const Runtime& rt, const char* call) {
+  if (rt.checks() && t_restricted_section) [[unlikely]]
+    report_blocking_in_handler(call);
+}
+
 inline Runtime& runtime(const char* call) {
   if (!g_runtime) [[unlikely]]
     report_not_initialized(call);

@@ -64,7 +64,7 @@ void issue_put_signal(Runtime& rt, Context* ctx, int pe, Location dst, const voi
 
 void issue_fence(Runtime& rt, Context& ctx, const char* call) {
   if (rt.fence_needs_quiet()) [[unlikely]] {
-    issue_quiet(rt, ctx, call);
+    issue_quiet_transports(rt, ctx, call);  // fence orders operations; it completes no messages
     return;
   }
   causeway_order_stores();  // what went through host pointers
@@ -76,6 +76,13 @@ void issue_fence(Runtime& rt, Context& ctx, const char* call) {
 }
 
 void issue_quiet(Runtime& rt, Context& ctx, const char* call) {
+  issue_quiet_transports(rt, ctx, call);
+  // Then what the upper layers sent through the progress engine (active messages): their
+  // completion may need the transports' quiet above to have delivered the messages first.
+  rt.progress_engine().quiet_hooks();
+}
+
+void issue_quiet_transports(Runtime& rt, Context& ctx, const char* call) {
   causeway_complete_stores();
   for (int i = 0; i < static_cast<int>(ctx.per_transport.size()); ++i)
     if (rt.transport_in_use(i)) {

@@ -81,7 +81,10 @@ void issue_put_signal(Runtime& rt, Context* ctx, int pe, Location dst, const voi
 
 // Ordering and completion of a whole context, or of what it issued to some PEs (world numbers).
 void issue_fence(Runtime& rt, Context& ctx, const char* call);
+// quiet: the transports' quiet, then the progress engine's quiet hooks (active messages).
 void issue_quiet(Runtime& rt, Context& ctx, const char* call);
+// Only the transports' part (what a fence that must quiet, or a layer above inside progress, needs).
+void issue_quiet_transports(Runtime& rt, Context& ctx, const char* call);
 void issue_quiet_pes(Runtime& rt, Context& ctx, std::span<const int> world_pes, const char* call);
 
 }  // namespace causeway::core

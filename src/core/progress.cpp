@@ -13,7 +13,7 @@ void ProgressEngine::add(tl::Context* c) {
   if (!c->transport->caps.needs_progress) return;
   std::unique_lock lock(mutex_);
   sources_.push_back(c);
-  count_.store(static_cast<int>(sources_.size()), std::memory_order_relaxed);
+  update_count();
 }
 
 void ProgressEngine::remove(tl::Context* c) {
@@ -21,13 +21,39 @@ void ProgressEngine::remove(tl::Context* c) {
   auto it = std::find(sources_.begin(), sources_.end(), c);
   if (it == sources_.end()) return;
   sources_.erase(it);
-  count_.store(static_cast<int>(sources_.size()), std::memory_order_relaxed);
+  update_count();
+}
+
+void ProgressEngine::add_hook(const Hook& hook) {
+  std::unique_lock lock(mutex_);
+  hooks_.push_back(hook);
+  update_count();
+}
+
+void ProgressEngine::remove_hook(void* self) {
+  std::unique_lock lock(mutex_);
+  std::erase_if(hooks_, [self](const Hook& h) { return h.self == self; });
+  update_count();
+}
+
+bool ProgressEngine::quiet_hooks() {
+  if (!active()) return false;
+  // Copied out: a hook's quiet polls (and so takes the lock shared) while it waits.
+  std::vector<Hook> hooks;
+  {
+    std::shared_lock lock(mutex_);
+    hooks = hooks_;
+  }
+  for (const Hook& h : hooks)
+    if (h.quiet) h.quiet(h.self);
+  return !hooks.empty();
 }
 
 int ProgressEngine::poll_sources() {
   std::shared_lock lock(mutex_);
   int events = 0;
   for (tl::Context* c : sources_) events += c->transport->ops->progress(c);
+  for (const Hook& h : hooks_) events += h.poll(h.self);
   return events;
 }
 

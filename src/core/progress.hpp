@@ -1,6 +1,6 @@
 // The progress engine: every source of deferred work (transport contexts whose operations advance
-// only when polled; later active-message mailboxes, ordering stages and the GPU proxy ring) in one
-// list, polled from waits, quiet, test calls and an optional progress thread.
+// only when polled, the active-message mailboxes; later ordering stages and the GPU proxy ring) in
+// one list, polled from waits, quiet, test calls and an optional progress thread.
 //
 // The default shm job registers no source, so poll() is one relaxed load and waits stay pure
 // spins. Sources must be safe to poll from any thread (transports that need progress lock their
@@ -26,6 +26,19 @@ class ProgressEngine {
   // Adds a transport context if its transport needs progress; removing an unknown one is a no-op.
   void add(tl::Context* c);
   void remove(tl::Context* c);
+
+  // A source from a layer above core (the active-message mailboxes): `poll` runs its pending work
+  // and returns the events processed; `quiet`, when set, returns once what this PE sent through it
+  // has completed at the targets (shmem_quiet calls it after the transports' quiet).
+  struct Hook {
+    int (*poll)(void* self);
+    void (*quiet)(void* self);
+    void* self;
+  };
+  void add_hook(const Hook& hook);
+  void remove_hook(void* self);
+  // Runs every hook's quiet (see Hook); false when there are none.
+  bool quiet_hooks();
 
   bool active() const { return count_.load(std::memory_order_relaxed) != 0; }
   // One pass over every source; returns the events processed.
@@ -64,8 +77,13 @@ class ProgressEngine {
   int poll_sources();
   void thread_main(std::chrono::microseconds interval);
 
-  mutable std::shared_mutex mutex_;  // sources_: shared to poll, exclusive to change
+  void update_count() {
+    count_.store(static_cast<int>(sources_.size() + hooks_.size()), std::memory_order_relaxed);
+  }
+
+  mutable std::shared_mutex mutex_;  // sources_ and hooks_: shared to poll, exclusive to change
   std::vector<tl::Context*> sources_;
+  std::vector<Hook> hooks_;
   std::atomic<int> count_{0};
   std::thread thread_;
   std::atomic<bool> stop_{false};

@@ -195,6 +195,11 @@ void Runtime::publish_fast_path() {
   fast_path() = fast;
 }
 
+void Runtime::route_quiet_through_library() {
+  fence_is_store_order_ = false;
+  fast_path().fence_is_store_order = 0;
+}
+
 void Runtime::withdraw_fast_path() { fast_path() = FastPath{}; }
 
 }  // namespace causeway::core

@@ -118,6 +118,9 @@ class Runtime {
   bool amo_direct() const { return amo_direct_; }
   // fence must quiet: operations of more than one deferred transport cannot be ordered by fences.
   bool fence_needs_quiet() const { return fence_needs_quiet_; }
+  // From now on fence and quiet are library calls even where they were a store fence inlined in
+  // the program (a layer above core, active messages, hooks work into quiet). Collective.
+  void route_quiet_through_library();
 
   // Finds the segment holding [addr, addr+bytes); false if it is not all inside one.
   bool locate(const void* addr, std::size_t bytes, Location* out) const {
@@ -174,6 +177,10 @@ class Runtime {
   bool departure_checks() const { return departure_checks_; }
   Status finalize();
 
+  // Ends the job if PEs passed different values to a collective call (checks mode only).
+  void check_collective_agreement(const char* call, const char* a_name, std::size_t a, const char* b_name,
+                                  std::size_t b);
+
  private:
   Runtime() = default;
   Status init(int requested_thread_level);
@@ -191,9 +198,6 @@ class Runtime {
   void publish_fast_path();
   static void withdraw_fast_path();
   void make_visible_slow();
-  // Ends the job if PEs passed different values to a collective call (checks mode only).
-  void check_collective_agreement(const char* call, const char* a_name, std::size_t a, const char* b_name,
-                                  std::size_t b);
 
   int my_pe_ = 0, n_pes_ = 1, thread_level_ = 0;
   bool checks_ = false;

@@ -9,7 +9,11 @@ namespace causeway::core {
 // Reached only when a transport needs its own fence (or before init, where runtime() reports it).
 void fence_full(Context& ctx) { issue_fence(runtime("shmem_fence"), ctx, "shmem_fence"); }
 
-void quiet(Context& ctx) { issue_quiet(runtime("shmem_quiet"), ctx, "shmem_quiet"); }
+void quiet(Context& ctx) {
+  Runtime& rt = runtime("shmem_quiet");
+  check_may_block(rt, "shmem_quiet");
+  issue_quiet(rt, ctx, "shmem_quiet");
+}
 
 namespace {
 
@@ -26,6 +30,7 @@ bool departed(Runtime& rt, int pe) {
 }  // namespace
 
 void sync_all(Runtime& rt) {
+  check_may_block(rt, "shmem_sync_all / shmem_barrier_all");
   const int n = rt.n_pes(), me = rt.my_pe();
   if (n == 1) return;
   const uint64_t epoch = rt.next_barrier_epoch();

@@ -53,6 +53,7 @@ void report_bad_compare(int cmp, const char* call);
 // `on_idle` runs each time the wait is about to give up the CPU (checks that cost a load or two).
 template <class Pred, class OnIdle>
 inline void wait_for(Runtime& rt, Pred&& pred, OnIdle&& on_idle) {
+  check_may_block(rt, "a wait (wait_until, test loop, barrier or collective)");
   if (!pred()) {
     util::Backoff backoff(rt.backoff_policy());
     const bool poll_every_round = rt.needs_progress();

@@ -4,6 +4,7 @@
  * back from its bad call (it should not) ends the job with status 99 and says so. */
 #define _POSIX_C_SOURCE 200809L /* setenv */
 #include <shmem.h>
+#include <shmemx.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +17,25 @@ static long g_lock;
 static char g_src[1 << 20];
 
 static int is(const char *a, const char *b) { return strcmp(a, b) == 0; }
+
+/* Active-message handlers that break the rules: each does what its case is named after. */
+static void quiet_in_handler(shmemx_am_token_t t, int src, const void *p, size_t n, void *u) {
+  (void)t, (void)src, (void)p, (void)n, (void)u;
+  shmem_quiet();
+}
+static void barrier_in_handler(shmemx_am_token_t t, int src, const void *p, size_t n, void *u) {
+  (void)t, (void)src, (void)p, (void)n, (void)u;
+  shmem_barrier_all();
+}
+static void two_replies(shmemx_am_token_t t, int src, const void *p, size_t n, void *u) {
+  (void)src, (void)p, (void)n;
+  const int id = *(const int *)u;
+  shmemx_am_reply(t, id, NULL, 0);
+  shmemx_am_reply(t, id, NULL, 0);
+}
+static void nothing(shmemx_am_token_t t, int src, const void *p, size_t n, void *u) {
+  (void)t, (void)src, (void)p, (void)n, (void)u;
+}
 
 static void exit_from_handler(int sig) {
   (void)sig;
@@ -123,9 +143,26 @@ int main(int argc, char **argv) {
   if (is(c, "team_destroyed") || is(c, "team_destroyed_twice"))
     shmem_team_split_strided(SHMEM_TEAM_WORLD, 0, 1, n, NULL, 0, &team);
 
+  static int am_id;
+  if (!strncmp(c, "am_", 3)) {
+    shmemx_am_handler_t h = is(c, "am_quiet_in_handler")     ? quiet_in_handler
+                            : is(c, "am_barrier_in_handler") ? barrier_in_handler
+                            : is(c, "am_two_replies")        ? two_replies
+                                                             : nothing;
+    am_id = shmemx_am_register(h, &am_id);
+  }
+
   if (me != 1) return wait_for_the_error();
 
-  if (is(c, "pe_out_of_range")) {
+  if (is(c, "am_quiet_in_handler") || is(c, "am_barrier_in_handler") || is(c, "am_two_replies")) {
+    shmemx_am_send(SHMEM_CTX_DEFAULT, 1, am_id, NULL, 0); /* to itself: the handler runs here */
+    shmemx_am_progress();
+  } else if (is(c, "am_payload_too_big")) {
+    static char big[1 << 20];
+    shmemx_am_send(SHMEM_CTX_DEFAULT, 0, am_id, big, shmemx_am_max_payload(0) + 1);
+  } else if (is(c, "am_bad_id")) {
+    shmemx_am_send(SHMEM_CTX_DEFAULT, 0, 99, NULL, 0);
+  } else if (is(c, "pe_out_of_range")) {
     shmem_int_p(heap, 1, n);
   } else if (is(c, "pe_negative")) {
     shmem_putmem(heap, src, 8, -1);

@@ -95,7 +95,13 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"ctx_destroyed", {"PE 1", "shmem_long_p|shmem_ctx_long_p", "'ctx'", "no live context"}},
         Case{"team_garbage", {"PE 1", "shmem_team_n_pes", "'team'", "names no team"}},
         Case{"team_destroyed", {"PE 1", "shmem_team_my_pe", "'team'", "was destroyed"}},
-        Case{"team_destroyed_twice", {"PE 1", "shmem_team_destroy", "'team'", "was destroyed"}}),
+        Case{"team_destroyed_twice", {"PE 1", "shmem_team_destroy", "'team'", "was destroyed"}},
+        // Active-message handlers must not block, and reply at most once; each rule names the handler.
+        Case{"am_quiet_in_handler", {"PE 1", "shmem_quiet", "active-message handler 0", "must not block"}},
+        Case{"am_barrier_in_handler", {"PE 1", "barrier", "active-message handler 0", "must not block"}},
+        Case{"am_two_replies", {"PE 1", "shmemx_am_reply", "active-message handler 0", "more than once"}},
+        Case{"am_payload_too_big", {"PE 1", "shmemx_am_send", "'nbytes'", "shmemx_am_max_payload"}},
+        Case{"am_bad_id", {"PE 1", "shmemx_am_send", "'id' = 99", "not a registered handler"}}),
     case_name);
 
 // The cheap checks run without CAUSEWAY_CHECKS too: a bad PE or an address outside every segment

@@ -1,0 +1,161 @@
+// Active messages over one-sided operations, so every transport carries them with no AM support of
+// its own. Each PE keeps, in the symmetric heap, one ring per source PE. A sender reserves slots
+// in its ring at the target (its own tail: no remote atomic), writes the header and payload with
+// one put_signal whose signal word is the first slot's tag, and the target's progress runs the
+// handlers in slot order. The target hands slots back by writing how far it has consumed into the
+// sender's memory (a cache line per pair): how far it has read (the sender's room) and how far it
+// has run with every reply sent (the completion count quiet waits for). doc/active-messages.md is the prose
+// version.
+//
+// Layer: above core (it issues through core/issue.hpp and hooks into the progress engine), below
+// the APIs.
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "core/runtime.hpp"
+
+namespace causeway::am {
+class Mailbox;
+}
+
+// What a handler's token points at: valid only while the handler runs.
+struct shmemx_am_token {
+  int source;           // world PE that sent the message
+  int replies;          // replies sent so far (at most one)
+  const char* handler;  // "active-message handler N", for error messages
+};
+
+namespace causeway::am {
+
+using Handler = void (*)(shmemx_am_token* token, int src_pe, const void* payload, std::size_t nbytes,
+                         void* user);
+
+// Where a ring slot begins; every message starts on one. The header sits at the start of its first
+// slot, the payload right after it.
+inline constexpr std::size_t kSlotBytes = 64;
+struct Header {
+  uint64_t tag;      // sequence number of this slot + 1 while it starts an unread message, else 0
+  uint32_t nbytes;   // payload bytes (a long message: the bytes deposited at its destination)
+  uint16_t handler;  // registered id
+  uint8_t flags;     // Flag bits
+  uint8_t reserved;
+  uint64_t stamp;  // logical send time (0 until Lamport clocks use it)
+};
+inline constexpr std::size_t kHeaderBytes = sizeof(Header);
+static_assert(kHeaderBytes == 24);
+
+enum Flag : uint8_t {
+  kPad = 1,    // fills the ring to its end; the next message starts at slot 0
+  kLong = 2,   // the payload is a LongRef: the data was deposited at the target before the message
+  kReply = 4,  // sent by shmemx_am_reply
+};
+
+// A long message's inline payload: where its data was deposited on the target.
+struct LongRef {
+  uint64_t segment;
+  uint64_t offset;
+};
+
+class Mailbox {
+ public:
+  // The mailbox, created by the first registration; nullptr before it and after finalize.
+  static Mailbox* get() { return instance_.load(std::memory_order_acquire); }
+  // Collective over every PE: registers `fn` and returns its id (the same on every PE).
+  static int register_handler(core::Runtime& rt, Handler fn, void* user, const char* call);
+  // The ring size the job uses (CAUSEWAY_AM_RING, or its default for this many PEs).
+  static std::size_t ring_bytes_for(const core::Runtime& rt);
+  static std::size_t max_payload_for(std::size_t ring_bytes) { return ring_bytes / 4; }
+  // Before the runtime goes: stops polling (collective, inside shmem_finalize).
+  static void finalize();
+
+  // Runs handler `id` on world PE `pe` with a copy of payload; returns once payload may be reused,
+  // making progress while the ring at `pe` has no room.
+  void send(core::Context* ctx, int pe, int id, const void* payload, std::size_t nbytes, const char* call);
+  // Deposits nbytes at `dest_offset` of segment `segment` on `pe`, then runs handler `id` there.
+  void send_long(core::Context* ctx, int pe, int id, core::Location dest, const void* src, std::size_t nbytes,
+                 const char* call);
+  // From inside a handler: runs handler `id` on the token's source. Never blocks: without room it
+  // queues the reply, sent by a later progress pass.
+  void reply(shmemx_am_token* token, int id, const void* payload, std::size_t nbytes, const char* call);
+
+  std::size_t max_payload() const { return max_payload_for(ring_bytes_); }
+  bool valid_handler(int id) const { return id >= 0 && id < handler_count_.load(std::memory_order_acquire); }
+  // Runs pending handlers (those of every source, a bounded batch each); returns how many ran.
+  int poll() { return drain(/*wait_for_lock=*/false); }
+  // Returns once every message this PE sent has run at its target, and the replies to them here.
+  void quiet();
+
+ private:
+  struct PendingReply {
+    int id;
+    std::vector<std::byte> payload;
+  };
+  struct alignas(64) Peer {
+    std::atomic<uint64_t> tail{0};    // as a sender: slots reserved in this PE's ring at the peer
+    uint64_t head = 0;                // as a target: next slot of the peer's ring here to read
+    uint64_t published_consumed = 0;  // as a target: the counts last written to the peer
+    uint64_t published_done = 0;
+    std::deque<PendingReply> replies;  // as a target: replies to the peer waiting for room
+    bool replied = false;              // as a target: replies sent since `published` was written
+  };
+  struct Registered {
+    Handler fn;
+    void* user;
+    char name[40];  // for error messages: "active-message handler N"
+  };
+  static constexpr int kMaxHandlers = 1024;
+
+  Mailbox(core::Runtime& rt, char* area, std::size_t ring_bytes);
+  static int poll_hook(void* self) { return static_cast<Mailbox*>(self)->poll(); }
+  static void quiet_hook(void* self) { static_cast<Mailbox*>(self)->quiet(); }
+
+  std::size_t ring_slots() const { return ring_bytes_ / kSlotBytes; }
+  static std::size_t slots_for(std::size_t bytes) {
+    return (kHeaderBytes + bytes + kSlotBytes - 1) / kSlotBytes;
+  }
+  // Offsets in the heap segment (the same on every PE).
+  std::size_t consumed_offset(int pe) const { return area_offset_ + std::size_t(pe) * 64; }
+  std::size_t ring_offset(int source) const {
+    return area_offset_ + std::size_t(n_pes_) * 64 + std::size_t(source) * ring_bytes_;
+  }
+  // Slots of this PE's ring at `pe` that `pe` has read (room), and has run with every reply sent
+  // (completion). Both only grow; done never passes consumed.
+  uint64_t consumed_by(int pe) const;
+  uint64_t done_by(int pe) const;
+
+  // Reserves room for a message of `nbytes` payload in this PE's ring at `pe` and writes it. With
+  // `wait` false, returns false instead of making progress when there is no room.
+  // `inline_bytes` of `payload` travel in the ring; the header says `nbytes` (they differ for a
+  // long message, whose inline payload is a LongRef).
+  bool try_send(core::Context* ctx, int pe, int id, uint8_t flags, const void* payload,
+                std::size_t inline_bytes, std::size_t nbytes, bool wait, const char* call);
+  void write_message(core::Context* ctx, int pe, uint64_t slot, int id, uint8_t flags, const void* payload,
+                     std::size_t inline_bytes, std::size_t nbytes, const char* call);
+  int drain(bool wait_for_lock);
+  int drain_source(int source, int budget);
+  void run_handler(int source, const Header& header, const char* inline_payload);
+  void flush_replies(int source);
+  void publish_consumed(int source);
+
+  core::Runtime& rt_;
+  const int n_pes_, my_pe_;
+  char* area_;  // this PE's copy: consumed and done words (a cache line per peer), then a ring per source
+  std::size_t area_offset_;
+  std::size_t ring_bytes_;
+  std::vector<Peer> peers_;
+  std::unique_ptr<Registered[]> handlers_;
+  std::atomic<int> handler_count_{0};             // entries below it are complete (written before the count)
+  std::atomic_flag draining_ = ATOMIC_FLAG_INIT;  // one thread runs handlers at a time
+  int next_source_ = 0;                           // where the next drain starts (fairness)
+
+  static std::atomic<Mailbox*> instance_;
+  static std::mutex registry_mutex_;
+};
+
+}  // namespace causeway::am
