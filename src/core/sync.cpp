@@ -86,7 +86,13 @@ void set_lock(long* lock, const char* call) {
 int test_lock(long* lock, const char* call) {
   Runtime& rt = runtime(call);
   const long me = rt.my_pe() + 1;
-  return amo<long>(nullptr, tl::AmoOp::compare_swap, lock, me, 0, 0, call) == 0 ? 0 : 1;
+  if (amo<long>(nullptr, tl::AmoOp::compare_swap, lock, me, 0, 0, call) == 0) return 0;
+  // Not taken: the caller will most likely spin on test_lock, and a spinning PE must still serve
+  // its peers (as shmem_test does). Over a transport that executes peers' operations at the target
+  // (UCX over tcp), a PE whose own attempts are CPU atomics (the lock word on this node) would
+  // otherwise never progress, and the holder's operations on this PE, or its release, never end.
+  rt.progress();
+  return 1;
 }
 
 void clear_lock(long* lock, const char* call) {

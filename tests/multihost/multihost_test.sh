@@ -188,9 +188,6 @@ EOF
     # them, which their private pid and mount namespaces break (a hang, not an error).
     [[ $net == ofi ]] && export FI_PROVIDER='tcp;ofi_rxm'
     [[ $net == ucx ]] && export UCX_TLS=tcp,self
-    # Known hang (issue #10, open): over UCX across hosts, Locks.TestLockMutualExclusion* never ends
-    # (shmem_test_lock spinning against the lock's home PE); everything else runs.
-    [[ $net == ucx ]] && export GTEST_FILTER='-Locks.TestLockMutualExclusion*'
     if [[ ${5:-} == mpirun ]]; then
       command -v mpirun >/dev/null || { echo "SKIP: no mpirun"; exit 77; }
       export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 CAUSEWAY_BOOTSTRAP=pmix
