@@ -50,7 +50,8 @@ class Buffer {
 thread_local Buffer t_acc, t_in, t_result;
 thread_local std::vector<const char*> t_from;
 
-constexpr std::size_t kBlockBytes = 8192;  // reduction block: accumulator and input stay in L1
+constexpr std::size_t kBlockBytes = 8192;    // reduction block: accumulator and input stay in L1
+constexpr std::size_t kPackBytes = 1 << 16;  // alltoalls: strided source packed per put
 
 // One collective call on one team.
 class Op {
@@ -371,10 +372,31 @@ void alltoalls(Team& team, void* dest, const void* source, std::ptrdiff_t dst, s
   for (int i = 0; i < o.n; ++i) {
     const int r = (o.me + i) % o.n;
     const char* from = src + static_cast<std::size_t>(r) * nelems * sstep;
-    if (char* b = o.base(r, d.segment)) {
-      char* to = b + d.offset + mine;
+    // This PE's own block is in its own dest: copy it directly, as alltoall does, even when no
+    // transport maps peers (a put per element through a transport, each completed at once because
+    // no signal follows it, made a large strided self-block cost a network round trip per element).
+    char* to = nullptr;
+    if (r == o.me)
+      to = static_cast<char*>(dest) + mine;
+    else if (char* b = o.base(r, d.segment))
+      to = b + d.offset + mine;
+    if (to) {
       for (std::size_t k = 0; k < nelems; ++k) copy_element(to + k * dstep, from + k * sstep, elem);
       o.mark_pushed();
+    } else if (dstep == elem) {
+      // Contiguous in the peer's dest: one put per packed run, not one per element (which over a
+      // network transport costs a message each).
+      const std::size_t run = std::max<std::size_t>(1, kPackBytes / elem);
+      for (std::size_t k = 0; k < nelems; k += run) {
+        const std::size_t m = std::min(run, nelems - k);
+        const char* packed = from + k * sstep;
+        if (sstep != elem) {
+          char* buf = t_in.get(m * elem);
+          for (std::size_t j = 0; j < m; ++j) copy_element(buf + j * elem, from + (k + j) * sstep, elem);
+          packed = buf;
+        }
+        o.put(r, d, mine + k * elem, packed, m * elem);
+      }
     } else {
       for (std::size_t k = 0; k < nelems; ++k) o.put(r, d, mine + k * dstep, from + k * sstep, elem);
     }
