@@ -1,4 +1,6 @@
 // The UCX transport: contexts, data operations, ordering and completion (see ucx.hpp).
+#include <sched.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -16,13 +18,16 @@ ucs_status_ptr_t flush_worker(UcxContext* c) { return ucp_worker_flush_nbx(c->wo
 // Scratch slots a context may hold before it completes its operations to recycle them.
 constexpr std::size_t kMaxScratch = 1 << 16;
 
-// Serves peers' software-emulated operations while this thread waits on another worker.
-void progress_main(UcxTransport* u, UcxContext* c) {
-  if (!c->owns_worker) return;  // c drives the main worker itself
+// Serves peers' software-emulated operations while this thread waits on another worker; returns
+// the events processed.
+unsigned progress_main(UcxTransport* u, UcxContext* c) {
+  if (!c->owns_worker) return 0;  // c drives the main worker itself
+  unsigned events = 0;
   if (u->main_mutex.try_lock()) {
-    ucp_worker_progress(u->main_worker);
+    events = ucp_worker_progress(u->main_worker);
     u->main_mutex.unlock();
   }
+  return events;
 }
 
 // Waits for a request (with the context's lock held) and releases it.
@@ -33,9 +38,16 @@ Status finish(UcxContext* c, ucs_status_ptr_t request, const char* what) {
     s = UCS_PTR_STATUS(request);
   } else {
     auto* u = ucx_of(c->transport);
+    // Idle rounds give up the CPU now and then: with more PEs than cores, the peer this request
+    // waits for may need this core to run (UCX over tcp or shm executes it in the peer's progress).
+    int idle = 0;
     while ((s = ucp_request_check_status(request)) == UCS_INPROGRESS) {
-      ucp_worker_progress(c->worker);
-      progress_main(u, c);
+      if (ucp_worker_progress(c->worker) + progress_main(u, c) > 0) {
+        idle = 0;
+      } else if (++idle > 16) {
+        sched_yield();
+        idle = 0;
+      }
     }
     ucp_request_free(request);
   }
