@@ -49,6 +49,7 @@
 #error "Causeway's C++ API needs C++20 (compile with -std=c++20)"
 #else
 
+#include "causeway/am.hpp"
 #include "causeway/atomic.hpp"
 #include "causeway/collectives.hpp"
 #include "causeway/context.hpp"
