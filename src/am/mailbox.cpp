@@ -88,9 +88,13 @@ int Mailbox::register_handler(core::Runtime& rt, Handler fn, void* user, const c
 }
 
 void Mailbox::finalize() {
-  std::lock_guard lock(registry_mutex_);
-  Mailbox* box = instance_.exchange(nullptr);
+  Mailbox* box = get();
   if (!box) return;
+  // Messages sent before shmem_finalize still run: the barrier's quiet waits for this PE's, and
+  // its waits run the handlers of everyone else's, before the rings stop being polled.
+  core::barrier_all(box->rt_);
+  std::lock_guard lock(registry_mutex_);
+  instance_.store(nullptr, std::memory_order_release);
   box->rt_.progress_engine().remove_hook(box);
   delete box;
 }
