@@ -79,6 +79,10 @@ struct UcxContext : Context {
   // the operation completes, which for a non-blocking one may be as late as quiet. A deque keeps
   // their addresses stable; quiet empties it.
   std::deque<uint64_t> scratch;
+  // Non-blocking atomics that return a value (into a scratch slot or the caller's buffer): a worker
+  // flush can complete before UCX has written their replies, so quiet waits for each of these
+  // requests before it recycles the slots or returns.
+  std::vector<void*> replying;
 };
 
 inline UcxContext* ctx_of(Context* c) { return static_cast<UcxContext*>(c); }

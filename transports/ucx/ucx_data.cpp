@@ -140,12 +140,19 @@ Status rma(Context* ctx, Rma kind, int pe, int segment, std::size_t offset, void
   return Status::ok;
 }
 
+// Completes everything the context issued, replies included, then recycles the scratch slots.
+Status complete(UcxContext* c) {
+  Status s = finish(c, flush_worker(c), "ucp_worker_flush_nbx");
+  for (void* request : c->replying)
+    if (Status r = finish(c, static_cast<ucs_status_ptr_t>(request), "ucp_atomic_op_nbx"); is_error(r)) s = r;
+  c->replying.clear();
+  c->scratch.clear();
+  return s;
+}
+
 // A slot that lives until the context's next quiet.
 uint64_t* scratch_slot(UcxContext* c, uint64_t value) {
-  if (c->scratch.size() >= kMaxScratch) {
-    if (is_error(finish(c, flush_worker(c), "ucp_worker_flush_nbx"))) return nullptr;
-    c->scratch.clear();
-  }
+  if (c->scratch.size() >= kMaxScratch && is_error(complete(c))) return nullptr;
   return &c->scratch.emplace_back(value);
 }
 
@@ -305,6 +312,10 @@ Status amo(Context* ctx, int pe, int segment, std::size_t offset, const AmoArgs&
       std::memcpy(a.fetched, reply, a.width);
       return Status::ok;
     }
+    if (reply && request && !UCS_PTR_IS_ERR(request)) {
+      c->replying.push_back(request);  // quiet waits for its reply (see UcxContext::replying)
+      return Status::ok;
+    }
     return detach(request, "ucp_atomic_op_nbx");
   }
   if (Status s = finish(c, request, "ucp_atomic_op_nbx"); is_error(s)) return s;
@@ -323,9 +334,7 @@ Status fence(Context* ctx) {
 Status quiet(Context* ctx) {
   auto* c = ctx_of(ctx);
   std::lock_guard lock(*c->mutex);
-  const Status s = finish(c, flush_worker(c), "ucp_worker_flush_nbx");
-  c->scratch.clear();
-  return s;
+  return complete(c);
 }
 
 Status quiet_pe(Context* ctx, int pe) {
