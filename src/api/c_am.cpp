@@ -21,13 +21,17 @@ am::Mailbox& mailbox(const char* call) {
   return *box;
 }
 
-void check_send(core::Runtime& rt, am::Mailbox& box, int id, const void* payload, std::size_t nbytes,
+// The checks every sending call shares; `limit` is the largest payload the call takes.
+void check_send(am::Mailbox& box, int id, const void* payload, std::size_t nbytes, std::size_t limit,
                 const char* call) {
   if (!box.valid_handler(id))
     util::fatal_user_error(call, "argument 'id' = %d is not a registered handler", id);
   if (nbytes && !payload)
     util::fatal_user_error(call, "argument 'payload' is NULL with nbytes = %zu", nbytes);
-  (void)rt;
+  if (nbytes > limit)
+    util::fatal_user_error(call, "argument 'nbytes' = %zu exceeds %s (%zu)%s", nbytes,
+                           limit == UINT32_MAX ? "4 GiB - 1" : "shmemx_am_max_payload", limit,
+                           limit == UINT32_MAX ? "" : "; use shmemx_am_send_long, or raise CAUSEWAY_AM_RING");
 }
 
 }  // namespace
@@ -50,12 +54,7 @@ int shmemx_am_send(shmem_ctx_t ctx, int pe, int id, const void* payload, size_t 
   am::Mailbox& box = mailbox(call);
   pe = core::world_pe(c, pe, call);
   core::check_pe(rt, pe, call);
-  check_send(rt, box, id, payload, nbytes, call);
-  if (nbytes > box.max_payload())
-    util::fatal_user_error(call,
-                           "argument 'nbytes' = %zu exceeds shmemx_am_max_payload (%zu); use "
-                           "shmemx_am_send_long, or raise CAUSEWAY_AM_RING",
-                           nbytes, box.max_payload());
+  check_send(box, id, payload, nbytes, box.max_payload(), call);
   box.send(c, pe, id, payload, nbytes, call);
   return 0;
 }
@@ -67,8 +66,7 @@ int shmemx_am_send_long(shmem_ctx_t ctx, int pe, int id, void* dest, const void*
   core::check_may_block(rt, call);
   am::Mailbox& box = mailbox(call);
   pe = core::world_pe(c, pe, call);
-  check_send(rt, box, id, src, nbytes, call);
-  if (nbytes > UINT32_MAX) util::fatal_user_error(call, "argument 'nbytes' = %zu is 4 GiB or more", nbytes);
+  check_send(box, id, src, nbytes, UINT32_MAX, call);
   const core::Location loc = core::resolve(rt, dest, nbytes ? nbytes : 1, pe, call, "dest");
   box.send_long(c, pe, id, loc, src, nbytes, call);
   return 0;
@@ -76,13 +74,10 @@ int shmemx_am_send_long(shmem_ctx_t ctx, int pe, int id, void* dest, const void*
 
 int shmemx_am_reply(shmemx_am_token_t token, int id, const void* payload, size_t nbytes) {
   const char* call = "shmemx_am_reply";
-  core::Runtime& rt = core::runtime(call);
+  core::runtime(call);  // initialised, or a clear error
   if (!token) util::fatal_user_error(call, "argument 'token' is NULL (reply only from inside a handler)");
   am::Mailbox& box = mailbox(call);
-  check_send(rt, box, id, payload, nbytes, call);
-  if (nbytes > box.max_payload())
-    util::fatal_user_error(call, "argument 'nbytes' = %zu exceeds shmemx_am_max_payload (%zu)", nbytes,
-                           box.max_payload());
+  check_send(box, id, payload, nbytes, box.max_payload(), call);
   box.reply(token, id, payload, nbytes, call);
   return 0;
 }
