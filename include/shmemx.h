@@ -43,6 +43,53 @@ SHMEM_API void shmemx_am_progress(void);
  * message this PE sent (it returns once they, and their replies, have run). */
 #define SHMEMX_CTX_AM_UNORDERED (1L << 8)
 
+/* --- Lamport clocks (doc/lamport-clocks.md) -----------------------------------------------------
+ * Every context has a logical clock. Stamped calls tick it and return their stamp; observing a
+ * stamp (a stamp wait returns, a handler runs) merges it: C = max(C, t) + 1. A stamp names the
+ * context's lane (top 8 bits) and a time (below); shmemx_stamp_compare orders times, modulo wrap.
+ * Guarantees: G1 if event a happens before event b, stamp(a) < stamp(b). G2 once
+ * shmemx_ctx_stamp_wait(ctx, src, t) returns, every put, AMO and stamped call that src issued to
+ * this PE on t's context before the call stamped t is visible here. G3 on a context created with
+ * SHMEMX_CTX_CAUSAL, it is visible to every PE, so causality is transitive (A -> B -> C). G4
+ * active messages from one source run in send order unless SHMEMX_CTX_AM_UNORDERED. Up to 31
+ * contexts besides the default may hold a lane at once (a context takes one at its first stamped
+ * call and gives it back when destroyed). */
+typedef uint64_t shmemx_stamp_t;
+
+/* shmem_ctx_create option: stamped calls quiet the context first (G3) instead of fencing it. */
+#define SHMEMX_CTX_CAUSAL (1L << 9)
+
+/* Ticks ctx's clock and publishes it to `pe`: once `pe` has waited for the returned stamp, it sees
+ * everything ctx issued to it before this call. */
+SHMEM_API shmemx_stamp_t shmemx_ctx_publish(shmem_ctx_t ctx, int pe);
+/* A put whose data and stamp land together: shmem_ctx_putmem, then shmemx_ctx_publish, in one
+ * put-with-signal. Returns once `source` may be reused. */
+SHMEM_API shmemx_stamp_t shmemx_ctx_putmem_stamped(shmem_ctx_t ctx, void *dest, const void *source,
+                                                   size_t nbytes, int pe);
+/* Waits until `src_pe` has published `stamp` (or a later stamp of its lane) to this PE, merges it into
+ * ctx's clock, and returns the newest stamp published (>= stamp). Runs progress while it waits. */
+SHMEM_API shmemx_stamp_t shmemx_ctx_stamp_wait(shmem_ctx_t ctx, int src_pe, shmemx_stamp_t stamp);
+/* Non-blocking: 1 (and merges) if `src_pe` has published `stamp` to this PE, else 0. */
+SHMEM_API int shmemx_ctx_stamp_test(shmem_ctx_t ctx, int src_pe, shmemx_stamp_t stamp);
+/* The newest stamp `src_pe` published to this PE on the lane of `lane_stamp` (no merge, no wait). */
+SHMEM_API shmemx_stamp_t shmemx_ctx_stamp_delivered(shmem_ctx_t ctx, int src_pe, shmemx_stamp_t lane_stamp);
+/* ctx's clock now (its lane and current time), and the merge of a stamp learned some other way. */
+SHMEM_API shmemx_stamp_t shmemx_ctx_clock(shmem_ctx_t ctx);
+SHMEM_API shmemx_stamp_t shmemx_ctx_clock_merge(shmem_ctx_t ctx, shmemx_stamp_t observed);
+/* The default-context forms. */
+SHMEM_API shmemx_stamp_t shmemx_publish(int pe);
+SHMEM_API shmemx_stamp_t shmemx_putmem_stamped(void *dest, const void *source, size_t nbytes, int pe);
+SHMEM_API shmemx_stamp_t shmemx_stamp_wait(int src_pe, shmemx_stamp_t stamp);
+/* <0, 0 or >0 as a's time is before, equal to or after b's (modulo wrap; lanes are not compared). */
+SHMEM_API int shmemx_stamp_compare(shmemx_stamp_t a, shmemx_stamp_t b);
+/* The same lane, one tick later: wait for "anything newer than s" with shmemx_stamp_next(s). */
+SHMEM_API shmemx_stamp_t shmemx_stamp_next(shmemx_stamp_t s);
+/* Active messages are stamped too: the stamp the message a handler runs was sent with (the handler
+ * runs after the default context's clock merged it), and the stamp of the last active message or
+ * reply the calling thread sent. */
+SHMEM_API shmemx_stamp_t shmemx_am_token_stamp(shmemx_am_token_t token);
+SHMEM_API shmemx_stamp_t shmemx_am_last_stamp(void);
+
 #ifdef __cplusplus
 }
 #endif

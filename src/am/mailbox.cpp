@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "am/clock.hpp"
 #include "core/checks.hpp"
 #include "core/issue.hpp"
 #include "core/sync.hpp"
@@ -16,6 +17,7 @@ namespace causeway::am {
 
 std::atomic<Mailbox*> Mailbox::instance_{nullptr};
 std::mutex Mailbox::registry_mutex_;
+thread_local uint64_t Mailbox::t_last_stamp_ = 0;
 
 namespace {
 
@@ -156,17 +158,20 @@ bool Mailbox::try_send(core::Context* ctx, int pe, int id, uint8_t flags, const 
       continue;
     }
     if (!p.tail.compare_exchange_weak(pos, end, std::memory_order_relaxed)) continue;
-    if (pad) write_message(ctx, pe, pos, 0, kPad, nullptr, 0, 0, call);
-    write_message(ctx, pe, pos + pad, id, flags, payload, inline_bytes, nbytes, call);
+    if (pad) write_message(ctx, pe, pos, 0, kPad, 0, nullptr, 0, 0, call);
+    // Sending is an event peers observe: it ticks the context's clock (a reply, the default's).
+    const uint64_t stamp = Clocks::get().tick(ctx ? *ctx : rt_.default_context(), call);
+    t_last_stamp_ = stamp;
+    write_message(ctx, pe, pos + pad, id, flags, stamp, payload, inline_bytes, nbytes, call);
     return true;
   }
 }
 
-void Mailbox::write_message(core::Context* ctx, int pe, uint64_t slot, int id, uint8_t flags,
+void Mailbox::write_message(core::Context* ctx, int pe, uint64_t slot, int id, uint8_t flags, uint64_t stamp,
                             const void* payload, std::size_t inline_bytes, std::size_t nbytes,
                             const char* call) {
   const std::size_t offset = ring_offset(my_pe_) + (slot % ring_slots()) * kSlotBytes;
-  const Header header{slot + 1, static_cast<uint32_t>(nbytes), static_cast<uint16_t>(id), flags, 0, 0};
+  const Header header{slot + 1, static_cast<uint32_t>(nbytes), static_cast<uint16_t>(id), flags, 0, stamp};
   constexpr std::size_t kBody = offsetof(Header, nbytes);  // everything after the tag
   if (char* remote = core::host_address(rt_, pe, {core::kHeapSegment, offset})) [[likely]] {
     // A mapped peer: the body by plain stores, then the tag with release order.
@@ -246,7 +251,9 @@ void Mailbox::run_handler(int source, const Header& header, const char* inline_p
     std::memcpy(&ref, inline_payload, sizeof ref);
     payload = rt_.segment(static_cast<int>(ref.segment)).base + ref.offset;
   }
-  shmemx_am_token token{source, 0, r.name};
+  // Running the handler observes the send: the default context's clock merges its stamp first.
+  Clocks::get().merge_lane(0, header.stamp);
+  shmemx_am_token token{source, 0, r.name, header.stamp};
   const char* outer = core::t_restricted_section;
   core::t_restricted_section = r.name;
   r.fn(&token, source, payload, header.nbytes, r.user);

@@ -29,6 +29,7 @@ struct shmemx_am_token {
   int source;           // world PE that sent the message
   int replies;          // replies sent so far (at most one)
   const char* handler;  // "active-message handler N", for error messages
+  uint64_t stamp;       // the Lamport stamp the message was sent with
 };
 
 namespace causeway::am {
@@ -45,7 +46,7 @@ struct Header {
   uint16_t handler;  // registered id
   uint8_t flags;     // Flag bits
   uint8_t reserved;
-  uint64_t stamp;  // logical send time (0 until Lamport clocks use it)
+  uint64_t stamp;  // Lamport stamp of the send (am/clock.hpp)
 };
 inline constexpr std::size_t kHeaderBytes = sizeof(Header);
 static_assert(kHeaderBytes == 24);
@@ -85,6 +86,8 @@ class Mailbox {
   void reply(shmemx_am_token* token, int id, const void* payload, std::size_t nbytes, const char* call);
 
   std::size_t max_payload() const { return max_payload_for(ring_bytes_); }
+  // The stamp of the last message or reply the calling thread sent.
+  static uint64_t last_stamp() { return t_last_stamp_; }
   bool valid_handler(int id) const { return id >= 0 && id < handler_count_.load(std::memory_order_acquire); }
   // Runs pending handlers (those of every source, a bounded batch each); returns how many ran.
   int poll() { return drain(/*wait_for_lock=*/false); }
@@ -135,8 +138,8 @@ class Mailbox {
   // long message, whose inline payload is a LongRef).
   bool try_send(core::Context* ctx, int pe, int id, uint8_t flags, const void* payload,
                 std::size_t inline_bytes, std::size_t nbytes, bool wait, const char* call);
-  void write_message(core::Context* ctx, int pe, uint64_t slot, int id, uint8_t flags, const void* payload,
-                     std::size_t inline_bytes, std::size_t nbytes, const char* call);
+  void write_message(core::Context* ctx, int pe, uint64_t slot, int id, uint8_t flags, uint64_t stamp,
+                     const void* payload, std::size_t inline_bytes, std::size_t nbytes, const char* call);
   int drain(bool wait_for_lock);
   int drain_source(int source, int budget);
   void run_handler(int source, const Header& header, const char* inline_payload);
@@ -155,6 +158,7 @@ class Mailbox {
   int next_source_ = 0;                           // where the next drain starts (fairness)
 
   static std::atomic<Mailbox*> instance_;
+  static thread_local uint64_t t_last_stamp_;
   static std::mutex registry_mutex_;
 };
 

@@ -5,6 +5,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "am/clock.hpp"
 #include "api/c_api_macros.hpp"
 #include "api/internal_aliases.hpp"
 #include "core/issue.hpp"
@@ -45,8 +46,8 @@ void check_live_context(shmem_ctx_t ctx, const char* call) {
 
 namespace {
 
-constexpr long kContextOptions =
-    SHMEM_CTX_SERIALIZED | SHMEM_CTX_PRIVATE | SHMEM_CTX_NOSTORE | SHMEMX_CTX_AM_UNORDERED;
+constexpr long kContextOptions = SHMEM_CTX_SERIALIZED | SHMEM_CTX_PRIVATE | SHMEM_CTX_NOSTORE |
+                                 SHMEMX_CTX_AM_UNORDERED | SHMEMX_CTX_CAUSAL;
 
 tl::AmoOp signal_op(int sig_op, const char* call) {
   if (sig_op == SHMEM_SIGNAL_SET) return tl::AmoOp::set;
@@ -93,6 +94,7 @@ void shmem_ctx_destroy(shmem_ctx_t ctx) {
     live_contexts().erase(ctx);
   }
   core::quiet(*ctx);  // destroying a context completes what it issued
+  am::Clocks::get().release(*ctx);
   core::destroy_context(rt, ctx);
   delete ctx;
 }

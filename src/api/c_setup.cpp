@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 
+#include "am/clock.hpp"
 #include "am/mailbox.hpp"
 #include "api/internal_aliases.hpp"
 #include "causeway_build_config.h"
@@ -79,7 +80,8 @@ void init_or_die(int requested, int* provided, const char* call) {
     util::abort_job(1);
   }
   if (first) {
-    coll::init(*core::g_runtime);  // teams and their symmetric scratch (collective)
+    coll::init(*core::g_runtime);        // teams and their symmetric scratch (collective)
+    am::Clocks::init(*core::g_runtime);  // Lamport-clock watermarks (collective)
     g_pe_pid = getpid();
     on_exit(finalize_at_exit, nullptr);
     print_startup_info(*core::g_runtime);
@@ -136,6 +138,7 @@ void shmem_finalize(void) {
   // middle of the program must not release its peers from a barrier of theirs.
   if (is_error(rt.arrive_at_finalize())) util::abort_job(1);
   am::Mailbox::finalize();
+  am::Clocks::finalize();
   coll::finalize();
   rt.finalize();
   core::Runtime::destroy();

@@ -66,6 +66,7 @@ struct Context {
   long options = 0;
   std::vector<int> team_to_world;  // empty: PE numbers are world PE numbers
   const void* team = nullptr;      // the coll layer's team, or nullptr for the world team
+  int stamp_lane = -1;             // the am layer's Lamport-clock lane, once it has one
 };
 
 }  // namespace causeway::core
