@@ -11,6 +11,8 @@
 //   wait.hpp         wait_until, test (and the _all/_any forms over a span); cw::cmp
 //   collectives.hpp  broadcast, collect, fcollect, alltoall, reduce(team, dest, src, std::plus<>{}),
 //                    inclusive_scan, exclusive_scan; cw::minimum<>, cw::maximum<>
+//   am.hpp           cw::message<Args...>: typed active messages (define, send, reply)
+//   stamp.hpp        cw::stamp, publish, put_stamped, wait_stamp: Lamport-clock ordering
 //
 //   #include <causeway/causeway.hpp>
 //   #include <array>
@@ -56,6 +58,7 @@
 #include "causeway/rma.hpp"
 #include "causeway/runtime.hpp"
 #include "causeway/signal.hpp"
+#include "causeway/stamp.hpp"
 #include "causeway/sym_array.hpp"
 #include "causeway/team.hpp"
 #include "causeway/wait.hpp"

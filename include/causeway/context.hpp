@@ -4,6 +4,7 @@
 #pragma once
 
 #include <shmem.h>
+#include <shmemx.h>
 
 #include <stdexcept>
 #include <utility>
@@ -15,9 +16,11 @@ namespace causeway {
 // Context options (SHMEM_CTX_*), combined with | into a bitmask.
 enum class ctx_options : long {
   none = 0,
-  serialized = SHMEM_CTX_SERIALIZED,  // used by one thread at a time
-  private_ = SHMEM_CTX_PRIVATE,       // used only by the thread that created it
-  nostore = SHMEM_CTX_NOSTORE,        // quiet/fence need not complete stores issued on it
+  serialized = SHMEM_CTX_SERIALIZED,       // used by one thread at a time
+  private_ = SHMEM_CTX_PRIVATE,            // used only by the thread that created it
+  nostore = SHMEM_CTX_NOSTORE,             // quiet/fence need not complete stores issued on it
+  am_unordered = SHMEMX_CTX_AM_UNORDERED,  // its active messages may run out of send order
+  causal = SHMEMX_CTX_CAUSAL,              // stamped calls quiet first: causality is transitive
 };
 [[nodiscard]] constexpr ctx_options operator|(ctx_options a, ctx_options b) noexcept {
   return static_cast<ctx_options>(static_cast<long>(a) | static_cast<long>(b));
