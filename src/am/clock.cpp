@@ -21,6 +21,8 @@ Clocks::Clocks(core::Runtime& rt, char* area)
 }
 
 void Clocks::init(core::Runtime& rt) {
+  g_stamp_bits = static_cast<int>(rt.config().stamp_bits);
+  g_time_mask = (uint64_t(1) << g_stamp_bits) - 1;
   const std::size_t bytes = std::size_t(rt.n_pes()) * kLanes * sizeof(uint64_t);
   // Collective: every PE allocates it first thing, so it sits at the same offset everywhere.
   auto* area = static_cast<char*>(rt.heap_allocate(bytes, 64, "shmem_init", /*zero=*/true));
@@ -67,7 +69,7 @@ Stamp Clocks::tick_lane(int lane) {
   std::atomic<uint64_t>& clock = lanes_[lane].clock;
   uint64_t c = clock.load(std::memory_order_relaxed), next;
   do {
-    next = (c + 1) & kTimeMask;
+    next = (c + 1) & g_time_mask;
   } while (!clock.compare_exchange_weak(c, next, std::memory_order_acq_rel, std::memory_order_relaxed));
   return make_stamp(lane, next);
 }
@@ -77,7 +79,7 @@ Stamp Clocks::merge_lane(int lane, Stamp seen) {
   const uint64_t t = time_of(seen);
   uint64_t c = clock.load(std::memory_order_relaxed), next;
   do {
-    next = ((time_reached(c, t) ? c : t) + 1) & kTimeMask;
+    next = ((time_reached(c, t) ? c : t) + 1) & g_time_mask;
   } while (!clock.compare_exchange_weak(c, next, std::memory_order_acq_rel, std::memory_order_relaxed));
   return make_stamp(lane, next);
 }

@@ -1,8 +1,8 @@
 // Lamport clocks (doc/lamport-clocks.md). Every context that issues a stamped operation owns a
 // lane: a logical clock, and at every PE one watermark word per (source PE, lane) in the symmetric
 // heap holding the newest stamp that source published there on that lane. A stamp is the lane in
-// its top byte and the logical time below; times compare modulo 2^kStampBits, so the clock may
-// wrap (a test build uses 8-bit times to prove it does so safely).
+// its top byte and the logical time below; times compare modulo 2^CAUSEWAY_STAMP_BITS, so the clock
+// may wrap (tests run with 8-bit times to prove it does so safely).
 //
 // Stamped operations on a lane are issued in stamp order (a lock when threads share the context)
 // behind a fence, or a quiet on a causal context, so a watermark only grows and covers everything
@@ -18,32 +18,29 @@
 
 #include "core/runtime.hpp"
 
-#ifndef CAUSEWAY_STAMP_BITS
-#define CAUSEWAY_STAMP_BITS 56
-#endif
-
 namespace causeway::am {
 
 using Stamp = uint64_t;
 
-inline constexpr int kStampBits = CAUSEWAY_STAMP_BITS;
-static_assert(kStampBits >= 4 && kStampBits <= 56, "the lane takes the top 8 bits of a stamp");
 inline constexpr int kLaneShift = 56;
-inline constexpr uint64_t kTimeMask = (uint64_t(1) << kStampBits) - 1;
 inline constexpr int kLanes = 32;  // lane 0 is the default context's
 
-inline constexpr uint64_t time_of(Stamp s) { return s & kTimeMask; }
+// How many bits a time has (CAUSEWAY_STAMP_BITS, set at init; 56 before it).
+inline int g_stamp_bits = 56;
+inline uint64_t g_time_mask = (uint64_t(1) << 56) - 1;
+
+inline uint64_t time_of(Stamp s) { return s & g_time_mask; }
 inline constexpr int lane_of(Stamp s) { return static_cast<int>(s >> kLaneShift); }
-inline constexpr Stamp make_stamp(int lane, uint64_t time) {
-  return (uint64_t(lane) << kLaneShift) | (time & kTimeMask);
+inline Stamp make_stamp(int lane, uint64_t time) {
+  return (uint64_t(lane) << kLaneShift) | (time & g_time_mask);
 }
-// The signed distance from time b to time a, modulo 2^kStampBits (valid within half the range).
-inline constexpr int64_t time_distance(uint64_t a, uint64_t b) {
-  const uint64_t d = (a - b) & kTimeMask;
-  return (d >> (kStampBits - 1)) ? static_cast<int64_t>(d) - static_cast<int64_t>(kTimeMask) - 1
-                                 : static_cast<int64_t>(d);
+// The signed distance from time b to time a, modulo the clock's range (valid within half of it).
+inline int64_t time_distance(uint64_t a, uint64_t b) {
+  const uint64_t d = (a - b) & g_time_mask;
+  return (d >> (g_stamp_bits - 1)) ? static_cast<int64_t>(d) - static_cast<int64_t>(g_time_mask) - 1
+                                   : static_cast<int64_t>(d);
 }
-inline constexpr bool time_reached(uint64_t now, uint64_t wanted) { return time_distance(now, wanted) >= 0; }
+inline bool time_reached(uint64_t now, uint64_t wanted) { return time_distance(now, wanted) >= 0; }
 
 class Clocks {
  public:
