@@ -105,6 +105,7 @@ Stamp Clocks::publish(core::Context& ctx, int pe, core::Location dest, const voi
     const Status s = core::issue_amo(rt_, &ctx, pe, word, set, /*nbi=*/false);
     if (is_error(s)) core::report_status(rt_, s, call, pe);
   }
+  rt_.ring_doorbell(pe);
   return stamp;
 }
 

@@ -106,7 +106,11 @@ uint64_t Mailbox::consumed_by(int pe) const {
 }
 
 uint64_t Mailbox::done_by(int pe) const {
-  return __atomic_load_n(word_at(area_ + std::size_t(pe) * 64 + sizeof(uint64_t)), __ATOMIC_ACQUIRE);
+  return __atomic_load_n(word_at(area_ + std::size_t(pe) * 64 + kDoneOffset), __ATOMIC_ACQUIRE);
+}
+
+uint64_t Mailbox::reply_mark_by(int pe) const {
+  return __atomic_load_n(word_at(area_ + std::size_t(pe) * 64 + kReplyMarkOffset), __ATOMIC_ACQUIRE);
 }
 
 void Mailbox::send(core::Context* ctx, int pe, int id, const void* payload, std::size_t nbytes,
@@ -151,7 +155,8 @@ bool Mailbox::try_send(core::Context* ctx, int pe, int id, uint8_t flags, const 
     if (end - consumed_by(pe) > slots) {
       // No room: the target has not run enough of this PE's earlier messages yet.
       if (!wait) return false;
-      if (backoff.pause())
+      if (backoff.pause(
+              [&](long ns) { rt_.sleep_on_doorbell(ns, [&] { return end - consumed_by(pe) <= slots; }); }))
         rt_.progress_before_idle();
       else
         rt_.progress();
@@ -178,6 +183,7 @@ void Mailbox::write_message(core::Context* ctx, int pe, uint64_t slot, int id, u
     std::memcpy(remote + kBody, reinterpret_cast<const char*>(&header) + kBody, kHeaderBytes - kBody);
     if (inline_bytes) std::memcpy(remote + kHeaderBytes, payload, inline_bytes);
     __atomic_store_n(word_at(remote), header.tag, __ATOMIC_RELEASE);
+    rt_.ring_doorbell(pe);
     return;
   }
   // Through the transport: the body by one put, the tag as its signal.
@@ -211,7 +217,7 @@ int Mailbox::drain_source(int source, int budget) {
   Peer& p = peers_[source];
   char* ring = area_ + (ring_offset(source) - area_offset_);
   const uint64_t slots = ring_slots();
-  uint64_t head = p.head;
+  uint64_t head = p.head.load(std::memory_order_relaxed);
   int ran = 0;
   while (ran < budget) {
     char* first = ring + (head % slots) * kSlotBytes;
@@ -233,7 +239,7 @@ int Mailbox::drain_source(int source, int budget) {
       __atomic_store_n(word_at(first + k * kSlotBytes), 0, __ATOMIC_RELAXED);
     head += used;
   }
-  p.head = head;
+  p.head.store(head, std::memory_order_release);  // after the handlers' effects (quiet reads it)
   return ran;
 }
 
@@ -274,8 +280,9 @@ void Mailbox::flush_replies(int source) {
 
 void Mailbox::publish_consumed(int source) {
   Peer& p = peers_[source];
+  const uint64_t head = p.head.load(std::memory_order_relaxed);
   const bool done = p.replies.empty();  // the count of run messages waits for their replies
-  if (p.head == p.published_consumed && (!done || p.head == p.published_done)) return;
+  if (head == p.published_consumed && (!done || head == p.published_done)) return;
   core::Context& ctx = rt_.default_context();
   std::atomic_thread_fence(std::memory_order_release);  // the cleared tags before the count
   const auto set_word = [&](std::size_t offset, uint64_t value) {
@@ -285,35 +292,48 @@ void Mailbox::publish_consumed(int source) {
   };
   // Room first, always: holding it back while replies wait could deadlock two PEs that both
   // reply to each other.
-  if (p.head != p.published_consumed) {
-    set_word(consumed_offset(my_pe_), p.head);
-    p.published_consumed = p.head;
+  if (head != p.published_consumed) {
+    set_word(consumed_offset(my_pe_), head);
+    p.published_consumed = head;
   }
-  if (done && p.head != p.published_done) {
-    if (p.replied) {  // the replies land at the source before the count that announces them
+  if (done && head != p.published_done) {
+    if (p.replied) {
+      // The replies went into this PE's ring at the source, maybe behind slots another thread
+      // here has reserved and not written yet: the source's quiet must read up to the tail, not
+      // just to the first gap. The mark, then (fenced) the count that announces it.
+      set_word(consumed_offset(my_pe_) + kReplyMarkOffset, p.tail.load(std::memory_order_acquire));
       core::issue_fence(rt_, ctx, "shmemx_am_progress");
       p.replied = false;
     }
-    set_word(consumed_offset(my_pe_) + sizeof(uint64_t), p.head);
-    p.published_done = p.head;
+    set_word(consumed_offset(my_pe_) + kDoneOffset, head);
+    p.published_done = head;
   }
+  rt_.ring_doorbell(source);  // it may sleep waiting for room or for completion
 }
 
 void Mailbox::quiet() {
   for (int pe = 0; pe < n_pes_; ++pe) {
     const uint64_t sent = peers_[pe].tail.load(std::memory_order_acquire);
     if (sent == 0) continue;
-    util::Backoff backoff(rt_.backoff_policy());
-    while (done_by(pe) < sent)
-      if (backoff.pause())
-        rt_.progress_before_idle();
-      else
-        rt_.progress();
+    wait_until([&] { return done_by(pe) >= sent; });
+    // Every reply to those messages is in the ring from `pe` below its mark: run up to it.
+    const uint64_t mark = reply_mark_by(pe);
+    wait_until([&] {
+      if (peers_[pe].head.load(std::memory_order_acquire) >= mark) return true;
+      drain(/*wait_for_lock=*/true);
+      return peers_[pe].head.load(std::memory_order_acquire) >= mark;
+    });
   }
-  // The replies to those messages arrived before the counts: run them (waiting out a drain that
-  // another thread has started, which may be running some of them).
-  while (drain(/*wait_for_lock=*/true) > 0) {
-  }
+}
+
+template <class Pred>
+void Mailbox::wait_until(Pred&& pred) {
+  util::Backoff backoff(rt_.backoff_policy());
+  while (!pred())
+    if (backoff.pause([&](long ns) { rt_.sleep_on_doorbell(ns, pred); }))
+      rt_.progress_before_idle();
+    else
+      rt_.progress();
 }
 
 }  // namespace causeway::am

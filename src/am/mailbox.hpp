@@ -4,8 +4,8 @@
 // one put_signal whose signal word is the first slot's tag, and the target's progress runs the
 // handlers in slot order. The target hands slots back by writing how far it has consumed into the
 // sender's memory (a cache line per pair): how far it has read (the sender's room) and how far it
-// has run with every reply sent (the completion count quiet waits for). doc/active-messages.md is the prose
-// version.
+// has run with every reply sent (the completion count quiet waits for), with a mark below which
+// those replies lie. doc/active-messages.md is the prose version.
 //
 // Layer: above core (it issues through core/issue.hpp and hooks into the progress engine), below
 // the APIs.
@@ -101,7 +101,7 @@ class Mailbox {
   };
   struct alignas(64) Peer {
     std::atomic<uint64_t> tail{0};    // as a sender: slots reserved in this PE's ring at the peer
-    uint64_t head = 0;                // as a target: next slot of the peer's ring here to read
+    std::atomic<uint64_t> head{0};    // as a target: next slot of the peer's ring here to read
     uint64_t published_consumed = 0;  // as a target: the counts last written to the peer
     uint64_t published_done = 0;
     std::deque<PendingReply> replies;  // as a target: replies to the peer waiting for room
@@ -131,6 +131,11 @@ class Mailbox {
   // (completion). Both only grow; done never passes consumed.
   uint64_t consumed_by(int pe) const;
   uint64_t done_by(int pe) const;
+  // The tail of `pe`'s ring here when it last sent replies to this PE: they all lie below it.
+  uint64_t reply_mark_by(int pe) const;
+  static constexpr std::size_t kDoneOffset = 8, kReplyMarkOffset = 16;  // in a pair's cache line
+  template <class Pred>
+  void wait_until(Pred&& pred);
 
   // Reserves room for a message of `nbytes` payload in this PE's ring at `pe` and writes it. With
   // `wait` false, returns false instead of making progress when there is no room.
@@ -148,7 +153,8 @@ class Mailbox {
 
   core::Runtime& rt_;
   const int n_pes_, my_pe_;
-  char* area_;  // this PE's copy: consumed and done words (a cache line per peer), then a ring per source
+  char* area_;  // this PE's copy: consumed, done and reply-mark words (a cache line per peer), then a ring
+                // per source
   std::size_t area_offset_;
   std::size_t ring_bytes_;
   std::vector<Peer> peers_;

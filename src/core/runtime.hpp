@@ -82,6 +82,13 @@ struct Location {
   std::size_t offset;
 };
 
+// How a peer on the node wakes this PE's threads asleep in a wait (a futex in shared memory):
+// it bumps `rings` and wakes its sleepers, when there are any.
+struct alignas(64) Doorbell {
+  std::atomic<uint32_t> rings;
+  std::atomic<uint32_t> sleepers;  // this PE's threads asleep on `rings` now
+};
+
 // Runtime-private symmetric words at the start of the heap (same offset on every PE).
 struct InternalArea {
   static constexpr int kMaxRounds = 32;
@@ -90,6 +97,7 @@ struct InternalArea {
   };
   Flag barrier[kMaxRounds];  // dissemination barrier, written by the round's partner
   Flag departed;             // set by this PE's implicit finalize at exit (api/c_setup.cpp)
+  Doorbell doorbell;
 };
 
 class Runtime {
@@ -146,6 +154,29 @@ class Runtime {
   std::size_t heap_bytes_in_use() const { return heap_allocator_->bytes_in_use(); }
 
   InternalArea& internal() { return *internal_; }
+
+  // After writing something `pe` may be asleep waiting for (an active message, a stamp): wakes
+  // its sleeping threads, when `pe` is mapped here and has any. One load when nobody sleeps. The
+  // load may pass the caller's store (no store-load fence, to keep senders cheap); a sleeper that
+  // misses the ring that way wakes at its sleep's timeout, as without a doorbell.
+  void ring_doorbell(int pe) {
+    char* base = routes_[pe].host_base[kHeapSegment];
+    if (!base) return;
+    auto* bell = reinterpret_cast<Doorbell*>(base + internal_offset_ + offsetof(InternalArea, doorbell));
+    if (bell->sleepers.load(std::memory_order_relaxed) != 0) [[unlikely]] {
+      bell->rings.fetch_add(1, std::memory_order_release);
+      util::futex_wake_all(&bell->rings);
+    }
+  }
+  // A wait's sleep: up to `ns` on this PE's doorbell, unless `pred` already holds.
+  template <class Pred>
+  void sleep_on_doorbell(long ns, Pred&& pred) {
+    Doorbell& bell = internal_->doorbell;
+    const uint32_t rings = bell.rings.load(std::memory_order_acquire);
+    bell.sleepers.fetch_add(1, std::memory_order_seq_cst);
+    if (!pred()) util::futex_wait(&bell.rings, rings, ns);
+    bell.sleepers.fetch_sub(1, std::memory_order_relaxed);
+  }
   uint64_t next_barrier_epoch() { return ++barrier_epoch_; }
 
   ProgressEngine& progress_engine() { return progress_; }
@@ -219,6 +250,7 @@ class Runtime {
   std::unique_ptr<OffsetAllocator> heap_allocator_;
   std::mutex heap_mutex_;
   InternalArea* internal_ = nullptr;
+  std::size_t internal_offset_ = 0;  // of internal_ in the heap
   uint64_t barrier_epoch_ = 0;
   ProgressEngine progress_;
 };

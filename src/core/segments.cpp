@@ -45,6 +45,7 @@ Status Runtime::setup_segments() {
     return Status::no_memory;
   }
   internal_ = new (static_cast<char*>(base) + *offset) InternalArea{};
+  internal_offset_ = *offset;
   prefault(internal_, sizeof(InternalArea));
 
   DataSegment data = setup_data_segment(config_.map_data_segment);

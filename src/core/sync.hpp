@@ -58,7 +58,7 @@ inline void wait_for(Runtime& rt, Pred&& pred, OnIdle&& on_idle) {
     util::Backoff backoff(rt.backoff_policy());
     const bool poll_every_round = rt.needs_progress();
     while (!pred()) {
-      if (backoff.pause()) {
+      if (backoff.pause([&](long ns) { rt.sleep_on_doorbell(ns, pred); })) {
         rt.progress_before_idle();  // about to yield or sleep: peers may wait on what is parked here
         on_idle();
       } else if (poll_every_round) {

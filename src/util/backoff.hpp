@@ -1,9 +1,13 @@
 // Spin, then yield, then sleep: waits stay fast when every PE has a core, and still finish when
 // 8 PEs share 2 cores (a pure spin there starves the PE it is waiting for).
 #pragma once
+#include <linux/futex.h>
 #include <sched.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cstdint>
 
 #include "causeway/cpu.h"
@@ -22,6 +26,14 @@ class Backoff {
 
   // Returns true once the wait has gone past pure spinning (callers may run progress then).
   bool pause() {
+    return pause([](long ns) {
+      timespec ts{0, ns};
+      nanosleep(&ts, nullptr);
+    });
+  }
+  // The same, sleeping by `sleep(nanoseconds)` (which may return early, when woken).
+  template <class Sleep>
+  bool pause(Sleep&& sleep) {
     ++rounds_;
     if (rounds_ <= policy_.spin_count) {
       causeway_cpu_pause();
@@ -33,8 +45,7 @@ class Backoff {
     }
     sleep_ns_ = sleep_ns_ ? sleep_ns_ * 2 : 1000;
     if (sleep_ns_ > policy_.max_sleep_us * 1000) sleep_ns_ = policy_.max_sleep_us * 1000;
-    timespec ts{0, static_cast<long>(sleep_ns_)};
-    nanosleep(&ts, nullptr);
+    sleep(static_cast<long>(sleep_ns_));
     return true;
   }
 
@@ -45,5 +56,15 @@ class Backoff {
   long rounds_ = 0;
   long sleep_ns_ = 0;
 };
+
+// Sleeps up to `ns` while *word == expected (a futex: the word may live in memory shared between
+// processes); returns early when woken or when the word differs.
+inline void futex_wait(std::atomic<uint32_t>* word, uint32_t expected, long ns) {
+  timespec ts{0, ns};
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT, expected, &ts, nullptr, 0);
+}
+inline void futex_wake_all(std::atomic<uint32_t>* word) {
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAKE, 0x7fffffff, nullptr, nullptr, 0);
+}
 
 }  // namespace causeway::util
