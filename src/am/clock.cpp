@@ -32,6 +32,8 @@ void Clocks::init(core::Runtime& rt) {
                            "from the symmetric heap; raise SHMEM_SYMMETRIC_SIZE",
                            bytes, rt.n_pes(), kLanes);
   instance_ = new Clocks(rt, area);
+  // Only threads (the program's, or the progress thread running handlers) make clocks shared.
+  instance_->shared_ = rt.thread_level() == SHMEM_THREAD_MULTIPLE || rt.config().progress_thread;
 }
 
 void Clocks::finalize() {
@@ -68,6 +70,11 @@ void Clocks::release(core::Context& ctx) {
 Stamp Clocks::tick_lane(int lane) {
   std::atomic<uint64_t>& clock = lanes_[lane].clock;
   uint64_t c = clock.load(std::memory_order_relaxed), next;
+  if (!shared_) {  // one thread: no locked instruction on every send
+    next = (c + 1) & g_time_mask;
+    clock.store(next, std::memory_order_relaxed);
+    return make_stamp(lane, next);
+  }
   do {
     next = (c + 1) & g_time_mask;
   } while (!clock.compare_exchange_weak(c, next, std::memory_order_acq_rel, std::memory_order_relaxed));
@@ -78,6 +85,11 @@ Stamp Clocks::merge_lane(int lane, Stamp seen) {
   std::atomic<uint64_t>& clock = lanes_[lane].clock;
   const uint64_t t = time_of(seen);
   uint64_t c = clock.load(std::memory_order_relaxed), next;
+  if (!shared_) {
+    next = ((time_reached(c, t) ? c : t) + 1) & g_time_mask;
+    clock.store(next, std::memory_order_relaxed);
+    return make_stamp(lane, next);
+  }
   do {
     next = ((time_reached(c, t) ? c : t) + 1) & g_time_mask;
   } while (!clock.compare_exchange_weak(c, next, std::memory_order_acq_rel, std::memory_order_relaxed));

@@ -99,6 +99,7 @@ class Clocks {
   std::size_t area_offset_;
   std::unique_ptr<Lane[]> lanes_;
   std::mutex table_mutex_;
+  bool shared_ = true;  // clocks may be ticked and merged by several threads at once
 
   static Clocks* instance_;
 };
