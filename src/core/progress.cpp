@@ -5,7 +5,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <mutex>
+
+#include "util/log.hpp"
 
 namespace causeway::core {
 
@@ -26,6 +29,10 @@ void ProgressEngine::remove(tl::Context* c) {
 
 void ProgressEngine::add_hook(const Hook& hook) {
   std::unique_lock lock(mutex_);
+  if (hooks_.size() == kMaxHooks) {
+    util::log(util::LogLevel::error, "progress engine: more than %zu hooks", kMaxHooks);
+    util::abort_job(1);
+  }
   hooks_.push_back(hook);
   update_count();
 }
@@ -38,15 +45,18 @@ void ProgressEngine::remove_hook(void* self) {
 
 bool ProgressEngine::quiet_hooks() {
   if (!active()) return false;
-  // Copied out: a hook's quiet polls (and so takes the lock shared) while it waits.
-  std::vector<Hook> hooks;
+  // Copied out (onto the stack: quiet is on the data path): a hook's quiet polls, and so takes the
+  // lock shared, while it waits.
+  std::array<Hook, kMaxHooks> hooks;
+  std::size_t n;
   {
     std::shared_lock lock(mutex_);
-    hooks = hooks_;
+    n = hooks_.size();
+    std::copy(hooks_.begin(), hooks_.end(), hooks.begin());
   }
-  for (const Hook& h : hooks)
-    if (h.quiet) h.quiet(h.self);
-  return !hooks.empty();
+  for (std::size_t i = 0; i < n; ++i)
+    if (hooks[i].quiet) hooks[i].quiet(hooks[i].self);
+  return n != 0;
 }
 
 int ProgressEngine::poll_sources() {

@@ -35,6 +35,7 @@ class ProgressEngine {
     void (*quiet)(void* self);
     void* self;
   };
+  static constexpr std::size_t kMaxHooks = 8;  // one per upper-layer service (the am mailbox)
   void add_hook(const Hook& hook);
   void remove_hook(void* self);
   // Runs every hook's quiet (see Hook); false when there are none.
