@@ -324,6 +324,9 @@ void Mailbox::quiet() {
       return peers_[pe].head.load(std::memory_order_acquire) >= mark;
     });
   }
+  // And whatever else has arrived. Taking the drain lock here also orders this thread's earlier
+  // writes before handlers that another thread (the progress thread) runs later.
+  drain(/*wait_for_lock=*/true);
 }
 
 template <class Pred>
