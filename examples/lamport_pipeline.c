@@ -177,7 +177,7 @@ int main(int argc, char **argv) {
   const int me = shmem_my_pe(), npes = shmem_n_pes();
   pipeline p = {me, me > 0 ? me - 1 : -1, me < npes - 1 ? me + 1 : -1, 0, 0, NULL, NULL};
   p.iterations = positive_arg(argv, 1, argc, 1000);
-  p.cells = positive_arg(argv, 2, argc, 64);
+  p.cells = positive_arg(argv, 2, argc, 512);
   if (p.iterations < 0 || p.cells < 0) {
     if (me == 0) fprintf(stderr, "usage: lamport_pipeline [iterations [cells per PE]] (positive numbers)\n");
     shmem_finalize();
