@@ -103,10 +103,10 @@ Stamp Clocks::publish(core::Context& ctx, int pe, core::Location dest, const voi
   std::unique_lock turn(lanes_[l].issue, std::defer_lock);
   if (rt_.thread_level() == SHMEM_THREAD_MULTIPLE && !(ctx.options & SHMEM_CTX_PRIVATE)) turn.lock();
   // What the lane issued before lands first: at `pe` (fence), or everywhere (quiet, causal).
-  if (ctx.options & SHMEMX_CTX_CAUSAL)
+  if (ctx.options & SHMEMX_CTX_CAUSAL) [[unlikely]]
     core::issue_quiet(rt_, ctx, call);
   else
-    core::issue_fence(rt_, ctx, call);
+    core::fence(ctx);  // a store fence where transports complete at issue (shm)
   const Stamp stamp = tick_lane(l);
   const core::Location word{core::kHeapSegment, watermark_offset(my_pe_, l)};
   if (bytes) {

@@ -82,11 +82,13 @@ struct Location {
   std::size_t offset;
 };
 
-// How a peer on the node wakes this PE's threads asleep in a wait (a futex in shared memory):
-// it bumps `rings` and wakes its sleepers, when there are any.
+// How a peer on the node wakes this PE's threads asleep in a wait (a futex in shared memory). A
+// thread arms the bell before it sleeps; the first peer to find it armed disarms it, bumps `rings`
+// and wakes every sleeper. So a sleeper costs its peers at most one wake-up call per nap, however
+// many messages they send it meanwhile.
 struct alignas(64) Doorbell {
   std::atomic<uint32_t> rings;
-  std::atomic<uint32_t> sleepers;  // this PE's threads asleep on `rings` now
+  std::atomic<uint32_t> armed;
 };
 
 // Runtime-private symmetric words at the start of the heap (same offset on every PE).
@@ -156,26 +158,37 @@ class Runtime {
   InternalArea& internal() { return *internal_; }
 
   // After writing something `pe` may be asleep waiting for (an active message, a stamp): wakes
-  // its sleeping threads, when `pe` is mapped here and has any. One load when nobody sleeps. The
+  // its sleeping threads, when `pe` is mapped here and its bell is armed. One load otherwise. The
   // load may pass the caller's store (no store-load fence, to keep senders cheap); a sleeper that
   // misses the ring that way wakes at its sleep's timeout, as without a doorbell.
   void ring_doorbell(int pe) {
     char* base = routes_[pe].host_base[kHeapSegment];
     if (!base) return;
     auto* bell = reinterpret_cast<Doorbell*>(base + internal_offset_ + offsetof(InternalArea, doorbell));
-    if (bell->sleepers.load(std::memory_order_relaxed) != 0) [[unlikely]] {
-      bell->rings.fetch_add(1, std::memory_order_release);
-      util::futex_wake_all(&bell->rings);
-    }
+    if (bell->armed.load(std::memory_order_relaxed) != 0) [[unlikely]]
+      if (bell->armed.exchange(0, std::memory_order_acq_rel) != 0) {
+        bell->rings.fetch_add(1, std::memory_order_release);
+        util::futex_wake_all(&bell->rings);
+      }
   }
   // A wait's sleep: up to `ns` on this PE's doorbell, unless `pred` already holds.
+  // Short naps do not arm the bell: they end soon anyway, and a peer sending a stream of messages
+  // to a PE that waits for something else would pay a wake-up call every few microseconds.
   template <class Pred>
   void sleep_on_doorbell(long ns, Pred&& pred) {
+    constexpr long kArmFromNs = 50'000;
+    if (ns < kArmFromNs) {
+      timespec ts{0, ns};
+      nanosleep(&ts, nullptr);
+      return;
+    }
     Doorbell& bell = internal_->doorbell;
     const uint32_t rings = bell.rings.load(std::memory_order_acquire);
-    bell.sleepers.fetch_add(1, std::memory_order_seq_cst);
+    if (bell.armed.load(std::memory_order_relaxed) == 0)  // no store (and line transfer) if still armed
+      bell.armed.store(1, std::memory_order_seq_cst);
+    else
+      std::atomic_thread_fence(std::memory_order_seq_cst);
     if (!pred()) util::futex_wait(&bell.rings, rings, ns);
-    bell.sleepers.fetch_sub(1, std::memory_order_relaxed);
   }
   uint64_t next_barrier_epoch() { return ++barrier_epoch_; }
 
