@@ -1,5 +1,7 @@
 #include "am/mailbox.hpp"
 
+#include <shmemx.h>
+
 #include <algorithm>
 #include <bit>
 #include <cinttypes>
@@ -25,6 +27,10 @@ namespace {
 constexpr int kBatch = 64;
 
 uint64_t* word_at(char* p) { return reinterpret_cast<uint64_t*>(p); }
+
+// A context made with SHMEMX_CTX_CAUSAL: its stamped calls, messages among them, complete what it
+// issued before (a quiet) rather than only ordering it towards their target (a fence).
+bool causal(const core::Context* ctx) { return ctx && (ctx->options & SHMEMX_CTX_CAUSAL); }
 
 }  // namespace
 
@@ -115,14 +121,22 @@ uint64_t Mailbox::reply_mark_by(int pe) const {
 
 void Mailbox::send(core::Context* ctx, int pe, int id, const void* payload, std::size_t nbytes,
                    const char* call) {
+  // A message is a stamped call: on a causal context what the context issued before it must be
+  // visible to every PE first, so that whoever learns of the message (its handler, and anyone the
+  // target tells afterwards) sees it (G3).
+  if (causal(ctx)) core::issue_quiet(rt_, *ctx, call);
   try_send(ctx, pe, id, 0, payload, nbytes, nbytes, /*wait=*/true, call);
 }
 
 void Mailbox::send_long(core::Context* ctx, int pe, int id, core::Location dest, const void* src,
                         std::size_t nbytes, const char* call) {
-  // The data first, ordered before the message that announces it.
+  // The data first, ordered before the message that announces it (on a causal context, complete
+  // with everything else the context issued, as for send).
   core::issue_put(rt_, ctx, pe, dest, src, nbytes, /*nbi=*/false, call);
-  core::issue_fence(rt_, ctx ? *ctx : rt_.default_context(), call);
+  if (causal(ctx))
+    core::issue_quiet(rt_, *ctx, call);
+  else
+    core::issue_fence(rt_, ctx ? *ctx : rt_.default_context(), call);
   const LongRef ref{static_cast<uint64_t>(dest.segment), dest.offset};
   try_send(ctx, pe, id, kLong, &ref, sizeof ref, nbytes, /*wait=*/true, call);
 }
