@@ -22,6 +22,11 @@ am::Stamp checked_stamp(shmemx_stamp_t stamp, const char* call) {
   return stamp;
 }
 
+// A causal context's stamped calls quiet it first: like shmem_quiet, not from inside a handler.
+void check_may_quiet(core::Runtime& rt, const core::Context* ctx, const char* call) {
+  if (ctx->options & SHMEMX_CTX_CAUSAL) core::check_may_block(rt, call);
+}
+
 // The world number of `pe` on ctx, checked.
 int peer(core::Runtime& rt, core::Context* ctx, int pe, const char* call) {
   pe = core::world_pe(ctx, pe, call);
@@ -37,6 +42,7 @@ shmemx_stamp_t shmemx_ctx_publish(shmem_ctx_t ctx, int pe) {
   const char* call = "shmemx_ctx_publish";
   core::Runtime& rt = core::runtime(call);
   core::Context* c = api::context(ctx, call);
+  check_may_quiet(rt, c, call);
   pe = peer(rt, c, pe, call);
   return am::Clocks::get().publish(*c, pe, {core::kHeapSegment, 0}, nullptr, 0, call);
 }
@@ -46,6 +52,7 @@ shmemx_stamp_t shmemx_ctx_putmem_stamped(shmem_ctx_t ctx, void* dest, const void
   const char* call = "shmemx_ctx_putmem_stamped";
   core::Runtime& rt = core::runtime(call);
   core::Context* c = api::context(ctx, call);
+  check_may_quiet(rt, c, call);
   pe = peer(rt, c, pe, call);
   core::Location loc{core::kHeapSegment, 0};
   if (nbytes) {
@@ -58,6 +65,7 @@ shmemx_stamp_t shmemx_ctx_putmem_stamped(shmem_ctx_t ctx, void* dest, const void
 shmemx_stamp_t shmemx_ctx_stamp_wait(shmem_ctx_t ctx, int src_pe, shmemx_stamp_t stamp) {
   const char* call = "shmemx_ctx_stamp_wait";
   core::Runtime& rt = core::runtime(call);
+  core::check_may_block(rt, call);  // named here: the wait's own check would not say which call
   core::Context* c = api::context(ctx, call);
   src_pe = peer(rt, c, src_pe, call);
   return am::Clocks::get().wait(*c, src_pe, checked_stamp(stamp, call), call);
