@@ -33,6 +33,15 @@ static void two_replies(shmemx_am_token_t t, int src, const void *p, size_t n, v
   shmemx_am_reply(t, id, NULL, 0);
   shmemx_am_reply(t, id, NULL, 0);
 }
+static void stamp_wait_in_handler(shmemx_am_token_t t, int src, const void *p, size_t n, void *u) {
+  (void)p, (void)n, (void)u;
+  shmemx_stamp_wait(src, shmemx_am_token_stamp(t)); /* already merged: blocks only in principle */
+}
+static shmem_ctx_t g_causal;
+static void causal_publish_in_handler(shmemx_am_token_t t, int src, const void *p, size_t n, void *u) {
+  (void)t, (void)p, (void)n, (void)u;
+  shmemx_ctx_publish(g_causal, src); /* quiets the context first: a handler must not */
+}
 static void nothing(shmemx_am_token_t t, int src, const void *p, size_t n, void *u) {
   (void)t, (void)src, (void)p, (void)n, (void)u;
 }
@@ -145,16 +154,21 @@ int main(int argc, char **argv) {
 
   static int am_id;
   if (!strncmp(c, "am_", 3)) {
-    shmemx_am_handler_t h = is(c, "am_quiet_in_handler")     ? quiet_in_handler
-                            : is(c, "am_barrier_in_handler") ? barrier_in_handler
-                            : is(c, "am_two_replies")        ? two_replies
-                                                             : nothing;
+    shmemx_am_handler_t h = is(c, "am_quiet_in_handler")            ? quiet_in_handler
+                            : is(c, "am_barrier_in_handler")        ? barrier_in_handler
+                            : is(c, "am_two_replies")               ? two_replies
+                            : is(c, "am_stamp_wait_in_handler")     ? stamp_wait_in_handler
+                            : is(c, "am_causal_publish_in_handler") ? causal_publish_in_handler
+                                                                    : nothing;
+    if (is(c, "am_causal_publish_in_handler") && shmem_ctx_create(SHMEMX_CTX_CAUSAL, &g_causal) != 0)
+      return 98;
     am_id = shmemx_am_register(h, &am_id);
   }
 
   if (me != 1) return wait_for_the_error();
 
-  if (is(c, "am_quiet_in_handler") || is(c, "am_barrier_in_handler") || is(c, "am_two_replies")) {
+  if (is(c, "am_quiet_in_handler") || is(c, "am_barrier_in_handler") || is(c, "am_two_replies") ||
+      is(c, "am_stamp_wait_in_handler") || is(c, "am_causal_publish_in_handler")) {
     shmemx_am_send(SHMEM_CTX_DEFAULT, 1, am_id, NULL, 0); /* to itself: the handler runs here */
     shmemx_am_progress();
   } else if (is(c, "am_payload_too_big")) {
@@ -162,6 +176,16 @@ int main(int argc, char **argv) {
     shmemx_am_send(SHMEM_CTX_DEFAULT, 0, am_id, big, shmemx_am_max_payload(0) + 1);
   } else if (is(c, "am_bad_id")) {
     shmemx_am_send(SHMEM_CTX_DEFAULT, 0, 99, NULL, 0);
+  } else if (is(c, "stamp_bad_lane")) {
+    /* Lane 40: there are 32; not a stamp the library handed out. */
+    shmemx_stamp_wait(0, (shmemx_stamp_t)40 << 56 | 7);
+  } else if (is(c, "stamp_lanes_exhausted")) {
+    /* 31 contexts besides the default may hold a lane at once; the 32nd stamped call fails. */
+    for (int k = 0; k < 32; ++k) {
+      shmem_ctx_t ctx;
+      if (shmem_ctx_create(0, &ctx) != 0) return 98;
+      shmemx_ctx_publish(ctx, 0);
+    }
   } else if (is(c, "pe_out_of_range")) {
     shmem_int_p(heap, 1, n);
   } else if (is(c, "pe_negative")) {

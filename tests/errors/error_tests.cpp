@@ -101,7 +101,16 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"am_barrier_in_handler", {"PE 1", "barrier", "active-message handler 0", "must not block"}},
         Case{"am_two_replies", {"PE 1", "shmemx_am_reply", "active-message handler 0", "more than once"}},
         Case{"am_payload_too_big", {"PE 1", "shmemx_am_send", "'nbytes'", "shmemx_am_max_payload"}},
-        Case{"am_bad_id", {"PE 1", "shmemx_am_send", "'id' = 99", "not a registered handler"}}),
+        Case{"am_bad_id", {"PE 1", "shmemx_am_send", "'id' = 99", "not a registered handler"}},
+        // Lamport clocks: a stamp wait, or a causal context's publish (a quiet), in a handler; a stamp
+        // no call returned; every lane taken.
+        Case{"am_stamp_wait_in_handler",
+             {"PE 1", "shmemx_stamp_wait|shmemx_ctx_stamp_wait", "active-message handler 0",
+              "must not block"}},
+        Case{"am_causal_publish_in_handler",
+             {"PE 1", "shmemx_ctx_publish", "active-message handler 0", "must not block"}},
+        Case{"stamp_bad_lane", {"PE 1", "shmemx_stamp_wait|shmemx_ctx_stamp_wait", "'stamp'", "lane 40"}},
+        Case{"stamp_lanes_exhausted", {"PE 1", "shmemx_ctx_publish", "'ctx'", "lane", "31 contexts"}}),
     case_name);
 
 // The cheap checks run without CAUSEWAY_CHECKS too: a bad PE or an address outside every segment
@@ -124,7 +133,14 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"team_destroyed", {"PE 1", "shmem_team_my_pe", "'team'", "was destroyed"}, kNoChecks},
         Case{"team_destroyed_twice", {"PE 1", "shmem_team_destroy", "'team'", "was destroyed"}, kNoChecks},
         // exit() inside shmem_finalize is reported as what it is (it used to hang or crash).
-        Case{"exit_in_finalize", {"PE 0", "shmem_finalize", "exit(0)", "in progress"}, kNoChecks}),
+        Case{"exit_in_finalize", {"PE 0", "shmem_finalize", "exit(0)", "in progress"}, kNoChecks},
+        // A stamp's lane is checked on every call that takes one.
+        Case{"stamp_bad_lane",
+             {"PE 1", "shmemx_stamp_wait|shmemx_ctx_stamp_wait", "'stamp'", "lane 40"},
+             kNoChecks},
+        Case{"stamp_lanes_exhausted",
+             {"PE 1", "shmemx_ctx_publish", "'ctx'", "lane", "31 contexts"},
+             kNoChecks}),
     case_name);
 
 // Settings are read strictly at shmem_init: a malformed or out-of-range value ends the job with a
