@@ -126,7 +126,15 @@ Stamp Clocks::wait(core::Context& ctx, int source, Stamp stamp, const char* call
   const uint64_t* word = watermark_here(source, l);
   const uint64_t wanted = time_of(stamp);
   uint64_t seen = 0;
-  core::wait_for(rt_, [&] { return time_reached(seen = __atomic_load_n(word, __ATOMIC_ACQUIRE), wanted); });
+  const util::WaitNote note{.call = call,
+                            .what = "a stamp",
+                            .peer = source,
+                            .word = word,
+                            .word_bytes = 8,
+                            .cmp = 3 /* >= */,
+                            .operand = wanted};
+  core::wait_for(rt_, note,
+                 [&] { return time_reached(seen = __atomic_load_n(word, __ATOMIC_ACQUIRE), wanted); });
   merge(ctx, seen, call);
   return make_stamp(l, seen);
 }

@@ -7,6 +7,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "am/clock.hpp"
 #include "core/checks.hpp"
@@ -161,6 +162,7 @@ bool Mailbox::try_send(core::Context* ctx, int pe, int id, uint8_t flags, const 
   Peer& p = peers_[pe];
   const uint64_t slots = ring_slots(), need = slots_for(inline_bytes);
   util::Backoff backoff(rt_.backoff_policy());
+  std::optional<util::WaitScope> waiting;  // set once the ring is full
   for (;;) {
     uint64_t pos = p.tail.load(std::memory_order_relaxed);
     const uint64_t at = pos % slots;
@@ -169,6 +171,9 @@ bool Mailbox::try_send(core::Context* ctx, int pe, int id, uint8_t flags, const 
     if (end - consumed_by(pe) > slots) {
       // No room: the target has not run enough of this PE's earlier messages yet.
       if (!wait) return false;
+      if (!waiting)
+        waiting.emplace(
+            util::WaitNote{.call = call, .what = "room in the message ring (messages to run)", .peer = pe});
       if (backoff.pause(
               [&](long ns) { rt_.sleep_on_doorbell(ns, [&] { return end - consumed_by(pe) <= slots; }); }))
         rt_.progress_before_idle();
@@ -329,10 +334,12 @@ void Mailbox::quiet() {
   for (int pe = 0; pe < n_pes_; ++pe) {
     const uint64_t sent = peers_[pe].tail.load(std::memory_order_acquire);
     if (sent == 0) continue;
-    wait_until([&] { return done_by(pe) >= sent; });
+    const util::WaitNote note{.call = "shmem_quiet", .what = "active messages to run", .peer = pe};
+    wait_until(note, [&] { return done_by(pe) >= sent; });
     // Every reply to those messages is in the ring from `pe` below its mark: run up to it.
     const uint64_t mark = reply_mark_by(pe);
-    wait_until([&] {
+    const util::WaitNote replies{.call = "shmem_quiet", .what = "replies to active messages", .peer = pe};
+    wait_until(replies, [&] {
       if (peers_[pe].head.load(std::memory_order_acquire) >= mark) return true;
       drain(/*wait_for_lock=*/true);
       return peers_[pe].head.load(std::memory_order_acquire) >= mark;
@@ -344,7 +351,9 @@ void Mailbox::quiet() {
 }
 
 template <class Pred>
-void Mailbox::wait_until(Pred&& pred) {
+void Mailbox::wait_until(const util::WaitNote& note, Pred&& pred) {
+  if (pred()) return;
+  util::WaitScope scope(note);
   util::Backoff backoff(rt_.backoff_policy());
   while (!pred())
     if (backoff.pause([&](long ns) { rt_.sleep_on_doorbell(ns, pred); }))

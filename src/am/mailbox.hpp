@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/runtime.hpp"
+#include "util/stall.hpp"
 
 namespace causeway::am {
 class Mailbox;
@@ -135,7 +136,7 @@ class Mailbox {
   uint64_t reply_mark_by(int pe) const;
   static constexpr std::size_t kDoneOffset = 8, kReplyMarkOffset = 16;  // in a pair's cache line
   template <class Pred>
-  void wait_until(Pred&& pred);
+  void wait_until(const util::WaitNote& note, Pred&& pred);
 
   // Reserves room for a message of `nbytes` payload in this PE's ring at `pe` and writes it. With
   // `wait` false, returns false instead of making progress when there is no room.

@@ -165,7 +165,7 @@ uint64_t shmem_signal_wait_until(uint64_t* sig_addr, int cmp, uint64_t cmp_value
   core::Runtime& rt = core::runtime(call);
   if (!core::valid_compare(cmp)) core::report_bad_compare(cmp, call);
   if (rt.checks()) core::check_local_symmetric(rt, sig_addr, sizeof(uint64_t), call, "sig_addr");
-  return core::wait_until_one(rt, sig_addr, cmp, cmp_value);
+  return core::wait_until_one(rt, sig_addr, cmp, cmp_value, call);
 }
 
 void shmem_ctx_signal_add(shmem_ctx_t ctx, uint64_t* sig_addr, uint64_t signal, int pe) {

@@ -62,11 +62,20 @@ bool any_included(const int* status, std::size_t n) {
   return false;
 }
 
+// Stall reports of the multi-word waits show the first word.
+template <class T>
+util::WaitNote words_note(const T* ivars, std::size_t n, const char* call) {
+  return {.call = call,
+          .what = n == 1 ? "a word to change" : "words to change",
+          .word = ivars,
+          .word_bytes = sizeof(T)};
+}
+
 template <class T>
 void wait_until_one(T* ivar, int cmp, T value, const char* call) {
   core::Runtime& rt = core::runtime(call);
   check_ivars(rt, ivar, 1, cmp, call);
-  core::wait_until_one(rt, ivar, cmp, value);
+  core::wait_until_one(rt, ivar, cmp, value, call);
 }
 
 template <class T>
@@ -74,7 +83,8 @@ void wait_all(T* ivars, std::size_t n, const int* status, int cmp, const T* valu
               const char* call) {
   core::Runtime& rt = core::runtime(call);
   check_ivars(rt, ivars, n, cmp, call);
-  core::wait_for(rt, [&] { return all_hold(ivars, n, status, cmp, values, vector); });
+  core::wait_for(rt, words_note(ivars, n, call),
+                 [&] { return all_hold(ivars, n, status, cmp, values, vector); });
 }
 
 template <class T>
@@ -84,7 +94,8 @@ std::size_t wait_any(T* ivars, std::size_t n, const int* status, int cmp, const 
   check_ivars(rt, ivars, n, cmp, call);
   if (!any_included(status, n)) return SIZE_MAX;
   std::size_t found = SIZE_MAX;
-  core::wait_for(rt, [&] { return (found = find_any(ivars, n, status, cmp, values, vector)) != SIZE_MAX; });
+  core::wait_for(rt, words_note(ivars, n, call),
+                 [&] { return (found = find_any(ivars, n, status, cmp, values, vector)) != SIZE_MAX; });
   return found;
 }
 
@@ -95,7 +106,7 @@ std::size_t wait_some(T* ivars, std::size_t n, std::size_t* indices, const int* 
   check_ivars(rt, ivars, n, cmp, call);
   if (!any_included(status, n)) return 0;
   std::size_t count = 0;
-  core::wait_for(rt,
+  core::wait_for(rt, words_note(ivars, n, call),
                  [&] { return (count = collect_some(ivars, n, indices, status, cmp, values, vector)) > 0; });
   return count;
 }

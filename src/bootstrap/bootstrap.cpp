@@ -81,8 +81,9 @@ Status Bootstrap::establish() {
     if (r < rank_) ++local_rank_;
     ++local_size_;
   }
-  CW_LOG(util::LogLevel::debug, "bootstrap %s: rank %d of %d, job %s, machine %d of %d (local rank %d of %d)",
-         name(), rank_, size_, job_id_.c_str(), machine_of_[rank_], machines, local_rank_, local_size_);
+  CW_LOG_AT(bootstrap, util::LogLevel::debug,
+            "%s: rank %d of %d, job %s, machine %d of %d (local rank %d of %d)", name(), rank_, size_,
+            job_id_.c_str(), machine_of_[rank_], machines, local_rank_, local_size_);
   return Status::ok;
 }
 

@@ -107,8 +107,8 @@ std::unique_ptr<Bootstrap> create_plugin_bootstrap(const char* which, std::strin
         .append(init ? plugin.error : "not a Causeway plugin");
     return nullptr;
   }
-  CW_LOG(util::LogLevel::debug, "bootstrap %s joined: rank %d of %d", plugin.ops->name, plugin.rank,
-         plugin.size);
+  CW_LOG_AT(bootstrap, util::LogLevel::debug, "%s joined: rank %d of %d", plugin.ops->name, plugin.rank,
+            plugin.size);
   return std::make_unique<PluginBootstrap>(library, plugin);
 }
 

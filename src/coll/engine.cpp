@@ -67,6 +67,12 @@ class Op {
 
   int world(int rank) const { return t.members[rank]; }
 
+  // CAUSEWAY_LOG=coll=debug: which algorithm this call takes.
+  void chose(const char* algorithm, std::size_t bytes) const {
+    CW_LOG_AT(coll, util::LogLevel::debug, "%s on a team of %d PEs (rank %d), %zu bytes: %s", call, n, me,
+              bytes, algorithm);
+  }
+
   // Load/store base of `rank`'s copy of segment `seg`, or nullptr (then use the transport).
   char* base(int rank, int seg) const { return core::host_address(rt, world(rank), Sym{seg, 0}); }
 
@@ -109,7 +115,15 @@ class Op {
         reinterpret_cast<const uint64_t*>(slot.local + static_cast<std::size_t>(w) * lay.sig_stride);
     if (__atomic_load_n(word, __ATOMIC_ACQUIRE) >= value) [[likely]]
       return;
-    core::wait_for(rt, [&] { return __atomic_load_n(word, __ATOMIC_ACQUIRE) >= value; });
+    const util::WaitNote note{.call = call,
+                              .what = "the collective's signal",
+                              .peer = w,
+                              .team_size = n,
+                              .word = word,
+                              .word_bytes = 8,
+                              .cmp = 3 /* >= */,
+                              .operand = value};
+    core::wait_for(rt, note, [&] { return __atomic_load_n(word, __ATOMIC_ACQUIRE) >= value; });
   }
 
   // Everyone has entered the collective (so every member's source is ready to be read).
@@ -246,6 +260,7 @@ void broadcast(Team& team, void* dest, const void* source, std::size_t bytes, in
   const int parent = tree ? tree_parent(v) : 0;
 
   if (n == 2 && bytes > tuning().bcast_push_max) {
+    o.chose("2-PE split (root pushes one half, the other PE pulls the other)", bytes);
     // Two PEs, large: both copy at once, the root pushing the first half, the other PE pulling the
     // second. Signals: ready (root), first half written (root), second half read (other).
     const std::size_t half = (bytes / 2) & ~std::size_t{63};
@@ -265,6 +280,7 @@ void broadcast(Team& team, void* dest, const void* source, std::size_t bytes, in
     return;
   }
   if (n == 2 || bytes <= tuning().bcast_push_max) {
+    o.chose(tree ? "push down a binomial tree" : "push from the root", bytes);
     // Push: each PE writes the data into its children's dest, then signals them.
     if (v != 0) o.wait(real(parent));
     const void* from = v == 0 ? source : dest;
@@ -275,6 +291,7 @@ void broadcast(Team& team, void* dest, const void* source, std::size_t bytes, in
     if (v == 0 && update_root && dest != source) std::memmove(dest, source, bytes);
     return;
   }
+  o.chose(tree ? "pull down a binomial tree" : "pull from the root by every PE", bytes);
   // Pull: a PE signals its children that its buffer is ready, they copy it in parallel and signal
   // back when done, so the buffer is never reused while a child still reads it.
   if (v == 0) {
@@ -417,6 +434,7 @@ void reduce(Team& team, void* dest, const void* source, std::size_t count, const
     return;
   }
   if (bytes <= tuning().reduce_oneshot_max && bytes <= o.stage_capacity()) {
+    o.chose("one-shot (every contribution to every PE)", bytes);
     // One-shot: everyone's contribution lands in everyone's staging; each PE reduces all of them in
     // rank order (so every PE computes the same bits).
     if (o.rt.checks()) {
@@ -431,6 +449,7 @@ void reduce(Team& team, void* dest, const void* source, std::size_t count, const
     if (acc != dest) std::memcpy(dest, acc, bytes);
     return;
   }
+  o.chose("two-shot (reduce-scatter, then all-gather)", bytes);
   // Two-shot: reduce-scatter (each PE reduces its chunk, reading every member's source where it
   // lies), then all-gather (each PE pushes its reduced chunk into everyone's dest).
   const Sym s = locate(o.rt, source, bytes, call, "source");

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <bit>
 #include <cinttypes>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <tuple>
@@ -64,9 +65,9 @@ void layout_pool(State& s, core::Runtime& rt) {
   while (slots > kMinSlots && static_cast<std::size_t>(slots) * (l.stage_offset + 2 * min_half) > budget)
     slots /= 2;
   if (slots < cfg.coll_teams && cfg.coll_teams <= kMaxSlots)
-    CW_LOG(util::LogLevel::info,
-           "coll: %ld team slots (CAUSEWAY_COLL_TEAMS=%ld does not fit CAUSEWAY_COLL_SCRATCH)", slots,
-           cfg.coll_teams);
+    CW_LOG_AT(team, util::LogLevel::info,
+              "%ld team slots (CAUSEWAY_COLL_TEAMS=%ld does not fit CAUSEWAY_COLL_SCRATCH)", slots,
+              cfg.coll_teams);
   const std::size_t per_slot = budget / static_cast<std::size_t>(slots);
   std::size_t half = per_slot > l.stage_offset ? (per_slot - l.stage_offset) / 2 : 0;
   // No use staging more than a one-shot reduction of the largest team can take.
@@ -318,6 +319,17 @@ shmem_team_t make_team(Team& parent, const std::vector<int>& parent_ranks, int s
   std::lock_guard lock(s.mutex);
   s.free_mask &= ~(uint64_t{1} << slot);
   s.live.insert(t);
+  if (util::log_level(util::LogTopic::team) >= util::LogLevel::debug) {
+    char members[160];
+    std::size_t used = 0;
+    for (std::size_t i = 0; i < t->members.size() && used + 16 < sizeof members; ++i)
+      used += static_cast<std::size_t>(
+          std::snprintf(members + used, sizeof members - used, i ? ",%d" : "%d", t->members[i]));
+    if (used + 16 >= sizeof members) std::snprintf(members + used, sizeof members - used, ",...");
+    CW_LOG_AT(team, util::LogLevel::debug,
+              "team %p created: %zu PEs (world PEs %s), this PE is rank %d, slot %d", static_cast<void*>(t),
+              t->members.size(), members, t->my_rank, slot);
+  }
   return t;
 }
 

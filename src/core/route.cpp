@@ -144,8 +144,9 @@ Status Runtime::choose_routes() {
   in_use_.assign(n_transports, false);
   for (const PeerRoute& r : routes_) in_use_[r.transport] = in_use_[r.amo_transport] = true;
   for (int pe = 0; pe < n_pes_; ++pe)
-    CW_LOG(util::LogLevel::debug, "PE %d: %s%s%s", pe, transports_[routes_[pe].transport]->name,
-           amo_direct_ ? "" : ", atomics through ", amo_direct_ ? "" : transports_[amo_index]->name);
+    CW_LOG_AT(transport, util::LogLevel::debug, "PE %d is served by %s%s%s", pe,
+              transports_[routes_[pe].transport]->name, amo_direct_ ? "" : ", atomics through ",
+              amo_direct_ ? "" : transports_[amo_index]->name);
   return Status::ok;
 }
 

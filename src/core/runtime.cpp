@@ -12,6 +12,7 @@
 #include "core/shared_memory.hpp"
 #include "core/sync.hpp"
 #include "util/log.hpp"
+#include "util/stall.hpp"
 
 causeway_ctx causeway_ctx_default;
 causeway_fast_path causeway_fast_path_v2;
@@ -125,12 +126,14 @@ Status Runtime::init(int requested_thread_level) {
     util::log(util::LogLevel::error, "%s", error.c_str());
     return Status::invalid_arg;
   }
-  if (!util::log_set_level(config_.log_level.c_str()))
-    util::log(util::LogLevel::warn, "CAUSEWAY_LOG=%s is not a level (error, warn, info, debug, trace)",
-              config_.log_level.c_str());
+  if (char error[256]; !util::log_configure(config_.log_level.c_str(), error, sizeof error)) {
+    util::log(util::LogLevel::error, "CAUSEWAY_LOG=%s: %s", config_.log_level.c_str(), error);
+    return Status::invalid_arg;
+  }
   checks_ = config_.checks || config_.debug;
-  if (config_.debug && util::log_level() < util::LogLevel::debug) util::log_set_level(util::LogLevel::debug);
-  backoff_ = {config_.spin_count, config_.yield_count, config_.max_sleep_us};
+  if (config_.debug) util::log_raise_level(util::LogLevel::debug);
+  backoff_ = {config_.spin_count, config_.yield_count, config_.max_sleep_us, config_.stall_timeout * 1000};
+  util::install_report_signal();
 
   Status status;
   bootstrap_ = bootstrap::create_bootstrap(config_.bootstrap, &status);
@@ -159,7 +162,7 @@ Status Runtime::init(int requested_thread_level) {
       util::log(util::LogLevel::warn,
                 "CAUSEWAY_PROGRESS_THREAD=1 ignored: the transports in use do not allow concurrent threads");
     else
-      CW_LOG(util::LogLevel::debug, "progress thread started (interval %ld us)", interval);
+      CW_LOG_AT(progress, util::LogLevel::debug, "progress thread started (interval %ld us)", interval);
   }
   g_runtime = nullptr;
   // Nobody touches a peer before every peer has attached everyone's segments.

@@ -44,6 +44,9 @@ Status Runtime::setup_segments() {
               heap_size, sizeof(InternalArea));
     return Status::no_memory;
   }
+  CW_LOG_AT(heap, util::LogLevel::debug,
+            "symmetric heap at %p, %zu bytes (memfd %d), registered in %zu-byte chunks", base, heap_size, fd,
+            heap.chunk);
   internal_ = new (static_cast<char*>(base) + *offset) InternalArea{};
   internal_offset_ = *offset;
   prefault(internal_, sizeof(InternalArea));
@@ -186,8 +189,8 @@ Status Runtime::register_chunks(int id, std::size_t end) {
       }
     }
   }
-  CW_LOG(util::LogLevel::debug, "%s: %zu chunk(s) live, %zu bytes registered", seg.what, chunks.size(),
-         seg.registered);
+  CW_LOG_AT(heap, util::LogLevel::debug, "%s: %zu chunk(s) live, %zu bytes registered", seg.what,
+            chunks.size(), seg.registered);
   return Status::ok;
 }
 

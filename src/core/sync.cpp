@@ -44,7 +44,15 @@ void sync_all(Runtime& rt) {
     auto& mine = area.barrier[k].value;
     const auto arrived = [&] { return mine.load(std::memory_order_acquire) >= epoch; };
     const int from = (me - dist + n) % n;
-    wait_for(rt, arrived, [&] {
+    const util::WaitNote note{.call = "shmem_barrier_all / shmem_sync_all",
+                              .what = "barrier round",
+                              .step = k,
+                              .peer = from,
+                              .word = &mine,
+                              .word_bytes = 8,
+                              .cmp = 3 /* >= */,
+                              .operand = epoch};
+    wait_for(rt, note, arrived, [&] {
       if (rt.departure_checks() && departed(rt, from) && !arrived())
         util::fatal_user_error(
             "shmem_barrier_all",
@@ -74,6 +82,8 @@ void report_bad_compare(int cmp, const char* call) {
 void set_lock(long* lock, const char* call) {
   Runtime& rt = runtime(call);
   const long me = rt.my_pe() + 1;
+  if (amo<long>(nullptr, tl::AmoOp::compare_swap, lock, me, 0, 0, call) == 0) return;
+  util::WaitScope scope({.call = call, .what = "the lock, which another PE holds"});
   util::Backoff backoff(rt.backoff_policy());
   const bool poll_every_round = rt.needs_progress();
   while (amo<long>(nullptr, tl::AmoOp::compare_swap, lock, me, 0, 0, call) != 0)

@@ -49,12 +49,14 @@ void report_bad_compare(int cmp, const char* call);
 
 // Waits until `pred()` holds, backing off (spin, yield, sleep) and driving progress: on every
 // round when some transport needs it (its operations advance only then), else once spinning is
-// over. Memory transports wrote is made visible before it returns.
+// over. Memory transports wrote is made visible before it returns. `note` says what the wait is
+// for, in stall reports.
 // `on_idle` runs each time the wait is about to give up the CPU (checks that cost a load or two).
 template <class Pred, class OnIdle>
-inline void wait_for(Runtime& rt, Pred&& pred, OnIdle&& on_idle) {
+inline void wait_for(Runtime& rt, const util::WaitNote& note, Pred&& pred, OnIdle&& on_idle) {
   check_may_block(rt, "a wait (wait_until, test loop, barrier or collective)");
   if (!pred()) {
+    util::WaitScope scope(note);
     util::Backoff backoff(rt.backoff_policy());
     const bool poll_every_round = rt.needs_progress();
     while (!pred()) {
@@ -70,8 +72,8 @@ inline void wait_for(Runtime& rt, Pred&& pred, OnIdle&& on_idle) {
 }
 
 template <class Pred>
-inline void wait_for(Runtime& rt, Pred&& pred) {
-  wait_for(rt, pred, [] {});
+inline void wait_for(Runtime& rt, const util::WaitNote& note, Pred&& pred) {
+  wait_for(rt, note, pred, [] {});
 }
 
 // Calls f(std::integral_constant<Compare, C>{}) for the runtime comparison `cmp` (valid), so loops
@@ -92,10 +94,16 @@ template <class F>
 // Waits until one word compares true against `operand` and returns the value that did. The point-
 // to-point sync a ping-pong waits in: the comparison is chosen once, outside the spin loop.
 template <class T>
-T wait_until_one(Runtime& rt, const T* ivar, int cmp, T operand) {
+T wait_until_one(Runtime& rt, const T* ivar, int cmp, T operand, const char* call) {
   return with_compare(cmp, [&](auto c) {
     T value;
-    wait_for(rt, [&] {
+    const util::WaitNote note{.call = call,
+                              .what = "a word to change",
+                              .word = ivar,
+                              .word_bytes = sizeof(T),
+                              .cmp = cmp,
+                              .operand = static_cast<uint64_t>(operand)};
+    wait_for(rt, note, [&] {
       return compare(value = load_acquire(ivar), static_cast<int>(decltype(c)::value), operand);
     });
     return value;

@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "causeway/cpu.h"
+#include "util/stall.hpp"
 
 namespace causeway::util {
 
@@ -18,6 +19,7 @@ struct BackoffPolicy {
   long spin_count = 4000;
   long yield_count = 200;
   long max_sleep_us = 200;
+  long stall_ms = 0;  // report a wait that sleeps this long (then at 2x, 4x...); 0: never
 };
 
 class Backoff {
@@ -43,18 +45,36 @@ class Backoff {
       sched_yield();
       return true;
     }
+    if (policy_.stall_ms > 0) [[unlikely]]
+      watch_for_stall();
     sleep_ns_ = sleep_ns_ ? sleep_ns_ * 2 : 1000;
     if (sleep_ns_ > policy_.max_sleep_us * 1000) sleep_ns_ = policy_.max_sleep_us * 1000;
     sleep(static_cast<long>(sleep_ns_));
     return true;
   }
 
-  void reset() { rounds_ = 0, sleep_ns_ = 0; }
+  void reset() { rounds_ = 0, sleep_ns_ = 0, stall_start_ms_ = 0; }
 
  private:
+  // Counts from the first sleep (spinning and yielding last a few milliseconds at most).
+  void watch_for_stall() {
+    timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    const long ms = now.tv_sec * 1000L + now.tv_nsec / 1000000L + 1;  // + 1: never 0
+    if (stall_start_ms_ == 0) {
+      stall_start_ms_ = ms;
+      next_report_ms_ = policy_.stall_ms;
+    } else if (ms - stall_start_ms_ >= next_report_ms_) {
+      report_stall(ms - stall_start_ms_);
+      next_report_ms_ *= 2;
+    }
+  }
+
   const BackoffPolicy& policy_;
   long rounds_ = 0;
   long sleep_ns_ = 0;
+  long stall_start_ms_ = 0;
+  long next_report_ms_ = 0;
 };
 
 // Sleeps up to `ns` while *word == expected (a futex: the word may live in memory shared between

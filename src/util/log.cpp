@@ -1,5 +1,6 @@
 #include "util/log.hpp"
 
+#include <strings.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -10,9 +11,24 @@ namespace causeway::util {
 
 namespace {
 int g_pe = -1;
-LogLevel g_level = LogLevel::warn;
+constexpr int kTopics = static_cast<int>(LogTopic::count);
+LogLevel g_levels[kTopics] = {LogLevel::warn, LogLevel::warn, LogLevel::warn, LogLevel::warn,
+                              LogLevel::warn, LogLevel::warn, LogLevel::warn, LogLevel::warn};
+static_assert(kTopics == 8, "one initial level per topic");
+const char* const kTopicNames[] = {
+#define CAUSEWAY_LOG_TOPIC_NAME(name) #name,
+    CAUSEWAY_LOG_TOPICS(CAUSEWAY_LOG_TOPIC_NAME)
+#undef CAUSEWAY_LOG_TOPIC_NAME
+};
 AbortHook g_abort_hook = nullptr;
 const char* const kLevelNames[] = {"error", "warn", "info", "debug", "trace"};
+
+// A level by name, or -1.
+int level_named(const char* name, std::size_t length) {
+  for (int i = 0; i < 5; ++i)
+    if (std::strlen(kLevelNames[i]) == length && !strncasecmp(name, kLevelNames[i], length)) return i;
+  return -1;
+}
 
 void vwrite(const char* level_name, const char* call, const char* fmt, va_list ap) {
   // One write() per message so lines from different PEs do not interleave mid-line.
@@ -31,22 +47,66 @@ void vwrite(const char* level_name, const char* call, const char* fmt, va_list a
 }  // namespace
 
 void log_set_pe(int pe) { g_pe = pe; }
-void log_set_level(LogLevel level) { g_level = level; }
-LogLevel log_level() { return g_level; }
+void log_raise_level(LogLevel level) {
+  for (LogLevel& l : g_levels)
+    if (l < level) l = level;
+}
+LogLevel log_level(LogTopic topic) { return g_levels[static_cast<int>(topic)]; }
 
-bool log_set_level(const char* name) {
-  for (int i = 0; i < 5; ++i)
-    if (!strcasecmp(name, kLevelNames[i])) {
-      g_level = static_cast<LogLevel>(i);
-      return true;
+bool log_configure(const char* spec, char* error, std::size_t error_size) {
+  LogLevel levels[kTopics];
+  std::memcpy(levels, g_levels, sizeof levels);
+  for (const char* item = spec; *item;) {
+    const char* end = std::strchr(item, ',');
+    const std::size_t length = end ? static_cast<std::size_t>(end - item) : std::strlen(item);
+    const char* eq = static_cast<const char*>(std::memchr(item, '=', length));
+    const char* level_text = eq ? eq + 1 : item;
+    const int level = level_named(level_text, length - static_cast<std::size_t>(level_text - item));
+    int topic = -1;  // -1: every topic
+    if (eq)
+      for (int t = 0; t < kTopics; ++t)
+        if (std::strlen(kTopicNames[t]) == static_cast<std::size_t>(eq - item) &&
+            !strncasecmp(item, kTopicNames[t], static_cast<std::size_t>(eq - item)))
+          topic = t;
+    if (level < 0 || (eq && topic < 0)) {
+      std::snprintf(error, error_size,
+                    "'%.*s' is not %s (levels: error, warn, info, debug, trace; topics: general, bootstrap, "
+                    "heap, transport, team, coll, am, progress)",
+                    static_cast<int>(length), item, eq ? "TOPIC=LEVEL" : "a level");
+      return false;
     }
-  return false;
+    if (topic < 0) {
+      for (LogLevel& l : levels) l = static_cast<LogLevel>(level);
+    } else {
+      levels[topic] = static_cast<LogLevel>(level);
+    }
+    item = end ? end + 1 : item + length;
+  }
+  std::memcpy(g_levels, levels, sizeof levels);
+  return true;
 }
 
 void log(LogLevel level, const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   vwrite(kLevelNames[static_cast<int>(level)], nullptr, fmt, ap);
+  va_end(ap);
+}
+
+void log_topic(LogTopic topic, LogLevel level, const char* fmt, ...) {
+  char tag[32];
+  std::snprintf(tag, sizeof tag, "%s: %s", kLevelNames[static_cast<int>(level)],
+                kTopicNames[static_cast<int>(topic)]);
+  va_list ap;
+  va_start(ap, fmt);
+  vwrite(tag, nullptr, fmt, ap);
+  va_end(ap);
+}
+
+void log_report(const char* tag, const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vwrite(tag, nullptr, fmt, ap);
   va_end(ap);
 }
 

@@ -150,6 +150,12 @@ INSTANTIATE_TEST_SUITE_P(MalformedSetting, ErrorCase,
                                                 {"SHMEM_SYMMETRIC_SIZE=\"abc\"", "not valid", "K, M, G or T"},
                                                 {{"SHMEM_SYMMETRIC_SIZE", "abc"}}}),
                          case_name);
+INSTANTIATE_TEST_SUITE_P(MalformedLogSetting, ErrorCase,
+                         ::testing::Values(Case{
+                             "init_only",
+                             {"CAUSEWAY_LOG=warn,colll=debug", "'colll=debug' is not TOPIC=LEVEL"},
+                             {{"CAUSEWAY_LOG", "warn,colll=debug"}}}),
+                         case_name);
 INSTANTIATE_TEST_SUITE_P(OutOfRangeSetting, ErrorCase,
                          ::testing::Values(Case{"init_only",
                                                 {"CAUSEWAY_MAX_SLEEP_US=\"0\"", "from 1 to 1000000"},

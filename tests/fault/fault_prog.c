@@ -9,6 +9,8 @@
  *   exit0_atexit PE 2 calls exit(0) (the implicit finalize runs) while the others wait in a barrier
  *   implicit     every PE returns from main without shmem_finalize (start_pes-style programs)
  *   hang         every PE waits for a value nobody writes (the launcher's --timeout ends it)
+ *   log          a clean run with a team split and collectives (for CAUSEWAY_LOG's subsystems)
+ *   stall        PE 0 waits for a value nobody writes while the others wait for it in a barrier
  *   fork_exit3   PE 2 forks a child that sleeps for a minute, then exits with status 3
  *   fork_ok      PE 1 forks a child that sleeps for a minute; then a clean run
  *   ok           a clean run */
@@ -60,6 +62,20 @@ int main(int argc, char **argv) {
     shmem_finalize();
     return 0;
   } else if (strcmp(mode, "hang") == 0) {
+    shmem_long_wait_until(flag, SHMEM_CMP_NE, 0);
+  } else if (strcmp(mode, "log") == 0) {
+    shmem_team_t evens;
+    shmem_team_split_strided(SHMEM_TEAM_WORLD, 0, 2, (shmem_n_pes() + 1) / 2, NULL, 0, &evens);
+    long *sum = (long *)shmem_calloc(1, sizeof(long));
+    *flag = me;
+    shmem_long_sum_reduce(SHMEM_TEAM_WORLD, sum, flag, 1);
+    shmem_broadcastmem(SHMEM_TEAM_WORLD, sum, flag, sizeof(long), 0);
+    if (evens != SHMEM_TEAM_INVALID) shmem_team_destroy(evens);
+    shmem_free(sum);
+    shmem_free(flag);
+    shmem_finalize();
+    return 0;
+  } else if (strcmp(mode, "stall") == 0 && me == 0) {
     shmem_long_wait_until(flag, SHMEM_CMP_NE, 0);
   } else if (strcmp(mode, "ok") == 0) {
     shmem_free(flag);

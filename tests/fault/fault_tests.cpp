@@ -89,13 +89,17 @@ struct Job {
   std::vector<int> survivors;
 };
 
-Job run_job(const std::string& mode, int npes, const char* timeout = "60") {
+Job run_job(const std::string& mode, int npes, const char* timeout = "60",
+            const std::vector<std::string>& launcher_options = {}) {
   static int counter = 0;
   Job job;
   job.marker = "causeway-fault-" + std::to_string(getpid()) + "-" + std::to_string(++counter) + "-" + mode;
   const auto shm_before = dev_shm();
-  job.result = launch::run({launch::paths().launcher, "-n", std::to_string(npes), "--timeout", timeout,
-                            launch::paths().program, mode, job.marker});
+  std::vector<std::string> command{launch::paths().launcher, "-n", std::to_string(npes), "--timeout",
+                                   timeout};
+  command.insert(command.end(), launcher_options.begin(), launcher_options.end());
+  command.insert(command.end(), {launch::paths().program, mode, job.marker});
+  job.result = launch::run(command);
   // The launcher has returned: every PE must be gone. Allow the kernel a moment to finish tearing
   // down processes the launcher has already reaped or killed.
   for (int i = 0; i < 50; ++i) {
@@ -241,6 +245,53 @@ TEST_F(Fault, HangingJobEndsAtTheTimeout) {
   ASSERT_TRUE(job.result.exited()) << job.result.describe();
   EXPECT_EQ(job.result.exit_status, 124) << job.result.describe();
   EXPECT_NE(job.result.err.find("timed out"), std::string::npos) << job.result.err;
+  expect_clean_teardown(job);
+}
+
+// CAUSEWAY_LOG's subsystems: what a user diagnosing a job asks for, each line tagged.
+TEST_F(Fault, LogTopicsSayWhatEachSubsystemDid) {
+  const Job job =
+      run_job("log", 4, "60", {"-x", "CAUSEWAY_LOG=warn,coll=debug,team=debug,transport=debug,heap=debug"});
+  ASSERT_TRUE(job.result.exited()) << job.result.describe();
+  EXPECT_EQ(job.result.exit_status, 0) << job.result.describe();
+  const std::string& err = job.result.err;
+  auto has = [&](const std::string& text) { return err.find(text) != std::string::npos; };
+  EXPECT_TRUE(has("PE 0: debug: heap: symmetric heap at 0x")) << err;
+  EXPECT_TRUE(has("PE 3: debug: transport: PE 3 is served by ")) << err;
+  EXPECT_TRUE(has("PE 2: debug: team: team 0x")) << err;
+  EXPECT_TRUE(has("created: 2 PEs (world PEs 0,2), this PE is rank 1")) << err;
+  EXPECT_TRUE(has("PE 1: debug: coll: shmem_long_sum_reduce on a team of 4 PEs (rank 1), 8 bytes: one-shot"))
+      << err;
+  EXPECT_TRUE(has("debug: coll: shmem_broadcastmem on a team of 4 PEs (rank 0), 8 bytes: push from the root"))
+      << err;
+  EXPECT_FALSE(has("debug: bootstrap:")) << "a topic left at warn printed debug lines:\n" << err;
+  expect_clean_teardown(job);
+}
+
+// CAUSEWAY_STALL_TIMEOUT: each PE says what it waits on once the wait has gone on that long; at the
+// launcher's --timeout every PE reports its wait and a backtrace before the job ends.
+TEST_F(Fault, StalledWaitsReportWhatTheyWaitOn) {
+  const Job job = run_job("stall", 4, "4", {"-x", "CAUSEWAY_STALL_TIMEOUT=1"});
+  ASSERT_TRUE(job.result.exited()) << job.result.describe();
+  EXPECT_EQ(job.result.exit_status, 124) << job.result.describe();
+  const std::string& err = job.result.err;
+  auto has = [&](const std::string& text) { return err.find(text) != std::string::npos; };
+  // The stall detector, in each PE's own words.
+  EXPECT_TRUE(has("PE 0: stall: no progress for 1.")) << err;
+  EXPECT_TRUE(has("PE 0: stall: no progress for 2.")) << err;  // again at twice the time
+  EXPECT_TRUE(has("shmem_long_wait_until: waiting for a word to change (word 0x")) << err;
+  EXPECT_TRUE(has("wants != 0)")) << err;
+  EXPECT_TRUE(has("PE 1: stall: no progress for 1.")) << err;
+  EXPECT_TRUE(has("shmem_sync_all: waiting for barrier round 0 from PE 0")) << err;
+  // PE 2 got past round 0 (PE 1 arrived); round 1 waits for PE 0.
+  EXPECT_TRUE(has("shmem_sync_all: waiting for barrier round 1 from PE 0")) << err;
+  // The timeout's reports.
+  EXPECT_TRUE(has("asking the 4 PEs still running what they wait on")) << err;
+  for (int pe = 0; pe < 4; ++pe) {
+    EXPECT_TRUE(has("PE " + std::to_string(pe) + ": report: shmem_")) << "PE " << pe << "\n" << err;
+    EXPECT_TRUE(has("PE " + std::to_string(pe) + ": report: backtrace")) << "PE " << pe << "\n" << err;
+  }
+  EXPECT_TRUE(has("PE 0: report: shmem_long_wait_until")) << err;
   expect_clean_teardown(job);
 }
 

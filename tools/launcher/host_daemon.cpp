@@ -237,6 +237,10 @@ void Job::on_head_ready() {
       }
       return;
     case link::Type::kill:
+      if (frame.value == SIGURG) {  // the head's timeout: the PEs report, the job goes on for now
+        ask_for_reports();
+        return;
+      }
       if (!exit_status_) begin_teardown(kExitLauncherError);
       if (frame.value == SIGKILL && !killed_) {
         kill_remaining(SIGKILL);

@@ -17,7 +17,8 @@ namespace causeway::launcher {
 
 namespace {
 
-constexpr auto kTermGrace = std::chrono::seconds(2);  // SIGTERM first, SIGKILL after this
+constexpr auto kTermGrace = std::chrono::seconds(2);    // SIGTERM first, SIGKILL after this
+constexpr auto kReportGrace = std::chrono::seconds(1);  // for the PEs' reports at the timeout
 
 }  // namespace
 
@@ -106,11 +107,7 @@ int Job::loop() {
     }
 
     const auto now = Clock::now();
-    if (!exit_status_ && timeout_deadline_ && now >= *timeout_deadline_) {
-      std::fprintf(stderr, "causeway-run: job timed out after %s s; killed %d PEs\n",
-                   options_.timeout_text.c_str(), running_count());
-      begin_teardown(kExitTimeout);
-    }
+    if (!exit_status_ && timeout_deadline_ && now >= *timeout_deadline_) on_timeout(now);
     if (!exit_status_ && step_orphan_deadline_ && now >= *step_orphan_deadline_) check_step_progress();
     if (exit_status_ && !killed_ && kill_deadline_ && now >= *kill_deadline_) {
       kill_remaining(SIGKILL);
@@ -240,6 +237,30 @@ void Job::on_pe_exit(int pe) {
                  sig, description ? description : "unknown signal");
     begin_teardown(128 + sig);
   }
+}
+
+// First expiry: every PE is asked (SIGURG, which a program without Causeway ignores) to report
+// what it waits on and where it is; the second, kReportGrace later, ends the job.
+void Job::on_timeout(Clock::time_point now) {
+  if (!report_asked_) {
+    std::fprintf(
+        stderr, "causeway-run: job timed out after %s s; asking the %d PEs still running what they wait on\n",
+        options_.timeout_text.c_str(), running_count());
+    report_asked_ = true;
+    ask_for_reports();
+    timeout_deadline_ = now + kReportGrace;
+    return;
+  }
+  std::fprintf(stderr, "causeway-run: job timed out after %s s; killed %d PEs\n",
+               options_.timeout_text.c_str(), running_count());
+  begin_teardown(kExitTimeout);
+}
+
+// SIGURG to each PE itself (not its group: once per PE), here and through the host daemons.
+void Job::ask_for_reports() {
+  send_kill(SIGURG);
+  for (const Pe& pe : pes_)
+    if (pe.pid > 0 && pe.host < 0 && !pe.reaped) ::kill(pe.pid, SIGURG);
 }
 
 void Job::begin_teardown(int exit_status) {

@@ -107,6 +107,8 @@ class Job {
   void handle_signals();
   void reap_children();
   void on_pe_exit(int pe);
+  void on_timeout(Clock::time_point now);
+  void ask_for_reports();
   void begin_teardown(int exit_status);
   void kill_remaining(int signal);
   void kill_leftover_groups();
@@ -171,6 +173,7 @@ class Job {
   std::optional<int> exit_status_;
   std::optional<Clock::time_point> kill_deadline_;
   bool killed_ = false;
+  bool report_asked_ = false;  // the timeout has asked the PEs for their reports
   std::optional<Clock::time_point> timeout_deadline_;
 
   // The head of several hosts.

@@ -74,6 +74,9 @@ Status attach_segment(Transport* t, int pe, int segment, const RemoteSegment& re
       return Status::no_memory;
     }
     seg.mapped = static_cast<char*>(p);
+    CW_LOG_AT(transport, util::LogLevel::debug,
+              "shm: PE %d's segment %d (%zu bytes, at %#lx there) mapped at %p", pe, segment, remote.size,
+              static_cast<unsigned long>(remote.base), p);
   }
   return Status::ok;
 }
