@@ -1,15 +1,86 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The symmetric heap's collective allocation calls (the malloc family). The offset allocator is
 // deterministic, so every PE gets the same offsets without communicating; a block that reaches a
 // chunk no transport has registered yet registers it (and exchanges keys) before the closing
 // barrier, so peers can use it as soon as the call returns.
-#include <cstring>
+//
+// A block's pages are populated when it is allocated. Blocks of kBackingCheckMin and up are first
+// checked against the memory the node can still back, and every PE agrees before the call returns,
+// so a request the machine cannot hold returns NULL everywhere instead of ending in the OOM killer.
+#include <sys/mman.h>
 
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "core/rma.hpp"
 #include "core/runtime.hpp"
 #include "core/shared_memory.hpp"
 #include "core/sync.hpp"
 #include "util/log.hpp"
+#include "util/memory.hpp"
+#include "util/vm.hpp"
 
 namespace causeway::core {
+
+namespace {
+
+constexpr std::size_t kBackingCheckMin = std::size_t{1} << 20;
+
+// Bytes of [p, p + size) not yet in memory (a reused block's pages are already there).
+std::size_t bytes_to_back(void* p, std::size_t size) {
+  const std::size_t page = util::page_size();
+  const auto begin = reinterpret_cast<uintptr_t>(p) & ~(page - 1);
+  const auto end = (reinterpret_cast<uintptr_t>(p) + size + page - 1) & ~(page - 1);
+  std::vector<unsigned char> resident((end - begin) / page);
+  if (mincore(reinterpret_cast<void*>(begin), end - begin, resident.data()) != 0) return size;
+  std::size_t missing = 0;
+  for (unsigned char r : resident) missing += (r & 1) ? 0 : page;
+  return missing;
+}
+
+}  // namespace
+
+bool Runtime::back_block(void* p, std::size_t size, const char* call) {
+  if (size >= kBackingCheckMin) {
+    // Every PE of the node allocates the same block at once.
+    const std::size_t need = bytes_to_back(p, size) * static_cast<std::size_t>(bootstrap_->local_size());
+    if (const auto available = util::memory_available(); available && need > available->bytes) {
+      util::log(util::LogLevel::error,
+                "%s: cannot back %zu bytes: the %d PEs of this node need %zu bytes more and %s leaves %zu; "
+                "returning NULL",
+                call, size, bootstrap_->local_size(), need, available->limited_by, available->bytes);
+      return false;
+    }
+  }
+  if (prefault(p, size)) return true;
+  util::log(util::LogLevel::error, "%s: the kernel could not back %zu bytes (%s); returning NULL", call, size,
+            std::strerror(errno));
+  return false;
+}
+
+bool Runtime::barrier_all_agree(bool ok, const char* call) {
+  const uint64_t round = ++agree_round_;
+  auto* word = reinterpret_cast<uint64_t*>(&internal_->disagree.value);
+  if (!ok)
+    for (int pe = 0; pe < n_pes_; ++pe) amo<uint64_t>(nullptr, tl::AmoOp::set, word, round, 0, pe, call);
+  barrier_all(*this);  // completes those stores first
+  return internal_->disagree.value.load(std::memory_order_acquire) != round;
+}
+
+// Small blocks: the pages or the job (agreeing on every small allocation would cost a barrier).
+// Large ones: every PE agrees whether all could back theirs.
+bool Runtime::back_block_everywhere(void* p, std::size_t size, const char* call) {
+  const bool ok = back_block(p, size, call);
+  if (size < kBackingCheckMin) {
+    if (!ok) util::fatal_user_error(call, "out of memory populating %zu bytes of the symmetric heap", size);
+    return true;
+  }
+  const bool all = barrier_all_agree(ok, call);
+  if (ok && !all)
+    util::log(util::LogLevel::error, "%s: another PE cannot back %zu bytes; returning NULL", call, size);
+  return all;
+}
 
 void* Runtime::heap_allocate(std::size_t size, std::size_t alignment, const char* call, bool zero) {
   if (checks_) check_collective_agreement(call, "size", size, "alignment", alignment);
@@ -20,9 +91,11 @@ void* Runtime::heap_allocate(std::size_t size, std::size_t alignment, const char
     offset = heap_allocator_->allocate(size, alignment < 16 ? 16 : alignment);
   }
   void* p = nullptr;
-  if (offset) {
+  if (offset && !back_block_everywhere(segments_[kHeapSegment].base + *offset, size, call)) {
+    std::lock_guard lock(heap_mutex_);
+    heap_allocator_->release(*offset);
+  } else if (offset) {
     p = segments_[kHeapSegment].base + *offset;
-    prefault(p, size);
     if (zero) std::memset(p, 0, size);
     if (Status s = register_chunks(kHeapSegment, *offset + size); is_error(s))
       util::fatal_user_error(call, "cannot make %zu bytes of the symmetric heap reachable: %s", size,
@@ -66,22 +139,35 @@ void* Runtime::heap_reallocate(void* ptr, std::size_t size, const char* call) {
     util::fatal_user_error(call, "argument 'ptr' = %p was not returned by shmem_malloc", ptr);
   void* result = ptr;
   barrier_all(*this);  // peers' puts into the old block land before it is copied or resized
+  std::optional<std::size_t> moved_to;
+  std::size_t old_size;
   {
     std::unique_lock lock(heap_mutex_);
-    const std::size_t old_size = heap_allocator_->block_size(loc.offset);
+    old_size = heap_allocator_->block_size(loc.offset);
     if (!heap_allocator_->resize_in_place(loc.offset, size)) {
-      auto offset = heap_allocator_->allocate(size, 16);
-      if (offset) {
-        result = segments_[kHeapSegment].base + *offset;
-        std::memcpy(result, ptr, old_size < size ? old_size : size);
-        heap_allocator_->release(loc.offset);
+      moved_to = heap_allocator_->allocate(size, 16);
+      if (moved_to) {
+        result = segments_[kHeapSegment].base + *moved_to;
       } else {
         result = nullptr;
         util::log(util::LogLevel::error, "%s: cannot grow a block to %zu bytes; raise SHMEM_SYMMETRIC_SIZE",
                   call, size);
       }
     }
-    if (result) prefault(result, size);
+  }
+  // The old block stays as it was until every PE has backed the new one (the spec: on failure the
+  // old block is unchanged).
+  if (result && !back_block_everywhere(result, size, call)) {
+    std::unique_lock lock(heap_mutex_);
+    if (moved_to)
+      heap_allocator_->release(*moved_to);
+    else
+      heap_allocator_->resize_in_place(loc.offset, old_size);
+    result = nullptr;
+  } else if (moved_to) {
+    std::memcpy(result, ptr, old_size < size ? old_size : size);
+    std::unique_lock lock(heap_mutex_);
+    heap_allocator_->release(loc.offset);
   }
   if (result) {
     const std::size_t end =

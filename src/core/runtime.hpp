@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The core runtime: one per process. Owns the bootstrap, the transports, the symmetric segments,
 // the per-peer routes, the progress engine and the contexts. The C, C++ and (later) device APIs are thin
 // layers over it.
@@ -99,6 +100,7 @@ struct InternalArea {
   };
   Flag barrier[kMaxRounds];  // dissemination barrier, written by the round's partner
   Flag departed;             // set by this PE's implicit finalize at exit (api/c_setup.cpp)
+  Flag disagree;             // the last barrier_all_agree round some PE answered false in
   Doorbell doorbell;
 };
 
@@ -153,6 +155,8 @@ class Runtime {
   void* heap_allocate(std::size_t size, std::size_t alignment, const char* call, bool zero = false);
   void heap_free(void* ptr, const char* call);
   void* heap_reallocate(void* ptr, std::size_t size, const char* call);
+  // barrier_all that also tells whether `ok` held on every PE.
+  bool barrier_all_agree(bool ok, const char* call);
   std::size_t heap_bytes_in_use() const { return heap_allocator_->bytes_in_use(); }
 
   InternalArea& internal() { return *internal_; }
@@ -235,6 +239,11 @@ class Runtime {
   // Registers this PE's chunks of `id` up to `end` bytes with every transport that registers
   // memory and hands peers' keys to them. Collective: every PE calls it with the same arguments.
   Status register_chunks(int id, std::size_t end);
+  // Populates a new heap block unless this node cannot back it (then logs why and returns false).
+  bool back_block(void* p, std::size_t size, const char* call);
+  // back_block on every PE: false everywhere if it failed anywhere (blocks from 1 MiB; smaller ones
+  // end the job if they fail).
+  bool back_block_everywhere(void* p, std::size_t size, const char* call);
   // core/route.cpp
   Status setup_transports(int requested_thread_level);
   Status choose_routes();
@@ -265,6 +274,7 @@ class Runtime {
   InternalArea* internal_ = nullptr;
   std::size_t internal_offset_ = 0;  // of internal_ in the heap
   uint64_t barrier_epoch_ = 0;
+  uint64_t agree_round_ = 0;
   ProgressEngine progress_;
 };
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "core/shared_memory.hpp"
 
 #include <pthread.h>
@@ -106,17 +107,19 @@ void* map_memfd_aligned(int fd, std::size_t size, std::size_t alignment) {
   return util::map_shared_placed(fd, size, alignment, 0);
 }
 
-void prefault(void* p, std::size_t size) {
+bool prefault(void* p, std::size_t size) {
   const std::size_t page = util::page_size();
   auto begin = reinterpret_cast<uintptr_t>(p) & ~(page - 1);
   auto end = (reinterpret_cast<uintptr_t>(p) + size + page - 1) & ~(page - 1);
-  if (end <= begin) return;
-  if (madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE) == 0) return;
+  if (end <= begin) return true;
+  if (madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE) == 0) return true;
+  if (errno != EINVAL) return false;  // ENOMEM (or a signal): touching would only end in the OOM killer
   // Older kernels: touch each page (reading then writing back the same byte keeps the data).
   for (uintptr_t a = begin; a < end; a += page) {
     volatile char* c = reinterpret_cast<volatile char*>(a);
     *c = *c;
   }
+  return true;
 }
 
 }  // namespace causeway::core

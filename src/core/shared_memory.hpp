@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Anonymous shared memory (memfd): nothing appears in /dev/shm, and the kernel frees it when the
 // last process holding it exits, even after SIGKILL.
 #pragma once
@@ -14,7 +15,8 @@ void* map_memfd(int fd, std::size_t size, void* fixed_address);
 // Maps `fd` shared at an address aligned to `alignment` (a power of two); nullptr on failure.
 void* map_memfd_aligned(int fd, std::size_t size, std::size_t alignment);
 // Faults in [p, p+size) for writing now, so first-touch costs are paid at allocation, not in a put.
-void prefault(void* p, std::size_t size);
+// False (errno ENOMEM) if the kernel could not allocate the pages.
+bool prefault(void* p, std::size_t size);
 
 // fork() safety. A MAP_SHARED mapping is inherited shared by fork(), so a child the program forks
 // (Python multiprocessing, DataLoader workers) would write into this PE's globals and heap. A range
