@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // causeway-info: prints the version, the optional features this build found, the transports compiled
 // in and every environment variable the library reads (with its current value when set).
 //
@@ -15,6 +16,7 @@
 #include "build_info.h"
 #include "causeway_build_config.h"
 #include "revision.h"
+#include "topology.hpp"
 #include "transports/transport.hpp"
 #include "util/config.hpp"
 
@@ -115,6 +117,60 @@ const char* first_network() {
   return "nothing (this build has no network transport)";
 }
 
+std::string numa_list(const std::vector<unsigned>& nodes) {
+  std::string out;
+  for (unsigned n : nodes) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(n);
+  }
+  return out;
+}
+
+void print_topology_text() {
+  const causeway::info::Topology t = causeway::info::read_topology();
+  std::printf("This machine (%s):\n", t.source.c_str());
+  if (t.packages || t.cores)
+    std::printf("  %u package(s), %u core(s), %u hardware thread(s)\n", t.packages, t.cores,
+                t.hardware_threads);
+  else
+    std::printf("  %u CPU(s) online\n", t.hardware_threads);
+  for (const auto& n : t.numa)
+    std::printf("  NUMA node %u: %.1f GiB, %u core(s)\n", n.index,
+                static_cast<double>(n.memory_bytes) / (1 << 30), n.cores);
+  for (const auto& a : t.adapters)
+    std::printf("  adapter %s (%s)%s%s\n", a.name.c_str(), a.kind.c_str(),
+                a.numa_nodes.empty() ? "" : ", NUMA node ", numa_list(a.numa_nodes).c_str());
+  const unsigned per_core = t.cores ? t.cores : t.hardware_threads;
+  std::printf(
+      "  SHMEM_TEAM_SHARED and SHMEM_TEAM_NODE span the PEs on one machine (shm reaches them all);\n"
+      "  %u PEs here get a core each (causeway-run --bind-to core), more share cores.\n",
+      per_core);
+}
+
+std::string topology_json() {
+  const causeway::info::Topology t = causeway::info::read_topology();
+  std::string out = "{\"source\": " + json_string(t.source.c_str()) +
+                    ", \"packages\": " + std::to_string(t.packages) +
+                    ", \"cores\": " + std::to_string(t.cores) +
+                    ", \"hardware_threads\": " + std::to_string(t.hardware_threads) + ", \"numa_nodes\": [";
+  const char* separator = "";
+  for (const auto& n : t.numa) {
+    out += separator + std::string("{\"index\": ") + std::to_string(n.index) +
+           ", \"memory_bytes\": " + std::to_string(n.memory_bytes) +
+           ", \"cores\": " + std::to_string(n.cores) + "}";
+    separator = ", ";
+  }
+  out += "], \"adapters\": [";
+  separator = "";
+  for (const auto& a : t.adapters) {
+    out += separator + std::string("{\"name\": ") + json_string(a.name.c_str()) +
+           ", \"kind\": " + json_string(a.kind.c_str()) + ", \"numa_nodes\": [" + numa_list(a.numa_nodes) +
+           "]}";
+    separator = ", ";
+  }
+  return out + "]}";
+}
+
 void print_text() {
   std::printf("Causeway %s\n", CAUSEWAY_VERSION);
   std::printf("OpenSHMEM %d.%d (vendor string \"%s\")\n\n", SHMEM_MAJOR_VERSION, SHMEM_MINOR_VERSION,
@@ -128,6 +184,8 @@ void print_text() {
   }
   std::printf("  With CAUSEWAY_TRANSPORTS=auto: self and shm serve this node; %s serves other nodes.\n",
               first_network());
+  std::printf("\n");
+  print_topology_text();
   std::printf("\n");
   print_env_text();
 }
@@ -174,7 +232,7 @@ void print_json(bool env_only) {
            ", \"found\": " + (t.probe ? json_string(t.probe()) : std::string("null")) + "}";
     separator = ",\n";
   }
-  out += "\n  ],\n  \"environment\": " + env_json("    ") + "\n}\n";
+  out += "\n  ],\n  \"topology\": " + topology_json() + ",\n  \"environment\": " + env_json("    ") + "\n}\n";
   std::fputs(out.c_str(), stdout);
 }
 
@@ -191,7 +249,8 @@ void usage(std::FILE* out) {
   std::fprintf(out,
                "usage: causeway-info [--env] [--json] [--version]\n"
                "Prints what this build of Causeway contains: version, optional features found at build\n"
-               "time, transports compiled in, and every environment variable the library reads.\n"
+               "time, transports compiled in, this machine's topology (packages, cores, NUMA nodes,\n"
+               "network adapters and their NUMA nodes), and every environment variable the library reads.\n"
                "\n"
                "  --env      print only the environment-variable table\n"
                "  --json     print JSON instead of text\n"
