@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A distributed histogram kept up to date by active messages: bin b lives on PE b % npes, and every
  * PE adds its samples by sending "add 1 to bin b" to the bin's owner, which runs the handler. No PE
  * touches another's memory directly and nobody waits for anybody until the final check.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* hello: every PE says who it is. Run: causeway-run -n 4 ./build/examples/hello */
 #include <shmem.h>
 #include <stdio.h>

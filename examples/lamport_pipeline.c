@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* lamport_pipeline: a 1-D Jacobi stencil whose PEs synchronise with Lamport-clock stamps instead of
  * barriers (shmemx.h, "Lamport clocks").
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* ring: each PE passes tokens to its right neighbour for n rounds; a token grows by one per hop.
  * Run: causeway-run -n 4 ./build/examples/ring */
 #include <shmem.h>

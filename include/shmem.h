@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Causeway: OpenSHMEM 1.5 C API.
  * Typed functions are declared by expanding the type lists in causeway/shmem_type_lists.h; the
  * names and signatures are exactly the specification's (shmem_TYPENAME_put, ...). */

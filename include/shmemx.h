@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Causeway extensions to OpenSHMEM (prefix shmemx_). */
 #ifndef SHMEMX_H
 #define SHMEMX_H

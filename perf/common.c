@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Causeway perf suite: options, sizes, statistics, output and the driver loop (see common.h). */
 #include "common.h"
 

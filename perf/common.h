@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Causeway perf suite: the parts every benchmark shares.
  *
  * A benchmark program is a table of cases (cw_case) plus a "glue" main that brings up the

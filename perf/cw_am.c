@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cw_am: Causeway's active messages (shmemx.h): the round trip of a request whose handler replies
  * (the requester polls shmemx_am_progress until the reply has run), and the message rate of a window
  * of requests then shmem_quiet (which returns once every one has run at the target). The target

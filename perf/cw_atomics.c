@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cw_atomics: every AMO on int and long (bitwise ones on unsigned int and unsigned long, the
  * types the specification gives them), three ways:
  *

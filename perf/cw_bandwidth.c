@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cw_bandwidth: bandwidth of put and get, blocking and non-blocking, uni- and bi-directional.
  * One operation is a window of --window transfers followed by shmem_quiet (the window shrinks for
  * large messages so that it stays at or under 4 MiB). Bi-directional cases run both PEs of each

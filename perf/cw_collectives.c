@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cw_collectives: latency of collectives over all PEs, per size (bytes per PE). A sample's time is
  * the slowest PE's.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cw_latency: latency of one-sided operations between PE i and PE i + npes/2 (one pair by default),
  * on the symmetric heap and on static (global) buffers.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cw_msgrate: message rate of small puts with every PE pair busy (PE i -> PE i + npes/2), and with
  * --threads N, N threads per initiating PE (the library is initialised with
  * SHMEM_THREAD_MULTIPLE). One operation is a window of --window messages then shmem_quiet; the

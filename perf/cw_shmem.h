@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Causeway perf suite: what the OpenSHMEM benchmarks share on top of common.h.
  *
  * Written against shmem.h only, so the same sources build with Causeway and with another

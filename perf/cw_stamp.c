@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cw_stamp: Causeway's Lamport clocks (shmemx.h) against the OpenSHMEM way of sending a message
  * that the receiver can wait for. Ping-pongs between PE i and PE i + npes/2, half round trip:
  *

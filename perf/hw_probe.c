@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* hw_probe: what the hardware can do, measured the same way as the benchmarks (same driver, sizes,
  * samples and output), as the floor the library is compared with.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mpi_collectives: the MPI counterparts of cw_collectives, on MPI_COMM_WORLD, with the same case
  * names, sizes (bytes per rank) and validation. */
 #include "mpi_glue.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Causeway perf suite: main() for the MPI comparison programs (mpi_pingpong, mpi_rma,
  * mpi_collectives). Same driver, options and output as the OpenSHMEM benchmarks; buffers are plain
  * page-aligned memory unless the suite's setup hook swaps in window memory. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mpi_pingpong: the MPI counterpart of cw_latency's ping-pong. Rank i sends size bytes to rank
  * i + npes/2 with MPI_Send, which answers with MPI_Send after its MPI_Recv; half a round trip. */
 #include "mpi_glue.h"

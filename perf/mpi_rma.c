@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mpi_rma: the MPI counterparts of cw_latency, cw_bandwidth and cw_atomics with passive-target
  * one-sided communication: windows from MPI_Win_allocate (so Open MPI can use its shared-memory
  * one-sided component), one MPI_Win_lock_all epoch for the whole run, completion by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Causeway perf suite: main() for the OpenSHMEM benchmarks. Brings up the library, allocates the
  * symmetric buffers (heap and static), gives the driver its barrier/reduction hooks, and runs the
  * suite the benchmark file defines as cw_this_suite. */

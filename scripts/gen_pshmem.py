@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Generates Causeway's profiling interface from the C declarations of the API.
 
 The API is declared once, in include/shmem.h and include/shmemx.h (their typed routines by

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Checks that a misuse of the C++ API or of a type-generic name is rejected at compile time, for the
 # reason meant.
 # usage: expect_compile_fail.sh SOURCE PATTERN COMPILER [COMPILER_ARGS...]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Checks that a program compiles (syntax and semantics; nothing is linked).
 # usage: expect_compile_ok.sh SOURCE COMPILER [COMPILER_ARGS...]
 set -u

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The transports compiled into this build. Optional ones (ucx, ofi, cuda_ipc) add entries here
 // behind their meson feature macros.
 #include "causeway_build_config.h"

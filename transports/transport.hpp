@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The transport interface (v2): one table of operations plus a capability record. Core talks to
 // every transport (self, shm, loopback_async, later cuda_ipc, ucx, ofi) through this table only,
 // from one place (src/core/issue.*); no transport gets a special case in core. Unsupported

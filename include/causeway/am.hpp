@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Typed active messages over shmemx_am_* (doc/active-messages.md). A message<Args...> is a
 // registered handler whose payload is its arguments, serialized in order: each argument is a
 // trivially copyable value (copied), or a std::span<const T> of trivially copyable T (its length

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Typed atomic memory operations, constrained to the OpenSHMEM AMO type groups and dispatched to the
 // shmem_ctx_TYPENAME_atomic_* C functions, on the default context or a causeway::context. The
 // per-type tables are expanded from the X-macro lists in causeway/shmem_type_lists.h, the same lists

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Causeway C++20 API: one include for all of it. It sits on the OpenSHMEM C API (shmem.h) and so on
 // the same core; mixing both in one program is fine.
 //

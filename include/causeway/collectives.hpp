@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Team collectives on std::span (a sym_array converts): broadcast, collect, fcollect, alltoall, and
 // reductions and prefix sums that take a standard function object for the operation. The data
 // movers take any trivially copyable T (over shmem_broadcastmem, ...); the operation and element

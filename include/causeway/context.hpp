@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // causeway::context: an OpenSHMEM communication context as an RAII handle over shmem_ctx_create /
 // shmem_team_create_ctx / shmem_ctx_destroy. The put/get/atomic/signal templates take a context&
 // first to issue on it (rma.hpp, atomic.hpp, signal.hpp).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* What Causeway does with the CPU itself, in one place: the spin-wait pause, the store fence, the
  * OpenSHMEM comparison, and the table of CPU atomics on a word this process can address. The
  * library (core, the self and shm transports, the collectives) and the inline definitions in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Causeway's small-message fast path, shared by the library and the inline forms in
  * causeway/shmem_inline.h: what a put, get or atomic on the default context needs to reach a peer
  * that is mapped into this process, on one cache line.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Typed one-sided put/get for any trivially copyable T, over the C API's byte and sized forms, on
 // the default context or on a causeway::context. `dest` (put) and `src` (get) are symmetric
 // addresses, as in the C API; the C layer checks them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // causeway::runtime: the library's lifetime as an RAII handle over shmem_init_thread / shmem_finalize,
 // plus the queries and ordering calls every program needs. Everything here calls the C API.
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Causeway: OpenSHMEM 1.5 teams and collectives (plus the 1.6 scans and shmem_team_ptr).
  * Included by shmem.h; valid C11 and C++. Typed routines are declared by expanding the type lists
  * (causeway/shmem_type_lists.h and the reduction lists below), never written out per type. */

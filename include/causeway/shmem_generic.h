@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Causeway: the OpenSHMEM 1.5 type-generic interfaces, included at the end of shmem.h.
  *
  *   C11 (and later, not C++): each generic name is a function-like macro that counts its

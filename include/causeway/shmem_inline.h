@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Inline definitions of the hottest default-context calls: p, g, put, get (typed, sized, mem, and
  * their _nbi forms), put_signal, the atomics, fence, quiet, and the one-word waits.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The one list of OpenSHMEM 1.5 types per API group. shmem.h declares, and the library defines,
  * every typed function by expanding these lists; nothing typed is written out per type.
  * Each entry is X(TYPE, TYPENAME). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Put-with-signal and signal waits, over shmem_ctx_putmem_signal[_nbi], shmem_signal_wait_until,
 // shmem_signal_fetch and shmem_ctx_signal_{set,add}. Signal values are a type of their own
 // (signal_value), so a count or an element value cannot be passed where a signal is meant.

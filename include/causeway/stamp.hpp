@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Lamport clocks over shmemx_ctx_publish / putmem_stamped / stamp_wait (doc/lamport-clocks.md).
 // A stamp is a point on one context's logical clock; comparing two stamps compares their times
 // modulo wrap (so only stamps within half the clock's range of each other compare meaningfully).

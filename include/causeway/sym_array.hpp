@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // causeway::sym_array<T>: a typed, owning handle to one collective allocation on the symmetric heap.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // causeway::team: an OpenSHMEM team as an RAII handle over the shmem_team_* C functions.
 // team::world(), team::shared() and team::node() are non-owning views of the predefined teams; teams
 // made by split_strided / split_2d own their handle and destroy it (shmem_team_destroy) when they die.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Internal: maps a C++ type to its entry in an OpenSHMEM type list. Each list entry is expanded
 // (from causeway/shmem_type_lists.h) into a struct of that entry's C functions with `using type`;
 // entries that are the same C++ type (int and int32_t, long and int64_t, ...) have distinct struct

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Point-to-point synchronization: wait for (or test) a symmetric variable that other PEs update,
 // over the shmem_TYPENAME_wait_until / _test C functions, expanded from CW_P2P_SYNC_TYPES.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Lamport clocks (doc/lamport-clocks.md). Every context that issues a stamped operation owns a
 // lane: a logical clock, and at every PE one watermark word per (source PE, lane) in the symmetric
 // heap holding the newest stamp that source published there on that lane. A stamp is the lane in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Active messages over one-sided operations, so every transport carries them with no AM support of
 // its own. Each PE keeps, in the symmetric heap, one ring per source PE. A sender reserves slots
 // in its ring at the target (its own tail: no remote atomic), writes the header and payload with

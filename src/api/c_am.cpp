@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Active messages, the C surface (shmemx.h): argument checks, team numbering, then the mailbox.
 #include <shmemx.h>
 

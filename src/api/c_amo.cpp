@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // OpenSHMEM atomics: every type group x operation, with and without a context, plus the deprecated
 // 1.3 names, from the type lists. Non-blocking fetching forms write `fetch` at once on a mapped
 // peer and as late as quiet through a transport.

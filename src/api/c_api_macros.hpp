@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Shared shapes of the C API definitions.
 #pragma once
 #include <shmem.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Contexts (create, destroy, per-context fence/quiet) and signals.
 #include <shmemx.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // wait_until / test families (single, _all, _any, _some, and _vector forms) for every sync type.
 // _any and _some return SIZE_MAX / 0 when every element is excluded by `status`, as the spec says.
 #include <shmem.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // OpenSHMEM RMA: every typed, sized and mem form, with and without a context, from the type lists.
 #include "api/c_api_macros.hpp"
 #include "core/rma.hpp"

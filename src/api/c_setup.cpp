@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // OpenSHMEM setup, queries, memory management, ordering, barriers, locks and deprecated aliases.
 #include <shmem.h>
 #include <shmemx.h>

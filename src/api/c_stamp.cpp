@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Lamport clocks, the C surface (shmemx.h): argument checks and team numbering, then am/clock.
 #include <shmemx.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Contexts made from teams: PE numbers on such a context are the team's, translated to world
 // numbers once per operation from a copy of the team's member list.
 #include "api/c_api_macros.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Hidden second names of the API routines other parts of the library call. A call through one is a
 // direct call inside the library: a program or tool that defines its own shmem_ctx_create or
 // shmem_ptr (the profiling interface, pshmem.h) sees only the calls the program makes. Each alias is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The bootstraps create_bootstrap chooses from (private to src/bootstrap).
 #pragma once
 #include <memory>

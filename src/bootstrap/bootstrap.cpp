@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The bootstrap base (job id, machine layout, descriptor exchange through the node channel) and
 // the choice of bootstrap, including the refusal to run a foreign launcher's N processes as N
 // separate one-PE jobs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Bootstrap: how PEs find each other before any transport is up. Only used at init, finalize, heap
 // growth and for out-of-band errors; never on the data path.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The two bootstraps without plugins: causeway-run's socket and a single-PE job.
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Wire protocol between causeway-run and its PEs, over one SOCK_SEQPACKET socketpair per PE.
 // Each request is one message (see seqpacket.hpp): a header, `length` payload bytes and `count`
 // descriptors, split over as many records as needed.

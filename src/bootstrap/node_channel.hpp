@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Node channel: descriptors and bytes among the PEs of one machine, without the launcher. The
 // machine's local rank 0 listens on an abstract Unix socket named from the job id; the others
 // connect once and stay connected. Each exchange is a gather at the leader and a scatter of the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Bootstraps that live in plugin libraries (PMIx, MPI): the loader and the adapter from the C
 // plugin table to Bootstrap.
 #include <dlfcn.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The C interface between libcauseway and its bootstrap plugins (libcauseway-bootstrap-pmix.so,
  * libcauseway-bootstrap-mpi.so). A plugin links the launcher's client library (PMIx, MPI) so that
  * programs that do not use it never load it. Plugins are built with the library and installed

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "bootstrap/seqpacket.hpp"
 
 #include <sys/socket.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Messages over SOCK_SEQPACKET with optional descriptors (used by the launcher, its PEs and the
 // node channel). A message of any size is split into records of at most kMaxRecord payload bytes
 // and kMaxFdsPerRecord descriptors; the first record starts with the header.

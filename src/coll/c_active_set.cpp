@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Deprecated active-set collectives (PE_start, logPE_stride, PE_size). They run on the team engine
 // over a pseudo-team of the set's PEs, using the one scratch slot all active sets share (signals and
 // staging there are indexed by world PE, so sets that overlap never mix). pSync and pWrk are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // OpenSHMEM team-based collectives: broadcast, collect, fcollect, alltoall(s), reductions and scans,
 // every typed form generated from the type lists.
 #include <shmem.h>

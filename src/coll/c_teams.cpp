@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // OpenSHMEM team management: queries, splits, destruction, shmem_team_ptr.
 #include <shmem.h>
 

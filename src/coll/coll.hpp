@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The coll layer's internals: teams, their symmetric scratch slots, and the collective algorithms.
 //
 // Scratch. At init every PE allocates the same pool of K slots from the symmetric heap (same offsets

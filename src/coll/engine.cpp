@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The collective algorithms. Everything is built from four one-sided steps, each taking the direct
 // load/store route when the peer's memory is mapped here and the peer's transport otherwise:
 //   put   copy bytes into a peer's symmetric memory

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Reduction operators and the kernels the engine runs. Integer sums and products wrap (computed in
 // unsigned arithmetic, never signed overflow); min/max/sum/prod on floating point follow the
 // operators' ordinary IEEE results. Every PE combines contributions in team-rank order, so floating

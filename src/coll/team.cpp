@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Team state: the scratch pool, predefined teams, splits, destruction and handle checks.
 #include <algorithm>
 #include <bit>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The coll layer as other layers see it: team handles, the world numbers of team members, and the
 // layer's start-up and shutdown. Stable: the contexts code (shmem_team_create_ctx,
 // shmem_ctx_get_team) and the setup code build on exactly this.

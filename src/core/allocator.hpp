@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Offset allocator for a symmetric heap. Deterministic: the same sequence of calls gives the same
 // offsets on every PE, which is what makes collective allocation symmetric without communication.
 #pragma once

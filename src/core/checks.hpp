@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Argument validation. The cheap checks (initialised, symmetric address) always run; the rest run
 // when CAUSEWAY_CHECKS or SHMEM_DEBUG is set. Every failure names the PE, the call and the argument,
 // then ends the job with a non-zero status.

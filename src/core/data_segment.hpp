@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The executable's global and static variables are symmetric objects (OpenSHMEM requires it).
 // At init the writable data segment (.data/.bss after RELRO) is moved onto a memfd at the same
 // address, so same-node peers map it like a heap segment and reach it by load/store. Bytes that

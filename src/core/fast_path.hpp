@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The small-message fast path (include/causeway/fast_path.h): the library's inlined halves of put,
 // get, atomics and fence read it, and so do the inline forms in shmem.h. Every check the full path
 // makes is either implied by it (range, PE) or disables it (checks mode, team-numbered contexts), so

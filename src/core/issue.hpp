@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The one issue point. Apart from the inlined fast path (core/rma.hpp, causeway/shmem_inline.h),
 // every operation core, coll and the APIs perform on a peer (put, get, AMO, put_signal, fence,
 // quiet) is issued here, on a resolved (world PE, segment, offset), and every CPU pointer to a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The progress engine: every source of deferred work (transport contexts whose operations advance
 // only when polled, the active-message mailboxes; later ordering stages and the GPU proxy ring) in
 // one list, polled from waits, quiet, test calls and an optional progress thread.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // One-sided operations as the APIs call them. Each has two halves: an always-inlined fast path
 // (world-numbered context, peer mapped here: a copy or a CPU atomic, see fast_path.hpp) and an
 // out-of-line full path (checks, team numbering, segment lookup, transports). Small messages are

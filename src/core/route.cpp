@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Transports and routes: creating the transports CAUSEWAY_TRANSPORTS allows, choosing each peer's
 // route, the policies that follow from the routes (atomicity, fence, thread level, visibility),
 // and the fast-path table they are published through.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Runtime life cycle: init (bootstrap, segments, transports, routes, policies, the default context)
 // and finalize, plus contexts. Segments live in segments.cpp, the heap in heap.cpp, routes and
 // policies in route.cpp.

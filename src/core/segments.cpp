@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Symmetric segments: creating this PE's (heap, executable data), exchanging them with peers,
 // attaching peers' segments to every transport that reaches the peer, and registering live chunks
 // with transports that register memory (their keys go to every peer they serve).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Ordering, completion and point-to-point synchronisation: fence, quiet, barriers, wait/test, locks.
 #pragma once
 #include <atomic>

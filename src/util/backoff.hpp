@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Spin, then yield, then sleep: waits stay fast when every PE has a core, and still finish when
 // 8 PEs share 2 cores (a pure spin there starves the PE it is waiting for).
 #pragma once

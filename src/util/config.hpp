@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Typed access to the environment-variable table (config_table.def). Read once at init.
 #pragma once
 #include <cstddef>

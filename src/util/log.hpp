@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // PE-prefixed logging. Every message a user sees names the PE, so a job's merged output stays readable.
 #pragma once
 #include <cstdarg>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "util/stall.hpp"
 
 #include <dlfcn.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Stall reports: each blocked thread keeps a note of what it waits on, so a wait that runs past
 // CAUSEWAY_STALL_TIMEOUT, or causeway-run --timeout (through SIGURG), can say what a hung PE is
 // waiting for: the call, the peer, the word and the value it wants.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Status codes shared by every layer: 0 ok, positive "in progress", negative errors.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "util/vm.hpp"
 
 #include <sys/mman.h>

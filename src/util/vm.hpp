@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Virtual-memory placement helpers (no dependency above util).
 //
 // Mapping a peer's segment into this process where it will not fight this PE's own copy for L1

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The C++ typed messages (causeway/am.hpp): values and spans arrive as sent, replies are typed too.
 #include <causeway/am.hpp>
 #include <numeric>

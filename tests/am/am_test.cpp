@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Active messages across PEs: exact counts (nothing lost, nothing run twice), order per source,
 // replies, long messages of every size class, back-pressure (CAUSEWAY_AM_RING small in some rows),
 // team numbering, and handlers run by the progress thread while the target computes.

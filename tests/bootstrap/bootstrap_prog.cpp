@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Exercises the bootstrap under whatever launcher starts it (causeway-run, mpirun with PMIx or MPI):
 // records larger than one socket record, lengths that differ per rank, and more descriptors than
 // fit in one message. Exits 0 on every rank only if everything arrived intact.

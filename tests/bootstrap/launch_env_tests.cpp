@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // How a job is started: a foreign launcher's processes are never run as separate one-PE jobs, the
 // bootstrap choice is validated, and under mpirun a PE that exits without finalize or is killed
 // ends the job. Usage: launch_env_tests [gtest flags] PROGRAM FAULT_PROG [MPIRUN PLUGINS]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A program that uses MPI itself: MPI_Init before shmem_init, MPI_Finalize after shmem_finalize.
  * Causeway must join MPI's job without initialising or finalizing MPI itself. */
 #include <mpi.h>

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Installs the build into a scratch prefix and builds and runs tests/cmake against it with
 # find_package(Causeway): the CMake package must work from wherever Causeway is installed.
 # Usage: check_cmake_package.sh BUILD_DIR SOURCE_DIR SANITIZE   (exit 77: skipped)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Deprecated active-set collectives: barrier, sync, broadcast/collect/fcollect/alltoall(s) 32/64 and
 // the TYPE_OP_to_all reductions of the old type table, over several active sets, including two
 // disjoint sets running at the same time and one pSync reused back to back.

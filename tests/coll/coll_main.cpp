@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // main() of the team/collective tests: every PE of the job runs it under causeway-run. PE 0 prints
 // gtest's output, the others only their failures (tagged with the PE). Every PE exits non-zero if
 // any PE failed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Helpers of the team and collective tests. Every PE runs every test in the same order; a test
 // creates its teams (collective over SHMEM_TEAM_WORLD), runs collectives on the teams this PE is in,
 // and checks results against values computed locally. Tests use EXPECT_* only, so no PE leaves a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Data-moving team collectives: broadcast, collect, fcollect, alltoall, alltoalls, for every
 // standard RMA type (on the core shapes) and the mem forms (on every shape, up to 1 MiB).
 #include "coll_util.hpp"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Misused team and collective calls, one per run (argv[1] names it). Each must end the job with a
  * report naming the PE, the call and the argument; returning from the bad call exits 99. */
 #include <shmem.h>

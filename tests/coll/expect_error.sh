@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Usage: expect_error.sh LAUNCHER PROGRAM CASE PATTERN...
 # Runs PROGRAM CASE on 2 PEs with CAUSEWAY_CHECKS=1; passes if the job fails (not by timeout, not by
 # the bad call returning: status 99) and stderr contains every PATTERN.

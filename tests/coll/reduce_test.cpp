@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Reductions (every type and operation of the spec's team table), in place and not, across the
 // one-shot and two-shot sizes, on every team shape; 1 MiB; and the 1.6 inclusive/exclusive scans.
 // Reference results are computed locally with the same semantics (integer sums and products wrap).

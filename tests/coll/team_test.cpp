@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Team management: predefined teams, queries, strided and 2-D splits (including the spec's failure
 // return codes), nested splits, slot exhaustion and reuse, independent teams, shmem_team_ptr.
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Tests of the C++ API (include/causeway/*.hpp), run by every PE under causeway-run (also as one PE
 // on its own). Every test is collective: each PE runs the same tests in the same order, and no
 // assertion may skip a collective call (hence EXPECT_*, not ASSERT_*, before barriers).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Tests of the C++ API's teams, contexts, signals and collectives (team.hpp, context.hpp,
 // signal.hpp, collectives.hpp), run by every PE under causeway-run (also as one PE on its own).
 // Every test is collective: each PE runs the same tests in the same order, symmetric arrays are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The main() both C++ API test programs share: every PE runs the tests; PE 0 prints gtest's report
 // and the other PEs print only their failures, tagged with the PE.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Contexts and signals: context lifecycle and options, every operation group through a created
 // context, contexts used from several threads at once, and signal ordering litmus tests (data is
 // visible once the signal is observed) with SET and ADD across size thresholds.

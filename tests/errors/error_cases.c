@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* One checked user error per case, for error_tests. Run as `causeway-run -n 2 error_cases CASE` with
  * CAUSEWAY_CHECKS=1. Unless a case says otherwise only PE 1 makes the bad call; PE 0 waits in a
  * barrier, so the error report names PE 1 and the launcher must take PE 0 down. A case that gets

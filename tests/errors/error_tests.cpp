@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Checked user errors: each case of error_cases runs under `causeway-run -n 2` with CAUSEWAY_CHECKS=1
 // (or, for the checks that are always on, without it) and must end the job with a non-zero status and a
 // report on stderr that names the PE, the call and the offending argument. Usage: error_tests [gtest flags]

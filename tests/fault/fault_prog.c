@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Jobs that fail on purpose, for fault_tests: `causeway-run -n 4 fault_prog MODE MARKER`. MARKER is
  * unused here; it only makes this job's processes findable by their command line.
  *   kill         PE 2 SIGKILLs itself while the others wait in a barrier

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The launcher and runtime when a PE fails: the job ends promptly (a hang would run into the
 // launcher's --timeout, status 124), the report names the PE and how it died, no process of the
 // job survives and nothing is left in /dev/shm.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The test of the type-generic interfaces, included by generic_c.c (C11: the _Generic macros) and
  * generic_cpp.cpp (C++: the overloads); it is written in the common subset of both languages.
  *

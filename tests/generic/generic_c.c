@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The type-generic interfaces from C11: the _Generic macros of causeway/shmem_generic.h.
  * Built with -std=c11 -pedantic -Wall -Wextra -Werror; run under causeway-run. Exits non-zero when
  * a check fails on this PE. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The type-generic interfaces from C++: the overloads of causeway/shmem_generic.h, run through the
 // same checks as the C11 program (generic_body.h), plus what is particular to C++.
 #include <shmem.h>

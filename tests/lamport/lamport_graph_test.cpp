@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Random graphs of stamped traffic among all PEs, checked against the clock condition (G1).
 //
 // Each round, every PE derives the same random list of events from a shared seed: (source,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Lamport clocks (shmemx.h): stamp arithmetic, lanes, ticks and merges, the stamps of active
 // messages and replies, stamps of one context strictly increasing however its calls are mixed, and
 // the C++ surface (causeway/stamp.hpp).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Lamport clocks under SHMEM_THREAD_MULTIPLE: four threads share the default context and four have
 // a private context each. Every thread stamps (publish, putmem_stamped, active messages) and must
 // see its own stamps strictly increase; the shared context never hands two threads one stamp;

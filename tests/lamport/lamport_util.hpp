@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Helpers shared by the Lamport-clock tests (tests/lamport): the stamp layout as the tests see it,
 // announcing a stamp to the PE that must wait for it, and bringing every PE's clocks together so
 // that 8-bit stamps (CAUSEWAY_STAMP_BITS=8, the wrap rows) stay within their comparison window.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // What a stamp wait makes visible (G2, G3): payloads of every size class behind putmem_stamped and
 // behind plain puts, put_nbi and atomics followed by a publish; the message-passing litmus on the
 // default (fence) context and on a causal one; write-to-read causality across three PEs (WRC),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* For launcher_tests: every PE reads its stdin to the end and prints one line,
  *   PE <me> of <npes> read <bytes> bytes; cpus <list>
  * where <list> is the CPU affinity it was started with, in the launcher's "0-3,8" form, so that the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // causeway-run's command line as mpirun users write it (accepted forms, refusals, --report-bindings,
 // stdin going to one PE) and the oshcc / oshc++ wrappers (-showme: forms, compiler variables, the
 // C++20 flag). Every test runs a few short jobs or wrapper calls; none depends on timing.

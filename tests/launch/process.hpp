@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Runs a command (the launcher, in these tests) with extra environment variables and captures its
 // exit status, stdout and stderr. posix_spawn, no shell: arguments are passed as they are.
 #pragma once

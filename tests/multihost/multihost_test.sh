@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Several-hosts jobs on simulated hosts (scripts/netns-hosts: network namespaces with private pid
 # and mount namespaces). Needs root; exits 77 (skipped) without it or without `ip netns`.
 #   multihost_test.sh CASE LAUNCHER BOOTSTRAP_PROG

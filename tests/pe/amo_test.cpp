@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Atomic memory operations: every operation of every type group (standard, extended with float and
 // double, bitwise), fetching, non-fetching and non-blocking forms, on the heap and on globals; many
 // PEs hitting one word on PE 0 with exact final values; and the deprecated 1.3 names.

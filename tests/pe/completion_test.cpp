@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Completion, back-pressure, registration and atomicity across transports: what a network
 // transport changes. Under loopback_async (operations performed only when the issuing PE runs
 // progress or quiet) the deferred-completion tests observe that an operation has NOT landed yet;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Inputs the specification defines (or leaves to the implementation) that must not end the job:
 // zero-length transfers with any pointers, unknown allocation hints, an alignment shmem_align cannot
 // use, fence and quiet on SHMEM_CTX_INVALID, both forms of shmem_sync, and an active-set collective

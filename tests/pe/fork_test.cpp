@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // fork() without exec after shmem_init: the child gets private copies of the symmetric memory
 // (globals and heap) and its writes stay out of the parent's, while peers keep reaching the parent.
 #include <shmem.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // A small symmetric heap (SHMEM_SYMMETRIC_SIZE=1M, set by meson for this binary): allocations that
 // do not fit return NULL on every PE, and the heap stays usable afterwards.
 #include <shmem.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The symmetric heap: malloc, calloc, align, realloc, malloc_with_hints and free, checked through
 // remote access (an allocation is only right if peers can use it at the same place).
 #include <shmem.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Ordering and completion: fence seen by a remote reader, quiet completing non-blocking transfers,
 // barrier_all and sync_all (nobody leaves before everybody arrived), and the distributed locks.
 #include <shmem.h>

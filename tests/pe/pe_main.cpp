@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // main() of the multi-PE gtest binaries: every PE of the job runs this program (under causeway-run,
 // or alone as a 1-PE job). PE 0 prints gtest's normal output; the other PEs print only their
 // failures, each line tagged with the PE. The job's result combines every PE's: each PE adds its

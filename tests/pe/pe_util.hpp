@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Helpers shared by the multi-PE tests. Every PE runs every test in the same order, so a test may
 // use barriers freely; it must never return early on one PE only (use EXPECT_*, not ASSERT_*, in
 // anything that is followed by a collective call).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Remote memory access for every type of CW_RMA_TYPES, every sized form (put8..put128) and the mem
 // form, on the symmetric heap and on global variables: contiguous transfers of 1, odd, page-crossing
 // and 1 MiB sizes at aligned and unaligned offsets, single elements, strided transfers, and a

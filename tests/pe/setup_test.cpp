@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Initialisation and queries: PE numbering, thread level, version and name, accessibility,
 // shmem_ptr, and the deprecated query and allocation names.
 #include <shmem.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Point-to-point synchronisation for every type of CW_P2P_SYNC_TYPES: the six comparisons of
 // wait_until and test, the _all/_any/_some and _vector forms with status masks, on values that a
 // remote PE sets after a delay.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Every routine the library exports as shmem_NAME (or shmemx_NAME) also has its profiling name
 pshmem_NAME (pshmemx_NAME), a function at the same address; and the library never calls its own
 routines through their exported (interposable) names, so a tool that defines shmem_NAME sees only the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A profiling tool in miniature, as the specification's profiling interface intends: the program
  * defines its own shmem_long_p, shmem_putmem and shmem_barrier_all, which count their calls and
  * forward to the library's pshmem_ names. Built with -DCAUSEWAY_NO_INLINE (the inline fast path of

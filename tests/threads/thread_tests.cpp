@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // SHMEM_THREAD_MULTIPLE: several threads per PE issue RMA, atomics, waits and allocations at once.
 // Run under ThreadSanitizer too (suite 'tsan'): it must report no data race inside the library.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // OffsetAllocator: the deterministic first-fit allocator behind the symmetric heap. Every PE runs the
 // same sequence of calls, so these properties are what keeps allocations symmetric.
 #include "core/allocator.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // util::parse_size and the environment-variable table (config_table.def): parsing, and rejecting
 // (never defaulting) a value that is malformed or out of range.
 #include "util/config.hpp"

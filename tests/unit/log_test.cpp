@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // util::log_configure: CAUSEWAY_LOG's "LEVEL,TOPIC=LEVEL,..." form, and rejecting what it does not
 // know without changing anything.
 #include "util/log.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // map_peer_segment: a peer's segment lands where its L1 way-predictor bits (12..27) differ from this
 // PE's own copy by the peer's colour, and it is the same memory.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // --map-by / --bind-to: the launcher works out each PE's CPU set before forking (with hwloc when the
 // build has it), and the child applies it with sched_setaffinity just before exec (no topology
 // library calls after fork).

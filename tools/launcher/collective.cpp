@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The launcher side of the bootstrap protocol (see src/bootstrap/launcher_protocol.hpp). A
 // collective step (an allgather; a barrier is an empty one) collects one request from every PE,
 // then answers all of them. Descriptors never pass through the launcher: PEs exchange them over

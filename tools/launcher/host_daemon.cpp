@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The host daemon of a several-hosts job: `causeway-run --host-daemon --head ADDR --port P
 // --host-index I --host-name NAME --ranks FIRST COUNT --size N`, started on its host by the head's
 // launch agent. It reads the job's secret from stdin, connects back to the head and proves the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Hosts of a several-hosts job: the -H list and hostfiles, and which ranks each host gets.
 #pragma once
 #include <string>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The launcher's event loop: PE sockets, the signalfd (SIGCHLD, SIGINT, SIGTERM, SIGHUP), tagged
 // output pipes, the links of several-hosts jobs and the deadlines (job timeout, grace period before
 // SIGKILL, daemons connecting) all go through one poll().

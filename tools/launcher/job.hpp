@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // One causeway-run job: starts the PEs, serves their bootstrap requests, watches them, and takes the
 // whole job down as soon as anything goes wrong. Single-threaded, driven by poll().
 //   spawn.cpp        sockets, pipes and forking the PEs (including everything the child does)

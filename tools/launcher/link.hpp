@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The TCP link between the head causeway-run and a host daemon (several-hosts mode).
 //
 // Threat model: the link is not encrypted. A per-job random secret (32 bytes from /dev/urandom,

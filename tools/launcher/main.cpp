@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // causeway-run (installed also as oshrun): starts an OpenSHMEM job of N PEs on this node or on
 // several hosts.
 //   causeway-run [options] -n N [-H host:slots,...] program [args...]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Parsing of the causeway-run command line. Options come first; the first word that is not an option
 // (or the word after "--") is the program, and everything after it belongs to the program.
 #include "options.hpp"

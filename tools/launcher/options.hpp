@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Command line of causeway-run (alias oshrun): launcher options, then the program and its arguments.
 // The options follow Open MPI's mpirun where they overlap, so that command lines written for mpirun
 // work unchanged. Hosts other than this one (-H, --hostfile) or a --launch-agent make a several-hosts

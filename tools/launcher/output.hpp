@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // --tag-output: each PE's stdout and stderr go through a pipe to the launcher, which writes every
 // line to its own stdout/stderr as "[pe N] line" with one write(), so lines never mix mid-line.
 #pragma once

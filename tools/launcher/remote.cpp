@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The head of a several-hosts job. It listens on an ephemeral TCP port, starts one host daemon per
 // host entry through the launch agent (`AGENT HOST /path/to/causeway-run --host-daemon ...`, the
 // job's secret on the agent's stdin), checks each connection's proof of the secret, and then serves

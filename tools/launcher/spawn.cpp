@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Starting the PEs: one SOCK_SEQPACKET socketpair per PE, optional output pipes, then fork + exec.
 #include <fcntl.h>
 #include <sys/prctl.h>

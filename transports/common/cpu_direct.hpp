@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // What the transports that reach memory with the CPU share (self, shm, and loopback_async's
 // executing side): the operations of transports whose copies and atomics complete before they
 // return, which keep no per-context state. (Their AMOs use tl::cpu_amo from transport.hpp.)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // loopback_async: a test transport that behaves like a NIC, so that CI exercises every path a
 // network transport takes without one. It reaches PEs on this machine (their memory through an
 // inner shm transport: memfd mappings, CMA for the rest) but

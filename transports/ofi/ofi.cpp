@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // ofi: the libfabric network transport, set-up half: choosing a provider, opening the fabric,
 // domain, address vector and this PE's target endpoint, addresses and peers, memory registration
 // and keys, and tearing it all down. See ofi.hpp for the shape, doc/transports.md for the prose.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The libfabric (OFI) transport's shared state. ofi.cpp: provider selection, the domain, this PE's
 // target endpoint and address vector, memory registration and keys, destroy. ofi_context.cpp:
 // per-context endpoints, completions, ordering, quiet and progress. ofi_data.cpp: put, get, atomics.

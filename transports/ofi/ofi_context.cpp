@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // ofi: contexts (one initiator endpoint and completion queue each), completions, the ordering
 // rules, fence, quiet and progress.
 //

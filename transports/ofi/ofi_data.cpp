@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // ofi: data operations. Transfers are split where the target's registered chunks (each with its own
 // key) end and at the provider's largest message.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The loopback transport: a PE reaching its own memory. Small on purpose, it reads as the
 // executable specification of the transport interface (see transports/transport.hpp).
 #include <atomic>

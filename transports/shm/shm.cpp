@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Shared-memory transport for PEs on one node. Every peer segment that has a memfd is mapped here,
 // so put/get are copies, atomics are CPU atomics and shmem_ptr gets a real pointer. Segments without
 // a memfd (parts of the executable's data segment that cannot be moved) are reached with

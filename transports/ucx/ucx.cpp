@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The UCX transport: setup, registration and keys (see ucx.hpp for the design).
 #include "transports/ucx/ucx.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The UCX transport: what its two files share.
 //   ucx.cpp       the UCP context, workers, addresses, memory registration and keys, destroy
 //   ucx_data.cpp  contexts (one UCP worker each), put/get/AMO, fence/quiet, progress

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The UCX transport: contexts, data operations, ordering and completion (see ucx.hpp).
 #include <sched.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // MPI bootstrap plugin: joins the job through MPI (bootstrap only, never the data path). A program
 // that initialised MPI itself keeps owning it: the plugin then neither initialises nor finalizes it.
 // Only the C bindings: the C++ ones do not compile cleanly with warnings on.

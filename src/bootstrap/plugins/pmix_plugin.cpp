@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // PMIx bootstrap plugin: joins the job of any PMIx launcher (Open MPI's mpirun, prterun,
 // srun --mpi=pmix). An exchange is a key-value put, one collecting fence, and a get per rank.
 #include <pmix.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Must not compile: a message argument must be a trivially copyable value or a span of them; a
 // std::string (its bytes live elsewhere) is caught by the am_argument concept.
 // With -DCAUSEWAY_COMPILE_FAIL_CONTROL the same message with a span of chars must compile.

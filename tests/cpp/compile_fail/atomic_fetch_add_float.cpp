@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Must not compile: fetch_add is a standard AMO, and float is only in the extended AMO types.
 // With -DCAUSEWAY_COMPILE_FAIL_CONTROL the same call on long must compile, so that the rejection
 // the test sees is this one and not a broken file.

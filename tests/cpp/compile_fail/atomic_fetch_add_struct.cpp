@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Must not compile: a struct is in no OpenSHMEM AMO type list, even one the size of a long.
 // With -DCAUSEWAY_COMPILE_FAIL_CONTROL the same call on long must compile.
 #include <causeway/atomic.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Must not compile: put moves bytes, so T must be trivially copyable, and std::string is not.
 // With -DCAUSEWAY_COMPILE_FAIL_CONTROL the same call on a trivially copyable struct must compile.
 #include <causeway/rma.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Must not compile: the bitwise reductions are defined on integer types only, not on double.
 // With -DCAUSEWAY_COMPILE_FAIL_CONTROL the same call on unsigned long must compile.
 #include <causeway/collectives.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Must not compile: a lambda cannot be mapped to an OpenSHMEM reduction, even one that adds.
 // With -DCAUSEWAY_COMPILE_FAIL_CONTROL the same call with causeway::maximum<> must compile.
 #include <causeway/collectives.hpp>

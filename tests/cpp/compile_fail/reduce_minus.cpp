@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Must not compile: OpenSHMEM has no difference reduction, so std::minus<> is not a reduction op.
 // With -DCAUSEWAY_COMPILE_FAIL_CONTROL the same call with std::plus<> must compile.
 #include <causeway/collectives.hpp>

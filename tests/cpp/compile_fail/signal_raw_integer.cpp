@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Must not compile: a signal value is a causeway::signal_value, not any integer (an element value
 // or a count passed in its place is caught).
 // With -DCAUSEWAY_COMPILE_FAIL_CONTROL the same call with a signal_value must compile.

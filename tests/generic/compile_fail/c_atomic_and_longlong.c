@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* shmem_atomic_and on long long: the bitwise AMO types are unsigned int, unsigned long,
  * unsigned long long, int32_t, int64_t, uint32_t and uint64_t only. */
 #include <shmem.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The context form of shmem_put on a struct. */
 #include <shmem.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* shmem_put on a struct: not a standard RMA type, so no _Generic association matches. */
 #include <shmem.h>
 

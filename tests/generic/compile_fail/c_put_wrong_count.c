@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* shmem_put with three arguments: neither the plain form (4) nor the context form (5). */
 #include <shmem.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* shmem_sum_reduce on a struct: not a reduction type. */
 #include <shmem.h>
 

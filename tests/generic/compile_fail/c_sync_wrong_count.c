@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* shmem_sync with two arguments: neither shmem_sync(team) nor the four-argument form. */
 #include <shmem.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* shmem_wait_until on double: not a point-to-point synchronization type. */
 #include <shmem.h>
 

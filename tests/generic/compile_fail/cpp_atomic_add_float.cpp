@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // shmem_atomic_add on float: float is an extended AMO type, not a standard one.
 #include <shmem.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // shmem_put on a struct: no overload for it.
 #include <shmem.h>
 

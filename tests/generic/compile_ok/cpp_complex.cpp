@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The complex routines from C++ with the spec's TYPE (double _Complex, float _Complex: GNU C++
 // accepts _Complex as an extension) and with std::complex, by typed and generic names. Compiled by
 // g++ and clang++ (tests/generic/meson.build).

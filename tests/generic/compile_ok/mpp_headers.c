@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Old (Cray-style) programs include <mpp/shmem.h> and <mpp/shmemx.h>. Compiled as C and C++. */
 #include <mpp/shmem.h>
 #include <mpp/shmemx.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The profiling interface: <pshmem.h> and <pshmemx.h> declare every pshmem_ routine (generated from
  * shmem.h). Compiled as C and C++. */
 #include <pshmem.h>
