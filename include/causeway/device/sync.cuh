@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Ordering and completion (fence, quiet) and the device-side barriers across PEs
+// (barrier_all_block, sync_all_block).
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <cuda/atomic>
+
+#include "causeway/device/checks.cuh"
+#include "causeway/device/scope.cuh"
+#include "causeway/device/world.cuh"
+
+namespace causeway::device {
+
+// Orders this scope's earlier puts, AMOs and signals to each PE before its later ones. On p2p routes
+// that takes the same system-scope fence as quiet.
+template <scope S>
+__device__ inline void fence(const world&) {
+  sync<S>();
+  __threadfence_system();
+  sync<S>();
+}
+
+// Completes this scope's earlier puts and AMOs: p2p stores are complete once fenced at system scope.
+template <scope S>
+__device__ inline void quiet(const world&) {
+  sync<S>();
+  __threadfence_system();
+  sync<S>();
+}
+
+namespace detail {
+
+// Dissemination barrier over all PEs, run by one thread per PE. In round r each PE bumps the round[r]
+// counter of the PE 2^r after it and waits for its own round[r] to reach this barrier's epoch. Each
+// counter has one writer per barrier and only grows, so no reset is needed between barriers.
+__device__ inline void dissemination_barrier(const world& w, const char* what) {
+  auto* local = reinterpret_cast<sync_area*>(w.heap_base + w.sync_offset);
+#ifdef CAUSEWAY_DEVICE_CHECKS
+  check_version(w, what);
+  check_range(w, local, sizeof(sync_area), alignof(sync_area), what, "sync area");
+#endif
+  const uint64_t epoch = ++local->epoch;  // only this PE's barrier thread writes it
+  for (int r = 0; r < sync_area::kMaxRounds && (int64_t{1} << r) < w.n_pes; ++r) {
+    const int to = static_cast<int>((w.my_pe + (int64_t{1} << r)) % w.n_pes);
+    uint64_t* peer = peer_ptr_checked(w, &local->round[r], 1, to, what, "sync area");
+    cuda::atomic_ref<uint64_t, cuda::thread_scope_system>(*peer).fetch_add(1, cuda::memory_order_release);
+    cuda::atomic_ref<uint64_t, cuda::thread_scope_system> mine(local->round[r]);
+    unsigned ns = 32;
+    while (mine.load(cuda::memory_order_acquire) < epoch) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 700
+      __nanosleep(ns);
+      if (ns < 1024) ns *= 2;
+#endif
+    }
+  }
+}
+
+}  // namespace detail
+
+// Barriers across all PEs, for device code. Every thread of exactly ONE block per PE must call
+// them, the same number of times on every PE; other blocks take no part and are not ordered by them.
+// The host must launch the kernels of all PEs so they run concurrently (a kernel spins until every
+// PE arrives). Kernels of different processes sharing a GPU only run concurrently under MPS; without
+// it time-slicing still lets them finish, slowly. The sync_area must be zeroed before first use.
+
+// Completes this block's earlier puts and AMOs (quiet), then waits for every PE to arrive.
+__device__ inline void barrier_all_block(const world& w) {
+  __syncthreads();
+  if (detail::block_rank() == 0) {
+    __threadfence_system();  // the quiet: after __syncthreads it covers the whole block's stores
+    detail::dissemination_barrier(w, "barrier_all_block");
+  }
+  __syncthreads();
+}
+
+// Waits for every PE to arrive, without completing outstanding puts and AMOs.
+__device__ inline void sync_all_block(const world& w) {
+  __syncthreads();
+  if (detail::block_rank() == 0) detail::dissemination_barrier(w, "sync_all_block");
+  __syncthreads();
+}
+
+}  // namespace causeway::device
