@@ -12,6 +12,20 @@ extern "C" {
 /* Bytes of the symmetric heap in use on this PE (allocations plus the runtime's own words). */
 SHMEM_API size_t shmemx_heap_bytes_in_use(void);
 
+/* Memory kinds. shmemx_malloc_kind is collective, like shmem_malloc, and returns a block of that
+ * kind's symmetric heap, or NULL (the reason logged) when the job has none: the CUDA heap exists when
+ * the build has CUDA and every PE has a GPU (CAUSEWAY_CUDA_HEAP_SIZE, CAUSEWAY_CUDA_DEVICE).
+ * shmem_free frees either kind. Device memory is reached by the host put, get and AMO calls
+ * (through the cuda_ipc transport) and from kernels by the device API (causeway/device/). */
+#define SHMEMX_MEM_HOST 0
+#define SHMEMX_MEM_CUDA 1
+SHMEM_API void *shmemx_malloc_kind(int kind, size_t size);
+/* Writes the handle kernels take (causeway::device::world from causeway/device/world.cuh) to
+ * `world`, which is `size` bytes. Returns 0, or -1 (the reason logged) without a device heap. */
+SHMEM_API int shmemx_cuda_world(void *world, size_t size);
+/* The CUDA device this PE's device heap is on, or -1 without one. */
+SHMEM_API int shmemx_cuda_device(void);
+
 /* --- Active messages (doc/active-messages.md) ---------------------------------------------------
  * A handler runs on the target PE, inside its progress (shmemx_am_progress, waits, quiet, barriers,
  * collectives, the progress thread), with the sender's world PE number and a payload valid until it

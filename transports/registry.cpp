@@ -13,6 +13,10 @@ Transport* create_loopback_async_transport(const TransportInit& init, Status* st
 Transport* create_ucx_transport(const TransportInit& init, Status* status);
 std::string probe_ucx();
 #endif
+#if CAUSEWAY_HAVE_CUDA
+Transport* create_cuda_ipc_transport(const TransportInit& init, Status* status);
+std::string probe_cuda_ipc();
+#endif
 #if CAUSEWAY_HAVE_OFI
 Transport* create_ofi_transport(const TransportInit& init, Status* status);
 std::string ofi_describe_providers();
@@ -30,6 +34,13 @@ std::span<const TransportInfo> available_transports() {
 #if CAUSEWAY_HAVE_OFI
     {"ofi", "libfabric (OFI) network transport: RMA and atomics over an RDM endpoint (CAUSEWAY_OFI_PROVIDER)",
      create_ofi_transport, true, ofi_describe_providers},
+#endif
+#if CAUSEWAY_HAVE_CUDA
+    {"cuda_ipc",
+     "device memory of PEs on this node: peer GPU heaps mapped through CUDA VMM handles, copy engines for "
+     "host "
+     "calls, load/store from kernels",
+     create_cuda_ipc_transport, false, probe_cuda_ipc, true},
 #endif
     {"loopback_async",
      "test transport that behaves like a NIC: deferred, reordered completion, keys, NIC-domain atomics; "

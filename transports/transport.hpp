@@ -49,6 +49,11 @@ enum class Reach : uint8_t {
 // atomic with respect to each other (a NIC's read-modify-write does not lock the CPU's cache line).
 enum class AtomicDomain : uint8_t { cpu, nic, gpu };
 
+// Memory kinds a transport moves data to and from (a bit each). A peer's segment of one kind is
+// attached only to transports that serve that kind, and each peer gets one route per kind.
+inline constexpr uint8_t kHostMemory = 1;  // CPU memory (the symmetric heap, the data segment)
+inline constexpr uint8_t kCudaMemory = 2;  // a CUDA device heap
+
 struct Capabilities {
   Reach reach;
   AtomicDomain atomic_domain;
@@ -58,6 +63,7 @@ struct Capabilities {
   bool needs_progress;      // operations advance only when this PE runs progress (waits poll it)
   bool registers_memory;    // wants mem_register for every live chunk and peers' keys (attach_key)
   int max_thread_level;     // highest SHMEM_THREAD_* level its contexts support
+  uint8_t memory_kinds = kHostMemory;
 };
 
 enum class AmoOp : uint8_t {
@@ -131,10 +137,11 @@ struct LocalChunk {
 
 // A peer's segment as seen from here.
 struct RemoteSegment {
-  uintptr_t base;  // address in the peer's address space
+  uintptr_t base;  // address in the peer's address space (a device address for device kinds)
   std::size_t size;
   int fd;                    // a received descriptor for the peer's memfd, or -1; core closes it after
   uintptr_t local_base = 0;  // this PE's own copy: a mapping is placed relative to it
+  uint8_t kind = kHostMemory;
 };
 
 struct Transport;
@@ -183,6 +190,8 @@ struct TransportOps {
   // Optional: called before a wait that saw its condition returns, so memory written by the
   // transport (a NIC, a GPU) is visible to this thread's later loads.
   void (*make_visible)(Context*);
+  // Optional (device memory kinds): a peer's segment base as this PE's GPU addresses it, or nullptr.
+  void* (*device_pointer)(Transport*, int pe, int segment);
 };
 
 struct Transport {
@@ -213,6 +222,8 @@ struct TransportInfo {
   bool network;  // a production network transport: CAUSEWAY_TRANSPORTS=auto adds the first one
   // What it finds on this machine (devices, providers), for causeway-info; null if nothing to say.
   std::string (*probe)();
+  bool device_memory =
+      false;  // serves device memory: added to CAUSEWAY_TRANSPORTS when a device heap needs it
 };
 std::span<const TransportInfo> available_transports();
 

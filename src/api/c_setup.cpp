@@ -171,7 +171,8 @@ void* shmem_ptr(const void* dest, int pe) {
   core::Runtime& rt = core::runtime("shmem_ptr");
   core::Location loc;
   if (pe < 0 || pe >= rt.n_pes() || !rt.locate(dest, 1, &loc)) return nullptr;
-  if (pe == rt.my_pe()) return const_cast<void*>(dest);  // own memory is always load/store reachable
+  if (rt.segment(loc.segment).kind != core::MemKind::host) return nullptr;  // a host thread cannot load it
+  if (pe == rt.my_pe()) return const_cast<void*>(dest);  // own host memory is always load/store reachable
   return core::host_address(rt, pe, loc);
 }
 CW_DEFINE_INTERNAL_ALIAS(void*, ptr, (const void* dest, int pe))
@@ -204,6 +205,20 @@ void* shmem_realloc(void* ptr, size_t size) {
 }
 
 void shmem_free(void* ptr) { core::runtime("shmem_free").heap_free(ptr, "shmem_free"); }
+
+void* shmemx_malloc_kind(int kind, size_t size) {
+  core::Runtime& rt = core::runtime("shmemx_malloc_kind");
+  if (kind == SHMEMX_MEM_HOST) return rt.heap_allocate(size, 16, "shmemx_malloc_kind");
+  if (kind == SHMEMX_MEM_CUDA) return rt.device_allocate(size, 256, "shmemx_malloc_kind");
+  util::fatal_user_error("shmemx_malloc_kind",
+                         "argument 'kind' = %d is not SHMEMX_MEM_HOST or SHMEMX_MEM_CUDA", kind);
+}
+
+int shmemx_cuda_world(void* world, size_t size) {
+  return core::runtime("shmemx_cuda_world").device_world(world, size, "shmemx_cuda_world") ? 0 : -1;
+}
+
+int shmemx_cuda_device(void) { return core::runtime("shmemx_cuda_device").cuda_device(); }
 
 void* shmem_malloc_with_hints(size_t size, long hints) {
   core::Runtime& rt = core::runtime("shmem_malloc_with_hints");

@@ -28,6 +28,12 @@ Sym locate(Runtime& rt, const void* addr, std::size_t bytes, const char* call, c
   core::Location loc;
   if (!rt.locate(addr, bytes, &loc)) [[unlikely]]
     core::report_not_symmetric(rt, addr, bytes, call, arg);
+  // The collectives copy and reduce with the CPU, which cannot load device memory.
+  if (rt.segment(loc.segment).kind != core::MemKind::host) [[unlikely]]
+    util::fatal_user_error(call,
+                           "argument '%s' = %p is device memory; collectives on device memory are not "
+                           "supported yet (stage it through host symmetric memory)",
+                           arg, addr);
   return loc;
 }
 

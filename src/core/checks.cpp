@@ -95,6 +95,12 @@ void check_local_symmetric(Runtime& rt, const void* addr, std::size_t bytes, con
                            const char* arg) {
   Location loc;
   if (!rt.locate(addr, bytes, &loc)) report_not_symmetric(rt, addr, bytes, call, arg);
+  // Local symmetric words are read by the CPU here (waits, signal fetches): not device memory.
+  if (rt.segment(loc.segment).kind != MemKind::host)
+    util::fatal_user_error(call,
+                           "argument '%s' = %p is device memory, which a host thread cannot read; wait "
+                           "for it inside a kernel (causeway/device/signal.cuh)",
+                           arg, addr);
 }
 
 }  // namespace causeway::core

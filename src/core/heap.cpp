@@ -116,11 +116,11 @@ void Runtime::heap_free(void* ptr, const char* call) {
   if (!ptr) return;  // the spec: no action (and no barrier) for a null pointer
   barrier_all(*this);
   Location loc;
-  bool ok = locate(ptr, 1, &loc) && loc.segment == kHeapSegment;
+  bool ok = locate(ptr, 1, &loc) && (loc.segment == kHeapSegment || loc.segment == kCudaHeapSegment);
   if (checks_) check_collective_agreement(call, "ptr (as a heap offset)", ok ? loc.offset : SIZE_MAX, "", 0);
   if (ok) {
     std::lock_guard lock(heap_mutex_);
-    ok = heap_allocator_->release(loc.offset);
+    ok = (loc.segment == kHeapSegment ? heap_allocator_ : device_allocator_)->release(loc.offset);
   }
   if (!ok)
     util::fatal_user_error(call, "argument 'ptr' = %p was not returned by shmem_malloc or was freed already",
@@ -135,6 +135,11 @@ void* Runtime::heap_reallocate(void* ptr, std::size_t size, const char* call) {
   }
   if (checks_) check_collective_agreement(call, "size", size, "", 0);
   Location loc;
+  if (locate(ptr, 1, &loc) && loc.segment == kCudaHeapSegment)
+    util::fatal_user_error(call,
+                           "argument 'ptr' = %p is device memory, which cannot be reallocated; allocate a "
+                           "new block with shmemx_malloc_kind and free the old one",
+                           ptr);
   if (!locate(ptr, 1, &loc) || loc.segment != kHeapSegment || !heap_allocator_->block_size(loc.offset))
     util::fatal_user_error(call, "argument 'ptr' = %p was not returned by shmem_malloc", ptr);
   void* result = ptr;

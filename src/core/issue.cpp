@@ -3,11 +3,37 @@
 
 #include <cstring>
 
+#include "util/log.hpp"
+
 namespace causeway::core {
+
+namespace {
+
+// The transport that carries operations on `loc` at `pe`: device-memory segments have a route of
+// their own; host memory takes the peer's route (or its atomics' route).
+int transport_for(Runtime& rt, int pe, Location loc, bool atomic) {
+  const PeerRoute& route = rt.route(pe);
+  if (rt.segment(loc.segment).kind != MemKind::host) [[unlikely]]
+    return route.device_transport;
+  return atomic ? route.amo_transport : route.transport;
+}
+
+// The context of the transport for `loc`; ends the job when no transport reaches it.
+tl::Context* context_for(Runtime& rt, Context* ctx, int pe, Location loc, bool atomic, const char* call) {
+  const int index = transport_for(rt, pe, loc, atomic);
+  if (index < 0) [[unlikely]]
+    util::fatal_user_error(call,
+                           "PE %d's %s is not reachable from this PE (no transport serves that memory kind "
+                           "between these PEs; see causeway-info)",
+                           pe, rt.segment(loc.segment).what);
+  return transport_context(rt, ctx, index);
+}
+
+}  // namespace
 
 void issue_put_transport(Runtime& rt, Context* ctx, int pe, Location dst, const void* src, std::size_t bytes,
                          bool nbi, const char* call) {
-  tl::Context* c = transport_context(rt, ctx, rt.route(pe).transport);
+  tl::Context* c = context_for(rt, ctx, pe, dst, false, call);
   const auto put = nbi ? c->transport->ops->put_nbi : c->transport->ops->put;
   check_status(rt,
                with_retry(c, [&](tl::Context* t) { return put(t, pe, dst.segment, dst.offset, src, bytes); }),
@@ -16,7 +42,7 @@ void issue_put_transport(Runtime& rt, Context* ctx, int pe, Location dst, const 
 
 void issue_get_transport(Runtime& rt, Context* ctx, int pe, Location src, void* dst, std::size_t bytes,
                          bool nbi, const char* call) {
-  tl::Context* c = transport_context(rt, ctx, rt.route(pe).transport);
+  tl::Context* c = context_for(rt, ctx, pe, src, false, call);
   const auto get = nbi ? c->transport->ops->get_nbi : c->transport->ops->get;
   check_status(rt,
                with_retry(c, [&](tl::Context* t) { return get(t, pe, src.segment, src.offset, dst, bytes); }),
@@ -25,7 +51,9 @@ void issue_get_transport(Runtime& rt, Context* ctx, int pe, Location src, void* 
 
 Status issue_amo_transport(Runtime& rt, Context* ctx, int pe, Location target, const tl::AmoArgs& args,
                            bool nbi) {
-  tl::Context* c = transport_context(rt, ctx, rt.route(pe).amo_transport);
+  const int index = transport_for(rt, pe, target, true);
+  if (index < 0) return Status::unreachable;
+  tl::Context* c = transport_context(rt, ctx, index);
   return with_retry(c, [&](tl::Context* t) {
     return t->transport->ops->amo(t, pe, target.segment, target.offset, args, nbi);
   });
@@ -43,9 +71,10 @@ void issue_put_signal(Runtime& rt, Context* ctx, int pe, Location dst, const voi
     }
   }
   // One transport carrying both halves may do them as one operation.
-  const PeerRoute& route = rt.route(pe);
-  if (route.transport == route.amo_transport && !host_address(rt, pe, dst)) {
-    tl::Context* c = transport_context(rt, ctx, route.transport);
+  const int data_transport = transport_for(rt, pe, dst, false);
+  if (data_transport >= 0 && data_transport == transport_for(rt, pe, sig, true) &&
+      !host_address(rt, pe, dst)) {
+    tl::Context* c = transport_context(rt, ctx, data_transport);
     if (const auto put_signal = c->transport->ops->put_signal) {
       const tl::SignalArgs args{sig.segment, sig.offset, signal, sig_op};
       check_status(rt,
@@ -96,10 +125,11 @@ void issue_quiet_pes(Runtime& rt, Context& ctx, std::span<const int> world_pes, 
   causeway_complete_stores();
   for (int pe : world_pes) {
     const PeerRoute& route = rt.route(pe);
-    for (int index : {route.transport, route.amo_transport}) {
-      tl::Context* c = ctx.per_transport[index];
+    const int used[3] = {route.transport, route.amo_transport, route.device_transport};
+    for (int i = 0; i < 3; ++i) {
+      if (used[i] < 0 || (i > 0 && used[i] == used[0]) || (i == 2 && used[2] == used[1])) continue;
+      tl::Context* c = ctx.per_transport[used[i]];
       check_status(rt, c->transport->ops->quiet_pe(c, pe), call, pe);
-      if (route.amo_transport == route.transport) break;
     }
   }
 }

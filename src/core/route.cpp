@@ -45,6 +45,20 @@ Status Runtime::setup_transports(int requested_thread_level) {
           break;
         }
   }
+  // Device memory needs a transport that serves it; the list names transports for host memory, so
+  // one is added when it names none (cuda_ipc, built with CUDA).
+  if (device_heap_possible()) {
+    bool listed = false;
+    for (const auto& name : names)
+      for (const auto& candidate : tl::available_transports())
+        listed |= name == candidate.name && candidate.device_memory;
+    if (!listed)
+      for (const auto& candidate : tl::available_transports())
+        if (candidate.device_memory) {
+          names.push_back(candidate.name);
+          break;
+        }
+  }
   for (const auto& name : names) {
     const tl::TransportInfo* info = nullptr;
     for (const auto& candidate : tl::available_transports())
@@ -101,13 +115,19 @@ Status Runtime::choose_routes() {
     return true;
   };
 
-  // Each peer's route: the first transport in preference order that reaches it.
+  // Each peer's route: the first transport in preference order that reaches it and serves host
+  // memory; its device route: the first that serves device memory.
   const int n_transports = transport_count();
   connected_.assign(n_transports, std::vector<bool>(n_pes_, false));
   routes_.assign(n_pes_, PeerRoute{});
+  auto serves = [&](int index, uint8_t kind) { return (transports_[index]->caps.memory_kinds & kind) != 0; };
   for (int pe = 0; pe < n_pes_; ++pe) {
     for (int i = 0; i < n_transports && routes_[pe].transport < 0; ++i)
-      if (connect(i, pe)) routes_[pe].transport = i;
+      if (serves(i, tl::kHostMemory) && connect(i, pe)) routes_[pe].transport = i;
+    if (device_heap_possible())
+      for (int i = 0; i < n_transports && routes_[pe].device_transport < 0; ++i)
+        if (serves(i, tl::kCudaMemory) && (connected_[i][pe] || connect(i, pe)))
+          routes_[pe].device_transport = i;
     if (routes_[pe].transport < 0) {
       std::string names;
       for (tl::Transport* t : transports_) names.append(names.empty() ? "" : ",").append(t->name);
@@ -143,7 +163,10 @@ Status Runtime::choose_routes() {
     }
 
   in_use_.assign(n_transports, false);
-  for (const PeerRoute& r : routes_) in_use_[r.transport] = in_use_[r.amo_transport] = true;
+  for (const PeerRoute& r : routes_) {
+    in_use_[r.transport] = in_use_[r.amo_transport] = true;
+    if (r.device_transport >= 0) in_use_[r.device_transport] = true;
+  }
   for (int pe = 0; pe < n_pes_; ++pe)
     CW_LOG_AT(transport, util::LogLevel::debug, "PE %d is served by %s%s%s", pe,
               transports_[routes_[pe].transport]->name, amo_direct_ ? "" : ", atomics through ",

@@ -211,6 +211,7 @@ Status Runtime::finalize() {
   forget_private_in_children(segments_[kHeapSegment].base);
   munmap(segments_[kHeapSegment].base, segments_[kHeapSegment].map_size);
   close(segments_[kHeapSegment].fd);
+  release_device_heap();
   // The data segment stays on its memfd: the program keeps using its globals after finalize.
   util::set_abort_hook(nullptr);
   return status;

@@ -26,13 +26,16 @@ struct causeway_ctx;
 namespace causeway::core {
 
 enum class MemKind : uint8_t { host = 0, cuda = 1 };
+// The transport-interface bit of a kind (tl::Capabilities::memory_kinds).
+inline uint8_t kind_bit(MemKind kind) { return kind == MemKind::cuda ? tl::kCudaMemory : tl::kHostMemory; }
 
 // The segments every PE creates at init, in this order, so their ids agree without exchanging
 // them. Later segments (device heaps, mailboxes) take the next ids.
 enum WellKnownSegment : int {
-  kHeapSegment = 0,     // symmetric heap, host memory kind
-  kDataSegment = 1,     // executable's data moved onto a memfd
-  kDataCmaSegment = 2,  // executable's data reachable only by CMA
+  kHeapSegment = 0,      // symmetric heap, host memory kind
+  kDataSegment = 1,      // executable's data moved onto a memfd
+  kDataCmaSegment = 2,   // executable's data reachable only by CMA
+  kCudaHeapSegment = 3,  // CUDA device heap (core/device_heap.cpp); size 0 unless every PE has one
 };
 
 // The heap's base is aligned this much, so shmem_align can honour alignments up to it.
@@ -55,10 +58,13 @@ struct Segment {
 // through (differs when atomics must stay in one domain, see Runtime::amo_direct), and a CPU
 // load/store base for each segment mapped here (or nullptr).
 struct PeerRoute {
-  int transport = -1;      // index into the runtime's transports
-  int amo_transport = -1;  // index of the transport for atomics
+  int transport = -1;         // index into the runtime's transports
+  int amo_transport = -1;     // index of the transport for atomics
+  int device_transport = -1;  // the transport for its device-memory segments (all operations), or -1
   std::vector<char*> host_base;
 };
+
+struct DeviceHeap;  // core/device_heap.cpp
 
 // A context: an ordering and completion domain with one transport context per transport. A context
 // made from a team numbers PEs within that team.
@@ -158,6 +164,16 @@ class Runtime {
   // barrier_all that also tells whether `ok` held on every PE.
   bool barrier_all_agree(bool ok, const char* call);
   std::size_t heap_bytes_in_use() const { return heap_allocator_->bytes_in_use(); }
+  // The device heap's allocation (core/device_heap.cpp): like heap_allocate, on kCudaHeapSegment.
+  // nullptr (after logging) when this job has no device heap. heap_free frees either kind.
+  void* device_allocate(std::size_t size, std::size_t alignment, const char* call);
+  // The device heap exists (after the first device allocation) / can exist (every PE has a GPU).
+  bool has_device_heap() const { return segments_[kCudaHeapSegment].size != 0; }
+  bool device_heap_possible() const;
+  int cuda_device() const;  // the GPU device memory would be on, or -1
+  // The device handle kernels take (include/causeway/device/world.cuh), into `out` (its size in
+  // bytes `size`); false, after logging, without a device heap.
+  bool device_world(void* out, std::size_t size, const char* call) const;
 
   InternalArea& internal() { return *internal_; }
 
@@ -236,6 +252,13 @@ class Runtime {
   // core/segments.cpp
   Status setup_segments();
   Status exchange_segments();
+  // core/device_heap.cpp: the CUDA device heap segment (empty until the first device allocation
+  // creates it, collectively), the device handle built from the routes once peers' parts are
+  // attached, and their release.
+  Status setup_device_heap();
+  bool create_device_heap(const char* call);
+  Status build_device_world();
+  void release_device_heap();
   // Registers this PE's chunks of `id` up to `end` bytes with every transport that registers
   // memory and hands peers' keys to them. Collective: every PE calls it with the same arguments.
   Status register_chunks(int id, std::size_t end);
@@ -270,6 +293,8 @@ class Runtime {
   std::array<std::vector<char*>, 2> fast_direct_;  // the fast path's per-PE bases: heap, data segment
   std::vector<Segment> segments_;
   std::unique_ptr<OffsetAllocator> heap_allocator_;
+  std::unique_ptr<OffsetAllocator> device_allocator_;
+  DeviceHeap* device_heap_ = nullptr;  // owned; released by release_device_heap
   std::mutex heap_mutex_;
   InternalArea* internal_ = nullptr;
   std::size_t internal_offset_ = 0;  // of internal_ in the heap

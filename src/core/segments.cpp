@@ -67,7 +67,7 @@ Status Runtime::setup_segments() {
   if (cma.writable_from > cma.size) cma.writable_from = cma.size;
   segments_.push_back(mapped);  // kDataSegment
   segments_.push_back(cma);     // kDataCmaSegment
-  return Status::ok;
+  return setup_device_heap();   // kCudaHeapSegment
 }
 
 Status Runtime::exchange_segments() {
@@ -109,11 +109,12 @@ Status Runtime::exchange_segments() {
       const Published& p = all[pe * n_segments + id];
       int fd = p.has_fd ? fds[next_fd++] : -1;
       if (p.size == 0) continue;
+      const uint8_t kind = kind_bit(segments_[id].kind);
       tl::RemoteSegment remote{p.base, p.has_fd ? p.map_size : p.size, fd,
-                               reinterpret_cast<uintptr_t>(segments_[id].base)};
+                               reinterpret_cast<uintptr_t>(segments_[id].base), kind};
       for (int i = 0; i < transport_count(); ++i) {
-        if (!connected_[i][pe]) continue;
         tl::Transport* t = transports_[i];
+        if (!connected_[i][pe] || !(t->caps.memory_kinds & kind)) continue;
         if (Status s = t->ops->attach_segment(t, pe, id, remote); is_error(s)) {
           util::log(util::LogLevel::error, "transport %s cannot attach PE %d's %s: %s", t->name, pe,
                     segments_[id].what, to_string(s));
@@ -156,7 +157,7 @@ Status Runtime::register_chunks(int id, std::size_t end) {
 
   for (int i = 0; i < transport_count(); ++i) {
     tl::Transport* t = transports_[i];
-    if (!in_use_[i] || !t->caps.registers_memory) continue;
+    if (!in_use_[i] || !t->caps.registers_memory || !(t->caps.memory_kinds & kind_bit(seg.kind))) continue;
     // One record per transport: each chunk's key, length-prefixed.
     std::vector<std::byte> record;
     for (const tl::LocalChunk& c : chunks) {

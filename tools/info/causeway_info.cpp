@@ -38,7 +38,7 @@ constexpr Feature kFeatures[] = {
     {"mpi", CAUSEWAY_HAVE_MPI != 0, "the MPI bootstrap plugin, perf/ baselines"},
     {"ucx", CAUSEWAY_HAVE_UCX != 0, "the ucx transport"},
     {"ofi", CAUSEWAY_HAVE_OFI != 0, "the ofi transport"},
-    {"cuda", CAUSEWAY_HAVE_CUDA != 0, nullptr},
+    {"cuda", CAUSEWAY_HAVE_CUDA != 0, "the device heap, the cuda_ipc transport, the device API"},
 };
 
 // "yes (used by ...)", "yes, not used by anything yet" or "no".

@@ -486,6 +486,7 @@ const TransportOps kAsyncOps = {
     .progress = progress,
     .wait_fd = wait_fd,
     .make_visible = make_visible,
+    .device_pointer = nullptr,
 };
 
 // Every PE's NIC lock table, shared through the node's descriptor exchange (collective).

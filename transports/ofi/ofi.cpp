@@ -259,6 +259,7 @@ const TransportOps kOfiOps = {
     .progress = progress,
     .wait_fd = wait_fd,
     .make_visible = nullptr,
+    .device_pointer = nullptr,
 };
 
 // Reads the provider's description into the transport and opens the fabric, domain, address

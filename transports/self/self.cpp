@@ -90,6 +90,7 @@ const TransportOps kSelfOps = {
     .progress = complete_at_issue::progress,
     .wait_fd = complete_at_issue::wait_fd,
     .make_visible = nullptr,
+    .device_pointer = nullptr,
 };
 
 }  // namespace

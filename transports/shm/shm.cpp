@@ -167,6 +167,7 @@ const TransportOps kShmOps = {
     .progress = complete_at_issue::progress,
     .wait_fd = complete_at_issue::wait_fd,
     .make_visible = nullptr,
+    .device_pointer = nullptr,
 };
 
 }  // namespace

@@ -182,6 +182,7 @@ const TransportOps kUcxOps = {
     .progress = progress,
     .wait_fd = wait_fd,
     .make_visible = nullptr,
+    .device_pointer = nullptr,
 };
 
 }  // namespace ucx

@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The CUDA device heap: one symmetric segment of device memory per PE (kCudaHeapSegment), made of
+// one CUDA VMM allocation on the PE's GPU, exported as a POSIX file descriptor that travels to node
+// peers over the node channel (the cuda_ipc transport maps it there).
+//
+// It is created by the first device allocation (collective, like every allocation), not at init:
+// a host-only program on a GPU node then pays for no CUDA context and no device memory. Init only
+// decides whether it can exist: every PE must have a device, because the segment is symmetric.
+// Otherwise the segment stays empty everywhere and device allocations return NULL with the reason.
+//
+// Also the device handle kernels take (causeway::device::world): each peer's heap as this GPU
+// addresses it, from every peer's device route, copied to device memory once the heap exists.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "causeway/device/world.cuh"
+#include "causeway_build_config.h"
+#include "core/runtime.hpp"
+#include "core/sync.hpp"
+#include "util/log.hpp"
+#if CAUSEWAY_HAVE_CUDA
+#include "util/cuda.hpp"
+#endif
+
+namespace causeway::core {
+
+struct DeviceHeap {
+  bool possible = false;  // every PE has a device (decided at init)
+  bool failed = false;    // creating it failed on some PE: device allocations return NULL from now on
+  std::string why;        // why there is none
+  int device = -1;
+  std::size_t size = 0;  // mapped bytes
+  char* base = nullptr;
+  int fd = -1;  // the exported handle
+#if CAUSEWAY_HAVE_CUDA
+  CUmemGenericAllocationHandle handle = 0;
+  bool reserved = false, mapped = false;
+#endif
+  uint64_t* peer_base = nullptr;  // device arrays the world points to
+  device::route* route_of = nullptr;
+  device::world world{};
+};
+
+namespace {
+
+#if CAUSEWAY_HAVE_CUDA
+void release(DeviceHeap& heap) {
+  const util::cuda::Driver* cu = util::cuda::driver(nullptr);
+  if (heap.peer_base) cudaFree(heap.peer_base);
+  if (heap.route_of) cudaFree(heap.route_of);
+  const auto va = reinterpret_cast<CUdeviceptr>(heap.base);
+  if (heap.mapped) cu->mem_unmap(va, heap.size);
+  if (heap.reserved) cu->mem_address_free(va, heap.size);
+  if (heap.handle) cu->mem_release(heap.handle);
+  if (heap.fd >= 0) close(heap.fd);
+  heap.peer_base = nullptr;
+  heap.route_of = nullptr;
+  heap.base = nullptr;
+  heap.size = 0;
+  heap.handle = 0;
+  heap.fd = -1;
+  heap.reserved = heap.mapped = false;
+}
+
+CUmemAllocationProp allocation_properties(int device) {
+  CUmemAllocationProp prop{};
+  prop.type = CU_MEM_ALLOCATION_TYPE_PINNED;
+  prop.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
+  prop.location.id = device;
+  prop.requestedHandleTypes = CU_MEM_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR;
+  return prop;
+}
+
+// The GPU this PE uses: CAUSEWAY_CUDA_DEVICE, else the one the program made current before
+// shmem_init, else the node-local rank modulo the GPU count. -1 (and `why`) without one.
+int choose_device(long setting, int local_rank, std::string* why) {
+  const util::cuda::Driver* cu = util::cuda::driver(why);
+  if (!cu) return -1;
+  const int count = util::cuda::device_count(why);
+  if (setting >= count) {
+    *why = "CAUSEWAY_CUDA_DEVICE=" + std::to_string(setting) + " but this node has " + std::to_string(count) +
+           " CUDA device(s)";
+    return -1;
+  }
+  if (setting >= 0) return static_cast<int>(setting);
+  CUcontext current = nullptr;
+  CUdevice device = 0;
+  if (cu->ctx_get_current(&current) == CUDA_SUCCESS && current && cu->ctx_get_device(&device) == CUDA_SUCCESS)
+    return static_cast<int>(device);
+  return local_rank % count;
+}
+
+// This PE's device: it supports what the heap needs; its allocation granularity.
+bool probe_device(int device, std::size_t* granularity, std::string* why) {
+  const util::cuda::Driver* cu = util::cuda::driver(why);
+  if (cudaError_t e = cudaSetDevice(device); e != cudaSuccess) {
+    *why = util::cuda::describe("cudaSetDevice", e);
+    return false;
+  }
+  CUdevice dev = 0;
+  int vmm = 0, fd_handles = 0;
+  cu->device_get(&dev, device);
+  cu->device_get_attribute(&vmm, CU_DEVICE_ATTRIBUTE_VIRTUAL_MEMORY_MANAGEMENT_SUPPORTED, dev);
+  cu->device_get_attribute(&fd_handles, CU_DEVICE_ATTRIBUTE_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR_SUPPORTED, dev);
+  if (!vmm || !fd_handles) {
+    *why = "GPU " + std::to_string(device) +
+           " does not support CUDA virtual memory management with POSIX file-descriptor handles";
+    return false;
+  }
+  const CUmemAllocationProp prop = allocation_properties(device);
+  const CUresult r =
+      cu->mem_get_allocation_granularity(granularity, &prop, CU_MEM_ALLOC_GRANULARITY_RECOMMENDED);
+  if (r != CUDA_SUCCESS || *granularity == 0) {
+    *why = util::cuda::describe("cuMemGetAllocationGranularity", r);
+    return false;
+  }
+  return true;
+}
+
+// The allocation, its mapping here with access for this PE's GPU, and its exported descriptor.
+// On failure `heap` keeps what was made, for release().
+bool create_memory(DeviceHeap* heap, std::size_t size, std::size_t alignment, std::string* why) {
+  const util::cuda::Driver* cu = util::cuda::driver(why);
+  const CUmemAllocationProp prop = allocation_properties(heap->device);
+  heap->size = size;
+  CUdeviceptr va = 0;
+  const char* step = "cuMemCreate";
+  CUresult r = cu->mem_create(&heap->handle, size, &prop, 0);
+  if (r == CUDA_SUCCESS) {
+    step = "cuMemAddressReserve";
+    r = cu->mem_address_reserve(&va, size, alignment, 0, 0);
+    heap->reserved = r == CUDA_SUCCESS;
+    heap->base = reinterpret_cast<char*>(va);
+  }
+  if (r == CUDA_SUCCESS) {
+    step = "cuMemMap";
+    r = cu->mem_map(va, size, 0, heap->handle, 0);
+    heap->mapped = r == CUDA_SUCCESS;
+  }
+  if (r == CUDA_SUCCESS) {
+    CUmemAccessDesc access{};
+    access.location = prop.location;
+    access.flags = CU_MEM_ACCESS_FLAGS_PROT_READWRITE;
+    step = "cuMemSetAccess";
+    r = cu->mem_set_access(va, size, &access, 1);
+  }
+  if (r == CUDA_SUCCESS) {
+    step = "cuMemExportToShareableHandle";
+    r = cu->mem_export_to_shareable_handle(&heap->fd, heap->handle, CU_MEM_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR,
+                                           0);
+  }
+  if (r != CUDA_SUCCESS) {
+    *why = "GPU " + std::to_string(heap->device) + ", " + std::to_string(size) +
+           " bytes: " + util::cuda::describe(step, r);
+    return false;
+  }
+  return true;
+}
+#endif
+
+// The first PE whose byte in `all` is 0, or -1.
+int first_without(const std::vector<std::byte>& all, std::size_t stride) {
+  for (std::size_t i = 0; i * stride < all.size(); ++i)
+    if (all[i * stride] == std::byte{0}) return static_cast<int>(i);
+  return -1;
+}
+
+}  // namespace
+
+Status Runtime::setup_device_heap() {
+  segments_.push_back(Segment{MemKind::cuda, nullptr, 0, 0, -1, "CUDA device heap"});
+  auto* heap = new DeviceHeap;
+  device_heap_ = heap;
+#if CAUSEWAY_HAVE_CUDA
+  if (config_.cuda_heap_size == 0) {
+    heap->why = "CAUSEWAY_CUDA_HEAP_SIZE=0";
+    return Status::ok;
+  }
+  heap->device = choose_device(config_.cuda_device, bootstrap_->local_rank(), &heap->why);
+  // All or none (the transport lists must agree too: cuda_ipc serves the device heap).
+  const std::byte mine{static_cast<unsigned char>(heap->device >= 0)};
+  std::vector<std::byte> all;
+  if (Status s = bootstrap_->allgather(std::span(&mine, 1), &all); is_error(s)) return s;
+  if (const int without = first_without(all, 1); without >= 0) {
+    if (heap->device >= 0) heap->why = "PE " + std::to_string(without) + " has no CUDA device";
+    heap->device = -1;
+  }
+  heap->possible = heap->device >= 0;
+  if (heap->possible) util::cuda::set_process_device(heap->device);
+#else
+  heap->why = "this build has no CUDA";
+#endif
+  CW_LOG_AT(heap, util::LogLevel::debug, "device heap: %s",
+            heap->possible ? "created by the first device "
+                             "allocation"
+                           : heap->why.c_str());
+  return Status::ok;
+}
+
+bool Runtime::device_heap_possible() const { return device_heap_ && device_heap_->possible; }
+
+// Collective, inside the first device allocation: every PE creates its part, all agree, the
+// descriptors go to node peers and every peer's part is attached to its device route.
+bool Runtime::create_device_heap(const char* call) {
+  DeviceHeap& heap = *device_heap_;
+  if (has_device_heap()) return true;
+  if (!heap.possible || heap.failed) return false;
+#if CAUSEWAY_HAVE_CUDA
+  ProgressEngine::BlockedScope blocked(progress_);  // the exchanges block in the bootstrap
+  // 1. Every PE's granularity: the size is rounded to the largest, so it is the same everywhere.
+  struct Probe {
+    uint8_t ok, pad[7];
+    uint64_t granularity;
+  } probe{};
+  std::size_t granularity = 0;
+  probe.ok = probe_device(heap.device, &granularity, &heap.why);
+  probe.granularity = granularity;
+  std::vector<std::byte> all;
+  if (is_error(bootstrap_->allgather(std::as_bytes(std::span(&probe, 1)), &all))) return false;
+  const auto* probes = reinterpret_cast<const Probe*>(all.data());
+  std::size_t largest = 1;
+  bool everywhere = true;
+  for (int pe = 0; pe < n_pes_; ++pe) {
+    everywhere &= probes[pe].ok != 0;
+    largest = std::max<std::size_t>(largest, probes[pe].granularity);
+  }
+  // 2. The memory, and its base and size for peers.
+  struct Made {
+    uint8_t ok, pad[7];
+    uint64_t base, size;
+  } made{};
+  if (everywhere) {
+    const std::size_t size = (config_.cuda_heap_size + largest - 1) / largest * largest;
+    made.ok = create_memory(&heap, size, largest, &heap.why);
+    made.base = reinterpret_cast<uint64_t>(heap.base);
+    made.size = heap.size;
+  }
+  if (is_error(bootstrap_->allgather(std::as_bytes(std::span(&made, 1)), &all))) return false;
+  const auto* peers = reinterpret_cast<const Made*>(all.data());
+  int failed_pe = -1;
+  for (int pe = 0; pe < n_pes_ && failed_pe < 0; ++pe)
+    if (!peers[pe].ok) failed_pe = pe;
+  if (failed_pe >= 0) {
+    util::log(util::LogLevel::error, "%s: no device heap: %s", call,
+              made.ok ? ("PE " + std::to_string(failed_pe) + " could not create its part").c_str()
+                      : heap.why.c_str());
+    release(heap);
+    heap.failed = true;
+    return false;
+  }
+  // 3. The descriptors to node peers; each peer's part attached to its device route here.
+  std::vector<int> fds;
+  const int my_fd[1] = {heap.fd};
+  if (is_error(bootstrap_->exchange_fds(my_fd, &fds))) return false;
+  bool attached = true;
+  for (int pe = 0; pe < n_pes_; ++pe) {
+    const int index = routes_[pe].device_transport;
+    if (index >= 0) {
+      tl::Transport* t = transports_[index];
+      const tl::RemoteSegment remote{peers[pe].base, peers[pe].size, fds[pe],
+                                     reinterpret_cast<uintptr_t>(heap.base), tl::kCudaMemory};
+      if (Status s = t->ops->attach_segment(t, pe, kCudaHeapSegment, remote); is_error(s)) {
+        util::log(util::LogLevel::error, "%s: transport %s cannot attach PE %d's device heap: %s", call,
+                  t->name, pe, to_string(s));
+        attached = false;
+      }
+    }
+    if (fds[pe] >= 0) close(fds[pe]);
+  }
+  if (!attached) util::fatal_user_error(call, "cannot reach the device heaps of this node's PEs");
+  // 4. The segment, its allocator (the device barrier's words first, at one offset everywhere)
+  // and the device handle, all in place before the closing barrier of the allocation.
+  device_allocator_ = std::make_unique<OffsetAllocator>(heap.size);
+  const auto sync_offset = device_allocator_->allocate(sizeof(device::sync_area), 256);
+  if (!sync_offset || cudaMemset(heap.base + *sync_offset, 0, sizeof(device::sync_area)) != cudaSuccess)
+    util::fatal_user_error(call, "cannot clear the device heap's barrier words");
+  heap.world.sync_offset = *sync_offset;
+  if (Status s = build_device_world(); is_error(s))
+    util::fatal_user_error(call, "cannot build the device handle: %s", to_string(s));
+  Segment& segment = segments_[kCudaHeapSegment];
+  segment.base = heap.base;
+  segment.fd = heap.fd;
+  segment.map_size = heap.size;
+  segment.registered = heap.size;
+  std::atomic_thread_fence(std::memory_order_release);
+  segment.size = heap.size;  // last: locate() finds it from now on
+  CW_LOG_AT(heap, util::LogLevel::debug, "device heap on GPU %d at %p, %zu bytes", heap.device, heap.base,
+            heap.size);
+  return true;
+#else
+  (void)call;
+  return false;
+#endif
+}
+
+Status Runtime::build_device_world() {
+#if CAUSEWAY_HAVE_CUDA
+  DeviceHeap& heap = *device_heap_;
+  std::vector<uint64_t> peer_base(n_pes_, 0);
+  std::vector<device::route> route_of(n_pes_, device::route::none);
+  for (int pe = 0; pe < n_pes_; ++pe) {
+    const int index = routes_[pe].device_transport;
+    tl::Transport* t = index >= 0 ? transports_[index] : nullptr;
+    void* base = t && t->ops->device_pointer ? t->ops->device_pointer(t, pe, kCudaHeapSegment) : nullptr;
+    peer_base[pe] = reinterpret_cast<uint64_t>(base);
+    route_of[pe] = base ? device::route::p2p : device::route::none;
+  }
+  const std::size_t bases = sizeof(uint64_t) * n_pes_, routes = sizeof(device::route) * n_pes_;
+  void *bases_at = nullptr, *routes_at = nullptr;
+  const bool allocated =
+      cudaMalloc(&bases_at, bases) == cudaSuccess && cudaMalloc(&routes_at, routes) == cudaSuccess;
+  heap.peer_base = static_cast<uint64_t*>(bases_at);
+  heap.route_of = static_cast<device::route*>(routes_at);
+  // Synchronised: a kernel on another stream may read the tables as soon as this returns.
+  if (!allocated ||
+      cudaMemcpy(heap.peer_base, peer_base.data(), bases, cudaMemcpyHostToDevice) != cudaSuccess ||
+      cudaMemcpy(heap.route_of, route_of.data(), routes, cudaMemcpyHostToDevice) != cudaSuccess ||
+      cudaDeviceSynchronize() != cudaSuccess) {
+    util::log(util::LogLevel::error, "cannot copy the device handle's tables to GPU %d", heap.device);
+    return Status::no_memory;
+  }
+  device::world& w = heap.world;
+  w.version = device::kWorldVersion;
+  w.my_pe = my_pe_;
+  w.n_pes = n_pes_;
+  w.heap_base = reinterpret_cast<uint64_t>(heap.base);
+  w.heap_size = heap.size;
+  w.peer_base = heap.peer_base;
+  w.route_of = heap.route_of;
+#endif
+  return Status::ok;
+}
+
+void Runtime::release_device_heap() {
+  if (!device_heap_) return;
+#if CAUSEWAY_HAVE_CUDA
+  release(*device_heap_);
+#endif
+  delete device_heap_;
+  device_heap_ = nullptr;
+}
+
+int Runtime::cuda_device() const { return device_heap_possible() ? device_heap_->device : -1; }
+
+bool Runtime::device_world(void* out, std::size_t size, const char* call) const {
+  if (size != sizeof(device::world)) {
+    util::log(util::LogLevel::error,
+              "%s: the program's device handle is %zu bytes, this library's %zu: rebuild it against this "
+              "library's headers",
+              call, size, sizeof(device::world));
+    return false;
+  }
+  if (!has_device_heap()) {
+    util::log(util::LogLevel::error, "%s: %s", call,
+              device_heap_possible()
+                  ? "no device memory allocated yet: the first shmemx_malloc_kind(SHMEMX_MEM_CUDA"
+                    ", ...) creates the device heap"
+                  : ("this job has no device heap: " + device_heap_->why).c_str());
+    return false;
+  }
+  std::memcpy(out, &device_heap_->world, sizeof(device::world));
+  return true;
+}
+
+void* Runtime::device_allocate(std::size_t size, std::size_t alignment, const char* call) {
+  if (checks_) check_collective_agreement(call, "size", size, "alignment", alignment);
+  if (size == 0) return nullptr;
+  if (!create_device_heap(call)) {
+    if (!device_heap_->failed)
+      util::log(util::LogLevel::error, "%s: this job has no device heap: %s", call,
+                device_heap_->why.c_str());
+    barrier_all(*this);
+    return nullptr;
+  }
+  std::optional<std::size_t> offset;
+  {
+    std::lock_guard lock(heap_mutex_);
+    offset = device_allocator_->allocate(size, alignment < 256 ? 256 : alignment);
+  }
+  void* p = nullptr;
+  if (offset)
+    p = segments_[kCudaHeapSegment].base + *offset;
+  else
+    util::log(util::LogLevel::error,
+              "%s: cannot allocate %zu bytes: the device heap has %zu of %zu bytes in use (largest free "
+              "block %zu); "
+              "raise CAUSEWAY_CUDA_HEAP_SIZE",
+              call, size, device_allocator_->bytes_in_use(), device_allocator_->capacity(),
+              device_allocator_->largest_free());
+  barrier_all(*this);
+  return p;
+}
+
+}  // namespace causeway::core

@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Device memory and the device API across PEs (run by every PE under causeway-run, with
+// tests/pe/pe_main.cpp's main). Without a CUDA device every GPU test skips, saying why, and the
+// tests of what a job without a device heap does still run.
+//
+// Kernels of different processes on one GPU run concurrently only under MPS; otherwise they are
+// time-sliced. Every test is correct either way: kernels that wait for another PE's kernel bound
+// their waits with a timeout that reports instead of hanging, and the host's barriers separate
+// the phases that need no concurrency.
+#include <cuda_runtime_api.h>
+#include <gtest/gtest.h>
+#include <shmem.h>
+#include <shmemx.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "causeway/device/causeway_device.cuh"
+#include "causeway/device/host.hpp"
+
+namespace {
+
+namespace dev = causeway::device;
+using dev::scope;
+
+constexpr uint64_t kWaitTimeoutNs = 20'000'000'000;  // a kernel's wait reports after 20 s
+
+bool has_gpu() { return shmemx_cuda_device() >= 0; }
+
+// CAUSEWAY_EXPECT_GPU=1 (scripts/gpu-check) turns the skip into a failure: on a GPU machine a
+// device heap that does not come up is a bug, not a reason to skip.
+bool gpu_expected() {
+  const char* v = std::getenv("CAUSEWAY_EXPECT_GPU");
+  return v && *v && std::strcmp(v, "0") != 0;
+}
+
+#define CUDA_OK(call) \
+  ASSERT_EQ(cudaSuccess, (call)) << #call << ": " << cudaGetErrorString(cudaGetLastError())
+
+// Skips without a device heap; otherwise makes the library's GPU for this PE current, so the test's
+// kernels run where its device memory is.
+#define SKIP_WITHOUT_GPU()                                                                             \
+  do {                                                                                                 \
+    if (!has_gpu()) {                                                                                  \
+      if (gpu_expected()) FAIL() << "CAUSEWAY_EXPECT_GPU is set but this job has no device heap";      \
+      GTEST_SKIP() << "no device heap on this machine (no CUDA device, or CAUSEWAY_CUDA_HEAP_SIZE=0)"; \
+    }                                                                                                  \
+    CUDA_OK(cudaSetDevice(shmemx_cuda_device()));                                                      \
+  } while (0)
+
+// Before a host barrier: this PE's device work (memsets, copies, kernels) is done, so peers and the
+// library's own stream see it.
+#define DEVICE_DONE() CUDA_OK(cudaDeviceSynchronize())
+
+template <class T>
+T* device_alloc(std::size_t n) {
+  return static_cast<T*>(shmemx_malloc_kind(SHMEMX_MEM_CUDA, n * sizeof(T)));
+}
+
+template <class T>
+std::vector<T> read_local(const T* p, std::size_t n) {
+  std::vector<T> out(n);
+  EXPECT_EQ(cudaSuccess, cudaMemcpy(out.data(), p, n * sizeof(T), cudaMemcpyDeviceToHost));
+  return out;
+}
+
+int next_pe() { return (shmem_my_pe() + 1) % shmem_n_pes(); }
+int prev_pe() { return (shmem_my_pe() + shmem_n_pes() - 1) % shmem_n_pes(); }
+
+// ---- Without a device heap (every machine) ----
+
+TEST(CudaWithoutDevice, DeviceAllocationsReturnNullOnEveryPe) {
+  if (has_gpu()) GTEST_SKIP() << "this machine has a device heap";
+  EXPECT_EQ(nullptr, shmemx_malloc_kind(SHMEMX_MEM_CUDA, 1024));
+  dev::world w{};
+  EXPECT_EQ(-1, shmemx_cuda_world(&w, sizeof w));
+  // Host allocations through the same call still work.
+  void* host = shmemx_malloc_kind(SHMEMX_MEM_HOST, 64);
+  EXPECT_NE(nullptr, host);
+  shmem_free(host);
+}
+
+// ---- Host calls on device memory ----
+
+TEST(CudaHost, PutAndGetReachEveryPesDeviceHeap) {
+  SKIP_WITHOUT_GPU();
+  constexpr std::size_t n = 1 << 16;
+  auto* buf = device_alloc<int64_t>(n);
+  ASSERT_NE(nullptr, buf);
+  std::vector<int64_t> src(n);
+  for (std::size_t i = 0; i < n; ++i) src[i] = int64_t(shmem_my_pe()) << 32 | int64_t(i);
+  shmem_int64_put(buf, src.data(), n, next_pe());
+  shmem_barrier_all();
+  const auto got = read_local(buf, n);
+  for (std::size_t i = 0; i < n; ++i)
+    ASSERT_EQ(int64_t(prev_pe()) << 32 | int64_t(i), got[i]) << "element " << i;
+  std::vector<int64_t> back(n);
+  shmem_int64_get(back.data(), buf, n, prev_pe());  // holds what PE prev-1 put there
+  const int before = (prev_pe() + shmem_n_pes() - 1) % shmem_n_pes();
+  for (std::size_t i = 0; i < n; i += 997) ASSERT_EQ(int64_t(before) << 32 | int64_t(i), back[i]);
+  shmem_barrier_all();
+  shmem_free(buf);
+}
+
+TEST(CudaHost, AtomicsOnDeviceMemoryAreExact) {
+  SKIP_WITHOUT_GPU();
+  auto* counter = device_alloc<uint64_t>(2);
+  ASSERT_NE(nullptr, counter);
+  CUDA_OK(cudaMemset(counter, 0, 2 * sizeof(uint64_t)));
+  DEVICE_DONE();
+  shmem_barrier_all();
+  constexpr int kAdds = 200;
+  for (int i = 0; i < kAdds; ++i) shmem_uint64_atomic_add(&counter[0], 1, 0);
+  const uint64_t old = shmem_uint64_atomic_fetch_add(&counter[1], 10, 0);
+  EXPECT_EQ(0u, old % 10);
+  shmem_barrier_all();
+  EXPECT_EQ(uint64_t(kAdds) * shmem_n_pes(), shmem_uint64_atomic_fetch(&counter[0], 0));
+  EXPECT_EQ(uint64_t(10) * shmem_n_pes(), shmem_uint64_atomic_fetch(&counter[1], 0));
+  shmem_barrier_all();
+  if (shmem_my_pe() == 0) {
+    EXPECT_EQ(uint64_t(kAdds) * shmem_n_pes(), shmem_uint64_atomic_swap(&counter[0], 7, 0));
+    EXPECT_EQ(7u, shmem_uint64_atomic_compare_swap(&counter[0], 7, 9, 0));
+    EXPECT_EQ(9u, shmem_uint64_atomic_fetch(&counter[0], 0));
+  }
+  shmem_barrier_all();
+  shmem_free(counter);
+}
+
+// ---- Kernels ----
+
+template <scope S>
+__global__ void put_to_next(dev::world w, int64_t* dst, const int64_t* src, std::size_t n, int pe) {
+  dev::put<S>(w, dst, src, n, pe);
+  dev::quiet<S>(w);
+}
+
+// Each warp (or block, or thread) puts its own slice, so every scope's cooperative copy is used.
+template <scope S>
+void check_put_at_scope(unsigned blocks, unsigned threads) {
+  constexpr std::size_t n = 1 << 14;
+  auto* dst = device_alloc<int64_t>(n);
+  auto* src = device_alloc<int64_t>(n);
+  ASSERT_NE(nullptr, dst);
+  ASSERT_NE(nullptr, src);
+  std::vector<int64_t> values(n);
+  for (std::size_t i = 0; i < n; ++i) values[i] = (int64_t(shmem_my_pe()) << 40) + int64_t(i) * 3;
+  CUDA_OK(cudaMemcpy(src, values.data(), n * sizeof(int64_t), cudaMemcpyHostToDevice));
+  DEVICE_DONE();
+  dev::world w = dev::this_world();
+  put_to_next<S><<<blocks, threads>>>(w, dst, src, n, next_pe());
+  CUDA_OK(cudaDeviceSynchronize());
+  shmem_barrier_all();
+  const auto got = read_local(dst, n);
+  for (std::size_t i = 0; i < n; ++i)
+    ASSERT_EQ((int64_t(prev_pe()) << 40) + int64_t(i) * 3, got[i]) << "element " << i;
+  shmem_barrier_all();
+  shmem_free(src);
+  shmem_free(dst);
+}
+
+TEST(CudaKernel, PutAtThreadScope) {
+  SKIP_WITHOUT_GPU();
+  check_put_at_scope<scope::thread>(1, 1);
+}
+TEST(CudaKernel, PutAtWarpScope) {
+  SKIP_WITHOUT_GPU();
+  check_put_at_scope<scope::warp>(1, 32);
+}
+TEST(CudaKernel, PutAtBlockScope) {
+  SKIP_WITHOUT_GPU();
+  check_put_at_scope<scope::block>(1, 256);
+}
+
+__global__ void get_and_p(dev::world w, int* dst_local, const int* src_sym, int* p_target, int pe) {
+  if (threadIdx.x == 0) {
+    dst_local[0] = dev::g(w, src_sym, pe);
+    dev::p(w, p_target, w.my_pe + 1000, pe);
+    dev::quiet<scope::thread>(w);
+  }
+}
+
+TEST(CudaKernel, GAndPReachThePeer) {
+  SKIP_WITHOUT_GPU();
+  auto* words = device_alloc<int>(2);
+  auto* out = device_alloc<int>(1);
+  ASSERT_NE(nullptr, words);
+  const int mine[2] = {shmem_my_pe() * 7, -1};
+  CUDA_OK(cudaMemcpy(words, mine, sizeof mine, cudaMemcpyHostToDevice));
+  DEVICE_DONE();
+  shmem_barrier_all();
+  get_and_p<<<1, 32>>>(dev::this_world(), out, &words[0], &words[1], next_pe());
+  CUDA_OK(cudaDeviceSynchronize());
+  shmem_barrier_all();
+  EXPECT_EQ(next_pe() * 7, read_local(out, 1)[0]);
+  EXPECT_EQ(prev_pe() + 1000, read_local(&words[1], 1)[0]);
+  shmem_barrier_all();
+  shmem_free(out);
+  shmem_free(words);
+}
+
+// Every thread of every PE adds to every PE's counters: the totals must be exact.
+__global__ void add_everywhere(dev::world w, unsigned long long* counters) {
+  for (int pe = 0; pe < w.n_pes; ++pe) {
+    dev::atomic_add(w, &counters[0], 1ull, pe);
+    dev::atomic_fetch_add(w, &counters[1], 2ull, pe);
+    dev::atomic_inc(w, &counters[2], pe);
+    dev::atomic_fetch_or(w, &counters[3], 1ull << (threadIdx.x % 64), pe);
+  }
+  dev::quiet<scope::thread>(w);
+}
+
+TEST(CudaKernel, ConcurrentAtomicsFromAllPesAreExact) {
+  SKIP_WITHOUT_GPU();
+  auto* counters = device_alloc<unsigned long long>(4);
+  ASSERT_NE(nullptr, counters);
+  CUDA_OK(cudaMemset(counters, 0, 4 * sizeof(unsigned long long)));
+  DEVICE_DONE();
+  shmem_barrier_all();
+  constexpr unsigned kBlocks = 8, kThreads = 128;
+  add_everywhere<<<kBlocks, kThreads>>>(dev::this_world(), counters);
+  CUDA_OK(cudaDeviceSynchronize());
+  shmem_barrier_all();
+  const auto got = read_local(counters, 4);
+  const unsigned long long per_pe = kBlocks * kThreads * unsigned(shmem_n_pes());
+  EXPECT_EQ(per_pe, got[0]);
+  EXPECT_EQ(2 * per_pe, got[1]);
+  EXPECT_EQ(per_pe, got[2]);
+  EXPECT_EQ(~0ull, got[3]);
+  shmem_barrier_all();
+  shmem_free(counters);
+}
+
+// PE i's block puts a payload and a signal to PE i+1; each PE's kernel waits for its signal and
+// then checks the payload from inside the kernel: a signal seen means its data is visible.
+__global__ void signal_ring(dev::world w, int* payload, const int* src, std::size_t n, uint64_t* sig,
+                            int* bad) {
+  const int to = (w.my_pe + 1) % w.n_pes;
+  dev::put_signal<scope::block>(w, payload, src, n, sig, 1, dev::signal_op::add, to);
+  if (threadIdx.x == 0) dev::signal_wait_until(w, sig, dev::cmp::ge, uint64_t{1}, kWaitTimeoutNs);
+  __syncthreads();
+  const int from = (w.my_pe + w.n_pes - 1) % w.n_pes;
+  for (std::size_t i = threadIdx.x; i < n; i += blockDim.x)
+    if (payload[i] != from * 100000 + int(i)) atomicAdd(bad, 1);
+}
+
+TEST(CudaKernel, SignalSeenMeansDataVisible) {
+  SKIP_WITHOUT_GPU();
+  constexpr std::size_t n = 4096;
+  auto* payload = device_alloc<int>(n);
+  auto* src = device_alloc<int>(n);
+  auto* sig = device_alloc<uint64_t>(1);
+  auto* bad = device_alloc<int>(1);
+  ASSERT_NE(nullptr, bad);
+  std::vector<int> values(n);
+  for (std::size_t i = 0; i < n; ++i) values[i] = shmem_my_pe() * 100000 + int(i);
+  CUDA_OK(cudaMemcpy(src, values.data(), n * sizeof(int), cudaMemcpyHostToDevice));
+  CUDA_OK(cudaMemset(sig, 0, sizeof(uint64_t)));
+  CUDA_OK(cudaMemset(bad, 0, sizeof(int)));
+  DEVICE_DONE();
+  shmem_barrier_all();
+  signal_ring<<<1, 256>>>(dev::this_world(), payload, src, n, sig, bad);
+  CUDA_OK(cudaDeviceSynchronize());
+  EXPECT_EQ(0, read_local(bad, 1)[0]);
+  EXPECT_EQ(1u, read_local(sig, 1)[0]);
+  shmem_barrier_all();
+  shmem_free(bad);
+  shmem_free(sig);
+  shmem_free(src);
+  shmem_free(payload);
+}
+
+// Rounds of: write my slot on every PE, device barrier, check every slot. A barrier that let a PE
+// through early shows as a stale slot.
+__global__ void barrier_rounds(dev::world w, int* slots, int rounds, int* bad) {
+  for (int r = 1; r <= rounds; ++r) {
+    if (threadIdx.x < w.n_pes) dev::p(w, &slots[w.my_pe], r, int(threadIdx.x));
+    dev::barrier_all_block(w);
+    if (threadIdx.x < w.n_pes && slots[threadIdx.x] < r) atomicAdd(bad, 1);
+    dev::barrier_all_block(w);  // nobody writes round r+1 before everyone checked round r
+  }
+}
+
+TEST(CudaKernel, DeviceBarrierSeparatesRounds) {
+  SKIP_WITHOUT_GPU();
+  ASSERT_LE(shmem_n_pes(), 256);
+  auto* slots = device_alloc<int>(shmem_n_pes());
+  auto* bad = device_alloc<int>(1);
+  ASSERT_NE(nullptr, bad);
+  CUDA_OK(cudaMemset(slots, 0, shmem_n_pes() * sizeof(int)));
+  CUDA_OK(cudaMemset(bad, 0, sizeof(int)));
+  DEVICE_DONE();
+  shmem_barrier_all();
+  barrier_rounds<<<1, 256>>>(dev::this_world(), slots, 5, bad);
+  CUDA_OK(cudaDeviceSynchronize());
+  EXPECT_EQ(0, read_local(bad, 1)[0]);
+  shmem_barrier_all();
+  shmem_free(bad);
+  shmem_free(slots);
+}
+
+TEST(CudaKernel, PtrGivesPeerAddressesOnlyWhereMapped) {
+  SKIP_WITHOUT_GPU();
+  auto* word = device_alloc<int>(1);
+  ASSERT_NE(nullptr, word);
+  const dev::world w = dev::this_world();
+  EXPECT_EQ(dev::kWorldVersion, w.version);
+  EXPECT_EQ(shmem_my_pe(), w.my_pe);
+  EXPECT_EQ(shmem_n_pes(), w.n_pes);
+  EXPECT_EQ(reinterpret_cast<uint64_t>(word) - w.heap_base < w.heap_size, true);
+  // A host thread gets no CPU pointer to device memory.
+  EXPECT_EQ(nullptr, shmem_ptr(word, next_pe()));
+  shmem_barrier_all();
+  shmem_free(word);
+}
+
+}  // namespace

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// cuda_ipc: device memory of PEs on this node. Each peer's device heap, exported by its owner as a
+// CUDA VMM handle (a POSIX file descriptor core passes over the node channel), is imported and
+// mapped into this process's address space with access for this PE's GPU. Kernels then load, store
+// and update peers' memory through those addresses (device_pointer, the device API's peer_base),
+// and host calls copy with the copy engines on a stream of the context: synchronous, so every
+// operation is complete when it returns (fence and quiet have nothing left to do). A host AMO is a
+// one-thread kernel, atomic with kernels' system-scope atomics on the same word.
+//
+// Several PEs may share one GPU: the mapping is the same, with no peer link in between.
+#include <unistd.h>
+
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include "transports/common/cpu_direct.hpp"
+#include "transports/cuda_ipc/cuda_ipc_kernels.hpp"
+#include "transports/transport.hpp"
+#include "util/cuda.hpp"
+#include "util/log.hpp"
+
+namespace causeway::tl {
+namespace {
+
+using util::cuda::describe;
+
+struct PeerHeap {
+  char* base = nullptr;  // mapped here (this PE's own segment: its own address)
+  std::size_t size = 0;
+  CUmemGenericAllocationHandle handle = 0;  // imported (0 for this PE's own)
+};
+
+struct CudaIpcTransport : Transport {
+  const util::cuda::Driver* cu = nullptr;
+  int device = -1;
+  std::vector<std::vector<PeerHeap>> peers;  // [pe][segment]
+};
+
+// CUDA state is made on a context's first operation, not with the context: a program that never
+// touches device memory creates no CUDA context through this transport.
+struct CudaIpcContext : Context {
+  std::once_flag made;
+  bool usable = false;
+  cudaStream_t stream = nullptr;
+  uint64_t* old_value = nullptr;  // pinned: where the AMO kernel leaves the old value
+  std::mutex amo_mutex;           // one old_value slot per context, which threads may share
+};
+
+CudaIpcTransport* ipc_of(Transport* t) { return static_cast<CudaIpcTransport*>(t); }
+CudaIpcContext* ctx_of(Context* c) { return static_cast<CudaIpcContext*>(c); }
+
+bool failed(cudaError_t error, const char* call) {
+  if (error == cudaSuccess) return false;
+  util::log(util::LogLevel::error, "cuda_ipc: %s", describe(call, error).c_str());
+  return true;
+}
+
+std::vector<std::byte> address(Transport*) { return {}; }
+
+Status add_peer(Transport*, int, std::span<const std::byte>) { return Status::ok; }
+
+Status attach_segment(Transport* t, int pe, int segment, const RemoteSegment& remote) {
+  CudaIpcTransport* ipc = ipc_of(t);
+  if (ipc->peers[pe].size() <= static_cast<std::size_t>(segment)) ipc->peers[pe].resize(segment + 1);
+  PeerHeap& heap = ipc->peers[pe][segment];
+  if (ipc->device < 0) ipc->device = util::cuda::process_device();
+  if (pe == t->my_pe) {
+    heap.base = reinterpret_cast<char*>(remote.local_base);
+    heap.size = remote.size;
+    // Loaded now: a kernel's module loads at its first launch, which may wait for the device to be
+    // idle, and the first host AMO may come while this PE's own kernel spins on the result.
+    if (cudaError_t e = cuda_ipc::preload_kernels(); e != cudaSuccess)
+      util::log(util::LogLevel::warn, "cuda_ipc: %s", describe("loading the AMO kernel", e).c_str());
+    return Status::ok;
+  }
+  if (remote.fd < 0) return Status::ok;  // another node: not this transport's peer
+  const util::cuda::Driver* cu = ipc->cu;
+  CUmemGenericAllocationHandle handle = 0;
+  CUdeviceptr va = 0;
+  CUresult r = cu->mem_import_from_shareable_handle(&handle, reinterpret_cast<void*>(intptr_t(remote.fd)),
+                                                    CU_MEM_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR);
+  const char* step = "cuMemImportFromShareableHandle";
+  if (r == CUDA_SUCCESS) {
+    step = "cuMemAddressReserve";
+    r = cu->mem_address_reserve(&va, remote.size, 0, 0, 0);
+  }
+  if (r == CUDA_SUCCESS) {
+    step = "cuMemMap";
+    r = cu->mem_map(va, remote.size, 0, handle, 0);
+  }
+  if (r == CUDA_SUCCESS) {
+    CUmemAccessDesc access{};
+    access.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
+    access.location.id = ipc->device;
+    access.flags = CU_MEM_ACCESS_FLAGS_PROT_READWRITE;
+    step = "cuMemSetAccess";
+    r = cu->mem_set_access(va, remote.size, &access, 1);
+    if (r != CUDA_SUCCESS) cu->mem_unmap(va, remote.size);
+  }
+  if (r != CUDA_SUCCESS) {
+    // Not fatal: the peer stays unreachable for device memory (a GPU without peer access to ours).
+    util::log(util::LogLevel::warn,
+              "cuda_ipc: cannot map PE %d's device heap on GPU %d (%s); operations on it "
+              "will fail",
+              pe, ipc->device, describe(step, r).c_str());
+    if (va) cu->mem_address_free(va, remote.size);
+    if (handle) cu->mem_release(handle);
+    return Status::ok;
+  }
+  heap = {reinterpret_cast<char*>(va), remote.size, handle};
+  CW_LOG_AT(transport, util::LogLevel::debug, "cuda_ipc: PE %d's device heap mapped at %p on GPU %d", pe,
+            heap.base, ipc->device);
+  return Status::ok;
+}
+
+void* device_pointer(Transport* t, int pe, int segment) {
+  const auto& segments = ipc_of(t)->peers[pe];
+  return static_cast<std::size_t>(segment) < segments.size() ? segments[segment].base : nullptr;
+}
+
+void* host_pointer(Transport*, int, int) { return nullptr; }
+
+void destroy(Transport* t) {
+  CudaIpcTransport* ipc = ipc_of(t);
+  for (int pe = 0; pe < t->n_pes; ++pe)
+    for (PeerHeap& heap : ipc->peers[pe])
+      if (heap.handle) {
+        ipc->cu->mem_unmap(reinterpret_cast<CUdeviceptr>(heap.base), heap.size);
+        ipc->cu->mem_address_free(reinterpret_cast<CUdeviceptr>(heap.base), heap.size);
+        ipc->cu->mem_release(heap.handle);
+      }
+  delete ipc;
+}
+
+Status context_create(Transport* t, long, Context** out) {
+  auto* c = new CudaIpcContext;
+  c->transport = t;
+  *out = c;
+  return Status::ok;
+}
+
+void context_destroy(Context* c) {
+  CudaIpcContext* ipc = ctx_of(c);
+  if (ipc->stream) cudaStreamDestroy(ipc->stream);
+  if (ipc->old_value) cudaFreeHost(ipc->old_value);
+  delete ipc;
+}
+
+// The context's stream and pinned slot, made once (the calling thread has the device current).
+bool ready(CudaIpcContext* c) {
+  std::call_once(c->made, [c] {
+    void* pinned = nullptr;
+    c->usable =
+        !failed(cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking), "cudaStreamCreateWithFlags") &&
+        !failed(cudaMallocHost(&pinned, sizeof(uint64_t)), "cudaMallocHost");
+    c->old_value = static_cast<uint64_t*>(pinned);
+  });
+  return c->usable;
+}
+
+// `pe`'s [offset, offset + n) of `segment` as mapped here, or nullptr (then the status says why).
+char* locate(Context* c, int pe, int segment, std::size_t offset, std::size_t n, Status* status) {
+  const auto& segments = ipc_of(c->transport)->peers[pe];
+  if (static_cast<std::size_t>(segment) >= segments.size() || !segments[segment].base) {
+    *status = Status::unreachable;
+    return nullptr;
+  }
+  const PeerHeap& heap = segments[segment];
+  if (offset > heap.size || n > heap.size - offset) {
+    *status = Status::invalid_arg;
+    return nullptr;
+  }
+  return heap.base + offset;
+}
+
+// One copy on the context's stream, complete when it returns. The calling thread may not have
+// made this PE's GPU current (a program thread): it is for the call, then the thread's own again.
+Status copy(Context* c, void* dst, const void* src, std::size_t n) {
+  CudaIpcContext* ipc = ctx_of(c);
+  const util::cuda::DeviceScope on(ipc_of(c->transport)->device);
+  if (!on.ok() || !ready(ipc) ||
+      failed(cudaMemcpyAsync(dst, src, n, cudaMemcpyDefault, ipc->stream), "cudaMemcpyAsync") ||
+      failed(cudaStreamSynchronize(ipc->stream), "cudaStreamSynchronize"))
+    return Status::internal;
+  return Status::ok;
+}
+
+Status put(Context* c, int pe, int segment, std::size_t offset, const void* src, std::size_t n) {
+  Status status = Status::ok;
+  char* dst = locate(c, pe, segment, offset, n, &status);
+  return dst ? copy(c, dst, src, n) : status;
+}
+
+Status get(Context* c, int pe, int segment, std::size_t offset, void* dst, std::size_t n) {
+  Status status = Status::ok;
+  const char* src = locate(c, pe, segment, offset, n, &status);
+  return src ? copy(c, dst, src, n) : status;
+}
+
+Status amo(Context* c, int pe, int segment, std::size_t offset, const AmoArgs& a, bool) {
+  using cuda_ipc::KernelAmo;
+  Status status = Status::ok;
+  char* target = locate(c, pe, segment, offset, a.width, &status);
+  if (!target) return status;
+  if (a.width != 4 && a.width != 8) return Status::not_supported;
+  // A misaligned word would fault in the kernel, and a fault ends every CUDA call of the process.
+  if (offset % a.width != 0) return Status::invalid_arg;
+  KernelAmo op;
+  switch (a.op) {
+    case AmoOp::fetch: op = KernelAmo::fetch; break;
+    case AmoOp::set: op = KernelAmo::set; break;
+    case AmoOp::swap: op = KernelAmo::swap; break;
+    case AmoOp::compare_swap: op = KernelAmo::compare_swap; break;
+    case AmoOp::add:
+    case AmoOp::fetch_add: op = KernelAmo::add; break;
+    case AmoOp::bit_and:
+    case AmoOp::fetch_and: op = KernelAmo::bit_and; break;
+    case AmoOp::bit_or:
+    case AmoOp::fetch_or: op = KernelAmo::bit_or; break;
+    case AmoOp::bit_xor:
+    case AmoOp::fetch_xor: op = KernelAmo::bit_xor; break;
+    default: return Status::not_supported;
+  }
+  CudaIpcContext* ipc = ctx_of(c);
+  std::lock_guard lock(ipc->amo_mutex);
+  const util::cuda::DeviceScope on(ipc_of(c->transport)->device);
+  if (!on.ok() || !ready(ipc) ||
+      failed(cuda_ipc::launch_amo(ipc->stream, target, op, a.width, a.operand, a.compare, ipc->old_value),
+             "AMO kernel launch") ||
+      failed(cudaStreamSynchronize(ipc->stream), "cudaStreamSynchronize"))
+    return Status::internal;
+  if (a.fetched) std::memcpy(a.fetched, ipc->old_value, a.width);  // little-endian: the low bytes
+  return Status::ok;
+}
+
+// Every operation completed before it returned; device-initiated operations are the kernels' own
+// to order (the device API's fence and quiet).
+Status nothing_pending(Context*) { return Status::ok; }
+Status nothing_pending_pe(Context*, int) { return Status::ok; }
+
+const TransportOps kCudaIpcOps = {
+    .address = address,
+    .add_peer = add_peer,
+    .attach_segment = attach_segment,
+    .mem_register = nullptr,
+    .attach_key = nullptr,
+    .host_pointer = host_pointer,
+    .destroy = destroy,
+    .context_create = context_create,
+    .context_destroy = context_destroy,
+    .put = put,
+    .get = get,
+    .put_nbi = put, /* completes at once, which the specification allows */
+    .get_nbi = get,
+    .amo = amo,
+    .put_signal = nullptr,
+    .fence = nothing_pending,
+    .quiet = nothing_pending,
+    .quiet_pe = nothing_pending_pe,
+    .progress = complete_at_issue::progress,
+    .wait_fd = complete_at_issue::wait_fd,
+    .make_visible = nullptr,
+    .device_pointer = device_pointer,
+};
+
+}  // namespace
+
+std::string probe_cuda_ipc() {
+  std::string why;
+  const int count = util::cuda::device_count(&why);
+  if (count == 0) return why;
+  std::string text = std::to_string(count) + " CUDA device(s):";
+  for (int d = 0; d < count; ++d) {
+    cudaDeviceProp prop{};
+    if (cudaGetDeviceProperties(&prop, d) == cudaSuccess)
+      text += " [" + std::to_string(d) + "] " + prop.name + " (sm_" + std::to_string(prop.major) +
+              std::to_string(prop.minor) + ", " + std::to_string(prop.totalGlobalMem >> 30) + " GiB)";
+  }
+  return text;
+}
+
+Transport* create_cuda_ipc_transport(const TransportInit& init, Status* status) {
+  std::string why;
+  const util::cuda::Driver* cu = util::cuda::driver(&why);
+  const int device = util::cuda::process_device();
+  if (!cu || device < 0) {
+    util::log(util::LogLevel::error, "transport cuda_ipc: %s", why.empty() ? "no CUDA device" : why.c_str());
+    *status = Status::unreachable;
+    return nullptr;
+  }
+  auto* t = new CudaIpcTransport;
+  t->ops = &kCudaIpcOps;
+  t->caps = Capabilities{.reach = Reach::node,
+                         .atomic_domain = AtomicDomain::gpu,
+                         .host_pointers = false,
+                         .completes_at_issue = true,
+                         .ordered = true,
+                         .needs_progress = false,
+                         .registers_memory = false,
+                         .max_thread_level = 3 /* SHMEM_THREAD_MULTIPLE: streams and a locked AMO slot */,
+                         .memory_kinds = kCudaMemory};
+  t->name = "cuda_ipc";
+  t->my_pe = init.my_pe;
+  t->n_pes = init.n_pes;
+  t->cu = cu;
+  t->device = device;
+  t->peers.resize(init.n_pes);
+  *status = Status::ok;
+  return t;
+}
+
+}  // namespace causeway::tl
