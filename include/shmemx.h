@@ -26,6 +26,22 @@ SHMEM_API int shmemx_cuda_world(void *world, size_t size);
 /* The CUDA device this PE's device heap is on, or -1 without one. */
 SHMEM_API int shmemx_cuda_device(void);
 
+/* Host calls queued on a CUDA stream (`stream` is a cudaStream_t): they run after the work already
+ * on the stream, are ordered with its kernels, and can be captured in a CUDA graph. Remote and
+ * signal words are device memory of this node's PEs. put_signal sets or adds the signal once the
+ * data is there; signal_wait_until holds the stream until the local word compares true;
+ * barrier_all (collective, the device barrier's counters: call it in the same order as device
+ * barriers on every PE) holds it until every PE's stream has reached it. */
+SHMEM_API void shmemx_putmem_on_stream(void *dest, const void *source, size_t nbytes, int pe, void *stream);
+SHMEM_API void shmemx_getmem_on_stream(void *dest, const void *source, size_t nbytes, int pe, void *stream);
+SHMEM_API void shmemx_putmem_signal_on_stream(void *dest, const void *source, size_t nbytes,
+                                              uint64_t *sig_addr, uint64_t signal, int sig_op, int pe,
+                                              void *stream);
+SHMEM_API void shmemx_signal_wait_until_on_stream(uint64_t *sig_addr, int cmp, uint64_t cmp_value,
+                                                  void *stream);
+SHMEM_API void shmemx_quiet_on_stream(void *stream);
+SHMEM_API void shmemx_barrier_all_on_stream(void *stream);
+
 /* --- Active messages (doc/active-messages.md) ---------------------------------------------------
  * A handler runs on the target PE, inside its progress (shmemx_am_progress, waits, quiet, barriers,
  * collectives, the progress thread), with the sender's world PE number and a payload valid until it

@@ -192,6 +192,16 @@ struct TransportOps {
   void (*make_visible)(Context*);
   // Optional (device memory kinds): a peer's segment base as this PE's GPU addresses it, or nullptr.
   void* (*device_pointer)(Transport*, int pe, int segment);
+  // Optional (device memory kinds): operations queued on the program's CUDA stream (`stream` is a
+  // cudaStream_t) after the work already on it, so they are ordered with its kernels and can be
+  // captured in a CUDA graph. `local` is this PE's buffer, host or device. A signal (set or add) is
+  // released after everything earlier on the stream.
+  Status (*stream_put)(Transport*, void* stream, int pe, int segment, std::size_t offset, const void* local,
+                       std::size_t n);
+  Status (*stream_get)(Transport*, void* stream, int pe, int segment, std::size_t offset, void* local,
+                       std::size_t n);
+  Status (*stream_signal)(Transport*, void* stream, int pe, int segment, std::size_t offset, uint64_t value,
+                          AmoOp op);
 };
 
 struct Transport {

@@ -315,4 +315,104 @@ TEST(CudaKernel, PtrGivesPeerAddressesOnlyWhereMapped) {
   shmem_free(word);
 }
 
+// ---- Host calls on streams ----
+
+__global__ void fill(int* data, std::size_t n, int base) {
+  for (std::size_t i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x)
+    data[i] = base + int(i);
+}
+
+__global__ void bump(int* data, std::size_t n) {
+  for (std::size_t i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x)
+    data[i] += 1;
+}
+
+__global__ void count_mismatches(const int* data, std::size_t n, int base, int* bad) {
+  for (std::size_t i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x)
+    if (data[i] != base + int(i)) atomicAdd(bad, 1);
+}
+
+// A kernel fills the source, the put on the same stream sends what it wrote, the signal follows the
+// data, the peer's stream waits for the signal and its kernel then checks the data, and a barrier on
+// the stream ends the round: all ordered by the stream alone.
+TEST(CudaStream, OperationsAreOrderedWithKernelsOnTheStream) {
+  SKIP_WITHOUT_GPU();
+  constexpr std::size_t n = 1 << 15;
+  auto* src = device_alloc<int>(n);
+  auto* dst = device_alloc<int>(n);
+  auto* sig = device_alloc<uint64_t>(1);
+  auto* bad = device_alloc<int>(1);
+  ASSERT_NE(nullptr, bad);
+  CUDA_OK(cudaMemset(sig, 0, sizeof(uint64_t)));
+  CUDA_OK(cudaMemset(bad, 0, sizeof(int)));
+  DEVICE_DONE();
+  shmem_barrier_all();
+  cudaStream_t stream;
+  CUDA_OK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  fill<<<16, 256, 0, stream>>>(src, n, shmem_my_pe() * 1000000);
+  shmemx_putmem_signal_on_stream(dst, src, n * sizeof(int), sig, 1, SHMEM_SIGNAL_ADD, next_pe(), stream);
+  shmemx_signal_wait_until_on_stream(sig, SHMEM_CMP_GE, 1, stream);
+  count_mismatches<<<16, 256, 0, stream>>>(dst, n, prev_pe() * 1000000, bad);
+  shmemx_quiet_on_stream(stream);
+  shmemx_barrier_all_on_stream(stream);
+  CUDA_OK(cudaStreamSynchronize(stream));
+  EXPECT_EQ(0, read_local(bad, 1)[0]);
+  // A get on the stream reads the peer's copy back into this PE's own buffer.
+  std::vector<int> back(n);
+  shmemx_getmem_on_stream(back.data(), dst, n * sizeof(int), next_pe(), stream);
+  CUDA_OK(cudaStreamSynchronize(stream));
+  for (std::size_t i = 0; i < n; i += 101)
+    ASSERT_EQ(shmem_my_pe() * 1000000 + int(i), back[i]) << "element " << i;
+  CUDA_OK(cudaStreamDestroy(stream));
+  DEVICE_DONE();
+  shmem_barrier_all();
+  shmem_free(bad);
+  shmem_free(sig);
+  shmem_free(dst);
+  shmem_free(src);
+}
+
+// The same calls captured once in a CUDA graph and replayed: every replay sends the source as the
+// kernel before it left it, and adds one to the peer's signal.
+TEST(CudaStream, CapturedInAGraphAndReplayed) {
+  SKIP_WITHOUT_GPU();
+  constexpr std::size_t n = 4096;
+  constexpr int kReplays = 3;
+  auto* src = device_alloc<int>(n);
+  auto* dst = device_alloc<int>(n);
+  auto* sig = device_alloc<uint64_t>(1);
+  ASSERT_NE(nullptr, sig);
+  CUDA_OK(cudaMemset(sig, 0, sizeof(uint64_t)));
+  cudaStream_t stream;
+  CUDA_OK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  fill<<<4, 256, 0, stream>>>(src, n, shmem_my_pe() * 1000);
+  CUDA_OK(cudaStreamSynchronize(stream));
+  DEVICE_DONE();
+  shmem_barrier_all();
+  cudaGraph_t graph;
+  cudaGraphExec_t exec;
+  CUDA_OK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+  bump<<<4, 256, 0, stream>>>(src, n);
+  shmemx_putmem_signal_on_stream(dst, src, n * sizeof(int), sig, 1, SHMEM_SIGNAL_ADD, next_pe(), stream);
+  CUDA_OK(cudaStreamEndCapture(stream, &graph));
+  CUDA_OK(cudaGraphInstantiate(&exec, graph, 0));
+  for (int r = 0; r < kReplays; ++r) {
+    CUDA_OK(cudaGraphLaunch(exec, stream));
+    CUDA_OK(cudaStreamSynchronize(stream));
+    shmem_barrier_all();
+  }
+  const auto got = read_local(dst, n);
+  for (std::size_t i = 0; i < n; ++i)
+    ASSERT_EQ(prev_pe() * 1000 + int(i) + kReplays, got[i]) << "element " << i;
+  EXPECT_EQ(uint64_t(kReplays), read_local(sig, 1)[0]);
+  CUDA_OK(cudaGraphExecDestroy(exec));
+  CUDA_OK(cudaGraphDestroy(graph));
+  CUDA_OK(cudaStreamDestroy(stream));
+  DEVICE_DONE();
+  shmem_barrier_all();
+  shmem_free(sig);
+  shmem_free(dst);
+  shmem_free(src);
+}
+
 }  // namespace

@@ -214,6 +214,10 @@ int main(int argc, char **argv) {
     shmem_int_atomic_add((int *)((char *)heap + 2), 1, 0);
   } else if (is(c, "invalid_cmp")) {
     shmem_int_wait_until(heap, 42, 0);
+  } else if (is(c, "stream_put_host_dest")) {
+    shmemx_putmem_on_stream(heap, src, 8, 0, NULL);
+  } else if (is(c, "malloc_kind_unknown")) {
+    shmemx_malloc_kind(7, 64);
   } else if (is(c, "clear_lock_not_held")) {
     shmem_clear_lock(&g_lock);
   } else if (is(c, "stride_zero")) {

@@ -73,6 +73,10 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"size_overflow", {"PE 1", "shmem_long_put", "'nelems'", "overflow"}},
         Case{"misaligned_atomic", {"PE 1", "shmem_int_atomic_add", "'dest'", "aligned"}},
         Case{"invalid_cmp", {"PE 1", "shmem_int_wait_until", "'cmp' = 42"}},
+        // Device-memory calls: a host buffer where device memory is needed, an unknown kind.
+        Case{"stream_put_host_dest",
+             {"PE 1", "shmemx_putmem_on_stream", "'dest'|no CUDA", "not device memory|no CUDA"}},
+        Case{"malloc_kind_unknown", {"PE 1", "shmemx_malloc_kind", "'kind' = 7"}},
         Case{"clear_lock_not_held", {"PE 1", "shmem_clear_lock", "'lock'", "not held"}},
         Case{"stride_zero", {"PE 1", "shmem_int_iput", "'dest'", "stride"}},
         Case{"align_not_power_of_two", {"PE 1", "shmem_align", "'alignment' = 48", "power of two"}},

@@ -234,6 +234,57 @@ Status amo(Context* c, int pe, int segment, std::size_t offset, const AmoArgs& a
   return Status::ok;
 }
 
+// `pe`'s [offset, offset + n) of `segment` as mapped here, for the stream operations.
+char* mapped(Transport* t, int pe, int segment, std::size_t offset, std::size_t n, Status* status) {
+  const auto& segments = ipc_of(t)->peers[pe];
+  if (static_cast<std::size_t>(segment) >= segments.size() || !segments[segment].base) {
+    *status = Status::unreachable;
+    return nullptr;
+  }
+  const PeerHeap& heap = segments[segment];
+  if (offset > heap.size || n > heap.size - offset) {
+    *status = Status::invalid_arg;
+    return nullptr;
+  }
+  return heap.base + offset;
+}
+
+Status stream_copy(Transport* t, void* stream, void* dst, const void* src, std::size_t n) {
+  const util::cuda::DeviceScope on(ipc_of(t)->device);
+  if (!on.ok() || failed(cudaMemcpyAsync(dst, src, n, cudaMemcpyDefault, static_cast<cudaStream_t>(stream)),
+                         "cudaMemcpyAsync"))
+    return Status::internal;
+  return Status::ok;
+}
+
+Status stream_put(Transport* t, void* stream, int pe, int segment, std::size_t offset, const void* local,
+                  std::size_t n) {
+  Status status = Status::ok;
+  char* remote = mapped(t, pe, segment, offset, n, &status);
+  return remote ? stream_copy(t, stream, remote, local, n) : status;
+}
+
+Status stream_get(Transport* t, void* stream, int pe, int segment, std::size_t offset, void* local,
+                  std::size_t n) {
+  Status status = Status::ok;
+  const char* remote = mapped(t, pe, segment, offset, n, &status);
+  return remote ? stream_copy(t, stream, local, remote, n) : status;
+}
+
+Status stream_signal(Transport* t, void* stream, int pe, int segment, std::size_t offset, uint64_t value,
+                     AmoOp op) {
+  Status status = Status::ok;
+  char* word = mapped(t, pe, segment, offset, sizeof(uint64_t), &status);
+  if (!word) return status;
+  if (offset % sizeof(uint64_t) != 0 || (op != AmoOp::set && op != AmoOp::add)) return Status::invalid_arg;
+  const util::cuda::DeviceScope on(ipc_of(t)->device);
+  if (!on.ok() || failed(cuda_ipc::launch_signal(static_cast<cudaStream_t>(stream),
+                                                 reinterpret_cast<uint64_t*>(word), value, op == AmoOp::add),
+                         "signal kernel launch"))
+    return Status::internal;
+  return Status::ok;
+}
+
 // Every operation completed before it returned; device-initiated operations are the kernels' own
 // to order (the device API's fence and quiet).
 Status nothing_pending(Context*) { return Status::ok; }
@@ -262,6 +313,9 @@ const TransportOps kCudaIpcOps = {
     .wait_fd = complete_at_issue::wait_fd,
     .make_visible = nullptr,
     .device_pointer = device_pointer,
+    .stream_put = stream_put,
+    .stream_get = stream_get,
+    .stream_signal = stream_signal,
 };
 
 }  // namespace

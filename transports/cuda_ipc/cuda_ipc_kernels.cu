@@ -35,7 +35,22 @@ __global__ void amo_kernel(void* target, KernelAmo op, int width, uint64_t opera
                        static_cast<unsigned int>(compare));
 }
 
+__global__ void signal_kernel(uint64_t* target, uint64_t value, bool add) {
+  __threadfence_system();
+  cuda::atomic_ref<unsigned long long, cuda::thread_scope_system> word(
+      *reinterpret_cast<unsigned long long*>(target));
+  if (add)
+    word.fetch_add(value, cuda::std::memory_order_release);
+  else
+    word.store(value, cuda::std::memory_order_release);
+}
+
 }  // namespace
+
+cudaError_t launch_signal(cudaStream_t stream, uint64_t* target, uint64_t value, bool add) {
+  signal_kernel<<<1, 1, 0, stream>>>(target, value, add);
+  return cudaGetLastError();
+}
 
 cudaError_t launch_amo(cudaStream_t stream, void* target, KernelAmo op, int width, uint64_t operand,
                        uint64_t compare, uint64_t* old_value) {
@@ -45,7 +60,8 @@ cudaError_t launch_amo(cudaStream_t stream, void* target, KernelAmo op, int widt
 
 cudaError_t preload_kernels() {
   cudaFuncAttributes attributes;
-  return cudaFuncGetAttributes(&attributes, amo_kernel);
+  const cudaError_t e = cudaFuncGetAttributes(&attributes, amo_kernel);
+  return e != cudaSuccess ? e : cudaFuncGetAttributes(&attributes, signal_kernel);
 }
 
 }  // namespace causeway::tl::cuda_ipc

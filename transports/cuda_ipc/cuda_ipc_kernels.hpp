@@ -16,6 +16,10 @@ enum class KernelAmo : int { fetch, set, swap, compare_swap, add, bit_and, bit_o
 cudaError_t launch_amo(cudaStream_t stream, void* target, KernelAmo op, int width, uint64_t operand,
                        uint64_t compare, uint64_t* old_value);
 
+// Sets (or adds `value` to, when `add`) the word at `target` on `stream`, after a system-scope fence:
+// everything earlier on the stream is visible to whoever sees the new value.
+cudaError_t launch_signal(cudaStream_t stream, uint64_t* target, uint64_t value, bool add);
+
 // Loads the module of the kernels above now rather than at their first launch.
 cudaError_t preload_kernels();
 

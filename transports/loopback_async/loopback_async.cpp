@@ -487,6 +487,9 @@ const TransportOps kAsyncOps = {
     .wait_fd = wait_fd,
     .make_visible = make_visible,
     .device_pointer = nullptr,
+    .stream_put = nullptr,
+    .stream_get = nullptr,
+    .stream_signal = nullptr,
 };
 
 // Every PE's NIC lock table, shared through the node's descriptor exchange (collective).

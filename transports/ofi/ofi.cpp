@@ -260,6 +260,9 @@ const TransportOps kOfiOps = {
     .wait_fd = wait_fd,
     .make_visible = nullptr,
     .device_pointer = nullptr,
+    .stream_put = nullptr,
+    .stream_get = nullptr,
+    .stream_signal = nullptr,
 };
 
 // Reads the provider's description into the transport and opens the fabric, domain, address

@@ -91,6 +91,9 @@ const TransportOps kSelfOps = {
     .wait_fd = complete_at_issue::wait_fd,
     .make_visible = nullptr,
     .device_pointer = nullptr,
+    .stream_put = nullptr,
+    .stream_get = nullptr,
+    .stream_signal = nullptr,
 };
 
 }  // namespace

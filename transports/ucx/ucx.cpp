@@ -183,6 +183,9 @@ const TransportOps kUcxOps = {
     .wait_fd = wait_fd,
     .make_visible = nullptr,
     .device_pointer = nullptr,
+    .stream_put = nullptr,
+    .stream_get = nullptr,
+    .stream_signal = nullptr,
 };
 
 }  // namespace ucx

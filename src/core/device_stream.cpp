@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "core/device_stream.hpp"
+
+#include "causeway/device/world.cuh"
+#include "causeway_build_config.h"
+#include "core/checks.hpp"
+#include "util/log.hpp"
+#if CAUSEWAY_HAVE_CUDA
+#include "core/device_kernels.hpp"
+#include "util/cuda.hpp"
+#endif
+
+namespace causeway::core {
+
+namespace {
+
+constexpr int kSignalSet = 0, kSignalAdd = 1;  // SHMEM_SIGNAL_SET, SHMEM_SIGNAL_ADD
+constexpr int kCmpLast = 5;                    // SHMEM_CMP_EQ (0) .. SHMEM_CMP_LE (5)
+
+// Where `addr` is in the device heap; ends the job if it is not all there.
+Location device_location(Runtime& rt, const void* addr, std::size_t bytes, const char* call,
+                         const char* arg) {
+  Location loc;
+  if (!rt.locate(addr, bytes, &loc)) report_not_symmetric(rt, addr, bytes, call, arg);
+  if (rt.segment(loc.segment).kind != MemKind::cuda)
+    util::fatal_user_error(
+        call, "argument '%s' = %p is not device memory (shmemx_malloc_kind(SHMEMX_MEM_CUDA, ...))", arg,
+        addr);
+  return loc;
+}
+
+// The transport serving `pe`'s device memory, with stream operations; ends the job without one.
+tl::Transport* stream_transport(Runtime& rt, int pe, const char* call) {
+  check_pe(rt, pe, call);
+  const int index = rt.route(pe).device_transport;
+  tl::Transport* t = index >= 0 ? rt.transport(index) : nullptr;
+  if (!t || !t->ops->stream_put)
+    util::fatal_user_error(call, "PE %d's device memory is not reachable from a stream of this PE", pe);
+  return t;
+}
+
+void require_stream(void* stream, const char* call) {
+  (void)stream;
+  (void)call;
+#if !CAUSEWAY_HAVE_CUDA
+  util::fatal_user_error(call, "this build of Causeway has no CUDA");
+#endif
+}
+
+}  // namespace
+
+void stream_put(Runtime& rt, void* dest, const void* source, std::size_t bytes, int pe, void* stream,
+                const char* call) {
+  require_stream(stream, call);
+  if (bytes == 0) return;
+  const Location loc = device_location(rt, dest, bytes, call, "dest");
+  tl::Transport* t = stream_transport(rt, pe, call);
+  check_status(rt, t->ops->stream_put(t, stream, pe, loc.segment, loc.offset, source, bytes), call, pe);
+}
+
+void stream_get(Runtime& rt, void* dest, const void* source, std::size_t bytes, int pe, void* stream,
+                const char* call) {
+  require_stream(stream, call);
+  if (bytes == 0) return;
+  const Location loc = device_location(rt, source, bytes, call, "source");
+  tl::Transport* t = stream_transport(rt, pe, call);
+  check_status(rt, t->ops->stream_get(t, stream, pe, loc.segment, loc.offset, dest, bytes), call, pe);
+}
+
+void stream_put_signal(Runtime& rt, void* dest, const void* source, std::size_t bytes, uint64_t* sig_addr,
+                       uint64_t signal, int sig_op, int pe, void* stream, const char* call) {
+  require_stream(stream, call);
+  if (sig_op != kSignalSet && sig_op != kSignalAdd)
+    util::fatal_user_error(call, "argument 'sig_op' = %d is not SHMEM_SIGNAL_SET or SHMEM_SIGNAL_ADD",
+                           sig_op);
+  const Location sig = device_location(rt, sig_addr, sizeof(uint64_t), call, "sig_addr");
+  if (bytes) stream_put(rt, dest, source, bytes, pe, stream, call);
+  tl::Transport* t = stream_transport(rt, pe, call);
+  const tl::AmoOp op = sig_op == kSignalAdd ? tl::AmoOp::add : tl::AmoOp::set;
+  check_status(rt, t->ops->stream_signal(t, stream, pe, sig.segment, sig.offset, signal, op), call, pe);
+}
+
+void stream_signal_wait_until(Runtime& rt, uint64_t* sig_addr, int cmp, uint64_t value, void* stream,
+                              const char* call) {
+  require_stream(stream, call);
+  (void)value;  // used by the kernel only (builds with CUDA)
+  if (cmp < 0 || cmp > kCmpLast)
+    util::fatal_user_error(call, "argument 'cmp' = %d is not a SHMEM_CMP_ value", cmp);
+  device_location(rt, sig_addr, sizeof(uint64_t), call, "sig_addr");
+#if CAUSEWAY_HAVE_CUDA
+  const util::cuda::DeviceScope on(rt.cuda_device());
+  if (cudaError_t e = launch_wait_until(static_cast<cudaStream_t>(stream), sig_addr, cmp, value);
+      e != cudaSuccess)
+    util::fatal_user_error(call, "%s", util::cuda::describe("launching the wait", e).c_str());
+#endif
+}
+
+void stream_barrier_all(Runtime& rt, void* stream, const char* call) {
+  require_stream(stream, call);
+  device::world w;
+  if (!rt.device_world(&w, sizeof w, call))
+    util::fatal_user_error(call,
+                           "the barrier on a stream needs the device heap (allocate device memory first)");
+#if CAUSEWAY_HAVE_CUDA
+  const util::cuda::DeviceScope on(rt.cuda_device());
+  if (cudaError_t e = launch_barrier_all(static_cast<cudaStream_t>(stream), w); e != cudaSuccess)
+    util::fatal_user_error(call, "%s", util::cuda::describe("launching the barrier", e).c_str());
+#endif
+}
+
+}  // namespace causeway::core
