@@ -222,11 +222,14 @@ bool Runtime::create_device_heap(const char* call) {
   if (is_error(bootstrap_->allgather(std::as_bytes(std::span(&probe, 1)), &all))) return false;
   const auto* probes = reinterpret_cast<const Probe*>(all.data());
   std::size_t largest = 1;
-  bool everywhere = true;
+  int unusable = -1;  // the first PE whose GPU cannot hold a device heap
   for (int pe = 0; pe < n_pes_; ++pe) {
-    everywhere &= probes[pe].ok != 0;
+    if (!probes[pe].ok && unusable < 0) unusable = pe;
     largest = std::max<std::size_t>(largest, probes[pe].granularity);
   }
+  const bool everywhere = unusable < 0;
+  if (!everywhere && probe.ok)
+    heap.why = "PE " + std::to_string(unusable) + "'s GPU cannot hold a device heap";
   // 2. The memory, and its base and size for peers.
   struct Made {
     uint8_t ok, pad[7];
@@ -244,9 +247,7 @@ bool Runtime::create_device_heap(const char* call) {
   for (int pe = 0; pe < n_pes_ && failed_pe < 0; ++pe)
     if (!peers[pe].ok) failed_pe = pe;
   if (failed_pe >= 0) {
-    util::log(util::LogLevel::error, "%s: no device heap: %s", call,
-              made.ok ? ("PE " + std::to_string(failed_pe) + " could not create its part").c_str()
-                      : heap.why.c_str());
+    if (made.ok) heap.why = "PE " + std::to_string(failed_pe) + " could not create its part";
     release(heap);
     heap.failed = true;
     return false;
@@ -369,9 +370,7 @@ void* Runtime::device_allocate(std::size_t size, std::size_t alignment, const ch
   if (checks_) check_collective_agreement(call, "size", size, "alignment", alignment);
   if (size == 0) return nullptr;
   if (!create_device_heap(call)) {
-    if (!device_heap_->failed)
-      util::log(util::LogLevel::error, "%s: this job has no device heap: %s", call,
-                device_heap_->why.c_str());
+    util::log(util::LogLevel::error, "%s: this job has no device heap: %s", call, device_heap_->why.c_str());
     barrier_all(*this);
     return nullptr;
   }
