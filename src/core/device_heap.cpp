@@ -20,6 +20,9 @@
 #include "causeway_build_config.h"
 #include "core/runtime.hpp"
 #include "core/sync.hpp"
+#if CAUSEWAY_HAVE_CUDA
+#include "core/device_kernels.hpp"
+#endif
 #include "util/log.hpp"
 #if CAUSEWAY_HAVE_CUDA
 #include "util/cuda.hpp"
@@ -96,10 +99,6 @@ int choose_device(long setting, int local_rank, std::string* why) {
 // This PE's device: it supports what the heap needs; its allocation granularity.
 bool probe_device(int device, std::size_t* granularity, std::string* why) {
   const util::cuda::Driver* cu = util::cuda::driver(why);
-  if (cudaError_t e = cudaSetDevice(device); e != cudaSuccess) {
-    *why = util::cuda::describe("cudaSetDevice", e);
-    return false;
-  }
   CUdevice dev = 0;
   int vmm = 0, fd_handles = 0;
   cu->device_get(&dev, device);
@@ -210,6 +209,20 @@ bool Runtime::create_device_heap(const char* call) {
   if (!heap.possible || heap.failed) return false;
 #if CAUSEWAY_HAVE_CUDA
   ProgressEngine::BlockedScope blocked(progress_);  // the exchanges block in the bootstrap
+  // This PE's GPU for the calls below; the calling thread's own device afterwards.
+  const util::cuda::DeviceScope on(heap.device);
+  // A bootstrap failure leaves no half-made heap, and later allocations do not try again.
+  auto give_up = [&](const char* step) {
+    heap.why = std::string(step) + " failed";
+    release(heap);
+    heap.failed = true;
+    return false;
+  };
+  if (!on.ok()) {
+    heap.why = "cannot make GPU " + std::to_string(heap.device) + " current";
+    heap.failed = true;
+    return false;
+  }
   // 1. Every PE's granularity: the size is rounded to the largest, so it is the same everywhere.
   struct Probe {
     uint8_t ok, pad[7];
@@ -219,7 +232,8 @@ bool Runtime::create_device_heap(const char* call) {
   probe.ok = probe_device(heap.device, &granularity, &heap.why);
   probe.granularity = granularity;
   std::vector<std::byte> all;
-  if (is_error(bootstrap_->allgather(std::as_bytes(std::span(&probe, 1)), &all))) return false;
+  if (is_error(bootstrap_->allgather(std::as_bytes(std::span(&probe, 1)), &all)))
+    return give_up("the exchange of GPU granularities");
   const auto* probes = reinterpret_cast<const Probe*>(all.data());
   std::size_t largest = 1;
   int unusable = -1;  // the first PE whose GPU cannot hold a device heap
@@ -241,7 +255,8 @@ bool Runtime::create_device_heap(const char* call) {
     made.base = reinterpret_cast<uint64_t>(heap.base);
     made.size = heap.size;
   }
-  if (is_error(bootstrap_->allgather(std::as_bytes(std::span(&made, 1)), &all))) return false;
+  if (is_error(bootstrap_->allgather(std::as_bytes(std::span(&made, 1)), &all)))
+    return give_up("the exchange of device heap addresses");
   const auto* peers = reinterpret_cast<const Made*>(all.data());
   int failed_pe = -1;
   for (int pe = 0; pe < n_pes_ && failed_pe < 0; ++pe)
@@ -255,7 +270,7 @@ bool Runtime::create_device_heap(const char* call) {
   // 3. The descriptors to node peers; each peer's part attached to its device route here.
   std::vector<int> fds;
   const int my_fd[1] = {heap.fd};
-  if (is_error(bootstrap_->exchange_fds(my_fd, &fds))) return false;
+  if (is_error(bootstrap_->exchange_fds(my_fd, &fds))) return give_up("the exchange of device heap handles");
   bool attached = true;
   for (int pe = 0; pe < n_pes_; ++pe) {
     const int index = routes_[pe].device_transport;
@@ -272,6 +287,9 @@ bool Runtime::create_device_heap(const char* call) {
     if (fds[pe] >= 0) close(fds[pe]);
   }
   if (!attached) util::fatal_user_error(call, "cannot reach the device heaps of this node's PEs");
+  if (cudaError_t e = preload_kernels(); e != cudaSuccess)
+    util::log(util::LogLevel::warn, "%s: %s", call,
+              util::cuda::describe("loading the stream kernels", e).c_str());
   // 4. The segment, its allocator (the device barrier's words first, at one offset everywhere)
   // and the device handle, all in place before the closing barrier of the allocation.
   device_allocator_ = std::make_unique<OffsetAllocator>(heap.size);

@@ -14,14 +14,24 @@ __global__ void barrier_all_kernel(device::world w) { device::barrier_all_block(
 
 }  // namespace
 
+// Launch errors are read with cudaGetLastError, which also returns an older error nobody cleared:
+// cleared first, so a good launch is not reported as failed.
 cudaError_t launch_wait_until(cudaStream_t stream, uint64_t* word, int cmp, uint64_t value) {
+  cudaGetLastError();
   wait_until_kernel<<<1, 1, 0, stream>>>(word, cmp, value);
   return cudaGetLastError();
 }
 
 cudaError_t launch_barrier_all(cudaStream_t stream, const device::world& w) {
+  cudaGetLastError();
   barrier_all_kernel<<<1, 32, 0, stream>>>(w);
   return cudaGetLastError();
+}
+
+cudaError_t preload_kernels() {
+  cudaFuncAttributes attributes;
+  const cudaError_t e = cudaFuncGetAttributes(&attributes, wait_until_kernel);
+  return e != cudaSuccess ? e : cudaFuncGetAttributes(&attributes, barrier_all_kernel);
 }
 
 }  // namespace causeway::core

@@ -15,4 +15,8 @@ cudaError_t launch_wait_until(cudaStream_t stream, uint64_t* word, int cmp, uint
 // The device barrier (quiet, then every PE arrives) as a one-block kernel on `stream`.
 cudaError_t launch_barrier_all(cudaStream_t stream, const device::world& w);
 
+// Loads the module of the kernels above now: with lazy loading their first launch may wait for the
+// whole device to be idle, which a kernel spinning on a peer never is.
+cudaError_t preload_kernels();
+
 }  // namespace causeway::core

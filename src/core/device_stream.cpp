@@ -39,6 +39,37 @@ tl::Transport* stream_transport(Runtime& rt, int pe, const char* call) {
   return t;
 }
 
+// A signal word: 8-byte aligned (a misaligned atomic faults on the GPU, which ends every CUDA call
+// of the process).
+void check_signal_word(const uint64_t* sig_addr, const char* call) {
+  if (reinterpret_cast<uintptr_t>(sig_addr) % sizeof(uint64_t) != 0)
+    util::fatal_user_error(call, "argument 'sig_addr' = %p is not 8-byte aligned",
+                           static_cast<const void*>(sig_addr));
+}
+
+// The local side of a stream copy: memory the copy engines reach without staging (device, managed
+// or page-locked host memory). A copy of pageable memory makes the calling thread wait for the
+// stream (behind kernels that may wait for peers) and cannot be captured in a graph.
+void check_local_buffer(const void* p, const char* call, const char* arg) {
+#if CAUSEWAY_HAVE_CUDA
+  cudaPointerAttributes attributes{};
+  if (!p || cudaPointerGetAttributes(&attributes, p) != cudaSuccess ||
+      attributes.type == cudaMemoryTypeUnregistered) {
+    cudaGetLastError();
+    util::fatal_user_error(
+        call,
+        "argument '%s' = %p is not device, managed or page-locked host memory; a stream copy "
+        "of pageable memory would wait for the stream and cannot be captured (use "
+        "cudaMallocHost or cudaHostRegister)",
+        arg, p);
+  }
+#else
+  (void)p;
+  (void)call;
+  (void)arg;
+#endif
+}
+
 void require_stream(void* stream, const char* call) {
   (void)stream;
   (void)call;
@@ -54,6 +85,7 @@ void stream_put(Runtime& rt, void* dest, const void* source, std::size_t bytes, 
   require_stream(stream, call);
   if (bytes == 0) return;
   const Location loc = device_location(rt, dest, bytes, call, "dest");
+  check_local_buffer(source, call, "source");
   tl::Transport* t = stream_transport(rt, pe, call);
   check_status(rt, t->ops->stream_put(t, stream, pe, loc.segment, loc.offset, source, bytes), call, pe);
 }
@@ -63,6 +95,7 @@ void stream_get(Runtime& rt, void* dest, const void* source, std::size_t bytes, 
   require_stream(stream, call);
   if (bytes == 0) return;
   const Location loc = device_location(rt, source, bytes, call, "source");
+  check_local_buffer(dest, call, "dest");
   tl::Transport* t = stream_transport(rt, pe, call);
   check_status(rt, t->ops->stream_get(t, stream, pe, loc.segment, loc.offset, dest, bytes), call, pe);
 }
@@ -74,6 +107,7 @@ void stream_put_signal(Runtime& rt, void* dest, const void* source, std::size_t 
     util::fatal_user_error(call, "argument 'sig_op' = %d is not SHMEM_SIGNAL_SET or SHMEM_SIGNAL_ADD",
                            sig_op);
   const Location sig = device_location(rt, sig_addr, sizeof(uint64_t), call, "sig_addr");
+  check_signal_word(sig_addr, call);
   if (bytes) stream_put(rt, dest, source, bytes, pe, stream, call);
   tl::Transport* t = stream_transport(rt, pe, call);
   const tl::AmoOp op = sig_op == kSignalAdd ? tl::AmoOp::add : tl::AmoOp::set;
@@ -87,8 +121,10 @@ void stream_signal_wait_until(Runtime& rt, uint64_t* sig_addr, int cmp, uint64_t
   if (cmp < 0 || cmp > kCmpLast)
     util::fatal_user_error(call, "argument 'cmp' = %d is not a SHMEM_CMP_ value", cmp);
   device_location(rt, sig_addr, sizeof(uint64_t), call, "sig_addr");
+  check_signal_word(sig_addr, call);
 #if CAUSEWAY_HAVE_CUDA
   const util::cuda::DeviceScope on(rt.cuda_device());
+  if (!on.ok()) util::fatal_user_error(call, "cannot make GPU %d current", rt.cuda_device());
   if (cudaError_t e = launch_wait_until(static_cast<cudaStream_t>(stream), sig_addr, cmp, value);
       e != cudaSuccess)
     util::fatal_user_error(call, "%s", util::cuda::describe("launching the wait", e).c_str());
@@ -103,6 +139,7 @@ void stream_barrier_all(Runtime& rt, void* stream, const char* call) {
                            "the barrier on a stream needs the device heap (allocate device memory first)");
 #if CAUSEWAY_HAVE_CUDA
   const util::cuda::DeviceScope on(rt.cuda_device());
+  if (!on.ok()) util::fatal_user_error(call, "cannot make GPU %d current", rt.cuda_device());
   if (cudaError_t e = launch_barrier_all(static_cast<cudaStream_t>(stream), w); e != cudaSuccess)
     util::fatal_user_error(call, "%s", util::cuda::describe("launching the barrier", e).c_str());
 #endif

@@ -56,6 +56,8 @@ const Driver* driver(std::string* why) {
         load("cuGetErrorString", &d.get_error_string, &failure) &&
         load("cuDeviceGet", &d.device_get, &failure) &&
         load("cuDeviceGetAttribute", &d.device_get_attribute, &failure) &&
+        load("cuCtxGetCurrent", &d.ctx_get_current, &failure) &&
+        load("cuCtxGetDevice", &d.ctx_get_device, &failure) &&
         load("cuMemGetAllocationGranularity", &d.mem_get_allocation_granularity, &failure) &&
         load("cuMemCreate", &d.mem_create, &failure) && load("cuMemRelease", &d.mem_release, &failure) &&
         load("cuMemAddressReserve", &d.mem_address_reserve, &failure) &&

@@ -48,12 +48,14 @@ __global__ void signal_kernel(uint64_t* target, uint64_t value, bool add) {
 }  // namespace
 
 cudaError_t launch_signal(cudaStream_t stream, uint64_t* target, uint64_t value, bool add) {
+  cudaGetLastError();  // an older, uncleared error is not this launch's
   signal_kernel<<<1, 1, 0, stream>>>(target, value, add);
   return cudaGetLastError();
 }
 
 cudaError_t launch_amo(cudaStream_t stream, void* target, KernelAmo op, int width, uint64_t operand,
                        uint64_t compare, uint64_t* old_value) {
+  cudaGetLastError();
   amo_kernel<<<1, 1, 0, stream>>>(target, op, width, operand, compare, old_value);
   return cudaGetLastError();
 }
