@@ -25,10 +25,18 @@ class _Block:
 _live_blocks = {}  # address -> _Block: every allocation this package made and has not freed
 
 
+_last_hit = [None]  # calls tend to name the same allocation again and again
+
+
 def find_block(address, nbytes):
     """The live allocation holding [address, address + nbytes), or None."""
+    nbytes = max(nbytes, 1)
+    block = _last_hit[0]
+    if block is not None and block.holds(address, nbytes):
+        return block
     for block in _live_blocks.values():
-        if block.holds(address, max(nbytes, 1)):
+        if block.holds(address, nbytes):
+            _last_hit[0] = block
             return block
     return None
 
@@ -116,6 +124,7 @@ def free(array):
         raise error("free", "argument 'array' was freed already", ValueError)
     block.live = False
     _live_blocks.pop(block.address, None)
+    _last_hit[0] = None
     _lib.shmem_free(block.address)
 
 
@@ -126,7 +135,9 @@ def region(call, obj, argument, symmetric):
     """(address, nbytes, dtype, keepalive) of a contiguous buffer. `symmetric`: the buffer must lie in a
     live symmetric allocation (it names memory on another PE)."""
     keep = obj
-    if isinstance(obj, DeviceArray):
+    if isinstance(obj, np.ndarray) and obj.flags.c_contiguous:  # the common case first
+        address, nbytes, dtype = obj.__array_interface__["data"][0], obj.nbytes, obj.dtype
+    elif isinstance(obj, DeviceArray):
         address, nbytes, dtype = obj.address, obj.nbytes, obj.dtype
     elif hasattr(obj, "data_ptr") and hasattr(obj, "element_size"):  # torch.Tensor
         if not obj.is_contiguous():

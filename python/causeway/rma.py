@@ -23,9 +23,13 @@ def _transfer(call, name, dest, source, pe, ctx, nbi):
     source_address, nbytes, _, keep_source = region(call, source, "source", not putting)
     if nbytes > dest_bytes:
         raise error(call, f"argument 'source' has {nbytes} bytes, more than 'dest' holds ({dest_bytes})", ValueError)
-    fn(f"shmem_ctx_{name}{'_nbi' if nbi else ''}", None, ctx_t, c_void_p, c_void_p, c_size_t, c_int)(
-        ctx_handle(ctx), dest_address, source_address, nbytes, pe)
+    _TRANSFERS[name, bool(nbi)](ctx_handle(ctx), dest_address, source_address, nbytes, pe)
     del keep_dest, keep_source
+
+
+_TRANSFERS = {(name, nbi): fn(f"shmem_ctx_{name}{'_nbi' if nbi else ''}", None, ctx_t, c_void_p, c_void_p,
+                              c_size_t, c_int)
+              for name in ("putmem", "getmem") for nbi in (False, True)}
 
 
 def put(dest, source, pe, ctx=None, nbi=False):
@@ -131,11 +135,17 @@ def atomic(op, dest, pe, *values, index=0, ctx=None):
         raise error(call, f"takes {arity} value argument(s), got {len(values)}", TypeError)
     check_pe(call, pe)
     address, dtype = element(call, dest, index, "dest")
-    type_name, ctype = _dtypes.lookup(dtype, family, call, "dest")
-    routine = typed("shmem_ctx_{}_atomic_" + op, type_name, ctype if fetches else None, ctx_t, c_void_p,
-                    *([ctype] * arity), c_int)
-    result = routine(ctx_handle(ctx), address, *(ctype(v) for v in values), pe)
+    routine = _amo_routines.get((op, dtype))
+    if routine is None:
+        type_name, ctype = _dtypes.lookup(dtype, family, call, "dest")
+        routine = _amo_routines[(op, dtype)] = typed("shmem_ctx_{}_atomic_" + op, type_name,
+                                                     ctype if fetches else None, ctx_t, c_void_p,
+                                                     *([ctype] * arity), c_int)
+    result = routine(ctx_handle(ctx), address, *values, pe)
     return result if fetches else None
+
+
+_amo_routines = {}  # (op, dtype) -> the typed C routine
 
 
 def _atomic_shortcut(op):

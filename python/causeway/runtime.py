@@ -114,14 +114,17 @@ def sync_all():
     _lib.shmem_sync_all()
 
 
+_default_ctx = ctypes.addressof(ctypes.c_char.in_dll(lib, "causeway_ctx_default"))
+
+
 def default_ctx_handle():
-    return ctypes.addressof(ctypes.c_char.in_dll(lib, "causeway_ctx_default"))
+    return _default_ctx
 
 
 def ctx_handle(ctx):
     """The C handle of a Context, or of the default context for None."""
     if ctx is None:
-        return default_ctx_handle()
+        return _default_ctx
     handle = getattr(ctx, "handle", None)
     if not handle:
         raise error("ctx", f"{ctx!r} is not a live causeway.Context", ValueError)
