@@ -131,12 +131,20 @@ def free(array):
 # --- The regions data calls read and write --------------------------------------------------------
 
 
+def _address(array):
+    # A writable buffer's address through ctypes costs a third of __array_interface__'s dict.
+    try:
+        return ctypes.addressof(ctypes.c_char.from_buffer(array))
+    except (TypeError, ValueError):  # read-only or empty
+        return array.__array_interface__["data"][0]
+
+
 def region(call, obj, argument, symmetric):
     """(address, nbytes, dtype, keepalive) of a contiguous buffer. `symmetric`: the buffer must lie in a
     live symmetric allocation (it names memory on another PE)."""
     keep = obj
     if isinstance(obj, np.ndarray) and obj.flags.c_contiguous:  # the common case first
-        address, nbytes, dtype = obj.__array_interface__["data"][0], obj.nbytes, obj.dtype
+        address, nbytes, dtype = _address(obj), obj.nbytes, obj.dtype
     elif isinstance(obj, DeviceArray):
         address, nbytes, dtype = obj.address, obj.nbytes, obj.dtype
     elif hasattr(obj, "data_ptr") and hasattr(obj, "element_size"):  # torch.Tensor
