@@ -17,12 +17,13 @@
 enum moe_routing {
   MOE_ROUTING_RANDOM = 0, /* top_k distinct experts, uniformly */
   MOE_ROUTING_HOT = 1,    /* every token's first choice is expert 0: one PE receives every token */
-  MOE_ROUTING_SPARSE = 2, /* only even experts are ever chosen: half the experts (and maybe PEs) get nothing */
+  MOE_ROUTING_SPARSE =
+      2, /* only even experts are ever chosen: half the experts (and maybe PEs) get nothing */
 };
 
 typedef struct {
-  int tokens;  /* per PE */
-  int hidden;  /* values per row */
+  int tokens; /* per PE */
+  int hidden; /* values per row */
   int top_k;
   int experts; /* in all: a multiple of the PE count */
   int routing; /* enum moe_routing */
@@ -82,25 +83,32 @@ static inline int moe_parse(moe_config* c, int n_pes, int argc, char** argv, cha
     const char* eq = strchr(argv[i], '=');
     long v = eq ? strtol(eq + 1, NULL, 10) : 0;
     if (!eq) continue; /* other arguments belong to the example */
-    if (!strncmp(argv[i], "tokens=", 7)) c->tokens = (int)v;
-    else if (!strncmp(argv[i], "hidden=", 7)) c->hidden = (int)v;
-    else if (!strncmp(argv[i], "top_k=", 6)) c->top_k = (int)v;
-    else if (!strncmp(argv[i], "experts=", 8)) c->experts = (int)v;
-    else if (!strncmp(argv[i], "seed=", 5)) c->seed = (uint64_t)v;
+    if (!strncmp(argv[i], "tokens=", 7))
+      c->tokens = (int)v;
+    else if (!strncmp(argv[i], "hidden=", 7))
+      c->hidden = (int)v;
+    else if (!strncmp(argv[i], "top_k=", 6))
+      c->top_k = (int)v;
+    else if (!strncmp(argv[i], "experts=", 8))
+      c->experts = (int)v;
+    else if (!strncmp(argv[i], "seed=", 5))
+      c->seed = (uint64_t)v;
     else if (!strncmp(argv[i], "routing=", 8)) {
       const char* r = eq + 1;
-      c->routing = !strcmp(r, "hot") ? MOE_ROUTING_HOT : !strcmp(r, "sparse") ? MOE_ROUTING_SPARSE
-                   : !strcmp(r, "random")                ? MOE_ROUTING_RANDOM
-                                                         : -1;
+      c->routing = !strcmp(r, "hot")      ? MOE_ROUTING_HOT
+                   : !strcmp(r, "sparse") ? MOE_ROUTING_SPARSE
+                   : !strcmp(r, "random") ? MOE_ROUTING_RANDOM
+                                          : -1;
     }
   }
   const int choices = c->routing == MOE_ROUTING_SPARSE ? (c->experts + 1) / 2 : c->experts;
-  const char* bad = c->tokens < 0                                ? "tokens must be >= 0"
-                    : c->hidden < 2 || c->hidden % 2             ? "hidden must be even and >= 2"
-                    : c->experts < n_pes || c->experts % n_pes   ? "experts must be a positive multiple of the PE count"
-                    : c->routing < 0                             ? "routing must be random, hot or sparse"
-                    : c->top_k < 1 || c->top_k > choices          ? "top_k must be in [1, the experts routing may choose]"
-                                                                 : NULL;
+  const char* bad =
+      c->tokens < 0                              ? "tokens must be >= 0"
+      : c->hidden < 2 || c->hidden % 2           ? "hidden must be even and >= 2"
+      : c->experts < n_pes || c->experts % n_pes ? "experts must be a positive multiple of the PE count"
+      : c->routing < 0                           ? "routing must be random, hot or sparse"
+      : c->top_k < 1 || c->top_k > choices       ? "top_k must be in [1, the experts routing may choose]"
+                                                 : NULL;
   if (bad) {
     snprintf(error, size, "%s (tokens=%d hidden=%d top_k=%d experts=%d)", bad, c->tokens, c->hidden, c->top_k,
              c->experts);

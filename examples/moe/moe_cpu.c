@@ -47,7 +47,8 @@ static void fail(const char* what, long a, long b, long c) {
 }
 
 /* Waits for the packs of this epoch from every PE, in arrival order, and calls `take` on each. */
-static void for_each_arrival(uint64_t* sig, uint64_t epoch, void (*take)(int src, int rows, void* arg), void* arg) {
+static void for_each_arrival(uint64_t* sig, uint64_t epoch, void (*take)(int src, int rows, void* arg),
+                             void* arg) {
   int* done = calloc((unsigned)npes, sizeof *done);
   for (int left = npes; left > 0; --left) {
     size_t src = shmem_uint64_wait_until_any(sig, (size_t)npes, done, SHMEM_CMP_GE, epoch << 32);
@@ -64,8 +65,8 @@ typedef struct {
   uint64_t* dispatch_sig;
   uint64_t* return_sig;
   uint64_t epoch;
-  long* counted; /* rows received per source this epoch */
-  float* y;      /* [tokens][hidden] combined */
+  long* counted;  /* rows received per source this epoch */
+  float* y;       /* [tokens][hidden] combined */
   float* weights; /* [tokens][top_k] */
 } state;
 
@@ -125,14 +126,15 @@ int main(int argc, char** argv) {
   s.y = malloc((size_t)cfg.tokens * cfg.hidden * sizeof(float) + 1);
   s.weights = malloc((size_t)cfg.tokens * cfg.top_k * sizeof(float) + 1);
   long* send_count = calloc((unsigned)npes, sizeof(long));
-  if (!s.recv || !s.ret_in || !s.dispatch_sig || !s.return_sig || !experts_all || !experts_mine || !send_pack ||
-      !s.out_pack || !s.counted || !s.y || !s.weights || !send_count) {
+  if (!s.recv || !s.ret_in || !s.dispatch_sig || !s.return_sig || !experts_all || !experts_mine ||
+      !send_pack || !s.out_pack || !s.counted || !s.y || !s.weights || !send_count) {
     fprintf(stderr, "moe_cpu: PE %d: out of memory (%zu-byte areas; raise SHMEM_SYMMETRIC_SIZE)\n", me, area);
     shmem_global_exit(1);
   }
   for (int t = 0; t < cfg.tokens; ++t)
     moe_route(&cfg, me, t, experts_mine + (size_t)t * cfg.top_k, s.weights + (size_t)t * cfg.top_k);
-  shmem_fcollectmem(SHMEM_TEAM_WORLD, experts_all, experts_mine, (size_t)cfg.tokens * cfg.top_k * sizeof(int));
+  shmem_fcollectmem(SHMEM_TEAM_WORLD, experts_all, experts_mine,
+                    (size_t)cfg.tokens * cfg.top_k * sizeof(int));
 
   double dispatch_us = 0, total_us = 0;
   for (int iter = 0; iter < iters; ++iter) {
@@ -152,9 +154,10 @@ int main(int argc, char** argv) {
       }
     for (int i = 1; i <= npes; ++i) { /* start with the next PE, so not everyone targets PE 0 first */
       const int dest = (me + i) % npes;
-      shmem_putmem_signal_nbi(s.recv + (size_t)me * capacity * row_bytes, row_at(send_pack, (long)dest * capacity),
-                              (size_t)send_count[dest] * row_bytes, &s.dispatch_sig[me],
-                              s.epoch << 32 | (uint64_t)send_count[dest], SHMEM_SIGNAL_SET, dest);
+      shmem_putmem_signal_nbi(s.recv + (size_t)me * capacity * row_bytes,
+                              row_at(send_pack, (long)dest * capacity), (size_t)send_count[dest] * row_bytes,
+                              &s.dispatch_sig[me], s.epoch << 32 | (uint64_t)send_count[dest],
+                              SHMEM_SIGNAL_SET, dest);
     }
     memset(s.y, 0, (size_t)cfg.tokens * cfg.hidden * sizeof(float));
     for_each_arrival(s.dispatch_sig, s.epoch, run_experts, &s);
@@ -169,15 +172,18 @@ int main(int argc, char** argv) {
   for (int src = 0; src < npes; ++src) {
     long expect = 0;
     for (int t = 0; t < cfg.tokens; ++t)
-      for (int k = 0; k < cfg.top_k; ++k) expect += experts_all[((size_t)src * cfg.tokens + t) * cfg.top_k + k] / per_pe == me;
+      for (int k = 0; k < cfg.top_k; ++k)
+        expect += experts_all[((size_t)src * cfg.tokens + t) * cfg.top_k + k] / per_pe == me;
     if (iters > 0 && expect != s.counted[src]) fail("rows received from PE", src, s.counted[src], expect);
     for (long i = 0; iters > 0 && i < s.counted[src]; ++i) {
       row_header* r = row_at(s.recv, (long)src * capacity + i);
       const int* routed = experts_all + ((size_t)src * cfg.tokens + r->token) * cfg.top_k;
-      if (r->token < 0 || r->token >= cfg.tokens || r->k < 0 || r->k >= cfg.top_k || routed[r->k] != r->expert)
+      if (r->token < 0 || r->token >= cfg.tokens || r->k < 0 || r->k >= cfg.top_k ||
+          routed[r->k] != r->expert)
         fail("row header from PE", src, i, r->token);
       for (int h = 0; h < cfg.hidden; ++h)
-        if (values_of(r)[h] != moe_token_value(src, r->token, h)) fail("dispatched value (src, row, h)", src, i, h);
+        if (values_of(r)[h] != moe_token_value(src, r->token, h))
+          fail("dispatched value (src, row, h)", src, i, h);
     }
   }
   /* Check 3: the combined tokens, against the weighted sum computed here. */
@@ -188,15 +194,19 @@ int main(int argc, char** argv) {
         expect += s.weights[(size_t)t * cfg.top_k + k] *
                   moe_expert(experts_mine[(size_t)t * cfg.top_k + k], moe_token_value(me, t, h));
       const float got = s.y[(size_t)t * cfg.hidden + h];
-      if (fabsf(got - expect) > 1e-5f * (1.0f + fabsf(expect))) fail("combined value (token, h, 1e6 x got)", t, h, (long)(got * 1e6));
+      if (fabsf(got - expect) > 1e-5f * (1.0f + fabsf(expect)))
+        fail("combined value (token, h, 1e6 x got)", t, h, (long)(got * 1e6));
     }
   shmem_barrier_all();
   if (me == 0)
-    printf("moe_cpu: %d PEs, tokens=%d hidden=%d top_k=%d experts=%d routing=%s: dispatch %.1f us, "
-           "dispatch+combine %.1f us per iteration (%d iterations); all rows and sums correct\n",
-           npes, cfg.tokens, cfg.hidden, cfg.top_k, cfg.experts,
-           cfg.routing == MOE_ROUTING_HOT ? "hot" : cfg.routing == MOE_ROUTING_SPARSE ? "sparse" : "random",
-           iters ? dispatch_us / iters : 0.0, iters ? total_us / iters : 0.0, iters);
+    printf(
+        "moe_cpu: %d PEs, tokens=%d hidden=%d top_k=%d experts=%d routing=%s: dispatch %.1f us, "
+        "dispatch+combine %.1f us per iteration (%d iterations); all rows and sums correct\n",
+        npes, cfg.tokens, cfg.hidden, cfg.top_k, cfg.experts,
+        cfg.routing == MOE_ROUTING_HOT      ? "hot"
+        : cfg.routing == MOE_ROUTING_SPARSE ? "sparse"
+                                            : "random",
+        iters ? dispatch_us / iters : 0.0, iters ? total_us / iters : 0.0, iters);
   free(send_count);
   free(s.weights);
   free(s.y);
