@@ -451,10 +451,12 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  // No GPU here: skip (77), unless the caller said there must be one (scripts/gpu-check).
+  // No GPU here: skip (77), unless the caller said there must be one (scripts/gpu-check). The
+  // decision is shmemx_cuda_device's, which every PE agreed on at init: a PE deciding alone would
+  // leave its peers in the collective allocation below.
   int devices = 0;
   const cudaError_t count_err = cudaGetDeviceCount(&devices);
-  if (count_err != cudaSuccess || devices == 0 || shmemx_cuda_device() < 0) {
+  if (shmemx_cuda_device() < 0) {
     const char* expect = std::getenv("CAUSEWAY_EXPECT_GPU");
     const bool expected = expect && *expect && std::strcmp(expect, "0") != 0;
     if (me == 0)
@@ -543,9 +545,10 @@ int main(int argc, char** argv) {
   Bulk bulk{static_cast<bf16*>(sym[3]), static_cast<int4*>(sym[4]), static_cast<bf16*>(sym[5]), sigs,
             sigs + npes};
   bulk.done = device_alloc<unsigned long long>(2);
-  CK(cudaMemset(bulk.done, 0, 2 * sizeof(unsigned long long)));
   cudaStream_t st;
   CK(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
+  // On the kernels' stream: a non-blocking stream is not ordered after the legacy default one.
+  CK(cudaMemsetAsync(bulk.done, 0, 2 * sizeof(unsigned long long), st));
 
   // The reference: what every source sends here, and this PE's combined tokens.
   std::vector<int> expect_count(npes);
@@ -589,8 +592,9 @@ int main(int argc, char** argv) {
   for (const char* name : {"ll", "bulk"}) {
     const bool is_ll = !std::strcmp(name, "ll");
     if (!(is_ll ? run_ll : run_bulk)) continue;
-    CK(cudaMemset(m.y, 0xff, std::max<size_t>(size_t(T) * H * sizeof(float), 1)));  // NaN until written
-    CK(cudaMemset(m.recv_count, 0xff, npes * sizeof(int)));
+    CK(cudaMemsetAsync(m.y, 0xff, std::max<size_t>(size_t(T) * H * sizeof(float), 1),
+                       st));  // NaN until written
+    CK(cudaMemsetAsync(m.recv_count, 0xff, npes * sizeof(int), st));
     const double us = median_us(st, iters, [&] {
       if (is_ll) {
         ll_kernel<<<blocks, kThreads, 0, st>>>(w, m, ll, ++ll_epoch);
