@@ -41,6 +41,21 @@ SHMEM_API void shmemx_signal_wait_until_on_stream(uint64_t *sig_addr, int cmp, u
                                                   void *stream);
 SHMEM_API void shmemx_quiet_on_stream(void *stream);
 SHMEM_API void shmemx_barrier_all_on_stream(void *stream);
+/* Collectives over all PEs on a stream, on device memory (dest and source in the device heap of
+ * every PE; all PEs' heaps mapped on each PE's GPU). Every PE calls them with the same sizes, in the
+ * same order as the barrier on a stream and device barriers, one at a time. The allreduce sums
+ * nelems elements (float, or IEEE half / bfloat16 as 2-byte words) in fp32, in PE order, so every PE
+ * gets the same result; dest and source are the same buffer or disjoint. alltoallmem sends block j
+ * of source (bytes_per_pe bytes) to block my_pe of dest on PE j; as with shmem_alltoallmem, two
+ * calls into the same dest need a barrier between the reads of the first result and the second. */
+SHMEM_API void shmemx_float_sum_allreduce_on_stream(float *dest, const float *source, size_t nelems,
+                                                    void *stream);
+SHMEM_API void shmemx_fp16_sum_allreduce_on_stream(void *dest, const void *source, size_t nelems,
+                                                   void *stream);
+SHMEM_API void shmemx_bf16_sum_allreduce_on_stream(void *dest, const void *source, size_t nelems,
+                                                   void *stream);
+SHMEM_API void shmemx_alltoallmem_on_stream(void *dest, const void *source, size_t bytes_per_pe,
+                                            void *stream);
 
 /* --- Active messages (doc/active-messages.md) ---------------------------------------------------
  * A handler runs on the target PE, inside its progress (shmemx_am_progress, waits, quiet, barriers,

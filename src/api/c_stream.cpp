@@ -41,3 +41,23 @@ void shmemx_barrier_all_on_stream(void* stream) {
   constexpr const char* call = "shmemx_barrier_all_on_stream";
   core::stream_barrier_all(core::runtime(call), stream, call);
 }
+
+void shmemx_float_sum_allreduce_on_stream(float* dest, const float* source, size_t nelems, void* stream) {
+  constexpr const char* call = "shmemx_float_sum_allreduce_on_stream";
+  core::stream_allreduce_sum(core::runtime(call), core::SumType::f32, dest, source, nelems, stream, call);
+}
+
+void shmemx_fp16_sum_allreduce_on_stream(void* dest, const void* source, size_t nelems, void* stream) {
+  constexpr const char* call = "shmemx_fp16_sum_allreduce_on_stream";
+  core::stream_allreduce_sum(core::runtime(call), core::SumType::f16, dest, source, nelems, stream, call);
+}
+
+void shmemx_bf16_sum_allreduce_on_stream(void* dest, const void* source, size_t nelems, void* stream) {
+  constexpr const char* call = "shmemx_bf16_sum_allreduce_on_stream";
+  core::stream_allreduce_sum(core::runtime(call), core::SumType::bf16, dest, source, nelems, stream, call);
+}
+
+void shmemx_alltoallmem_on_stream(void* dest, const void* source, size_t bytes_per_pe, void* stream) {
+  constexpr const char* call = "shmemx_alltoallmem_on_stream";
+  core::stream_alltoall(core::runtime(call), dest, source, bytes_per_pe, stream, call);
+}

@@ -18,6 +18,7 @@
 
 #include "causeway/device/world.cuh"
 #include "causeway_build_config.h"
+#include "core/device_stream.hpp"
 #include "core/runtime.hpp"
 #include "core/sync.hpp"
 #if CAUSEWAY_HAVE_CUDA
@@ -290,12 +291,14 @@ bool Runtime::create_device_heap(const char* call) {
   if (cudaError_t e = preload_kernels(); e != cudaSuccess)
     util::log(util::LogLevel::warn, "%s: %s", call,
               util::cuda::describe("loading the stream kernels", e).c_str());
-  // 4. The segment, its allocator (the device barrier's words first, at one offset everywhere)
-  // and the device handle, all in place before the closing barrier of the allocation.
+  // 4. The segment, its allocator (first the device barrier's words and the scratch of the
+  // collectives on a stream, zeroed once, at one offset everywhere) and the device handle, all in
+  // place before the closing barrier of the allocation.
   device_allocator_ = std::make_unique<OffsetAllocator>(heap.size);
-  const auto sync_offset = device_allocator_->allocate(sizeof(device::sync_area), 256);
-  if (!sync_offset || cudaMemset(heap.base + *sync_offset, 0, sizeof(device::sync_area)) != cudaSuccess)
-    util::fatal_user_error(call, "cannot clear the device heap's barrier words");
+  const std::size_t reserve = kSyncAreaBytes + coll_scratch_bytes(config_, heap.size);
+  const auto sync_offset = device_allocator_->allocate(reserve, 256);
+  if (!sync_offset || cudaMemset(heap.base + *sync_offset, 0, reserve) != cudaSuccess)
+    util::fatal_user_error(call, "cannot clear the device heap's barrier words and collective scratch");
   heap.world.sync_offset = *sync_offset;
   if (Status s = build_device_world(); is_error(s))
     util::fatal_user_error(call, "cannot build the device handle: %s", to_string(s));

@@ -70,6 +70,42 @@ void check_local_buffer(const void* p, const char* call, const char* arg) {
 #endif
 }
 
+// A buffer of elements `width` bytes wide must be aligned to it (a misaligned access faults on the GPU).
+void check_element_aligned(const void* p, std::size_t width, const char* call, const char* arg) {
+  if (reinterpret_cast<uintptr_t>(p) % width != 0)
+    util::fatal_user_error(call, "argument '%s' = %p is not %zu-byte aligned", arg, p, width);
+}
+
+// dest and source of a collective: disjoint, or (same_ok) the very same buffer.
+void check_no_overlap(const void* dest, const void* source, std::size_t bytes, bool same_ok,
+                      const char* call) {
+  const auto d = reinterpret_cast<uintptr_t>(dest), s = reinterpret_cast<uintptr_t>(source);
+  if (same_ok && d == s) return;
+  if (d < s + bytes && s < d + bytes)
+    util::fatal_user_error(call, "argument 'dest' = %p overlaps 'source' = %p (%zu bytes each)%s", dest,
+                           source, bytes, same_ok ? "; they must be the same buffer or disjoint" : "");
+}
+
+// The device handle for a collective kernel, which reaches every PE's device heap through this GPU's
+// peer mappings: ends the job without a device heap or when a PE's heap is not mapped here.
+device::world collective_world(Runtime& rt, const char* call) {
+  device::world w{};
+  if (!rt.device_world(&w, sizeof w, call))
+    util::fatal_user_error(call,
+                           "the collectives on a stream need the device heap (allocate device memory first)");
+  for (int pe = 0; pe < rt.n_pes(); ++pe) {
+    const int index = rt.route(pe).device_transport;
+    tl::Transport* t = index >= 0 ? rt.transport(index) : nullptr;
+    if (!t || !t->ops->device_pointer || !t->ops->device_pointer(t, pe, kCudaHeapSegment))
+      util::fatal_user_error(
+          call,
+          "PE %d's device memory is not mapped on this PE's GPU; a collective kernel reaches "
+          "every PE's device heap directly (PEs on one node, with peer access)",
+          pe);
+  }
+  return w;
+}
+
 void require_stream(void* stream, const char* call) {
   (void)stream;
   (void)call;
@@ -142,6 +178,57 @@ void stream_barrier_all(Runtime& rt, void* stream, const char* call) {
   if (!on.ok()) util::fatal_user_error(call, "cannot make GPU %d current", rt.cuda_device());
   if (cudaError_t e = launch_barrier_all(static_cast<cudaStream_t>(stream), w); e != cudaSuccess)
     util::fatal_user_error(call, "%s", util::cuda::describe("launching the barrier", e).c_str());
+#endif
+}
+
+void stream_allreduce_sum(Runtime& rt, SumType type, void* dest, const void* source, std::size_t nelems,
+                          void* stream, const char* call) {
+  require_stream(stream, call);
+  if (nelems == 0) return;
+  const std::size_t width = type == SumType::f32 ? 4 : 2;
+  const std::size_t bytes = checked_bytes(nelems, width, call);
+  device_location(rt, dest, bytes, call, "dest");
+  device_location(rt, source, bytes, call, "source");
+  check_element_aligned(dest, width, call, "dest");
+  check_element_aligned(source, width, call, "source");
+  check_no_overlap(dest, source, bytes, true, call);
+  const device::world w = collective_world(rt, call);
+#if CAUSEWAY_HAVE_CUDA
+  // The library's scratch: right after the device barrier's words (core/device_heap.cpp).
+  void* scratch = reinterpret_cast<char*>(w.heap_base + w.sync_offset) + kSyncAreaBytes;
+  const std::size_t scratch_bytes = coll_scratch_bytes(rt.config(), w.heap_size);
+  const util::cuda::DeviceScope on(rt.cuda_device());
+  if (!on.ok()) util::fatal_user_error(call, "cannot make GPU %d current", rt.cuda_device());
+  if (cudaError_t e = launch_allreduce_sum(static_cast<cudaStream_t>(stream), w, static_cast<int>(type), dest,
+                                           source, nelems, scratch, scratch_bytes);
+      e != cudaSuccess)
+    util::fatal_user_error(call, "%s", util::cuda::describe("launching the allreduce", e).c_str());
+#else
+  (void)w;
+#endif
+}
+
+void stream_alltoall(Runtime& rt, void* dest, const void* source, std::size_t bytes_per_pe, void* stream,
+                     const char* call) {
+  require_stream(stream, call);
+  if (bytes_per_pe == 0) return;
+  std::size_t bytes;
+  if (__builtin_mul_overflow(bytes_per_pe, static_cast<std::size_t>(rt.n_pes()), &bytes))
+    util::fatal_user_error(call,
+                           "argument 'bytes_per_pe' = %zu overflows: %d blocks of it do not fit in size_t",
+                           bytes_per_pe, rt.n_pes());
+  device_location(rt, dest, bytes, call, "dest");
+  device_location(rt, source, bytes, call, "source");
+  check_no_overlap(dest, source, bytes, false, call);
+  const device::world w = collective_world(rt, call);
+#if CAUSEWAY_HAVE_CUDA
+  const util::cuda::DeviceScope on(rt.cuda_device());
+  if (!on.ok()) util::fatal_user_error(call, "cannot make GPU %d current", rt.cuda_device());
+  if (cudaError_t e = launch_alltoall(static_cast<cudaStream_t>(stream), w, dest, source, bytes_per_pe);
+      e != cudaSuccess)
+    util::fatal_user_error(call, "%s", util::cuda::describe("launching the alltoall", e).c_str());
+#else
+  (void)w;
 #endif
 }
 

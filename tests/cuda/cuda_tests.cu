@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "causeway/device/causeway_device.cuh"
@@ -315,6 +316,192 @@ TEST(CudaKernel, PtrGivesPeerAddressesOnlyWhereMapped) {
   shmem_free(word);
 }
 
+// ---- Device collectives ----
+
+// Small integers: exact in float, half and bfloat16, and so are their sums over up to 4 PEs, so every
+// result must match the reference exactly whichever algorithm ran.
+float coll_value(int pe, std::size_t i, int round) {
+  return float(int((std::size_t(pe) * 7 + i * 3 + std::size_t(round) * 5) % 17) - 8);
+}
+
+template <class T>
+T from_float(float v) {
+  if constexpr (std::is_same_v<T, float>) {
+    return v;
+  } else if constexpr (std::is_same_v<T, __half>) {
+    return __float2half(v);
+  } else {
+    return __float2bfloat16(v);
+  }
+}
+
+template <class T>
+float to_float(T v) {
+  if constexpr (std::is_same_v<T, float>) {
+    return v;
+  } else if constexpr (std::is_same_v<T, __half>) {
+    return __half2float(v);
+  } else {
+    return __bfloat162float(v);
+  }
+}
+
+// Element sizes 1, 7 and 1000 take the LL path, 1 << 20 the direct one (for every type).
+constexpr std::size_t kSumSizes[] = {1, 7, 1000, std::size_t{1} << 20};
+constexpr int kSumRounds = 3;  // back to back, so the LL epochs and halves alternate
+
+// Fills `rounds` consecutive sources of n elements with this PE's values.
+template <class T>
+void fill_sources(T* source, std::size_t n, int rounds) {
+  std::vector<T> values(n * rounds);
+  for (int r = 0; r < rounds; ++r)
+    for (std::size_t i = 0; i < n; ++i) values[r * n + i] = from_float<T>(coll_value(shmem_my_pe(), i, r));
+  ASSERT_EQ(cudaSuccess,
+            cudaMemcpy(source, values.data(), values.size() * sizeof(T), cudaMemcpyHostToDevice));
+}
+
+// dest holds `rounds` results of n elements: each must be the sum over PEs, in PE order, in fp32.
+template <class T>
+void expect_sums(const T* dest, std::size_t n, int rounds, const char* what) {
+  const auto got = read_local(dest, n * rounds);
+  std::size_t bad = 0, first = 0;
+  for (int r = 0; r < rounds; ++r)
+    for (std::size_t i = 0; i < n; ++i) {
+      float sum = 0.0f;
+      for (int pe = 0; pe < shmem_n_pes(); ++pe) sum += to_float(from_float<T>(coll_value(pe, i, r)));
+      if (to_float(got[r * n + i]) != to_float(from_float<T>(sum)) && bad++ == 0) first = r * n + i;
+    }
+  EXPECT_EQ(0u, bad) << what << ", " << n << " elements: " << bad << " wrong, the first at " << first
+                     << " (round " << first / n << ", element " << first % n << ")";
+}
+
+template <class T>
+__global__ void allreduce_rounds(dev::world w, T* dest, const T* source, std::size_t n, int rounds,
+                                 void* scratch) {
+  for (int r = 0; r < rounds; ++r) dev::allreduce_sum_block(w, dest + r * n, source + r * n, n, scratch);
+}
+
+template <class T>
+__global__ void allreduce_in_place(dev::world w, T* data, std::size_t n, void* scratch) {
+  dev::allreduce_sum_block(w, data, data, n, scratch);
+}
+
+// One scratch, sized for the largest call, serves every size and type of call after it.
+void* zeroed_scratch(std::size_t bytes) {
+  void* scratch = shmemx_malloc_kind(SHMEMX_MEM_CUDA, bytes);
+  if (scratch && cudaMemset(scratch, 0, bytes) != cudaSuccess) return nullptr;
+  return scratch;
+}
+
+template <class T>
+void check_allreduce_in_kernel(const char* type) {
+  constexpr std::size_t largest = kSumSizes[3];
+  auto* source = device_alloc<T>(largest * kSumRounds);
+  auto* dest = device_alloc<T>(largest * kSumRounds);
+  void* scratch = zeroed_scratch(dev::allreduce_scratch_bytes(shmem_n_pes(), largest, sizeof(T)));
+  ASSERT_NE(nullptr, scratch);
+  ASSERT_NE(nullptr, dest);
+  DEVICE_DONE();
+  shmem_barrier_all();  // every scratch is zeroed before any PE writes packets into it
+  const dev::world w = dev::this_world();
+  for (const std::size_t n : kSumSizes) {
+    fill_sources(source, n, kSumRounds);
+    DEVICE_DONE();
+    allreduce_rounds<T><<<1, 256>>>(w, dest, source, n, kSumRounds, scratch);
+    CUDA_OK(cudaDeviceSynchronize());
+    expect_sums(dest, n, kSumRounds, type);
+    shmem_barrier_all();  // nobody refills its source while a peer may still read it
+  }
+  shmem_free(scratch);
+  shmem_free(dest);
+  shmem_free(source);
+}
+
+TEST(CudaColl, AllreduceFloatInKernel) {
+  SKIP_WITHOUT_GPU();
+  check_allreduce_in_kernel<float>("float");
+}
+TEST(CudaColl, AllreduceHalfInKernel) {
+  SKIP_WITHOUT_GPU();
+  check_allreduce_in_kernel<__half>("half");
+}
+TEST(CudaColl, AllreduceBfloat16InKernel) {
+  SKIP_WITHOUT_GPU();
+  check_allreduce_in_kernel<__nv_bfloat16>("bfloat16");
+}
+
+// dest == source, on both paths; then an LL call after a direct one on the same scratch.
+TEST(CudaColl, AllreduceInPlace) {
+  SKIP_WITHOUT_GPU();
+  constexpr std::size_t largest = kSumSizes[3];
+  auto* data = device_alloc<float>(largest);
+  void* scratch = zeroed_scratch(dev::allreduce_scratch_bytes(shmem_n_pes(), largest, sizeof(float)));
+  ASSERT_NE(nullptr, scratch);
+  DEVICE_DONE();
+  shmem_barrier_all();
+  for (const std::size_t n : {largest, std::size_t{1000}, std::size_t{7}}) {
+    fill_sources(data, n, 1);
+    DEVICE_DONE();
+    allreduce_in_place<float><<<1, 512>>>(dev::this_world(), data, n, scratch);
+    CUDA_OK(cudaDeviceSynchronize());
+    expect_sums(data, n, 1, "float in place");
+    shmem_barrier_all();
+  }
+  shmem_free(scratch);
+  shmem_free(data);
+}
+
+__global__ void alltoall(dev::world w, void* dest, const void* source, std::size_t bytes_per_pe) {
+  dev::alltoall_block(w, dest, source, bytes_per_pe);
+}
+
+unsigned char alltoall_byte(int from, int to, std::size_t k) {
+  return static_cast<unsigned char>(from * 131 + to * 31 + int(k * 7 + k / 251));
+}
+
+// Block j of every PE's source, filled with alltoall_byte(me, j, k).
+void fill_alltoall_source(unsigned char* source, std::size_t bytes_per_pe) {
+  std::vector<unsigned char> values(bytes_per_pe * shmem_n_pes());
+  for (int j = 0; j < shmem_n_pes(); ++j)
+    for (std::size_t k = 0; k < bytes_per_pe; ++k)
+      values[j * bytes_per_pe + k] = alltoall_byte(shmem_my_pe(), j, k);
+  ASSERT_EQ(cudaSuccess, cudaMemcpy(source, values.data(), values.size(), cudaMemcpyHostToDevice));
+}
+
+// Block j of dest must hold PE j's block for this PE.
+void expect_alltoall(const unsigned char* dest, std::size_t bytes_per_pe) {
+  const auto got = read_local(dest, bytes_per_pe * shmem_n_pes());
+  std::size_t bad = 0, first = 0;
+  for (int j = 0; j < shmem_n_pes(); ++j)
+    for (std::size_t k = 0; k < bytes_per_pe; ++k)
+      if (got[j * bytes_per_pe + k] != alltoall_byte(j, shmem_my_pe(), k) && bad++ == 0)
+        first = j * bytes_per_pe + k;
+  EXPECT_EQ(0u, bad) << bytes_per_pe << " bytes per PE: " << bad << " wrong, the first in block "
+                     << first / bytes_per_pe << " at byte " << first % bytes_per_pe;
+}
+
+constexpr std::size_t kAlltoallSizes[] = {8, 13, 4096, std::size_t{1} << 20};  // 13: the byte-wise path
+
+TEST(CudaColl, AlltoallInKernel) {
+  SKIP_WITHOUT_GPU();
+  const std::size_t largest = kAlltoallSizes[3] * shmem_n_pes();
+  auto* source = device_alloc<unsigned char>(largest);
+  auto* dest = device_alloc<unsigned char>(largest);
+  ASSERT_NE(nullptr, dest);
+  for (const std::size_t bytes : kAlltoallSizes) {
+    fill_alltoall_source(source, bytes);
+    CUDA_OK(cudaMemset(dest, 0, largest));
+    DEVICE_DONE();
+    shmem_barrier_all();  // no PE's stores reach a dest before its owner cleared it
+    alltoall<<<1, 512>>>(dev::this_world(), dest, source, bytes);
+    CUDA_OK(cudaDeviceSynchronize());
+    expect_alltoall(dest, bytes);
+    shmem_barrier_all();
+  }
+  shmem_free(dest);
+  shmem_free(source);
+}
+
 // ---- Host calls on streams ----
 
 __global__ void fill(int* data, std::size_t n, int base) {
@@ -415,6 +602,101 @@ TEST(CudaStream, CapturedInAGraphAndReplayed) {
   shmem_free(sig);
   shmem_free(dst);
   shmem_free(src);
+}
+
+template <class T>
+void sum_on_stream(T* dest, const T* source, std::size_t n, cudaStream_t stream) {
+  if constexpr (std::is_same_v<T, float>) {
+    shmemx_float_sum_allreduce_on_stream(dest, source, n, stream);
+  } else if constexpr (std::is_same_v<T, __half>) {
+    shmemx_fp16_sum_allreduce_on_stream(dest, source, n, stream);
+  } else {
+    shmemx_bf16_sum_allreduce_on_stream(dest, source, n, stream);
+  }
+}
+
+// The library's own scratch (CAUSEWAY_CUDA_COLL_SCRATCH) and kernels: the same sizes and checks as
+// in a kernel, with the rounds queued back to back on one stream.
+template <class T>
+void check_allreduce_on_stream(const char* type) {
+  constexpr std::size_t largest = kSumSizes[3];
+  auto* source = device_alloc<T>(largest * kSumRounds);
+  auto* dest = device_alloc<T>(largest * kSumRounds);
+  ASSERT_NE(nullptr, dest);
+  cudaStream_t stream;
+  CUDA_OK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  for (const std::size_t n : kSumSizes) {
+    fill_sources(source, n, kSumRounds);
+    DEVICE_DONE();
+    for (int r = 0; r < kSumRounds; ++r) sum_on_stream(dest + r * n, source + r * n, n, stream);
+    CUDA_OK(cudaStreamSynchronize(stream));
+    expect_sums(dest, n, kSumRounds, type);
+    shmem_barrier_all();
+  }
+  CUDA_OK(cudaStreamDestroy(stream));
+  shmem_free(dest);
+  shmem_free(source);
+}
+
+TEST(CudaStream, FloatAllreduce) {
+  SKIP_WITHOUT_GPU();
+  check_allreduce_on_stream<float>("float on a stream");
+}
+TEST(CudaStream, Fp16Allreduce) {
+  SKIP_WITHOUT_GPU();
+  check_allreduce_on_stream<__half>("half on a stream");
+}
+TEST(CudaStream, Bf16Allreduce) {
+  SKIP_WITHOUT_GPU();
+  check_allreduce_on_stream<__nv_bfloat16>("bfloat16 on a stream");
+}
+
+// A kernel on the stream fills the source, the alltoall follows it with no host synchronisation.
+TEST(CudaStream, AlltoallAfterAKernel) {
+  SKIP_WITHOUT_GPU();
+  constexpr std::size_t n = 4096;  // ints per PE
+  const std::size_t total = n * shmem_n_pes();
+  auto* source = device_alloc<int>(total);
+  auto* dest = device_alloc<int>(total);
+  ASSERT_NE(nullptr, dest);
+  cudaStream_t stream;
+  CUDA_OK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  fill<<<16, 256, 0, stream>>>(source, total, shmem_my_pe() * 1000000);
+  shmemx_alltoallmem_on_stream(dest, source, n * sizeof(int), stream);
+  CUDA_OK(cudaStreamSynchronize(stream));
+  // Block j came from PE j's block my_pe: PE j's values at [my_pe * n, my_pe * n + n).
+  const auto got = read_local(dest, total);
+  for (int j = 0; j < shmem_n_pes(); ++j)
+    for (std::size_t k = 0; k < n; k += 97)
+      ASSERT_EQ(j * 1000000 + int(shmem_my_pe() * n + k), got[j * n + k]) << "block " << j << ", int " << k;
+  CUDA_OK(cudaStreamDestroy(stream));
+  DEVICE_DONE();
+  shmem_barrier_all();
+  shmem_free(dest);
+  shmem_free(source);
+}
+
+TEST(CudaStream, AlltoallmemSizes) {
+  SKIP_WITHOUT_GPU();
+  const std::size_t largest = kAlltoallSizes[3] * shmem_n_pes();
+  auto* source = device_alloc<unsigned char>(largest);
+  auto* dest = device_alloc<unsigned char>(largest);
+  ASSERT_NE(nullptr, dest);
+  cudaStream_t stream;
+  CUDA_OK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  for (const std::size_t bytes : kAlltoallSizes) {
+    fill_alltoall_source(source, bytes);
+    CUDA_OK(cudaMemset(dest, 0, largest));
+    DEVICE_DONE();
+    shmem_barrier_all();
+    shmemx_alltoallmem_on_stream(dest, source, bytes, stream);
+    CUDA_OK(cudaStreamSynchronize(stream));
+    expect_alltoall(dest, bytes);
+    shmem_barrier_all();
+  }
+  CUDA_OK(cudaStreamDestroy(stream));
+  shmem_free(dest);
+  shmem_free(source);
 }
 
 }  // namespace

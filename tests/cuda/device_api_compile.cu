@@ -30,6 +30,8 @@ using amo_ext_types = types<int, unsigned int, long, unsigned long, long long, u
                             uint32_t, int64_t, uint64_t, float, double>;
 using amo_bitwise_types =
     types<unsigned int, unsigned long, unsigned long long, uint32_t, uint64_t, int32_t, int64_t>;
+// The element types of allreduce_sum_block (summed in fp32).
+using sum_types = types<float, __half, __nv_bfloat16>;
 // SHMEM's point-to-point synchronisation types.
 using wait_types = types<short, unsigned short, int, unsigned int, long, unsigned long, long long,
                          unsigned long long, int32_t, uint32_t, int64_t, uint64_t, size_t, ptrdiff_t>;
@@ -113,6 +115,21 @@ __global__ void signal_kernel(cwd::world w, uint64_t* sig, uint64_t* out) {
   cwd::sync_all_block(w);
 }
 
+// Both allreduce algorithms (the size picks one at run time) and the alltoall, one block per PE.
+template <typename T>
+__global__ void coll_kernel(cwd::world w, T* dest, const T* source, size_t n, void* scratch, void* bytes_dest,
+                            const void* bytes_source, size_t bytes_per_pe, size_t* need) {
+  cwd::allreduce_sum_block(w, dest, source, n, scratch);
+  cwd::allreduce_sum_block(w, dest, dest, n, scratch);  // in place
+  cwd::alltoall_block(w, bytes_dest, bytes_source, bytes_per_pe);
+  if (threadIdx.x == 0) need[0] = cwd::allreduce_scratch_bytes(w.n_pes, n, sizeof(T));
+}
+
+// The scratch size is a constant expression on the host too (to size shmemx_malloc_kind).
+static_assert(cwd::allreduce_scratch_bytes(4, 1, sizeof(float)) > 0);
+static_assert(cwd::allreduce_scratch_bytes(4, size_t{1} << 30, sizeof(float)) ==
+              cwd::allreduce_scratch_bytes(4, cwd::kAllreduceLLMaxBytes / sizeof(float), sizeof(float)));
+
 // Taking a kernel's address from host code instantiates it for the device as well.
 #define CW_EACH_SCOPE(KERNEL, TS)                                 \
   reinterpret_cast<const void*>(&KERNEL<scope::thread, TS>)...,   \
@@ -145,6 +162,12 @@ const void* const* instantiate_amo_bitwise(types<Ts...>) {
 }
 
 template <typename... Ts>
+const void* const* instantiate_coll(types<Ts...>) {
+  static const void* const k[] = {reinterpret_cast<const void*>(&coll_kernel<Ts>)...};
+  return k;
+}
+
+template <typename... Ts>
 const void* const* instantiate_wait(types<Ts...>) {
   static const void* const k[] = {reinterpret_cast<const void*>(&wait_kernel<Ts>)...};
   return k;
@@ -159,6 +182,7 @@ const void* const* causeway_device_api_compile_kernels[] = {
     instantiate_amo_ext(amo_ext_types{}),
     instantiate_amo_bitwise(amo_bitwise_types{}),
     instantiate_wait(wait_types{}),
+    instantiate_coll(sum_types{}),
     []() -> const void* const* {
       static const void* const k[] = {reinterpret_cast<const void*>(&mem_kernel<scope::thread>),
                                       reinterpret_cast<const void*>(&mem_kernel<scope::warp>),

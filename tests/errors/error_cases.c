@@ -216,6 +216,12 @@ int main(int argc, char **argv) {
     shmem_int_wait_until(heap, 42, 0);
   } else if (is(c, "stream_put_host_dest")) {
     shmemx_putmem_on_stream(heap, src, 8, 0, NULL);
+  } else if (is(c, "stream_allreduce_host_dest")) {
+    shmemx_float_sum_allreduce_on_stream((float *)heap, (const float *)heap, 4, NULL);
+  } else if (is(c, "stream_allreduce_overflow")) {
+    shmemx_bf16_sum_allreduce_on_stream(heap, heap, SIZE_MAX / 2 + 1, NULL);
+  } else if (is(c, "stream_alltoall_host_dest")) {
+    shmemx_alltoallmem_on_stream(heap, heap + 512, 8, NULL);
   } else if (is(c, "malloc_kind_unknown")) {
     shmemx_malloc_kind(7, 64);
   } else if (is(c, "clear_lock_not_held")) {

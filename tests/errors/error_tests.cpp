@@ -76,6 +76,12 @@ INSTANTIATE_TEST_SUITE_P(
         // Device-memory calls: a host buffer where device memory is needed, an unknown kind.
         Case{"stream_put_host_dest",
              {"PE 1", "shmemx_putmem_on_stream", "'dest'|no CUDA", "not device memory|no CUDA"}},
+        Case{"stream_allreduce_host_dest",
+             {"PE 1", "shmemx_float_sum_allreduce_on_stream", "'dest'|no CUDA", "not device memory|no CUDA"}},
+        Case{"stream_allreduce_overflow",
+             {"PE 1", "shmemx_bf16_sum_allreduce_on_stream", "'nelems'|no CUDA", "overflows|no CUDA"}},
+        Case{"stream_alltoall_host_dest",
+             {"PE 1", "shmemx_alltoallmem_on_stream", "'dest'|no CUDA", "not device memory|no CUDA"}},
         Case{"malloc_kind_unknown", {"PE 1", "shmemx_malloc_kind", "'kind' = 7"}},
         Case{"clear_lock_not_held", {"PE 1", "shmem_clear_lock", "'lock'", "not held"}},
         Case{"stride_zero", {"PE 1", "shmem_int_iput", "'dest'", "stride"}},

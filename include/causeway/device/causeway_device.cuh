@@ -10,6 +10,8 @@
 //   signal.cuh  put_signal[_nbi]<S, T>, putmem_signal[_nbi]<S>, signal_fetch, signal_wait_until,
 //               wait_until, test; signal_op, cmp
 //   sync.cuh    fence<S>, quiet<S>, barrier_all_block, sync_all_block
+//   coll.cuh    allreduce_sum_block<T> (float, __half, __nv_bfloat16), allreduce_scratch_bytes,
+//               alltoall_block (one block per PE, collective)
 //
 // Example: each PE's block sends its slice to the next PE and raises a flag there.
 //
@@ -24,6 +26,7 @@
 
 #include "causeway/device/atomic.cuh"
 #include "causeway/device/checks.cuh"
+#include "causeway/device/coll.cuh"
 #include "causeway/device/rma.cuh"
 #include "causeway/device/scope.cuh"
 #include "causeway/device/signal.cuh"
