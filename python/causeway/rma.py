@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Puts, gets, signals, atomics and point-to-point waits on symmetric arrays."""
-from ctypes import c_int, c_size_t, c_uint64, c_void_p
+from ctypes import c_int, c_size_t, c_ssize_t as c_ptrdiff_t, c_uint64, c_void_p
 
 import numpy as np
 
@@ -32,15 +32,64 @@ _TRANSFERS = {(name, nbi): fn(f"shmem_ctx_{name}{'_nbi' if nbi else ''}", None, 
               for name in ("putmem", "getmem") for nbi in (False, True)}
 
 
+def _strided(array):
+    return isinstance(array, np.ndarray) and array.ndim == 1 and not array.flags.c_contiguous
+
+
+def _strided_transfer(call, putting, dest, source, pe, ctx):
+    """A 1-D strided view on either side: OpenSHMEM's iput/iget, one call, strides in elements."""
+    from .memory import find_block
+
+    check_pe(call, pe)
+    remote_name, local_name = ("dest", "source") if putting else ("source", "dest")
+    remote, local = (dest, source) if putting else (source, dest)
+    if not isinstance(remote, np.ndarray) or remote.ndim != 1:
+        raise error(call, f"argument '{remote_name}' must be a 1-D symmetric array to be strided", ValueError)
+    if putting:
+        local = np.asarray(local, dtype=remote.dtype)
+        if local.ndim != 1:
+            local = np.ascontiguousarray(local).reshape(-1)
+    elif not (isinstance(local, np.ndarray) and local.ndim == 1 and local.flags.writeable):
+        raise error(call, "argument 'dest' must be a writable 1-D array", TypeError)
+    size = remote.dtype.itemsize
+    if local.dtype.itemsize != size or size not in (1, 2, 4, 8, 16):
+        raise error(call, f"arguments '{remote_name}' and '{local_name}' need one element size of 1, 2, 4, 8 "
+                    f"or 16 bytes (got {remote.dtype} and {local.dtype})", TypeError)
+    n = len(local) if putting else len(remote)
+    if n > len(dest):
+        raise error(call, f"argument 'source' has {n} elements, more than 'dest' holds ({len(dest)})", ValueError)
+    strides = []
+    for name, array in ((remote_name, remote), (local_name, local)):
+        if array.strides[0] <= 0 or array.strides[0] % size:
+            raise error(call, f"argument '{name}' has stride {array.strides[0]} bytes: not a positive multiple of "
+                        f"its {size}-byte elements", ValueError)
+        strides.append(array.strides[0] // size)
+    remote_address = remote.__array_interface__["data"][0]
+    if n and find_block(remote_address, (n - 1) * strides[0] * size + size) is None:
+        raise error(call, f"argument '{remote_name}' is not in a live symmetric allocation", ValueError)
+    local_address = local.__array_interface__["data"][0]
+    routine = fn(f"shmem_ctx_i{'put' if putting else 'get'}{size * 8}", None, ctx_t, c_void_p, c_void_p, c_ptrdiff_t,
+                 c_ptrdiff_t, c_size_t, c_int)
+    if putting:
+        routine(ctx_handle(ctx), remote_address, local_address, strides[0], strides[1], n, pe)
+    else:
+        routine(ctx_handle(ctx), local_address, remote_address, strides[1], strides[0], n, pe)
+
+
 def put(dest, source, pe, ctx=None, nbi=False):
     """Copies `source` (any array-like, or a tensor) into the symmetric `dest` on `pe`. With nbi=True the
-    call returns at once and `source` must not change until quiet()."""
+    call returns at once and `source` must not change until quiet(). A 1-D strided view on either side
+    (x[::3]) makes it one iput (always blocking)."""
+    if _strided(dest) or _strided(source):
+        return _strided_transfer("put", True, dest, source, pe, ctx)
     _transfer("put", "putmem", dest, source, pe, ctx, nbi)
 
 
 def get(dest, source, pe, ctx=None, nbi=False):
     """Copies the symmetric `source` on `pe` into the local `dest` (a writable array the size of source,
     or larger). With nbi=True, `dest` holds the data after quiet()."""
+    if _strided(dest) or _strided(source):
+        return _strided_transfer("get", False, dest, source, pe, ctx)
     _transfer("get", "getmem", dest, source, pe, ctx, nbi)
 
 

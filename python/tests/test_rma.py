@@ -54,7 +54,7 @@ def test_bad_arguments_raise_named_errors(me, npes):
     with pytest.raises(ValueError, match="more than 'dest' holds"):
         cw.put(x, np.zeros(5, dtype=np.int64), 0)
     with pytest.raises(ValueError, match="not contiguous"):
-        cw.put(x[::2], [1, 2], 0)
+        cw.put(x.reshape(2, 2)[:, ::2], [1, 2], 0)  # 2-D strided: no single iput
     with pytest.raises(TypeError, match="writable contiguous"):
         cw.get([0, 0], x, 0)
     assert not isinstance(x + 1, cw.SymmetricArray)  # arithmetic results are not symmetric
@@ -69,3 +69,23 @@ def test_bad_arguments_raise_named_errors(me, npes):
 def test_heap_exhaustion_is_memory_error():
     with pytest.raises(MemoryError, match="symmetric heap"):
         cw.empty(1 << 40, dtype=np.uint8)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.float32, np.int64, np.complex128])
+def test_strided_put_get(me, npes, dtype):
+    x = cw.zeros(30, dtype=dtype)
+    right = (me + 1) % npes
+    cw.put(x[1::3], np.arange(10).astype(dtype) + me, right)  # iput: dest strided
+    cw.barrier_all()
+    left = (me - 1) % npes
+    np.testing.assert_array_equal(x[1::3], np.arange(10).astype(dtype) + left)
+    assert not x[0::3].any() and not x[2::3].any()
+    out = np.zeros(20, dtype=dtype)
+    cw.get(out[::2], x[1::3], right)  # iget: both sides strided
+    np.testing.assert_array_equal(out[::2], np.arange(10).astype(dtype) + me)
+    assert not out[1::2].any()
+    cw.barrier_all()
+    with pytest.raises(ValueError, match="more than 'dest' holds"):
+        cw.put(x[::3], np.zeros(11, dtype=dtype), right)
+    cw.barrier_all()
+    cw.free(x)
