@@ -6,7 +6,7 @@ import traceback
 from ctypes import c_int, c_size_t, c_void_p
 
 from ._lib import AM_HANDLER, ctx_t, fn, stamp_t
-from .memory import region
+from .memory import transfer_regions
 from .runtime import check_pe, ctx_handle, error, my_pe, require_init
 
 _handlers = []  # the C callbacks: alive as long as the library may call them
@@ -75,11 +75,7 @@ def am_send_long(pe, handler_id, dest, source, ctx=None):
     """Deposits `source` into the symmetric `dest` on `pe`, then runs the handler there with the
     payload's bytes."""
     check_pe("am_send_long", pe)
-    dest_address, dest_bytes, _, _ = region("am_send_long", dest, "dest", True)
-    source_address, nbytes, _, keep = region("am_send_long", source, "source", False)
-    if nbytes > dest_bytes:
-        raise error("am_send_long", f"argument 'source' has {nbytes} bytes, more than 'dest' holds "
-                    f"({dest_bytes})", ValueError)
+    dest_address, _, _, source_address, nbytes, _, keep = transfer_regions("am_send_long", dest, source, True, False)
     status = fn("shmemx_am_send_long", c_int, ctx_t, c_int, c_int, c_void_p, c_void_p, c_size_t)(
         ctx_handle(ctx), pe, handler_id, dest_address, source_address, nbytes)
     del keep
@@ -103,11 +99,7 @@ def am_progress():
 def put_stamped(dest, source, pe, ctx=None):
     """A put whose data and stamp land together; returns the stamp (wait for it with stamp_wait)."""
     check_pe("put_stamped", pe)
-    dest_address, dest_bytes, _, _ = region("put_stamped", dest, "dest", True)
-    source_address, nbytes, _, keep = region("put_stamped", source, "source", False)
-    if nbytes > dest_bytes:
-        raise error("put_stamped", f"argument 'source' has {nbytes} bytes, more than 'dest' holds "
-                    f"({dest_bytes})", ValueError)
+    dest_address, _, _, source_address, nbytes, _, keep = transfer_regions("put_stamped", dest, source, True, False)
     stamp = fn("shmemx_ctx_putmem_stamped", stamp_t, ctx_t, c_void_p, c_void_p, c_size_t, c_int)(
         ctx_handle(ctx), dest_address, source_address, nbytes, pe)
     del keep

@@ -166,6 +166,16 @@ def region(call, obj, argument, symmetric):
     return address, nbytes, dtype, keep
 
 
+def transfer_regions(call, dest, source, dest_symmetric, source_symmetric):
+    """The regions of a copy's two sides, checked to fit: (dest address, dest bytes, dest dtype,
+    source address, source bytes, source dtype, what must stay alive during the call)."""
+    dest_address, dest_bytes, dest_dtype, keep_dest = region(call, dest, "dest", dest_symmetric)
+    source_address, nbytes, dtype, keep_source = region(call, source, "source", source_symmetric)
+    if nbytes > dest_bytes:
+        raise error(call, f"argument 'source' has {nbytes} bytes, more than 'dest' holds ({dest_bytes})", ValueError)
+    return dest_address, dest_bytes, dest_dtype, source_address, nbytes, dtype, (keep_dest, keep_source)
+
+
 def element(call, obj, index, argument):
     """(address, dtype) of element `index` of a symmetric array (flat index)."""
     address, nbytes, dtype, _ = region(call, obj, argument, True)

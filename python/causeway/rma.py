@@ -6,7 +6,7 @@ import numpy as np
 
 from . import _dtypes
 from ._lib import ctx_t, fn, typed
-from .memory import element, region
+from .memory import element, transfer_regions
 from .runtime import check_pe, cmp_code, ctx_handle, error, require_init
 
 SIGNAL_SET, SIGNAL_ADD = 0, 1
@@ -19,12 +19,9 @@ def _transfer(call, name, dest, source, pe, ctx, nbi):
     if not putting and not (isinstance(dest, np.ndarray) and dest.flags.c_contiguous and dest.flags.writeable) \
             and not hasattr(dest, "data_ptr") and not hasattr(dest, "__dlpack_device__"):
         raise error(call, "argument 'dest' must be a writable contiguous array or tensor", TypeError)
-    dest_address, dest_bytes, _, keep_dest = region(call, dest, "dest", putting)
-    source_address, nbytes, _, keep_source = region(call, source, "source", not putting)
-    if nbytes > dest_bytes:
-        raise error(call, f"argument 'source' has {nbytes} bytes, more than 'dest' holds ({dest_bytes})", ValueError)
+    dest_address, _, _, source_address, nbytes, _, keep = transfer_regions(call, dest, source, putting, not putting)
     _TRANSFERS[name, bool(nbi)](ctx_handle(ctx), dest_address, source_address, nbytes, pe)
-    del keep_dest, keep_source
+    del keep
 
 
 _TRANSFERS = {(name, nbi): fn(f"shmem_ctx_{name}{'_nbi' if nbi else ''}", None, ctx_t, c_void_p, c_void_p,
@@ -113,14 +110,11 @@ def put_signal(dest, source, signal_array, signal, pe, op="set", index=0, ctx=No
         raise error(call, f"argument 'signal_array' has dtype {sig_dtype}, not uint64", TypeError)
     if op not in _SIGNAL_OPS:
         raise error(call, f"argument 'op' = {op!r} is not 'set' or 'add'", ValueError)
-    dest_address, dest_bytes, _, keep_dest = region(call, dest, "dest", True)
-    source_address, nbytes, _, keep_source = region(call, source, "source", False)
-    if nbytes > dest_bytes:
-        raise error(call, f"argument 'source' has {nbytes} bytes, more than 'dest' holds ({dest_bytes})", ValueError)
+    dest_address, _, _, source_address, nbytes, _, keep = transfer_regions(call, dest, source, True, False)
     name = "shmem_ctx_putmem_signal_nbi" if nbi else "shmem_ctx_putmem_signal"
     fn(name, None, ctx_t, c_void_p, c_void_p, c_size_t, c_void_p, c_uint64, c_int, c_int)(
         ctx_handle(ctx), dest_address, source_address, nbytes, sig_address, int(signal), _SIGNAL_OPS[op], pe)
-    del keep_dest, keep_source
+    del keep
 
 
 def _signal_word(call, signal_array, index):

@@ -7,7 +7,7 @@ import numpy as np
 
 from . import _dtypes
 from ._lib import ctx_t, fn, lib, team_t, typed
-from .memory import region
+from .memory import region, transfer_regions
 from .runtime import check_pe, error, require_init
 
 CTX_SERIALIZED, CTX_PRIVATE, CTX_NOSTORE = 1 << 0, 1 << 1, 1 << 2
@@ -150,10 +150,7 @@ def broadcast(dest, source, root, team=None):
     call = "broadcast"
     handle = _team(call, team)
     check_pe(call, root, "root", fn("shmem_team_n_pes", c_int, team_t)(handle))
-    dest_address, dest_bytes, _, _ = region(call, dest, "dest", True)
-    source_address, nbytes, _, _ = region(call, source, "source", True)
-    if nbytes > dest_bytes:
-        raise error(call, f"argument 'source' has {nbytes} bytes, more than 'dest' holds ({dest_bytes})", ValueError)
+    dest_address, _, _, source_address, nbytes, _, _ = transfer_regions(call, dest, source, True, True)
     _check(call, fn("shmem_broadcastmem", c_int, team_t, c_void_p, c_void_p, c_size_t, c_int)(
         handle, dest_address, source_address, nbytes, root))
 
@@ -197,12 +194,9 @@ def reduce(dest, source, op="sum", team=None):
     if op not in _dtypes.REDUCE_FAMILY:
         raise error(call, f"argument 'op' = {op!r} is not one of {', '.join(_dtypes.REDUCE_FAMILY)}", ValueError)
     handle = _team(call, team)
-    dest_address, dest_bytes, dest_dtype, _ = region(call, dest, "dest", True)
-    source_address, nbytes, dtype, _ = region(call, source, "source", True)
+    dest_address, _, dest_dtype, source_address, nbytes, dtype, _ = transfer_regions(call, dest, source, True, True)
     if np.dtype(dest_dtype) != np.dtype(dtype):
         raise error(call, f"arguments 'dest' ({dest_dtype}) and 'source' ({dtype}) differ in dtype", TypeError)
-    if nbytes > dest_bytes:
-        raise error(call, f"argument 'source' has {nbytes} bytes, more than 'dest' holds ({dest_bytes})", ValueError)
     type_name, _ = _dtypes.lookup(dtype, _dtypes.REDUCE_FAMILY[op], call, "source")
     routine = typed("shmem_{}_" + op + "_reduce", type_name, c_int, team_t, c_void_p, c_void_p, c_size_t)
     _check(call, routine(handle, dest_address, source_address, nbytes // np.dtype(dtype).itemsize))
