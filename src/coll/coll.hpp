@@ -13,6 +13,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -41,6 +42,8 @@ struct Slot {
   std::vector<uint64_t> sent;       // signals sent to each world PE on this slot
   std::vector<uint64_t> received;   // signals waited for from each world PE
   std::vector<uint64_t> exchanges;  // staged exchanges with each world PE (picks the staging half)
+  // Checks mode only: what this PE's calls on the slot looked like, to compare with peers'.
+  std::shared_ptr<struct AgreementLog> agreement;  // shared_ptr: the type is agreement.cpp's
 };
 
 enum class TeamKind { world, shared, node, split, active_set };
@@ -114,8 +117,45 @@ void reduce(Team& team, void* dest, const void* source, std::size_t count, const
 void scan(Team& team, void* dest, const void* source, std::size_t count, const Kernel& kernel, bool inclusive,
           const char* call);
 
+// ---- Checks mode: members compare their arguments (agreement.cpp) ----
+// On entry to a collective each member writes a record of its call and arguments into every other
+// member's ring for it; a member compares a peer's records when it waits for that peer's signal, and
+// at shmem_finalize. No synchronisation is added: collectives that let a PE run ahead still do.
+constexpr uint64_t kNotCompared = ~uint64_t{0};  // this PE's value does not matter
+constexpr int kAgreedMax = 5;
+
+// One argument every member must pass alike. Filling one costs a few stores: the list is built on
+// every call, checks mode or not.
+struct Agreed {
+  const char* name;  // as the specification names it, e.g. "PE_root"
+  uint64_t value;
+  bool address = false;  // `value` is an address, compared as symmetric segment and offset
+};
+
+// One collective call's side of the comparison.
+class Agreement {
+ public:
+  // Keeps this call's record and writes it into every other member's ring.
+  void enter(Team& team, const char* call, const char* kind, std::initializer_list<Agreed> args);
+  // While waiting for world PE `peer`: compares its record for this call if it has landed (true).
+  bool try_compare(int peer);
+  // Once `peer`'s signal for this call has come: compares every record of it not compared yet.
+  void compare(int peer);
+
+ private:
+  Team* team_ = nullptr;
+  const char* call_ = nullptr;
+};
+
+// Allocates the record rings (collective, at init, checks mode only) and, at finalize, compares
+// every record no wait has compared (a pushed broadcast's roots wait for nobody).
+void init_agreement(core::Runtime& rt, std::vector<std::unique_ptr<Slot>>& slots);
+void finalize_agreement(core::Runtime& rt, std::vector<std::unique_ptr<Slot>>& slots);
+
 // Exchanges a small value with every member through the staging area (bytes <= stage capacity);
 // out[r] points at rank r's copy, valid until the team's next exchange.
-void exchange(Team& team, const void* mine, std::size_t bytes, const char** out, const char* call);
+// `args`: what the members must agree on (checks mode), as for every collective.
+void exchange(Team& team, const void* mine, std::size_t bytes, const char** out, const char* call,
+              std::initializer_list<Agreed> args = {});
 
 }  // namespace causeway::coll

@@ -60,17 +60,24 @@ thread_local std::vector<const char*> t_from;
 constexpr std::size_t kBlockBytes = 8192;    // reduction block: accumulator and input stay in L1
 constexpr std::size_t kPackBytes = 1 << 16;  // alltoalls: strided source packed per put
 
-// One collective call on one team.
+// One collective call on one team. `args` are what every member must pass alike and `kind` what
+// they must all call (default: this routine), compared in checks mode (coll.hpp: Agreement).
 class Op {
  public:
-  Op(Team& team, const char* call)
+  Op(Team& team, const char* call, std::initializer_list<Agreed> args = {}, const char* kind = nullptr)
       : rt(*core::g_runtime),
         t(team),
         slot(*team.slot),
         lay(layout()),
         call(call),
         me(team.my_rank),
-        n(team.size()) {}
+        n(team.size()) {
+    if (rt.checks()) [[unlikely]] {
+      agreement_.enter(team, call, kind ? kind : call, args);
+      checks_ = true;
+      pushed_ = true;  // the records go before this call's first signal
+    }
+  }
 
   int world(int rank) const { return t.members[rank]; }
 
@@ -120,17 +127,36 @@ class Op {
     const uint64_t value = ++slot.received[w];
     const uint64_t* word =
         reinterpret_cast<const uint64_t*>(slot.local + static_cast<std::size_t>(w) * lay.sig_stride);
+    if (checks_) [[unlikely]] {
+      wait_checked(w, note_for(w, word, value), word, value);
+      return;
+    }
     if (__atomic_load_n(word, __ATOMIC_ACQUIRE) >= value) [[likely]]
       return;
-    const util::WaitNote note{.call = call,
-                              .what = "the collective's signal",
-                              .peer = w,
-                              .team_size = n,
-                              .word = word,
-                              .word_bytes = 8,
-                              .cmp = 3 /* >= */,
-                              .operand = value};
-    core::wait_for(rt, note, [&] { return __atomic_load_n(word, __ATOMIC_ACQUIRE) >= value; });
+    core::wait_for(rt, note_for(w, word, value),
+                   [&] { return __atomic_load_n(word, __ATOMIC_ACQUIRE) >= value; });
+  }
+
+  util::WaitNote note_for(int w, const uint64_t* word, uint64_t value) const {
+    return util::WaitNote{.call = call,
+                          .what = "the collective's signal",
+                          .peer = w,
+                          .team_size = n,
+                          .word = word,
+                          .word_bytes = 8,
+                          .cmp = 3 /* >= */,
+                          .operand = value};
+  }
+
+  // Checks mode: the peer's argument record is compared as soon as it lands (a peer that sends no
+  // signal, say with a zero size, is still caught) and again once its signal has come.
+  void wait_checked(int w, const util::WaitNote& note, const uint64_t* word, uint64_t value) {
+    bool compared = agreement_.try_compare(w);
+    core::wait_for(rt, note, [&] {
+      if (!compared) compared = agreement_.try_compare(w);
+      return __atomic_load_n(word, __ATOMIC_ACQUIRE) >= value;
+    });
+    agreement_.compare(w);  // and the peer's earlier calls no wait compared
   }
 
   // Everyone has entered the collective (so every member's source is ready to be read).
@@ -189,6 +215,8 @@ class Op {
 
  private:
   bool pushed_ = false;
+  bool checks_ = false;
+  Agreement agreement_;
 };
 
 const char** from_table(int n) {
@@ -226,10 +254,16 @@ std::size_t checked_mul(std::size_t a, std::size_t b, const char* call, const ch
   return r;
 }
 
+// An address is compared across members only when data moves through it.
+Agreed moved_through(const char* name, const void* address, std::size_t bytes) {
+  return bytes ? Agreed{name, reinterpret_cast<uintptr_t>(address), true} : Agreed{name, kNotCompared};
+}
+
 }  // namespace
 
-void exchange(Team& team, const void* mine, std::size_t bytes, const char** out, const char* call) {
-  Op o(team, call);
+void exchange(Team& team, const void* mine, std::size_t bytes, const char** out, const char* call,
+              std::initializer_list<Agreed> args) {
+  Op o(team, call, args);
   if (bytes > o.stage_capacity())
     util::fatal_user_error(call, "internal: a %zu-byte exchange does not fit the %zu-byte staging region",
                            bytes, o.stage_capacity());
@@ -237,13 +271,17 @@ void exchange(Team& team, const void* mine, std::size_t bytes, const char** out,
 }
 
 void sync(Team& team, const char* call) {
-  Op o(team, call);
+  Op o(team, call, {}, "a barrier or sync");
   o.dissemination();
 }
 
 void broadcast(Team& team, void* dest, const void* source, std::size_t bytes, int root, bool update_root,
                const char* call) {
-  Op o(team, call);
+  Op o(team, call,
+       {{"nelems (as bytes)", bytes},
+        {"PE_root", static_cast<uint64_t>(root)},
+        moved_through("dest", dest, bytes),
+        moved_through("source", source, bytes)});
   const int n = o.n;
   if (root < 0 || root >= n)
     util::fatal_user_error(
@@ -315,7 +353,7 @@ void broadcast(Team& team, void* dest, const void* source, std::size_t bytes, in
 }
 
 void fcollect(Team& team, void* dest, const void* source, std::size_t bytes, const char* call) {
-  Op o(team, call);
+  Op o(team, call, {{"nelems (as bytes)", bytes}, moved_through("dest", dest, bytes)});
   if (bytes == 0) return;
   const Sym d = locate(o.rt, dest, checked_mul(bytes, static_cast<std::size_t>(o.n), call, "the dest size"),
                        call, "dest");
@@ -330,7 +368,8 @@ void fcollect(Team& team, void* dest, const void* source, std::size_t bytes, con
 }
 
 void collect(Team& team, void* dest, const void* source, std::size_t bytes, const char* call) {
-  Op o(team, call);
+  // Contributions may differ in size; a PE that receives nothing at all may pass any dest.
+  Op o(team, call, {moved_through("dest", dest, dest != nullptr)});
   const int n = o.n;
   if (n == 1) {
     if (bytes) std::memmove(dest, source, bytes);
@@ -364,7 +403,7 @@ void collect(Team& team, void* dest, const void* source, std::size_t bytes, cons
 }
 
 void alltoall(Team& team, void* dest, const void* source, std::size_t bytes, const char* call) {
-  Op o(team, call);
+  Op o(team, call, {{"nelems (as bytes)", bytes}, moved_through("dest", dest, bytes)});
   if (bytes == 0) return;
   const Sym d = locate(o.rt, dest, checked_mul(bytes, static_cast<std::size_t>(o.n), call, "the dest size"),
                        call, "dest");
@@ -381,7 +420,11 @@ void alltoall(Team& team, void* dest, const void* source, std::size_t bytes, con
 
 void alltoalls(Team& team, void* dest, const void* source, std::ptrdiff_t dst, std::ptrdiff_t sst,
                std::size_t nelems, std::size_t elem, const char* call) {
-  Op o(team, call);
+  Op o(team, call,
+       {{"dst", static_cast<uint64_t>(dst)},
+        {"sst", static_cast<uint64_t>(sst)},
+        {"nelems", nelems},
+        moved_through("dest", dest, nelems)});
   if (dst < 1) util::fatal_user_error(call, "argument 'dst' = %td: strides must be at least 1", dst);
   if (sst < 1) util::fatal_user_error(call, "argument 'sst' = %td: strides must be at least 1", sst);
   if (nelems == 0) return;
@@ -431,7 +474,8 @@ void alltoalls(Team& team, void* dest, const void* source, std::ptrdiff_t dst, s
 
 void reduce(Team& team, void* dest, const void* source, std::size_t count, const Kernel& kernel,
             const char* call) {
-  Op o(team, call);
+  Op o(team, call,
+       {{"nreduce", count}, moved_through("dest", dest, count), moved_through("source", source, count)});
   const std::size_t elem = kernel.elem;
   const std::size_t bytes = core::checked_bytes(count, elem, call);
   if (bytes == 0) return;
@@ -510,7 +554,8 @@ void reduce(Team& team, void* dest, const void* source, std::size_t count, const
 
 void scan(Team& team, void* dest, const void* source, std::size_t count, const Kernel& kernel, bool inclusive,
           const char* call) {
-  Op o(team, call);
+  Op o(team, call,
+       {{"nelems", count}, moved_through("dest", dest, count), moved_through("source", source, count)});
   const std::size_t elem = kernel.elem;
   const std::size_t bytes = core::checked_bytes(count, elem, call);
   if (bytes == 0) return;

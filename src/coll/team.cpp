@@ -116,6 +116,7 @@ void init(core::Runtime& rt) {
     slot->exchanges.assign(n, 0);
     s->slots[i] = std::move(slot);
   }
+  if (rt.checks()) init_agreement(rt, s->slots);
   s->free_mask = 0;
   for (std::size_t i = kFirstFreeSlot; i < s->slots.size(); ++i) s->free_mask |= uint64_t{1} << i;
 
@@ -150,6 +151,7 @@ void init(core::Runtime& rt) {
 
 void finalize() {
   if (!g_state) return;
+  finalize_agreement(*g_state->rt, g_state->slots);
   for (const Team* t : g_state->live)
     if (!t->predefined()) delete t;
   for (Team* t : {&g_world, &g_shared, &g_node}) t->slot = nullptr;
@@ -290,9 +292,11 @@ bool config_ok(const shmem_team_config_t* config, long mask, const char* call, c
 }
 
 // AND of every parent member's free-slot mask (members of no new team pass all ones).
-uint64_t agree_on_free_slots(Team& parent, uint64_t mine, const char* call) {
+// `args`: the split's arguments, which every parent member must pass alike (compared in checks mode).
+uint64_t agree_on_free_slots(Team& parent, uint64_t mine, const char* call,
+                             std::initializer_list<Agreed> args) {
   std::vector<const char*> from(static_cast<std::size_t>(parent.size()));
-  exchange(parent, &mine, sizeof mine, from.data(), call);
+  exchange(parent, &mine, sizeof mine, from.data(), call, args);
   uint64_t all = ~uint64_t{0};
   for (const char* p : from) {
     uint64_t m;
@@ -370,7 +374,10 @@ int split_strided(Team& parent, int start, int stride, int size, const shmem_tea
     ranks[i] = start + stride * i;
     member = member || ranks[i] == parent.my_rank;
   }
-  const uint64_t agreed = agree_on_free_slots(parent, member ? my_free_mask() : ~uint64_t{0}, call);
+  const uint64_t agreed = agree_on_free_slots(parent, member ? my_free_mask() : ~uint64_t{0}, call,
+                                              {{"start", static_cast<uint64_t>(start)},
+                                               {"stride", static_cast<uint64_t>(stride)},
+                                               {"size", static_cast<uint64_t>(size)}});
   const int slot = lowest_slot(agreed);
   if (slot < 0) {
     CW_SPLIT_WARN(
@@ -401,7 +408,8 @@ int split_2d(Team& parent, int xrange, const shmem_team_config_t* xconfig, long 
   const bool yok = config_ok(yconfig, ymask, call, "yaxis_config", &ycontexts, y == 0);
   // Every parent PE is in one x-team and one y-team; teams along an axis are disjoint, so one slot
   // serves all x-teams and another all y-teams.
-  const uint64_t agreed = agree_on_free_slots(parent, my_free_mask(), call);
+  const uint64_t agreed =
+      agree_on_free_slots(parent, my_free_mask(), call, {{"xrange", static_cast<uint64_t>(xrange)}});
   const int xslot = lowest_slot(agreed);
   const int yslot = lowest_slot(xslot < 0 ? 0 : agreed & ~(uint64_t{1} << xslot));
   int status = 0;

@@ -12,7 +12,7 @@ static int ibuf[64], isrc[64];
 int main(int argc, char **argv) {
   const char *c = argc > 1 ? argv[1] : "";
   shmem_init();
-  const int n = shmem_n_pes();
+  const int n = shmem_n_pes(), me = shmem_my_pe();
   if (!strcmp(c, "team_invalid")) {
     shmem_long_broadcast(SHMEM_TEAM_INVALID, buf, src, 4, 0);
   } else if (!strcmp(c, "root_out_of_range")) {
@@ -38,6 +38,31 @@ int main(int argc, char **argv) {
   } else if (!strcmp(c, "reduce_dest_not_symmetric")) {
     long local[64];
     shmem_long_sum_reduce(SHMEM_TEAM_WORLD, local, src, 64);
+  } else if (!strcmp(c, "mismatch_nreduce")) {
+    /* Every PE calls the same collective with its own arguments: checks mode compares them. */
+    shmem_long_sum_reduce(SHMEM_TEAM_WORLD, buf, src, me == 0 ? 4 : 5);
+  } else if (!strcmp(c, "mismatch_root")) {
+    shmem_long_broadcast(SHMEM_TEAM_WORLD, buf, src, 4, me);
+  } else if (!strcmp(c, "mismatch_routine")) {
+    if (me == 0)
+      shmem_long_sum_reduce(SHMEM_TEAM_WORLD, buf, src, 4);
+    else
+      shmem_long_broadcast(SHMEM_TEAM_WORLD, buf, src, 4, 0);
+  } else if (!strcmp(c, "mismatch_sync_routine")) {
+    if (me == 0)
+      shmem_team_sync(SHMEM_TEAM_WORLD);
+    else
+      shmem_long_fcollect(SHMEM_TEAM_WORLD, buf, src, 4);
+  } else if (!strcmp(c, "mismatch_dest")) {
+    shmem_long_fcollect(SHMEM_TEAM_WORLD, me == 0 ? buf : buf + 32, src, 4);
+  } else if (!strcmp(c, "mismatch_zero_size")) {
+    shmem_long_fcollect(SHMEM_TEAM_WORLD, buf, src, me == 0 ? 0 : 4);
+  } else if (!strcmp(c, "mismatch_split")) {
+    shmem_team_t t;
+    shmem_team_split_strided(SHMEM_TEAM_WORLD, 0, 1, me == 0 ? n : 1, NULL, 0, &t);
+  } else if (!strcmp(c, "mismatch_active_set")) {
+    /* Run on 3 PEs: PE 1 names the set {0, 1}, the others {0, 1, 2}. */
+    shmem_barrier(0, 0, me == 1 ? 2 : 3, pSync);
   } else if (!strcmp(c, "split_null_out")) {
     shmem_team_split_strided(SHMEM_TEAM_WORLD, 0, 1, n, NULL, 0, NULL);
   } else {

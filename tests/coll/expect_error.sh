@@ -1,11 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Usage: expect_error.sh LAUNCHER PROGRAM CASE PATTERN...
-# Runs PROGRAM CASE on 2 PEs with CAUSEWAY_CHECKS=1; passes if the job fails (not by timeout, not by
+# Runs PROGRAM CASE on 2 PEs (EXPECT_NPES to change) with CAUSEWAY_CHECKS=1; passes if the job fails (not by timeout, not by
 # the bad call returning: status 99) and stderr contains every PATTERN.
 launcher=$1 prog=$2 case=$3
 shift 3
-err=$(CAUSEWAY_CHECKS=1 "$launcher" -n 2 --timeout 60 "$prog" "$case" 2>&1 >/dev/null)
+err=$(CAUSEWAY_CHECKS=1 "$launcher" -n "${EXPECT_NPES:-2}" --timeout 60 "$prog" "$case" 2>&1 >/dev/null)
 status=$?
 fail=0
 if [ $status -eq 0 ]; then echo "FAIL: the job succeeded"; fail=1; fi
