@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 # Installs the build into a scratch prefix and builds and runs tests/cmake against it with
-# find_package(Causeway): the CMake package must work from wherever Causeway is installed.
+# find_package(Causeway): the CMake package must work from wherever Causeway is installed. Also
+# checks that the docs and examples were installed.
 # Usage: check_cmake_package.sh BUILD_DIR SOURCE_DIR SANITIZE   (exit 77: skipped)
 set -eu
 build=$1 source=$2 sanitize=$3
@@ -19,3 +20,8 @@ cmake -S "$source/tests/cmake" -B "$work/consumer" -DCMAKE_PREFIX_PATH="$work/ro
 cmake --build "$work/consumer" >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 "$work/consumer/consumer_c"
 "$work/consumer/consumer_cxx"
+# The guides and the example programs are installed too.
+docs="$work/root$prefix/share/doc/causeway"
+for f in user-guide.md README.md LICENSE examples/ring.c examples/moe/moe_cpu.c img/put_lat_heap.png; do
+  [ -f "$docs/$f" ] || { echo "not installed: $docs/$f"; exit 1; }
+done
