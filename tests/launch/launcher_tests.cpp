@@ -216,7 +216,6 @@ TEST_F(Launcher, SeveralHostsErrors) {
   const std::string bad = write_file("bad-slots-hostfile", "node-a.invalid\nnode-b.invalid slots=0\n");
   const std::vector<std::pair<std::vector<std::string>, std::string>> usage = {
       {{"-n", "5", "-H", "node-a.invalid:2,node-b.invalid:2"}, "5 PEs but only 4 slots on 2 hosts"},
-      {{"-H", "node-a.invalid:2", "--stdin", "1"}, "stdin is not forwarded"},
       {{"-H", "node a"}, "invalid host name 'node a'"},
       {{"-H", "node-a.invalid:0"}, "invalid slot count"},
       {{"--hostfile", twice}, "twice-hostfile:1: 'node-a.invalid:2' and slots= both give the slots"},

@@ -9,6 +9,8 @@
 #   host_lost  one host's daemon is SIGKILLed mid-job: the job ends everywhere, nothing is left
 #   intruder   connections without the secret are refused; the job still completes
 #   head_killed  the head causeway-run is SIGKILLed mid-job: every daemon ends its PEs and exits
+#   stdin      the head's stdin reaches the --stdin PE on another host intact (more than a pipe
+#              holds), the other PEs read nothing; --stdin none feeds nobody
 #   suite NET [mpirun]  2 hosts x 2 PEs run PROG (the functional suite) with shm inside each host and
 #              network transport NET (ucx, ofi) between them, under causeway-run or, with `mpirun`,
 #              under Open MPI's mpirun through the same agent (PMIx bootstrap)
@@ -88,6 +90,23 @@ case $case_name in
     [[ $status == 0 ]] || fail "exit status $status"
     for rank in 0 1 2 3; do
       expect_in out "[pe $rank] env $rank/4 cwh$((rank / 2 + 2)) set passed shmem causeway none $PWD"
+    done
+    ;;
+
+  stdin)
+    head -c 300000 /dev/urandom >"$work/input"
+    want=$(md5sum <"$work/input" | cut -d' ' -f1)
+    for target in 2 none; do
+      run --stdin "$target" --tag-output /bin/sh -c 'echo "input $(md5sum | cut -d" " -f1) $(hostname)"' \
+        <"$work/input"
+      [[ $status == 0 ]] || fail "--stdin $target: exit status $status"
+      for rank in 0 1 2 3; do
+        if [[ $rank == "$target" ]]; then
+          expect_in out "[pe $rank] input $want cwh$((rank / 2 + 2))"
+        else
+          expect_in out "[pe $rank] input d41d8cd98f00b204e9800998ecf8427e"  # nothing: the md5 of ""
+        fi
+      done
     done
     ;;
 

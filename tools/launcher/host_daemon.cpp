@@ -166,6 +166,7 @@ int host_daemon_main(int argc, char** argv) {
   // The daemon parses the head's options for its own PEs, as if given -n COUNT on its command line.
   std::vector<std::string> words{"causeway-run", "-n", std::to_string(a.count)};
   std::vector<std::string> program;
+  int stdin_rank = kStdinNone;
   for (std::size_t i = 0; i < setup.size(); i += 2) {
     const std::string& key = setup[i];
     const std::string& value = setup[i + 1];
@@ -181,6 +182,7 @@ int host_daemon_main(int argc, char** argv) {
     }
     if (key == "option") words.push_back(value);
     if (key == "arg") program.push_back(value);
+    if (key == "stdin_pe") stdin_rank = std::atoi(value.c_str());
   }
   if (program.empty()) return fail(a, sock, "the head sent no program");
   words.push_back("--");
@@ -195,8 +197,20 @@ int host_daemon_main(int argc, char** argv) {
   options.first_rank = a.first_rank;
   options.world_size = a.size;
   options.stdin_pe = kStdinNone;
+  // The PE that reads the job's stdin runs here: it gets a pipe, fed with what the head forwards.
+  int stdin_pipe = -1;
+  if (stdin_rank != kStdinNone && stdin_rank >= a.first_rank && stdin_rank < a.first_rank + a.count) {
+    int ends[2];
+    if (::pipe2(ends, O_CLOEXEC) != 0)
+      return fail(a, sock, std::string("cannot make the stdin pipe: ").append(std::strerror(errno)));
+    ::dup2(ends[0], STDIN_FILENO);  // what the PE inherits (dup2 leaves fd 0 open across exec)
+    ::close(ends[0]);
+    ::fcntl(ends[1], F_SETFL, ::fcntl(ends[1], F_GETFL) | O_NONBLOCK);
+    stdin_pipe = ends[1];
+    options.stdin_pe = stdin_rank - a.first_rank;
+  }
   // `words` owns the strings the program vector points into: it lives until the job ends.
-  Job job(std::move(options), sock, a.host_name);
+  Job job(std::move(options), sock, a.host_name, stdin_pipe);
   return job.run();
 }
 
@@ -248,6 +262,7 @@ void Job::on_head_ready() {
         killed_ = true;
       }
       return;
+    case link::Type::stdin_data: on_stdin_frame(payload); return;
     default: return head_lost("the head sent an unknown frame");
   }
 }

@@ -25,8 +25,12 @@ constexpr auto kReportGrace = std::chrono::seconds(1);  // for the PEs' reports 
 
 Job::Job(Options options) : options_(std::move(options)) {}
 
-Job::Job(Options options, int head_sock, std::string host_name)
-    : options_(std::move(options)), relay_(true), head_sock_(head_sock), host_name_(std::move(host_name)) {}
+Job::Job(Options options, int head_sock, std::string host_name, int stdin_pipe)
+    : options_(std::move(options)),
+      relay_(true),
+      head_sock_(head_sock),
+      host_name_(std::move(host_name)),
+      stdin_pipe_(stdin_pipe) {}
 
 Job::~Job() {
   reset_step();
@@ -36,6 +40,7 @@ Job::~Job() {
   }
   for (Host& h : hosts_)
     if (h.sock >= 0) ::close(h.sock);
+  close_stdin_pipe();
   for (Pending& p : pending_) ::close(p.fd);
   if (listener_ >= 0) ::close(listener_);
   if (head_sock_ >= 0) ::close(head_sock_);
@@ -140,6 +145,11 @@ void Job::add_poll_fds(std::vector<pollfd>* fds, std::vector<Slot>* slots) const
   for (std::size_t h = 0; h < hosts_.size(); ++h)
     if (hosts_[h].sock >= 0) add(hosts_[h].sock, Kind::host, static_cast<int>(h));
   if (head_sock_ >= 0) add(head_sock_, Kind::head, -1);
+  if (const int h = stdin_host(); h >= 0 && !exit_status_) add(STDIN_FILENO, Kind::stdin_in, h);
+  if (stdin_pipe_ >= 0 && !stdin_queue_.empty()) {
+    fds->push_back(pollfd{stdin_pipe_, POLLOUT, 0});
+    slots->push_back(Slot{Kind::stdin_out, -1});
+  }
   std::vector<int> owner;
   const std::size_t first_pipe = fds->size();
   output_.add_poll_fds(fds, &owner);
@@ -163,6 +173,8 @@ void Job::on_ready(const Slot& slot) {
       return;
     case Kind::host: on_host_ready(slot.index); return;
     case Kind::head: on_head_ready(); return;
+    case Kind::stdin_in: on_stdin_readable(); return;
+    case Kind::stdin_out: on_stdin_writable(); return;
   }
 }
 

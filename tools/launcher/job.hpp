@@ -42,7 +42,7 @@ class Job {
   explicit Job(Options options);
   // A host daemon's Job: its PEs' requests and exits go to the head over `head_sock`, and the head's
   // results and kill orders come back over it.
-  Job(Options options, int head_sock, std::string host_name);
+  Job(Options options, int head_sock, std::string host_name, int stdin_pipe = -1);
   ~Job();
   Job(const Job&) = delete;
   Job& operator=(const Job&) = delete;
@@ -91,7 +91,7 @@ class Job {
     std::size_t got = 0;
     Clock::time_point deadline;
   };
-  enum class Kind { signals, pe_socket, pipe, listener, pending, host, head };
+  enum class Kind { signals, pe_socket, pipe, listener, pending, host, head, stdin_in, stdin_out };
   struct Slot {
     Kind kind;
     int index;
@@ -138,6 +138,13 @@ class Job {
   bool agents_running() const;
   std::vector<std::string> setup_strings() const;
 
+  // stdin_relay.cpp: the head reads its stdin for a PE on another host; that host's daemon feeds it
+  // into the PE's stdin pipe.
+  int stdin_host() const;
+  void on_stdin_readable();
+  void on_stdin_frame(const std::vector<std::byte>& payload);
+  void on_stdin_writable();
+  void close_stdin_pipe();
   // host_daemon.cpp (relay mode)
   bool relay() const { return relay_; }
   void relay_request(int pe, const wire::Header& header, std::vector<std::byte>& payload);
@@ -186,10 +193,14 @@ class Job {
   std::optional<Clock::time_point> agents_deadline_;   // every PE gone: agents must end by then
   bool agents_termed_ = false;
 
+  bool stdin_open_ = true;  // the head: its stdin has not ended or failed yet
   // A host daemon (relay mode).
   bool relay_ = false;
   int head_sock_ = -1;
   std::string host_name_;
+  int stdin_pipe_ = -1;       // write end of the stdin PE's pipe (non-blocking), or -1
+  std::string stdin_queue_;   // bytes from the head the pipe has not taken yet
+  bool stdin_ended_ = false;  // the head said the input ended: close the pipe once the queue is out
 };
 
 }  // namespace causeway::launcher

@@ -34,6 +34,7 @@ enum class Type : uint32_t {
   result = 6,   // head -> daemon: the allgather result for every local PE that joined
   kill = 7,     // head -> daemon: send signal `value` to the local PEs
   error = 8,    // daemon -> head: the daemon cannot go on; payload is the message
+  stdin_data = 9,  // head -> daemon: bytes for PE `rank`'s stdin; an empty payload ends it
 };
 
 struct Frame {

@@ -233,7 +233,7 @@ ParseOutcome parse_bind_to(const char* value, Placement* placement) {
   return ParseOutcome::run;
 }
 
-// Several hosts: -N gives each host's slots; the ranks are dealt out; stdin stays here.
+// Several hosts: -N gives each host's slots; the ranks are dealt out (stdin goes to its PE's host).
 ParseOutcome settle_hosts(int npernode, Options* options) {
   long slots = 0;
   for (HostEntry& h : options->hosts) {
@@ -247,12 +247,6 @@ ParseOutcome settle_hosts(int npernode, Options* options) {
   std::string error;
   if (!assign_ranks(options->np, options->oversubscribe, &options->hosts, &error))
     return usage_error("%s", error.c_str());
-  if (options->stdin_given && options->stdin_pe != kStdinNone)
-    return usage_error(
-        "--stdin %d: with several hosts stdin is not forwarded (every PE reads /dev/null); drop "
-        "--stdin or give --stdin none",
-        options->stdin_pe);
-  options->stdin_pe = kStdinNone;
   return ParseOutcome::run;
 }
 

@@ -331,6 +331,8 @@ std::vector<std::string> Job::setup_strings() const {
     out.emplace_back("option");
     out.push_back(option);
   }
+  out.emplace_back("stdin_pe");
+  out.emplace_back(std::to_string(options_.stdin_pe));
   for (char* arg : options_.program) {
     if (!arg) break;
     out.emplace_back("arg");
