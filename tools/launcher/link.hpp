@@ -26,14 +26,14 @@ using Key = std::array<uint8_t, kSecretBytes>;
 using Mac = std::array<uint8_t, 32>;
 
 enum class Type : uint32_t {
-  setup = 1,    // head -> daemon: head proof (32 bytes), then strings (see put_strings)
-  request = 2,  // daemon -> head: a PE's bootstrap request; rank, value = wire::Op, payload
-  hangup = 3,   // daemon -> head: PE `rank` closed its bootstrap socket
-  exit = 4,     // daemon -> head: PE `rank` exited; value = wait status, extra = pid
-  done = 5,     // daemon -> head: every local PE has exited; the daemon ends
-  result = 6,   // head -> daemon: the allgather result for every local PE that joined
-  kill = 7,     // head -> daemon: send signal `value` to the local PEs
-  error = 8,    // daemon -> head: the daemon cannot go on; payload is the message
+  setup = 1,       // head -> daemon: head proof (32 bytes), then strings (see put_strings)
+  request = 2,     // daemon -> head: a PE's bootstrap request; rank, value = wire::Op, payload
+  hangup = 3,      // daemon -> head: PE `rank` closed its bootstrap socket
+  exit = 4,        // daemon -> head: PE `rank` exited; value = wait status, extra = pid
+  done = 5,        // daemon -> head: every local PE has exited; the daemon ends
+  result = 6,      // head -> daemon: the allgather result for every local PE that joined
+  kill = 7,        // head -> daemon: send signal `value` to the local PEs
+  error = 8,       // daemon -> head: the daemon cannot go on; payload is the message
   stdin_data = 9,  // head -> daemon: bytes for PE `rank`'s stdin; an empty payload ends it
 };
 

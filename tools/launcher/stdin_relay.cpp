@@ -31,8 +31,8 @@ void Job::on_stdin_readable() {
   if (n <= 0) stdin_open_ = false;  // the end, or an error: either way the PE sees the end
   const std::span<const std::byte> bytes =
       n > 0 ? std::as_bytes(std::span(buf, static_cast<std::size_t>(n))) : std::span<const std::byte>{};
-  if (!link::send_frame(hosts_[static_cast<std::size_t>(h)].sock, link::Type::stdin_data, options_.stdin_pe, 0,
-                        0, bytes))
+  if (!link::send_frame(hosts_[static_cast<std::size_t>(h)].sock, link::Type::stdin_data, options_.stdin_pe,
+                        0, 0, bytes))
     lose_host(h, "cannot send it the job's stdin");
 }
 
