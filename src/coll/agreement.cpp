@@ -240,9 +240,7 @@ void Agreement::enter(Team& team, const char* call, const char* kind, std::initi
   const int n = team.size();
   rec.team_first = team.members[0];
   rec.team_size = n;
-  rec.team_stride = team.members[1] - team.members[0];
-  for (int r = 2; r < n; ++r)
-    if (team.members[r] - team.members[r - 1] != rec.team_stride) rec.team_stride = -1;
+  rec.team_stride = team.stride;
   rec.count = static_cast<int32_t>(args.size());
   int i = 0;
   for (const Agreed& a : args) {

@@ -53,6 +53,7 @@ struct Team : causeway_team {
   std::vector<int> members;  // world PE of each team rank
   std::vector<int> rank_of;  // team rank of each world PE, or -1
   int my_rank = -1;
+  int stride = 0;  // world-PE distance between consecutive members, or -1 when it varies
   Slot* slot = nullptr;
   // Staging regions are indexed by team rank, except on the shared active-set slot, where different
   // active sets meet and regions are indexed by world PE.

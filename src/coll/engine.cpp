@@ -142,6 +142,8 @@ class Op {
                           .what = "the collective's signal",
                           .peer = w,
                           .team_size = n,
+                          .team_first = t.members[0],
+                          .team_stride = t.stride,
                           .word = word,
                           .word_bytes = 8,
                           .cmp = 3 /* >= */,

@@ -51,6 +51,9 @@ void fill_team(Team& t, std::vector<int> members, int n_world, int me_world) {
   t.rank_of.assign(n_world, -1);
   for (int r = 0; r < t.size(); ++r) t.rank_of[t.members[r]] = r;
   t.my_rank = t.rank_of[me_world];
+  t.stride = t.size() > 1 ? t.members[1] - t.members[0] : 0;
+  for (int r = 2; r < t.size(); ++r)
+    if (t.members[r] - t.members[r - 1] != t.stride) t.stride = -1;
 }
 
 void layout_pool(State& s, core::Runtime& rt) {

@@ -56,6 +56,13 @@ void describe(const WaitNote& note, char* buf, std::size_t size) {
   };
   add("%s", note.call ? note.call : "a library wait");
   if (note.team_size > 0) add(" on a team of %d PEs", note.team_size);
+  if (note.team_size > 1 && note.team_first >= 0) {
+    if (note.team_stride >= 0)
+      add(" (world PEs %d, %d, ...: stride %d)", note.team_first, note.team_first + note.team_stride,
+          note.team_stride);
+    else
+      add(" (irregular, from world PE %d)", note.team_first);
+  }
   add(": waiting for %s", note.what ? note.what : "a condition");
   if (note.step >= 0) add(" %d", note.step);
   if (note.peer >= 0) add(" from PE %d", note.peer);

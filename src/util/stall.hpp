@@ -15,6 +15,8 @@ struct WaitNote {
   int step = -1;               // a round or step number that goes with `what`, or -1
   int peer = -1;               // the PE whose action ends the wait, or -1 if none in particular
   int team_size = 0;           // the team's size, for waits inside collectives (0: not one)
+  int team_first = -1;         // its first member's world PE, or -1 (then team_stride means nothing)
+  int team_stride = 0;         // world-PE distance between consecutive members, or -1: irregular
   const void* word = nullptr;  // the word watched, if one
   int word_bytes = 0;          // 1, 2, 4 or 8: how much of `word` to show
   int cmp = -1;                // SHMEM_CMP_* number the word must satisfy against `operand`, or -1

@@ -12,6 +12,7 @@
  *   hang         every PE waits for a value nobody writes (the launcher's --timeout ends it)
  *   log          a clean run with a team split and collectives (for CAUSEWAY_LOG's subsystems)
  *   stall        PE 0 waits for a value nobody writes while the others wait for it in a barrier
+ *   stall_team   as stall, but PE 2 waits for PE 0 in a broadcast on the team of even PEs
  *   fork_exit3   PE 2 forks a child that sleeps for a minute, then exits with status 3
  *   fork_ok      PE 1 forks a child that sleeps for a minute; then a clean run
  *   ok           a clean run */
@@ -78,6 +79,11 @@ int main(int argc, char **argv) {
     return 0;
   } else if (strcmp(mode, "stall") == 0 && me == 0) {
     shmem_long_wait_until(flag, SHMEM_CMP_NE, 0);
+  } else if (strcmp(mode, "stall_team") == 0) {
+    shmem_team_t evens;
+    shmem_team_split_strided(SHMEM_TEAM_WORLD, 0, 2, (shmem_n_pes() + 1) / 2, NULL, 0, &evens);
+    if (me == 0) shmem_long_wait_until(flag, SHMEM_CMP_NE, 0);
+    if (me == 2) shmem_long_broadcast(evens, flag, flag, 1, 0);
   } else if (strcmp(mode, "ok") == 0) {
     shmem_free(flag);
     shmem_finalize();

@@ -296,6 +296,20 @@ TEST_F(Fault, StalledWaitsReportWhatTheyWaitOn) {
   expect_clean_teardown(job);
 }
 
+// A team collective says which team (its size and world PEs) and whose signal it waits for.
+TEST_F(Fault, StalledTeamCollectiveNamesTheTeam) {
+  const Job job = run_job("stall_team", 4, "4", {"-x", "CAUSEWAY_STALL_TIMEOUT=1"});
+  ASSERT_TRUE(job.result.exited()) << job.result.describe();
+  EXPECT_EQ(job.result.exit_status, 124) << job.result.describe();
+  const std::string& err = job.result.err;
+  EXPECT_NE(err.find("PE 2: stall: no progress for 1."), std::string::npos) << err;
+  EXPECT_NE(err.find("shmem_long_broadcast on a team of 2 PEs (world PEs 0, 2, ...: stride 2): waiting for "
+                     "the collective's signal from PE 0"),
+            std::string::npos)
+      << err;
+  expect_clean_teardown(job);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
