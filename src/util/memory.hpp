@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // How much memory this machine (and this process's cgroup) can still back, so a large symmetric
 // allocation can be refused with NULL instead of ending in the OOM killer.
 #pragma once

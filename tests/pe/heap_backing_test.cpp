@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // A symmetric heap larger than the machine (SHMEM_SYMMETRIC_SIZE=1T, set by meson for this binary):
 // it is reserved sparsely, so the job starts, but a block the machine cannot back returns NULL on
 // every PE (it used to get the PE killed by the OOM killer while its pages were populated), and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // util::memory_available_from: MemAvailable, and a cgroup limit that leaves less.
 #include "util/memory.hpp"
 
