@@ -20,8 +20,12 @@ cmake -S "$source/tests/cmake" -B "$work/consumer" -DCMAKE_PREFIX_PATH="$work/ro
 cmake --build "$work/consumer" >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 "$work/consumer/consumer_c"
 "$work/consumer/consumer_cxx"
-# The guides and the example programs are installed too.
+# The guides, the example programs and the man pages (with their aliases) are installed too.
 docs="$work/root$prefix/share/doc/causeway"
 for f in user-guide.md README.md LICENSE examples/ring.c examples/moe/moe_cpu.c img/put_lat_heap.png; do
   [ -f "$docs/$f" ] || { echo "not installed: $docs/$f"; exit 1; }
+done
+man1="$work/root$prefix/share/man/man1"
+for f in causeway-run.1 oshrun.1 causeway-info.1 oshcc.1 oshc++.1; do
+  [ -e "$man1/$f" ] || { echo "not installed: $man1/$f"; exit 1; }
 done
