@@ -48,6 +48,11 @@ int main(int argc, char **argv) {
       shmem_long_sum_reduce(SHMEM_TEAM_WORLD, buf, src, 4);
     else
       shmem_long_broadcast(SHMEM_TEAM_WORLD, buf, src, 4, 0);
+  } else if (!strcmp(c, "mismatch_op")) {
+    if (me == 0)
+      shmem_long_sum_reduce(SHMEM_TEAM_WORLD, buf, src, 4);
+    else
+      shmem_long_max_reduce(SHMEM_TEAM_WORLD, buf, src, 4);
   } else if (!strcmp(c, "mismatch_sync_routine")) {
     if (me == 0)
       shmem_team_sync(SHMEM_TEAM_WORLD);
