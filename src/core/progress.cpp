@@ -105,6 +105,19 @@ void ProgressEngine::stop_thread() {
   wake_fd_ = -1;
 }
 
+void ProgressEngine::sleep_until_event(long ns) {
+  constexpr std::size_t kMaxWaitFds = 16;  // more sources still nap, only not woken by the extra ones
+  pollfd fds[kMaxWaitFds];
+  std::size_t n = 0;
+  {
+    std::shared_lock lock(mutex_);
+    for (tl::Context* c : sources_)
+      if (int fd = c->transport->ops->wait_fd(c); fd >= 0 && n < kMaxWaitFds) fds[n++] = pollfd{fd, POLLIN, 0};
+  }
+  const timespec nap{0, ns};
+  ppoll(fds, n, &nap, nullptr);
+}
+
 void ProgressEngine::thread_main(std::chrono::microseconds interval) {
   // A fixed array, not a vector: nothing of this thread's stays on the heap (a child forked while
   // it runs would report that as a leak), and sources beyond it are still polled, only not waited on.
