@@ -112,7 +112,8 @@ void ProgressEngine::sleep_until_event(long ns) {
   {
     std::shared_lock lock(mutex_);
     for (tl::Context* c : sources_)
-      if (int fd = c->transport->ops->wait_fd(c); fd >= 0 && n < kMaxWaitFds) fds[n++] = pollfd{fd, POLLIN, 0};
+      if (int fd = c->transport->ops->wait_fd(c); fd >= 0 && n < kMaxWaitFds)
+        fds[n++] = pollfd{fd, POLLIN, 0};
   }
   const timespec nap{0, ns};
   ppoll(fds, n, &nap, nullptr);
