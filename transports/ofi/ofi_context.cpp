@@ -311,6 +311,10 @@ int progress(Context* ctx) {
   return poll_target(ofi_of(c->transport), false);
 }
 
-int wait_fd(Context* c) { return ctx_of(c)->cq_fd; }
+// No descriptor, for now. libfabric's CQ wait descriptor may only be waited on after fi_trywait says
+// so (under the domain's serialisation); without that it can stay readable, and a napping wait or
+// the idle progress thread polling it spun on both CPUs instead of sleeping. Until the trywait
+// protocol is in, waits nap on a timer and the progress thread on its interval.
+int wait_fd(Context*) { return -1; }
 
 }  // namespace causeway::tl::ofi
