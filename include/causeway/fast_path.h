@@ -67,7 +67,9 @@ CAUSEWAY_INLINE_HELPER char *causeway_amo_address(const void *addr, size_t bytes
 }
 
 /* Up to 16 bytes with two overlapping moves per width, else memcpy: the small messages whose latency
- * is mostly call overhead never reach memcpy. */
+ * is mostly call overhead never reach memcpy. An aligned element of 2, 4 or 8 bytes is written by
+ * whole-width stores, so a reader polling it never sees half of a new value (a sanitizer's memcpy
+ * may copy byte by byte, backwards). */
 CAUSEWAY_INLINE_HELPER void causeway_fast_copy(void *dst, const void *src, size_t n) {
   char *d = (char *)dst;
   const char *s = (const char *)src;
@@ -85,9 +87,14 @@ CAUSEWAY_INLINE_HELPER void causeway_fast_copy(void *dst, const void *src, size_
     memcpy(&tail, s + n - 4, 4);
     memcpy(d, &head, 4);
     memcpy(d + n - 4, &tail, 4);
+  } else if (n >= 2) {
+    uint16_t head, tail;
+    memcpy(&head, s, 2);
+    memcpy(&tail, s + n - 2, 2);
+    memcpy(d, &head, 2);
+    memcpy(d + n - 2, &tail, 2);
   } else if (n > 0) {
-    const char first = s[0], middle = s[n / 2], last = s[n - 1];
-    d[0] = first, d[n / 2] = middle, d[n - 1] = last;
+    d[0] = s[0];
   }
 }
 

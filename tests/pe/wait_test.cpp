@@ -5,6 +5,8 @@
 #include <shmem.h>
 
 #include <algorithm>
+#include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "pe_util.hpp"
@@ -407,6 +409,64 @@ TEST(WaitDeprecatedLong, ShmemWaitAndShmemWaitUntil) {
                               shmem_wait_until(&v[1], SHMEM_CMP_GE, 20L);
                               EXPECT_EQ(v[1], 20L);
                             });
+}
+
+// A word that another PE writes with shmem_p while this one polls it: every value read is one that
+// was put, never the bytes of two. Causeway writes an aligned element whole on memory the CPU reaches
+// (self, shm, and the executing side of loopback_async); a NIC's receive path (ucx, ofi) decides for
+// itself, so those rows skip. Every value repeats one byte, so a torn read shows as unequal bytes.
+template <class T>
+bool one_byte_repeated(T x) {
+  const auto b = static_cast<unsigned char>(x);
+  for (std::size_t i = 1; i < sizeof(T); ++i)
+    if (static_cast<unsigned char>(x >> (8 * i)) != b) return false;
+  return true;
+}
+template <class T>
+T repeated(unsigned char b) {
+  T x = 0;
+  for (std::size_t i = 0; i < sizeof(T); ++i) x = static_cast<T>(x | T(b) << (8 * i));
+  return x;
+}
+
+TEST(WaitPolledWord, PutsOfEveryWidthAreSeenWhole) {
+  if (pe::npes() < 2) GTEST_SKIP() << "needs a writer and a reader";
+  if (pe::transport_listed("ucx") || pe::transport_listed("ofi"))
+    GTEST_SKIP() << "a NIC's receive path decides how a put's bytes land";
+  struct Words {
+    uint64_t w64;
+    uint32_t w32;
+    uint16_t w16;
+    uint64_t done;
+  };
+  auto* words = static_cast<Words*>(shmem_calloc(1, sizeof(Words)));
+  shmem_barrier_all();
+  constexpr int kPuts = 50000;
+  if (pe::me() == 0) {
+    for (int i = 0; i < kPuts; ++i) {
+      const auto b = static_cast<unsigned char>(1 + i % 254);
+      shmem_uint64_p(&words->w64, repeated<uint64_t>(b), 1);
+      shmem_uint32_p(&words->w32, repeated<uint32_t>(b), 1);
+      shmem_uint16_p(&words->w16, repeated<uint16_t>(b), 1);
+      if (i % 8 == 7) shmem_quiet();  // deferring transports perform them here, while PE 1 reads
+    }
+    shmem_quiet();
+    shmem_uint64_atomic_set(&words->done, 1, 1);
+  } else if (pe::me() == 1) {
+    long reads = 0, torn64 = 0, torn32 = 0, torn16 = 0;
+    for (bool last = false; !last; ++reads) {
+      last = __atomic_load_n(&words->done, __ATOMIC_ACQUIRE) != 0;  // a tight loop: reads race the puts
+      torn64 += !one_byte_repeated(__atomic_load_n(&words->w64, __ATOMIC_RELAXED));
+      torn32 += !one_byte_repeated(__atomic_load_n(&words->w32, __ATOMIC_RELAXED));
+      torn16 += !one_byte_repeated(__atomic_load_n(&words->w16, __ATOMIC_RELAXED));
+    }
+    EXPECT_EQ(torn64, 0) << "of " << reads << " reads of a 64-bit word";
+    EXPECT_EQ(torn32, 0) << "of " << reads << " reads of a 32-bit word";
+    EXPECT_EQ(torn16, 0) << "of " << reads << " reads of a 16-bit word";
+    EXPECT_EQ(words->w64, repeated<uint64_t>(static_cast<unsigned char>(1 + (kPuts - 1) % 254)));
+  }
+  shmem_barrier_all();
+  shmem_free(words);
 }
 
 }  // namespace

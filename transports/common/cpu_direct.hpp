@@ -7,9 +7,20 @@
 #include <cstring>
 
 #include "causeway/cpu.h"
+#include "causeway/fast_path.h"
 #include "transports/transport.hpp"
 
 namespace causeway::tl {
+
+// A put or get on memory the CPU reaches. Small ones load everything before storing (so overlap is
+// safe) and write an aligned element with whole-width stores: a PE polling the word sees the old
+// value or the new one, never part of each, even under a sanitizer whose memmove goes byte by byte.
+inline void copy_mapped(void* dst, const void* src, std::size_t n) {
+  if (n <= 16)
+    causeway_fast_copy(dst, src, n);
+  else
+    std::memmove(dst, src, n);
+}
 
 // Operations of transports whose operations complete at issue (self, shm): fence only orders
 // stores, quiet makes them visible, and there is never anything to progress.

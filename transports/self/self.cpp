@@ -51,14 +51,14 @@ void destroy(Transport* t) { delete self_of(t); }
 Status put(Context* c, int pe, int segment, std::size_t offset, const void* src, std::size_t n) {
   char* dst = locate(c, pe, segment, offset);
   if (!dst) return Status::unreachable;
-  std::memmove(dst, src, n);
+  copy_mapped(dst, src, n);
   return Status::ok;
 }
 
 Status get(Context* c, int pe, int segment, std::size_t offset, void* dst, std::size_t n) {
   char* src = locate(c, pe, segment, offset);
   if (!src) return Status::unreachable;
-  std::memmove(dst, src, n);
+  copy_mapped(dst, src, n);
   return Status::ok;
 }
 

@@ -122,7 +122,7 @@ Status put(Context* c, int pe, int segment, std::size_t offset, const void* src,
   PeerSegment* seg = find(c, pe, segment);
   if (!seg) return Status::unreachable;
   if (seg->mapped) {
-    std::memmove(seg->mapped + offset, src, n);
+    copy_mapped(seg->mapped + offset, src, n);
     return Status::ok;
   }
   return cma(c, pe, *seg, offset, const_cast<void*>(src), n, true);
@@ -132,7 +132,7 @@ Status get(Context* c, int pe, int segment, std::size_t offset, void* dst, std::
   PeerSegment* seg = find(c, pe, segment);
   if (!seg) return Status::unreachable;
   if (seg->mapped) {
-    std::memmove(dst, seg->mapped + offset, n);
+    copy_mapped(dst, seg->mapped + offset, n);
     return Status::ok;
   }
   return cma(c, pe, *seg, offset, dst, n, false);
