@@ -39,6 +39,10 @@ class Bootstrap;
 
 namespace causeway::tl {
 
+// What TransportOps::wait_fd answers besides a descriptor.
+inline constexpr int kWaitFdNone = -1;
+inline constexpr int kWaitFdBusy = -2;
+
 enum class Reach : uint8_t {
   self,     // only this PE's own memory
   node,     // PEs on the same node
@@ -184,8 +188,10 @@ struct TransportOps {
   Status (*quiet_pe)(Context*, int pe);  // completes what this context issued to `pe`
   // Events processed (>= 0). Never blocks; safe to call from any thread for any context.
   int (*progress)(Context*);
-  // A descriptor that becomes readable when progress has work (an idle progress thread blocks on
-  // it), or -1.
+  // Asked just before a thread sleeps for this context's events: a descriptor that becomes readable
+  // when progress has work (the sleeper blocks on it), kWaitFdNone (sleep on a timer), or
+  // kWaitFdBusy (events are pending now: progress instead of sleeping). A transport whose descriptor
+  // must be re-armed (ucp_worker_arm, fi_trywait) does so here.
   int (*wait_fd)(Context*);
   // Optional: called before a wait that saw its condition returns, so memory written by the
   // transport (a NIC, a GPU) is visible to this thread's later loads.

@@ -2,6 +2,7 @@
 #include "core/progress.hpp"
 
 #include <poll.h>
+#include <sched.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -111,9 +112,11 @@ void ProgressEngine::sleep_until_event(long ns) {
   std::size_t n = 0;
   {
     std::shared_lock lock(mutex_);
-    for (tl::Context* c : sources_)
-      if (int fd = c->transport->ops->wait_fd(c); fd >= 0 && n < kMaxWaitFds)
-        fds[n++] = pollfd{fd, POLLIN, 0};
+    for (tl::Context* c : sources_) {
+      const int fd = c->transport->ops->wait_fd(c);
+      if (fd == tl::kWaitFdBusy) return;  // events already pending: the wait's next round progresses
+      if (fd >= 0 && n < kMaxWaitFds) fds[n++] = pollfd{fd, POLLIN, 0};
+    }
   }
   const timespec nap{0, ns};
   ppoll(fds, n, &nap, nullptr);
@@ -131,13 +134,19 @@ void ProgressEngine::thread_main(std::chrono::microseconds interval) {
     // Idle: block until a source has work, the interval passes, or stop_thread wakes us.
     std::size_t n = 0;
     fds[n++] = pollfd{wake_fd_, POLLIN, 0};
+    bool busy = false;
     {
       std::shared_lock lock(mutex_);
-      for (tl::Context* c : sources_)
-        if (int fd = c->transport->ops->wait_fd(c); fd >= 0 && n < kMaxWaitFds)
-          fds[n++] = pollfd{fd, POLLIN, 0};
+      for (tl::Context* c : sources_) {
+        const int fd = c->transport->ops->wait_fd(c);
+        busy |= fd == tl::kWaitFdBusy;
+        if (fd >= 0 && n < kMaxWaitFds) fds[n++] = pollfd{fd, POLLIN, 0};
+      }
     }
-    ppoll(fds, n, &wait, nullptr);
+    if (busy)
+      sched_yield();  // poll again soon, without spinning against the threads that run the PE
+    else
+      ppoll(fds, n, &wait, nullptr);
   }
 }
 

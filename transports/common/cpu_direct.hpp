@@ -43,7 +43,7 @@ inline Status quiet_pe(Context*, int) {
   return Status::ok;
 }
 inline int progress(Context*) { return 0; }
-inline int wait_fd(Context*) { return -1; }
+inline int wait_fd(Context*) { return kWaitFdNone; }
 }  // namespace complete_at_issue
 
 }  // namespace causeway::tl

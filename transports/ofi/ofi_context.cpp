@@ -311,10 +311,19 @@ int progress(Context* ctx) {
   return poll_target(ofi_of(c->transport), false);
 }
 
-// No descriptor, for now. libfabric's CQ wait descriptor may only be waited on after fi_trywait says
-// so (under the domain's serialisation); without that it can stay readable, and a napping wait or
-// the idle progress thread polling it spun on both CPUs instead of sleeping. Until the trywait
-// protocol is in, waits nap on a timer and the progress thread on its interval.
-int wait_fd(Context*) { return -1; }
+// The target CQ's descriptor: what a sleeping wait waits for is mostly a peer's operation landing
+// here, which the target endpoint's progress performs. libfabric lets a thread block on it only
+// after fi_trywait, which resets it and answers -FI_EAGAIN while completions are pending (blocked
+// without it, the descriptor can stay readable and sleepers spin). The context's own CQ is asked
+// too, so that its completions are read before anyone sleeps. A domain serialised by a lock is not
+// asked from here (the waits nap on a timer).
+int wait_fd(Context* ctx) {
+  auto* c = ctx_of(ctx);
+  auto* t = ofi_of(c->transport);
+  if (t->serialise_domain || t->target_fd < 0 || c->cq_fd < 0) return kWaitFdNone;
+  fid* fids[2] = {&c->cq->fid, &t->target_cq->fid};
+  const int ret = fi_trywait(t->fabric, fids, 2);
+  return ret == 0 ? t->target_fd : ret == -FI_EAGAIN ? kWaitFdBusy : kWaitFdNone;
+}
 
 }  // namespace causeway::tl::ofi

@@ -355,11 +355,12 @@ int progress(Context* ctx) {
 
 int wait_fd(Context* ctx) {
   auto* c = ctx_of(ctx);
-  if (c->efd < 0 || !c->mutex->try_lock()) return -1;
+  // Another thread holding the worker is progressing it: a timed sleep misses nothing of ours.
+  if (c->efd < 0 || !c->mutex->try_lock()) return kWaitFdNone;
   // Armed, the descriptor becomes readable on the next event; busy means events are pending now.
   const ucs_status_t s = ucp_worker_arm(c->worker);
   c->mutex->unlock();
-  return s == UCS_OK ? c->efd : -1;
+  return s == UCS_OK ? c->efd : s == UCS_ERR_BUSY ? kWaitFdBusy : kWaitFdNone;
 }
 
 }  // namespace causeway::tl::ucx
