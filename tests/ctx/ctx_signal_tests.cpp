@@ -166,6 +166,30 @@ INSTANTIATE_TEST_SUITE_P(SetAndAdd, SignalLitmus,
                                             ::testing::Values(size_t(1), size_t(8), size_t(4099),
                                                               size_t(1) << 20, size_t(8) << 20)));
 
+// A put-with-signal to this PE on a context created just before: a network transport's first
+// operations on a new endpoint may wait for its connection, and the signal must still follow the
+// data (UCX did this PE's own atomics with the CPU at once, ahead of a put still waiting).
+TEST(Signal, ToThisPeOnAFreshContextDataFirst) {
+  constexpr std::size_t kBytes = 200;
+  auto* data = static_cast<unsigned char*>(shmem_calloc(kBytes, 1));
+  auto* sig = static_cast<uint64_t*>(shmem_calloc(1, sizeof(uint64_t)));
+  unsigned char src[kBytes];
+  for (int round = 1; round <= 16; ++round) {
+    shmem_ctx_t ctx;
+    ASSERT_EQ(shmem_ctx_create(0, &ctx), 0);
+    std::memset(src, round, kBytes);
+    shmem_ctx_putmem_signal(ctx, data, src, kBytes, sig, uint64_t(round), SHMEM_SIGNAL_SET, me());
+    shmem_signal_wait_until(sig, SHMEM_CMP_GE, uint64_t(round));
+    EXPECT_EQ(data[0], round) << "round " << round;
+    EXPECT_EQ(data[kBytes - 1], round) << "round " << round;
+    shmem_ctx_quiet(ctx);
+    shmem_ctx_destroy(ctx);
+  }
+  shmem_barrier_all();
+  shmem_free(sig);
+  shmem_free(data);
+}
+
 TEST(Signal, TypedSizedAndNbiForms) {
   auto* dest = static_cast<double*>(shmem_calloc(16, sizeof(double)));
   auto* sig = static_cast<uint64_t*>(shmem_calloc(4, sizeof(uint64_t)));

@@ -268,7 +268,13 @@ Status amo(Context* ctx, int pe, int segment, std::size_t offset, const AmoArgs&
   // This PE's own word, with UCX's atomics in the CPU domain: the CPU does it (UCX 1.13's loopback
   // lane loses fetching and/or/xor).
   // It still progresses: a PE spinning on its own lock word must keep serving the peers' atomics.
+  // What this context put to this PE through UCX may still wait in its endpoint (for resources, or
+  // for the connection): it lands first, or the CPU would overtake it past a fence (put_signal's
+  // signal, an active message's tag ahead of its body).
   if (pe == c->transport->my_pe && c->transport->caps.atomic_domain == AtomicDomain::cpu) {
+    if (c->eps[pe])
+      if (Status s = finish(c, ucp_ep_flush_nbx(c->eps[pe], &kNoParams), "ucp_ep_flush_nbx"); is_error(s))
+        return s;
     ucp_worker_progress(c->worker);
     progress_main(ucx_of(c->transport), c);
     return cpu_amo(reinterpret_cast<void*>(remote), a);
