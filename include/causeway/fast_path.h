@@ -66,6 +66,15 @@ CAUSEWAY_INLINE_HELPER char *causeway_amo_address(const void *addr, size_t bytes
   return causeway_direct_address(addr, bytes, pe);
 }
 
+/* The first and the last `sizeof(T)` bytes of [s, s + n), both loaded before either is stored. */
+#define CAUSEWAY_COPY_ENDS_(T)                   \
+  do {                                           \
+    T head, tail;                                \
+    memcpy(&head, s, sizeof(T));                 \
+    memcpy(&tail, s + n - sizeof(T), sizeof(T)); \
+    memcpy(d, &head, sizeof(T));                 \
+    memcpy(d + n - sizeof(T), &tail, sizeof(T)); \
+  } while (0)
 /* Up to 16 bytes with two overlapping moves per width, else memcpy: the small messages whose latency
  * is mostly call overhead never reach memcpy. An aligned element of 2, 4 or 8 bytes is written by
  * whole-width stores, so a reader polling it never sees half of a new value (a sanitizer's memcpy
@@ -73,30 +82,18 @@ CAUSEWAY_INLINE_HELPER char *causeway_amo_address(const void *addr, size_t bytes
 CAUSEWAY_INLINE_HELPER void causeway_fast_copy(void *dst, const void *src, size_t n) {
   char *d = (char *)dst;
   const char *s = (const char *)src;
-  if (__builtin_expect(n > 16, 0)) {
+  if (__builtin_expect(n > 16, 0))
     memcpy(d, s, n);
-  } else if (n >= 8) {
-    uint64_t head, tail;
-    memcpy(&head, s, 8);
-    memcpy(&tail, s + n - 8, 8);
-    memcpy(d, &head, 8);
-    memcpy(d + n - 8, &tail, 8);
-  } else if (n >= 4) {
-    uint32_t head, tail;
-    memcpy(&head, s, 4);
-    memcpy(&tail, s + n - 4, 4);
-    memcpy(d, &head, 4);
-    memcpy(d + n - 4, &tail, 4);
-  } else if (n >= 2) {
-    uint16_t head, tail;
-    memcpy(&head, s, 2);
-    memcpy(&tail, s + n - 2, 2);
-    memcpy(d, &head, 2);
-    memcpy(d + n - 2, &tail, 2);
-  } else if (n > 0) {
+  else if (n >= 8)
+    CAUSEWAY_COPY_ENDS_(uint64_t);
+  else if (n >= 4)
+    CAUSEWAY_COPY_ENDS_(uint32_t);
+  else if (n >= 2)
+    CAUSEWAY_COPY_ENDS_(uint16_t);
+  else if (n > 0)
     d[0] = s[0];
-  }
 }
+#undef CAUSEWAY_COPY_ENDS_
 
 /* Orders a copy's stores before a later release store: small copies are plain stores, which the
  * release store already orders; a large memcpy may use non-temporal ones. */

@@ -106,18 +106,21 @@ void ProgressEngine::stop_thread() {
   wake_fd_ = -1;
 }
 
+bool ProgressEngine::collect_wait_fds(pollfd* fds, std::size_t* n, std::size_t max) {
+  std::shared_lock lock(mutex_);
+  for (tl::Context* c : sources_) {
+    const int fd = c->transport->ops->wait_fd(c);
+    if (fd == tl::kWaitFdBusy) return true;
+    if (fd >= 0 && *n < max) fds[(*n)++] = pollfd{fd, POLLIN, 0};
+  }
+  return false;
+}
+
 void ProgressEngine::sleep_until_event(long ns) {
   constexpr std::size_t kMaxWaitFds = 16;  // more sources still nap, only not woken by the extra ones
   pollfd fds[kMaxWaitFds];
   std::size_t n = 0;
-  {
-    std::shared_lock lock(mutex_);
-    for (tl::Context* c : sources_) {
-      const int fd = c->transport->ops->wait_fd(c);
-      if (fd == tl::kWaitFdBusy) return;  // events already pending: the wait's next round progresses
-      if (fd >= 0 && n < kMaxWaitFds) fds[n++] = pollfd{fd, POLLIN, 0};
-    }
-  }
+  if (collect_wait_fds(fds, &n, kMaxWaitFds)) return;  // events pending: the wait's next round progresses
   const timespec nap{0, ns};
   ppoll(fds, n, &nap, nullptr);
 }
@@ -134,16 +137,7 @@ void ProgressEngine::thread_main(std::chrono::microseconds interval) {
     // Idle: block until a source has work, the interval passes, or stop_thread wakes us.
     std::size_t n = 0;
     fds[n++] = pollfd{wake_fd_, POLLIN, 0};
-    bool busy = false;
-    {
-      std::shared_lock lock(mutex_);
-      for (tl::Context* c : sources_) {
-        const int fd = c->transport->ops->wait_fd(c);
-        busy |= fd == tl::kWaitFdBusy;
-        if (fd >= 0 && n < kMaxWaitFds) fds[n++] = pollfd{fd, POLLIN, 0};
-      }
-    }
-    if (busy)
+    if (collect_wait_fds(fds, &n, kMaxWaitFds))
       sched_yield();  // poll again soon, without spinning against the threads that run the PE
     else
       ppoll(fds, n, &wait, nullptr);

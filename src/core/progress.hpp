@@ -15,6 +15,8 @@
 
 #include "transports/transport.hpp"
 
+struct pollfd;
+
 namespace causeway::core {
 
 class ProgressEngine {
@@ -83,6 +85,8 @@ class ProgressEngine {
  private:
   int poll_sources();
   void thread_main(std::chrono::microseconds interval);
+  // Appends the sources' wait descriptors to fds[*n..max); true (and stops) if one answers busy.
+  bool collect_wait_fds(pollfd* fds, std::size_t* n, std::size_t max);
 
   void update_count() {
     count_.store(static_cast<int>(sources_.size() + hooks_.size()), std::memory_order_relaxed);
