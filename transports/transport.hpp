@@ -68,6 +68,7 @@ struct Capabilities {
   bool registers_memory;    // wants mem_register for every live chunk and peers' keys (attach_key)
   int max_thread_level;     // highest SHMEM_THREAD_* level its contexts support
   uint8_t memory_kinds = kHostMemory;
+  std::size_t max_message_bytes = 0;  // am_send: the largest header + payload it carries
 };
 
 enum class AmoOp : uint8_t {
@@ -151,6 +152,12 @@ struct RemoteSegment {
 struct Transport;
 struct Context;  // per (transport, shmem context) state: the unit of ordering and completion
 
+// Where a transport with a message path of its own (am_send) delivers what arrives at this PE.
+// Runs inside progress, one call at a time per transport; `header` and `payload` are valid only
+// during the call.
+using MessageSink = void (*)(void* arg, int source_pe, const void* header, std::size_t header_bytes,
+                             const void* payload, std::size_t payload_bytes);
+
 struct TransportOps {
   // --- Setup ---
   // The address this PE publishes (any length); how to reach a peer from its address. A transport
@@ -208,6 +215,18 @@ struct TransportOps {
                        std::size_t n);
   Status (*stream_signal)(Transport*, void* stream, int pe, int segment, std::size_t offset, uint64_t value,
                           AmoOp op);
+
+  // --- Messages --- (optional, both or neither; null: core carries active messages as put_signal
+  // into rings in the symmetric heap)
+  // One message to `pe` through the transport's own message path (a NIC's send, UCX's AM): `sink`
+  // runs there with the source PE and both parts. Returns once both may be reused; ordered after
+  // this context's earlier operations by fence, and completed at the target by quiet, like a put.
+  // `header_bytes` is at most 64, and the two together at most caps.max_message_bytes.
+  Status (*am_send)(Context*, int pe, const void* header, std::size_t header_bytes, const void* payload,
+                    std::size_t payload_bytes);
+  // Installs (or, with a null sink, removes) where this PE's arriving messages go. Called before
+  // any peer sends: core's registration is collective and ends with a barrier.
+  Status (*set_message_sink)(Transport*, MessageSink sink, void* arg);
 };
 
 struct Transport {

@@ -52,7 +52,34 @@ Mailbox::Mailbox(core::Runtime& rt, char* area, std::size_t ring_bytes)
       area_offset_(static_cast<std::size_t>(area - rt.segment(core::kHeapSegment).base)),
       ring_bytes_(ring_bytes),
       peers_(static_cast<std::size_t>(rt.n_pes())),
-      handlers_(new Registered[kMaxHandlers]) {}
+      handlers_(new Registered[kMaxHandlers]) {
+  int by_stores = 0, by_messages = 0;
+  std::size_t limit = 0;
+  for (int pe = 0; pe < n_pes_; ++pe) {
+    if (core::host_address(rt, pe, {core::kHeapSegment, 0})) {
+      ++by_stores;
+    } else if (rt.config().am_message_path && (peers_[pe].message_limit = core::message_path_limit(rt, pe))) {
+      ++by_messages;
+      limit = peers_[pe].message_limit;
+    }
+  }
+  CW_LOG_AT(am, util::LogLevel::info,
+            "rings of %zu bytes per source; messages reach %d PEs by stores, %d by the transport's message "
+            "path (up to %zu bytes), %d by put_signal",
+            ring_bytes, by_stores, by_messages, limit, n_pes_ - by_stores - by_messages);
+}
+
+void Mailbox::connect_message_sinks(bool connect) {
+  for (int i = 0; i < rt_.transport_count(); ++i) {
+    tl::Transport* t = rt_.transport(i);
+    if (!rt_.transport_in_use(i) || !t->ops->set_message_sink) continue;
+    const Status s = connect ? t->ops->set_message_sink(t, &Mailbox::deliver_hook, this)
+                             : t->ops->set_message_sink(t, nullptr, nullptr);
+    if (is_error(s))
+      util::fatal_user_error("shmemx_am_register", "the %s transport cannot receive active messages: %s",
+                             t->name, to_string(s));
+  }
+}
 
 int Mailbox::register_handler(core::Runtime& rt, Handler fn, void* user, const char* call) {
   int id = -1;
@@ -74,6 +101,7 @@ int Mailbox::register_handler(core::Runtime& rt, Handler fn, void* user, const c
             "symmetric heap; raise SHMEM_SYMMETRIC_SIZE or lower CAUSEWAY_AM_RING",
             bytes, rt.n_pes(), ring);
       box = new Mailbox(rt, area, ring);
+      box->connect_message_sinks(true);  // before the barrier below: no peer sends before it
       // quiet must now also wait for active messages, so it can no longer be an inlined fence.
       rt.route_quiet_through_library();
       rt.progress_engine().add_hook({&Mailbox::poll_hook, &Mailbox::quiet_hook, box});
@@ -106,6 +134,7 @@ void Mailbox::finalize() {
   std::lock_guard lock(registry_mutex_);
   instance_.store(nullptr, std::memory_order_release);
   box->rt_.progress_engine().remove_hook(box);
+  box->connect_message_sinks(false);
   delete box;
 }
 
@@ -206,6 +235,12 @@ void Mailbox::write_message(core::Context* ctx, int pe, uint64_t slot, int id, u
     rt_.ring_doorbell(pe);
     return;
   }
+  if (kHeaderBytes + inline_bytes <= peers_[pe].message_limit) {
+    // One message: the target writes it into this ring slot on arrival (deliver). Larger ones take
+    // the put_signal below into the same ring, so the two kinds still run in slot order.
+    core::issue_message(rt_, ctx, pe, &header, kHeaderBytes, payload, inline_bytes, call);
+    return;
+  }
   // Through the transport: the body by one put, the tag as its signal.
   thread_local std::vector<char> staging;
   staging.resize(kHeaderBytes - kBody + inline_bytes);
@@ -213,6 +248,46 @@ void Mailbox::write_message(core::Context* ctx, int pe, uint64_t slot, int id, u
   if (inline_bytes) std::memcpy(staging.data() + (kHeaderBytes - kBody), payload, inline_bytes);
   core::issue_put_signal(rt_, ctx, pe, {core::kHeapSegment, offset + kBody}, staging.data(), staging.size(),
                          {core::kHeapSegment, offset}, header.tag, tl::AmoOp::set, /*nbi=*/false, call);
+}
+
+void Mailbox::deliver_hook(void* self, int source, const void* header, std::size_t header_bytes,
+                           const void* payload, std::size_t payload_bytes) {
+  static_cast<Mailbox*>(self)->deliver(source, header, header_bytes, payload, payload_bytes);
+}
+
+void Mailbox::deliver(int source, const void* header_bytes_in, std::size_t header_bytes, const void* payload,
+                      std::size_t payload_bytes) {
+  Header header;
+  const uint64_t slots = ring_slots();
+  bool fits = header_bytes == kHeaderBytes && source >= 0 && source < n_pes_;
+  if (fits) {
+    std::memcpy(&header, header_bytes_in, kHeaderBytes);
+    if (header.flags & kCredit) {
+      if (payload_bytes == sizeof(Credit)) {
+        Credit credit;
+        std::memcpy(&credit, payload, sizeof credit);
+        apply_credit(source, credit);
+        return;
+      }
+      fits = false;
+    } else {
+      const uint64_t at = (header.tag - 1) % slots;
+      fits = header.tag != 0 && slots_for(payload_bytes) <= slots - at;
+    }
+  }
+  if (!fits)
+    util::fatal_user_error("shmemx_am_progress",
+                           "a transport delivered a malformed active message (source PE %d, %zu header "
+                           "bytes, %zu payload bytes)",
+                           source, header_bytes, payload_bytes);
+  // The sender reserved the slot against the room this PE gave it, so it is free: the body, then
+  // the tag with release order, exactly as a put_signal would have left it.
+  char* first = area_ + (ring_offset(source) - area_offset_) + ((header.tag - 1) % slots) * kSlotBytes;
+  constexpr std::size_t kBody = offsetof(Header, nbytes);
+  std::memcpy(first + kBody, reinterpret_cast<const char*>(&header) + kBody, kHeaderBytes - kBody);
+  if (payload_bytes) std::memcpy(first + kHeaderBytes, payload, payload_bytes);
+  __atomic_store_n(word_at(first), header.tag, __ATOMIC_RELEASE);
+  rt_.ring_doorbell(my_pe_);  // another thread here may sleep waiting for it
 }
 
 int Mailbox::drain(bool wait_for_lock) {
@@ -298,6 +373,20 @@ void Mailbox::flush_replies(int source) {
   }
 }
 
+void Mailbox::apply_credit(int source, const Credit& credit) {
+  char* line = area_ + std::size_t(source) * 64;
+  // Each word only grows (a late credit never takes one back); the mark lands before the count that
+  // announces it, as publish_consumed's fence orders them on the other path.
+  const auto raise = [&](std::size_t offset, uint64_t value) {
+    uint64_t* word = word_at(line + offset);
+    if (value > __atomic_load_n(word, __ATOMIC_RELAXED)) __atomic_store_n(word, value, __ATOMIC_RELEASE);
+  };
+  raise(kReplyMarkOffset, credit.reply_mark);
+  raise(kDoneOffset, credit.done);
+  raise(0, credit.consumed);
+  rt_.ring_doorbell(my_pe_);  // a thread here may sleep waiting for room or completion
+}
+
 void Mailbox::publish_consumed(int source) {
   Peer& p = peers_[source];
   const uint64_t head = p.head.load(std::memory_order_relaxed);
@@ -305,6 +394,21 @@ void Mailbox::publish_consumed(int source) {
   if (head == p.published_consumed && (!done || head == p.published_done)) return;
   core::Context& ctx = rt_.default_context();
   std::atomic_thread_fence(std::memory_order_release);  // the cleared tags before the count
+  if (peers_[source].message_limit) {
+    // One message carries all three; the replies went before it, but need not arrive first (the
+    // source runs its ring up to the mark, however long they take).
+    Credit credit{head, done ? head : p.published_done, 0};
+    if (done && p.replied) credit.reply_mark = p.tail.load(std::memory_order_acquire);
+    const Header header{0, sizeof credit, 0, kCredit, 0, 0};
+    core::issue_message(rt_, nullptr, source, &header, kHeaderBytes, &credit, sizeof credit,
+                        "shmemx_am_progress");
+    p.published_consumed = head;
+    if (done) {
+      p.published_done = head;
+      p.replied = false;
+    }
+    return;
+  }
   const auto set_word = [&](std::size_t offset, uint64_t value) {
     const tl::AmoArgs set{tl::AmoOp::set, 8, value, 0, nullptr};
     const Status s = core::issue_amo(rt_, nullptr, source, {core::kHeapSegment, offset}, set, /*nbi=*/true);

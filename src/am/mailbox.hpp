@@ -6,7 +6,9 @@
 // handlers in slot order. The target hands slots back by writing how far it has consumed into the
 // sender's memory (a cache line per pair): how far it has read (the sender's room) and how far it
 // has run with every reply sent (the completion count quiet waits for), with a mark below which
-// those replies lie. doc/active-messages.md is the prose version.
+// those replies lie. A transport with a message path of its own (UCX's AM, a NIC's send) carries
+// the message instead of the put_signal, and this PE writes it into the ring on arrival: slots,
+// order, room and completion stay the same. doc/active-messages.md is the prose version.
 //
 // Layer: above core (it issues through core/issue.hpp and hooks into the progress engine), below
 // the APIs.
@@ -54,9 +56,16 @@ inline constexpr std::size_t kHeaderBytes = sizeof(Header);
 static_assert(kHeaderBytes == 24);
 
 enum Flag : uint8_t {
-  kPad = 1,    // fills the ring to its end; the next message starts at slot 0
-  kLong = 2,   // the payload is a LongRef: the data was deposited at the target before the message
-  kReply = 4,  // sent by shmemx_am_reply
+  kPad = 1,     // fills the ring to its end; the next message starts at slot 0
+  kLong = 2,    // the payload is a LongRef: the data was deposited at the target before the message
+  kReply = 4,   // sent by shmemx_am_reply
+  kCredit = 8,  // no ring slot: a Credit for the receiver, by the transport's message path
+};
+
+// The counters a target publishes to a sender (see publish_consumed), when it reaches the sender by
+// the transport's message path: one message instead of three atomics and a fence.
+struct Credit {
+  uint64_t consumed, done, reply_mark;  // reply_mark 0: unchanged
 };
 
 // A long message's inline payload: where its data was deposited on the target.
@@ -108,6 +117,7 @@ class Mailbox {
     uint64_t published_done = 0;
     std::deque<PendingReply> replies;  // as a target: replies to the peer waiting for room
     bool replied = false;              // as a target: replies sent since `published` was written
+    std::size_t message_limit = 0;     // as a sender: messages this big go by the transport's am_send
   };
   struct Registered {
     Handler fn;
@@ -119,6 +129,14 @@ class Mailbox {
   Mailbox(core::Runtime& rt, char* area, std::size_t ring_bytes);
   static int poll_hook(void* self) { return static_cast<Mailbox*>(self)->poll(); }
   static void quiet_hook(void* self) { static_cast<Mailbox*>(self)->quiet(); }
+  // A transport's message sink (tl::MessageSink): a message arriving by am_send, written into its
+  // source's ring here as if the source had put it there.
+  static void deliver_hook(void* self, int source, const void* header, std::size_t header_bytes,
+                           const void* payload, std::size_t payload_bytes);
+  void deliver(int source, const void* header, std::size_t header_bytes, const void* payload,
+               std::size_t payload_bytes);
+  // Points every transport with a message path at deliver_hook (or, with false, at nothing).
+  void connect_message_sinks(bool connect);
 
   std::size_t ring_slots() const { return ring_bytes_ / kSlotBytes; }
   static std::size_t slots_for(std::size_t bytes) {
@@ -152,6 +170,7 @@ class Mailbox {
   void run_handler(int source, const Header& header, const char* inline_payload);
   void flush_replies(int source);
   void publish_consumed(int source);
+  void apply_credit(int source, const Credit& credit);
 
   core::Runtime& rt_;
   const int n_pes_, my_pe_;

@@ -316,6 +316,8 @@ const TransportOps kCudaIpcOps = {
     .stream_put = stream_put,
     .stream_get = stream_get,
     .stream_signal = stream_signal,
+    .am_send = nullptr,
+    .set_message_sink = nullptr,
 };
 
 }  // namespace

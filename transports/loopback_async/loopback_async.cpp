@@ -490,6 +490,8 @@ const TransportOps kAsyncOps = {
     .stream_put = nullptr,
     .stream_get = nullptr,
     .stream_signal = nullptr,
+    .am_send = nullptr,
+    .set_message_sink = nullptr,
 };
 
 // Every PE's NIC lock table, shared through the node's descriptor exchange (collective).

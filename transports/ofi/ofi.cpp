@@ -228,8 +228,10 @@ void destroy(Transport* t) {
       for (auto& ranges : segments)
         for (const RemoteKey& k : ranges)
           if (k.mapped) fi_mr_unmap_key(o->domain, k.key);
-  if (o->target_ep) close_fid(&o->target_ep->fid, "fi_close(target endpoint)");
+  if (o->target_ep) close_fid(&o->target_ep->fid, "fi_close(target endpoint)");  // cancels the receives
   if (o->target_cq) close_fid(&o->target_cq->fid, "fi_close(target completion queue)");
+  if (o->receive_mr) close_fid(&o->receive_mr->fid, "fi_close(receive buffers)");
+  std::free(o->receive_area);
   if (o->av) close_fid(&o->av->fid, "fi_close(address vector)");
   if (o->domain) close_fid(&o->domain->fid, "fi_close(domain)");
   if (o->fabric) close_fid(&o->fabric->fid, "fi_close(fabric)");
@@ -263,6 +265,8 @@ const TransportOps kOfiOps = {
     .stream_put = nullptr,
     .stream_get = nullptr,
     .stream_signal = nullptr,
+    .am_send = am_send,
+    .set_message_sink = set_message_sink,
 };
 
 // Reads the provider's description into the transport and opens the fabric, domain, address
@@ -290,7 +294,9 @@ Status open_all(OfiTransport* o, const TransportInit& init) {
   av_attr.type = info->domain_attr->av_type;
   av_attr.count = static_cast<std::size_t>(init.n_pes);
   if ((ret = fi_av_open(o->domain, &av_attr, &o->av, nullptr)) != 0) return fail("fi_av_open", ret);
-  if (Status s = open_endpoint(o, &o->target_ep, &o->target_cq, &o->target_fd); is_error(s)) return s;
+  // The target queue's entries carry a received message's length (messages, ofi_message.cpp).
+  if (Status s = open_endpoint(o, &o->target_ep, &o->target_cq, &o->target_fd, FI_CQ_FORMAT_MSG); is_error(s))
+    return s;
   std::size_t length = 0;
   ret = fi_getname(&o->target_ep->fid, nullptr, &length);
   if (ret != 0 && ret != -FI_ETOOSMALL) return fail("fi_getname", ret);
@@ -302,11 +308,11 @@ Status open_all(OfiTransport* o, const TransportInit& init) {
 
 }  // namespace
 
-Status open_endpoint(OfiTransport* t, fid_ep** ep, fid_cq** cq, int* fd) {
+Status open_endpoint(OfiTransport* t, fid_ep** ep, fid_cq** cq, int* fd, fi_cq_format format) {
   *fd = -1;
   int ret;
   fi_cq_attr cq_attr{};
-  cq_attr.format = FI_CQ_FORMAT_CONTEXT;
+  cq_attr.format = format;
   cq_attr.size = t->max_outstanding * 2;
   cq_attr.wait_obj = t->wait_fd_supported ? FI_WAIT_FD : FI_WAIT_NONE;
   ret = fi_cq_open(t->domain, &cq_attr, cq, nullptr);
@@ -435,7 +441,8 @@ Transport* create_ofi_transport(const TransportInit& init, Status* status) {
                  o->order_war_size >= o->max_msg && o->order_waw_size >= o->max_msg,
       .needs_progress = true,  // manual progress: nothing moves unless this PE polls
       .registers_memory = true,
-      .max_thread_level = 3 /* SHMEM_THREAD_MULTIPLE: every context locks its endpoint */};
+      .max_thread_level = 3 /* SHMEM_THREAD_MULTIPLE: every context locks its endpoint */,
+      .max_message_bytes = ofi::kReceiveBytes - 8 /* the source PE and header length */};
   CW_LOG(util::LogLevel::info,
          "ofi: provider %s, fabric %s, domain %s, mr_mode %#llx, order %#llx%s, threading %d, inject %zu",
          o->info->fabric_attr->prov_name, o->info->fabric_attr->name, o->info->domain_attr->name,

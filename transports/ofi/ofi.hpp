@@ -2,6 +2,7 @@
 // The libfabric (OFI) transport's shared state. ofi.cpp: provider selection, the domain, this PE's
 // target endpoint and address vector, memory registration and keys, destroy. ofi_context.cpp:
 // per-context endpoints, completions, ordering, quiet and progress. ofi_data.cpp: put, get, atomics.
+// ofi_message.cpp: messages (am_send) and the receives that take them in.
 //
 // Shape: every PE opens one *target* endpoint whose name it publishes; peers' operations land there,
 // and every chunk of this PE's memory is registered for it (bound to it when the provider wants
@@ -44,6 +45,16 @@ enum class AmoPath : uint8_t {
   via_cswap,  // a compare-and-swap loop (blocking)
 };
 
+// Messages (ofi_message.cpp): receives kept posted on the target endpoint, each for one message of
+// up to kReceiveBytes (a 64 KiB payload with its headers).
+constexpr std::size_t kReceiveBytes = (std::size_t(64) << 10) + 128;
+constexpr int kReceiveBuffers = 16;
+struct Receive {
+  fi_context2 fctx;  // the receive's operation context (what the completion hands back)
+  int index = 0;
+  bool posted = false;
+};
+
 struct OfiTransport : Transport {
   fi_info* info = nullptr;  // the chosen provider's description (endpoints are opened from it)
   fid_fabric* fabric = nullptr;
@@ -81,6 +92,16 @@ struct OfiTransport : Transport {
 
   // [op index][width == 8]
   AmoPath amo_path[16][2] = {};
+
+  // Messages: where they go, and the receive buffers (created with the first sink; guarded by the
+  // lock the target queue's readers hold).
+  MessageSink sink = nullptr;
+  void* sink_arg = nullptr;
+  std::vector<Receive> receives;
+  int unposted = 0;  // receives the provider had no room to post yet
+  char* receive_area = nullptr;
+  fid_mr* receive_mr = nullptr;
+  void* receive_desc = nullptr;
 };
 
 inline OfiTransport* ofi_of(Transport* t) { return static_cast<OfiTransport*>(t); }
@@ -94,9 +115,10 @@ Status fail(const char* call, long ret);
 Status register_region(OfiTransport* t, void* buf, std::size_t len, uint64_t access, fid_ep* ep, fid_mr** out,
                        bool domain_locked = false);
 
-// Opens an endpoint bound to the address vector and to a new completion queue (with a wait
-// descriptor in *fd when the provider offers one, else -1), and enables it.
-Status open_endpoint(OfiTransport* t, fid_ep** ep, fid_cq** cq, int* fd);
+// Opens an endpoint bound to the address vector and to a new completion queue of `format` (with a
+// wait descriptor in *fd when the provider offers one, else -1), and enables it.
+Status open_endpoint(OfiTransport* t, fid_ep** ep, fid_cq** cq, int* fd,
+                     fi_cq_format format = FI_CQ_FORMAT_CONTEXT);
 
 // The key covering (pe, segment, offset): fills `addr` (the remote address of `offset`), `key` and
 // the bytes left in that chunk from `offset`. invalid_arg (logged) when no key covers it.
@@ -127,6 +149,7 @@ struct Pending {
   std::size_t copy_len = 0;
   std::size_t copy_from = 0;   // offset of the result within the slot
   fid_mr* local_mr = nullptr;  // registered for this operation only; closed at completion
+  char* staging = nullptr;     // a message's copy (new[]), freed at completion
   uint8_t amo_op = 0xff;       // AmoOp of an atomic (commuting atomics need no order)
   bool waited = false;         // a blocking caller frees it after seeing `done`
   bool done = false;
@@ -206,5 +229,12 @@ Status get_nbi(Context*, int pe, int segment, std::size_t offset, void* dst, std
 Status amo(Context*, int pe, int segment, std::size_t offset, const AmoArgs& args, bool nbi);
 // Chooses every AmoOp's path from what the provider validates; not_supported (logged) if one has none.
 Status check_atomics(OfiTransport* t, fid_ep* ep);
+
+// --- ofi_message.cpp (the target functions with the target queue's readers' lock held) ---
+Status am_send(Context*, int pe, const void* header, std::size_t header_bytes, const void* payload,
+               std::size_t payload_bytes);
+Status set_message_sink(Transport*, MessageSink sink, void* arg);
+void deliver_message(OfiTransport* t, void* op_context, std::size_t len);  // a receive's completion
+void repost_receives(OfiTransport* t);                                     // those not posted yet
 
 }  // namespace causeway::tl::ofi

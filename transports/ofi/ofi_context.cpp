@@ -54,6 +54,8 @@ void release(OfiContext* c, Pending* p) {
   p->slot = -1;
   if (p->local_mr) fi_close(&p->local_mr->fid);
   p->local_mr = nullptr;
+  delete[] p->staging;
+  p->staging = nullptr;
 }
 
 void complete(OfiContext* c, Pending* p, bool ok) {
@@ -68,19 +70,14 @@ void complete(OfiContext* c, Pending* p, bool ok) {
   if (!p->waited) free_pending(c, p);
 }
 
-// Reads up to a batch of entries from `cq`; completes them when `c` owns the queue.
-int read_cq(fid_cq* cq, OfiContext* c, const char* which) {
-  fi_cq_entry entries[16];
-  const ssize_t ret = fi_cq_read(cq, entries, 16);
-  if (ret > 0) {
-    for (ssize_t i = 0; i < ret; ++i)
-      if (c && entries[i].op_context) complete(c, static_cast<Pending*>(entries[i].op_context), true);
-    return static_cast<int>(ret);
-  }
+// After fi_cq_read answered `ret` (no entries): reads and reports an error entry; completes its
+// operation (as failed) when `c` owns the queue. Returns the entries consumed.
+int read_error(fid_cq* cq, ssize_t ret, OfiContext* c, const char* which) {
   if (ret == -FI_EAGAIN) return 0;
   if (ret == -FI_EAVAIL) {
     fi_cq_err_entry err{};
     if (fi_cq_readerr(cq, &err, 0) != 1) return 0;
+    if (!c && err.err == FI_ECANCELED) return 1;  // a receive cancelled as the endpoint closes
     char detail[256] = "";
     fi_cq_strerror(cq, err.prov_errno, err.err_data, detail, sizeof detail);
     util::log(util::LogLevel::error, "ofi: an operation on the %s completion queue failed: %s (%s)", which,
@@ -92,11 +89,34 @@ int read_cq(fid_cq* cq, OfiContext* c, const char* which) {
   return 0;
 }
 
+// Reads up to a batch of entries from a context's queue and completes them.
+int read_cq(fid_cq* cq, OfiContext* c, const char* which) {
+  fi_cq_entry entries[16];
+  const ssize_t ret = fi_cq_read(cq, entries, 16);
+  if (ret <= 0) return read_error(cq, ret, c, which);
+  for (ssize_t i = 0; i < ret; ++i)
+    if (entries[i].op_context) complete(c, static_cast<Pending*>(entries[i].op_context), true);
+  return static_cast<int>(ret);
+}
+
+// Reads up to a batch of the target queue's entries: messages that arrived (peers' RMA and atomics
+// leave no entries; they only need the reads' progress).
+int read_target(OfiTransport* t) {
+  if (t->unposted) [[unlikely]]
+    repost_receives(t);
+  fi_cq_msg_entry entries[16];
+  const ssize_t ret = fi_cq_read(t->target_cq, entries, 16);
+  if (ret <= 0) return read_error(t->target_cq, ret, nullptr, "target");
+  for (ssize_t i = 0; i < ret; ++i)
+    if (entries[i].flags & FI_RECV) deliver_message(t, entries[i].op_context, entries[i].len);
+  return static_cast<int>(ret);
+}
+
 // The target endpoint's progress (peers' operations on this PE's memory are served here).
 int poll_target(OfiTransport* t, bool domain_locked) {
-  if (t->serialise_domain) return domain_locked ? read_cq(t->target_cq, nullptr, "target") : 0;
+  if (t->serialise_domain) return domain_locked ? read_target(t) : 0;
   std::unique_lock lock(t->target_mutex, std::try_to_lock);
-  return lock.owns_lock() ? read_cq(t->target_cq, nullptr, "target") : 0;
+  return lock.owns_lock() ? read_target(t) : 0;
 }
 
 // Is the provider's order of `earlier` then `later` granted, so that nothing need wait?
@@ -152,7 +172,7 @@ void start_target_progress(OfiTransport* t) {
       int events = 0;
       if (t->serialise_domain) {
         std::unique_lock lock(t->domain_mutex, std::try_to_lock);
-        if (lock.owns_lock()) events = read_cq(t->target_cq, nullptr, "target");
+        if (lock.owns_lock()) events = read_target(t);
       } else {
         events = poll_target(t, false);
       }

@@ -94,6 +94,8 @@ const TransportOps kSelfOps = {
     .stream_put = nullptr,
     .stream_get = nullptr,
     .stream_signal = nullptr,
+    .am_send = nullptr,
+    .set_message_sink = nullptr,
 };
 
 }  // namespace

@@ -171,6 +171,8 @@ const TransportOps kShmOps = {
     .stream_put = nullptr,
     .stream_get = nullptr,
     .stream_signal = nullptr,
+    .am_send = nullptr,
+    .set_message_sink = nullptr,
 };
 
 }  // namespace

@@ -114,6 +114,43 @@ Status attach_key(Transport* t, int pe, int segment, std::size_t offset, std::si
 
 void* host_pointer(Transport*, int, int) { return nullptr; }
 
+// A message arriving at the main worker (inside its progress, main_mutex held): to the sink.
+ucs_status_t on_message(void* arg, const void* header, size_t header_length, void* data, size_t length,
+                        const ucp_am_recv_param_t* param) {
+  auto* u = static_cast<UcxTransport*>(arg);
+  MessageWire wire;
+  const std::size_t prefix = offsetof(MessageWire, header);
+  // Senders force eager delivery, so the whole message is here (no rendezvous to fetch).
+  if (!u->sink || header_length < prefix || header_length > sizeof wire ||
+      (param->recv_attr & UCP_AM_RECV_ATTR_FLAG_RNDV)) {
+    util::log(util::LogLevel::error, "ucx: dropped a malformed message (%zu header bytes, %zu data bytes)",
+              header_length, length);
+    util::abort_job(1);
+  }
+  std::memcpy(&wire, header, header_length);
+  u->sink(u->sink_arg, wire.source, wire.header, static_cast<std::size_t>(wire.header_bytes), data, length);
+  return UCS_OK;  // the data is not kept
+}
+
+Status set_message_sink(Transport* t, MessageSink sink, void* arg) {
+  auto* u = ucx_of(t);
+  std::lock_guard lock(u->main_mutex);
+  u->sink = sink;
+  u->sink_arg = arg;
+  ucp_am_handler_param_t param{};
+  param.field_mask = UCP_AM_HANDLER_PARAM_FIELD_ID | UCP_AM_HANDLER_PARAM_FIELD_CB |
+                     UCP_AM_HANDLER_PARAM_FIELD_ARG | UCP_AM_HANDLER_PARAM_FIELD_FLAGS;
+  param.id = kMessageId;
+  param.cb = sink ? on_message : nullptr;
+  param.arg = u;
+  param.flags = UCP_AM_FLAG_WHOLE_MSG;
+  if (ucs_status_t s = ucp_worker_set_am_recv_handler(u->main_worker, &param); s != UCS_OK) {
+    util::log(util::LogLevel::error, "ucx: ucp_worker_set_am_recv_handler failed: %s", ucs_status_string(s));
+    return status_of(s);
+  }
+  return Status::ok;
+}
+
 void destroy(Transport* t) {
   auto* u = ucx_of(t);
   // Every PE has completed its operations (finalize's barrier) and closed its contexts; wait until
@@ -186,6 +223,8 @@ const TransportOps kUcxOps = {
     .stream_put = nullptr,
     .stream_get = nullptr,
     .stream_signal = nullptr,
+    .am_send = am_send,
+    .set_message_sink = set_message_sink,
 };
 
 }  // namespace ucx
@@ -223,7 +262,8 @@ Transport* create_ucx_transport(const TransportInit& init, Status* status) {
   ucp_params_t params{};
   params.field_mask =
       UCP_PARAM_FIELD_FEATURES | UCP_PARAM_FIELD_MT_WORKERS_SHARED | UCP_PARAM_FIELD_ESTIMATED_NUM_EPS;
-  params.features = UCP_FEATURE_RMA | UCP_FEATURE_AMO32 | UCP_FEATURE_AMO64 | UCP_FEATURE_WAKEUP;
+  params.features =
+      UCP_FEATURE_RMA | UCP_FEATURE_AMO32 | UCP_FEATURE_AMO64 | UCP_FEATURE_AM | UCP_FEATURE_WAKEUP;
   params.mt_workers_shared = 1;  // contexts' workers may be driven by different threads
   params.estimated_num_eps = static_cast<size_t>(init.n_pes);
   ucs_status_t s = ucp_init(&params, config, &u->context);
@@ -256,7 +296,9 @@ Transport* create_ucx_transport(const TransportInit& init, Status* status) {
                          .ordered = false,  // UCP may spread one endpoint's operations over lanes
                          .needs_progress = true,
                          .registers_memory = true,
-                         .max_thread_level = 3 /* SHMEM_THREAD_MULTIPLE: contexts are locked */};
+                         .max_thread_level = 3 /* SHMEM_THREAD_MULTIPLE: contexts are locked */,
+                         // Sent eagerly (am_send): UCX fragments them; the receiver copies each out.
+                         .max_message_bytes = std::size_t(1) << 20};
   *status = Status::ok;
   return u;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The UCX transport: what its two files share.
 //   ucx.cpp       the UCP context, workers, addresses, memory registration and keys, destroy
-//   ucx_data.cpp  contexts (one UCP worker each), put/get/AMO, fence/quiet, progress
+//   ucx_data.cpp  contexts (one UCP worker each), put/get/AMO, messages, fence/quiet, progress
 //
 // Workers. The transport's main worker is the one peers connect to: its address is what this PE
 // publishes, and software-emulated operations from every peer (RMA and atomics over tcp) are
@@ -57,6 +57,18 @@ struct UcxTransport : Transport {
   std::vector<ucp_mem_h> mappings;  // this PE's registered chunks (guarded by keys_mutex)
   bool wakeup = false;              // workers were created with wait descriptors
   bootstrap::Bootstrap* bootstrap = nullptr;
+  // Where messages arriving at the main worker go (set_message_sink; guarded by main_mutex).
+  MessageSink sink = nullptr;
+  void* sink_arg = nullptr;
+};
+
+// Messages (am_send) travel as UCP active messages with this id, their UCP header being the
+// source PE followed by core's header; they arrive at the peer's main worker.
+inline constexpr unsigned kMessageId = 0;
+struct MessageWire {
+  int32_t source;
+  int32_t header_bytes;
+  std::byte header[64];
 };
 
 inline UcxTransport* ucx_of(Transport* t) { return static_cast<UcxTransport*>(t); }
@@ -84,6 +96,11 @@ struct UcxContext : Context {
   // flush can complete before UCX has written their replies, so quiet waits for each of these
   // requests before it recycles the slots or returns.
   std::vector<void*> replying;
+  // Fences since the context began, and per PE how many had passed when its endpoint was last
+  // flushed: a message after a fence waits for that flush (UCP's fence need not order an active
+  // message behind RMA on another lane).
+  uint64_t fences = 0;
+  std::vector<uint64_t> flushed_at;
 };
 
 inline UcxContext* ctx_of(Context* c) { return static_cast<UcxContext*>(c); }
@@ -93,6 +110,8 @@ Status status_of(ucs_status_t s);
 Status create_worker(UcxTransport* t, ucp_worker_h* worker, int* efd);
 
 // ucx_data.cpp
+Status am_send(Context* c, int pe, const void* header, std::size_t header_bytes, const void* payload,
+               std::size_t payload_bytes);
 Status context_create(Transport* t, long options, Context** out);
 void context_destroy(Context* c);
 void close_endpoints(UcxContext* c);

@@ -185,6 +185,7 @@ Status context_create(Transport* t, long, Context** out) {
   c->transport = t;
   c->eps.assign(u->n_pes, nullptr);
   c->rkeys.resize(u->n_pes);
+  c->flushed_at.assign(u->n_pes, 0);
   std::lock_guard lock(u->main_mutex);
   if (!u->main_adopted) {
     u->main_adopted = true;
@@ -330,11 +331,37 @@ Status amo(Context* ctx, int pe, int segment, std::size_t offset, const AmoArgs&
   return Status::ok;
 }
 
+// --- Messages ---
+
+Status am_send(Context* ctx, int pe, const void* header, std::size_t header_bytes, const void* payload,
+               std::size_t payload_bytes) {
+  auto* c = ctx_of(ctx);
+  MessageWire wire;
+  if (header_bytes > sizeof wire.header) return Status::invalid_arg;
+  wire.source = c->transport->my_pe;
+  wire.header_bytes = static_cast<int32_t>(header_bytes);
+  std::memcpy(wire.header, header, header_bytes);
+  std::lock_guard lock(*c->mutex);
+  ucp_ep_h ep = endpoint(c, pe);
+  if (!ep) return Status::unreachable;
+  if (c->flushed_at[pe] != c->fences) {
+    if (Status s = finish(c, ucp_ep_flush_nbx(ep, &kNoParams), "ucp_ep_flush_nbx"); is_error(s)) return s;
+    c->flushed_at[pe] = c->fences;
+  }
+  ucp_request_param_t param{};
+  param.op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS;
+  param.flags = UCP_AM_SEND_FLAG_EAGER;  // the receiver hands the whole message on at once
+  ucs_status_ptr_t request = ucp_am_send_nbx(
+      ep, kMessageId, &wire, offsetof(MessageWire, header) + header_bytes, payload, payload_bytes, &param);
+  return finish(c, request, "ucp_am_send_nbx");  // `wire` and the payload are read until then
+}
+
 // --- Ordering and completion ---
 
 Status fence(Context* ctx) {
   auto* c = ctx_of(ctx);
   std::lock_guard lock(*c->mutex);
+  ++c->fences;
   return status_of(ucp_worker_fence(c->worker));
 }
 
