@@ -45,6 +45,9 @@ class ProgressEngine {
   bool quiet_hooks();
 
   bool active() const { return count_.load(std::memory_order_relaxed) != 0; }
+  // Some source is a transport context (not only hooks): waits then poll a transport, at the cost
+  // of a system call or more per poll over a network, and sleep on its wait descriptors.
+  bool polls_transports() const { return transport_count_.load(std::memory_order_relaxed) != 0; }
   // One pass over every source; returns the events processed.
   int poll() {
     if (!active()) [[likely]]
@@ -90,12 +93,14 @@ class ProgressEngine {
 
   void update_count() {
     count_.store(static_cast<int>(sources_.size() + hooks_.size()), std::memory_order_relaxed);
+    transport_count_.store(static_cast<int>(sources_.size()), std::memory_order_relaxed);
   }
 
   mutable std::shared_mutex mutex_;  // sources_ and hooks_: shared to poll, exclusive to change
   std::vector<tl::Context*> sources_;
   std::vector<Hook> hooks_;
   std::atomic<int> count_{0};
+  std::atomic<int> transport_count_{0};
   std::thread thread_;
   std::atomic<bool> stop_{false};
   int wake_fd_ = -1;  // eventfd that ends the thread's wait

@@ -134,6 +134,8 @@ Status Runtime::init(int requested_thread_level) {
   checks_ = config_.checks || config_.debug;
   if (config_.debug) util::log_raise_level(util::LogLevel::debug);
   backoff_ = {config_.spin_count, config_.yield_count, config_.max_sleep_us, config_.stall_timeout * 1000};
+  polling_backoff_ = backoff_;
+  polling_backoff_.spin_count = config_.progress_spin_count;
   util::install_report_signal();
 
   Status status;

@@ -120,7 +120,12 @@ class Runtime {
   int thread_level() const { return thread_level_; }
   bool checks() const { return checks_; }
   const util::Config& config() const { return config_; }
-  const util::BackoffPolicy& backoff_policy() const { return backoff_; }
+  // How waits spin, yield and sleep. Polling a transport makes every spin a system call or more, so
+  // those waits spin far less before yielding (CAUSEWAY_PROGRESS_SPIN_COUNT): a PE that shares its
+  // core would otherwise hold it for milliseconds while the PE it waits for cannot run.
+  const util::BackoffPolicy& backoff_policy() const {
+    return progress_.polls_transports() ? polling_backoff_ : backoff_;
+  }
   bootstrap::Bootstrap& bootstrap() { return *bootstrap_; }
   Context& default_context() { return causeway_ctx_default; }
   const PeerRoute& route(int pe) const { return routes_[pe]; }
@@ -198,7 +203,7 @@ class Runtime {
   void sleep_on_doorbell(long ns, Pred&& pred) {
     constexpr long kArmFromNs = 50'000;
     // A transport that needs this PE's progress wakes it through its descriptors instead.
-    if (progress_.active()) [[unlikely]] {
+    if (progress_.polls_transports()) [[unlikely]] {
       progress_.sleep_until_event(ns);
       return;
     }
@@ -289,7 +294,7 @@ class Runtime {
   bool fence_needs_quiet_ = false;
   bool has_make_visible_ = false;
   util::Config config_;
-  util::BackoffPolicy backoff_;
+  util::BackoffPolicy backoff_, polling_backoff_;
   std::unique_ptr<bootstrap::Bootstrap> bootstrap_;
   std::vector<tl::Transport*> transports_;
   std::vector<bool> in_use_;
