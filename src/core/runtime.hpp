@@ -229,11 +229,14 @@ class Runtime {
   // otherwise hold back every peer waiting on its operations).
   // Also polls: a transport whose peers' operations are executed here (UCX over tcp) needs this
   // PE's progress even when it has nothing of its own outstanding.
-  void progress_before_idle() {
+  // Returns the events processed.
+  int progress_before_idle() {
     if (progress_.active()) [[unlikely]] {
-      progress_.poll();
+      const int events = progress_.poll();
       progress_.complete_all();
+      return events;
     }
+    return 0;
   }
   // True when operations advance only while this PE runs progress: waits then poll it every spin.
   bool needs_progress() const { return progress_.active(); }

@@ -62,7 +62,9 @@ inline void wait_for(Runtime& rt, const util::WaitNote& note, Pred&& pred, OnIdl
     const bool poll_every_round = rt.needs_progress();
     while (!pred()) {
       if (backoff.pause([&](long ns) { rt.sleep_on_doorbell(ns, pred); })) {
-        rt.progress_before_idle();  // about to yield or sleep: peers may wait on what is parked here
+        // About to yield or sleep: peers may wait on what is parked here. Events mean a peer is
+        // working with this PE (its gets and atomics over tcp execute here): stay awake a while.
+        if (rt.progress_before_idle() > 0) backoff.rewind_to_yield();
         on_idle();
       } else if (poll_every_round) {
         rt.progress();

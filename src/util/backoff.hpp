@@ -55,6 +55,11 @@ class Backoff {
   }
 
   void reset() { rounds_ = 0, sleep_ns_ = 0, stall_start_ms_ = 0; }
+  // Back to the start of the yielding phase, from wherever the wait is (the stall clock runs on):
+  // for a waiter that progress just gave work, so it serves the next request without a wake-up.
+  void rewind_to_yield() {
+    if (rounds_ > policy_.spin_count) rounds_ = policy_.spin_count, sleep_ns_ = 0;
+  }
 
  private:
   // Counts from the first sleep (spinning and yielding last a few milliseconds at most).
