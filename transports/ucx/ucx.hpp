@@ -92,9 +92,10 @@ struct UcxContext : Context {
   // the operation completes, which for a non-blocking one may be as late as quiet. A deque keeps
   // their addresses stable; quiet empties it.
   std::deque<uint64_t> scratch;
-  // Non-blocking atomics that return a value (into a scratch slot or the caller's buffer): a worker
-  // flush can complete before UCX has written their replies, so quiet waits for each of these
-  // requests before it recycles the slots or returns.
+  // Non-blocking gets, and non-blocking atomics that return a value (into a scratch slot or the
+  // caller's buffer): a worker flush can complete before UCX has written their replies (a get_nbi
+  // of 1 MiB was once found unwritten after shmem_quiet), so quiet and quiet_pe wait for each of
+  // these requests before they recycle the slots or return.
   std::vector<void*> replying;
   // Fences since the context began, and per PE how many had passed when its endpoint was last
   // flushed: a message after a fence waits for that flush (UCP's fence need not order an active

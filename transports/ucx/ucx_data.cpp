@@ -118,6 +118,15 @@ const Rkey* find_rkey(UcxContext* c, int pe, int segment, std::size_t offset) {
 
 enum class Rma { put, get };
 
+Status complete(UcxContext* c);
+
+// Keeps an operation whose reply UCX still has to write (a get, a fetching atomic) until quiet;
+// past kMaxScratch of them, completes everything first so they cannot pile up without bound.
+Status keep_replying(UcxContext* c, ucs_status_ptr_t request) {
+  c->replying.push_back(request);
+  return c->replying.size() >= kMaxScratch ? complete(c) : Status::ok;
+}
+
 // One RMA operation, split where it crosses the peer's registered chunks. `wait`: return only once
 // the local buffer may be reused (put) or holds the data (get).
 Status rma(Context* ctx, Rma kind, int pe, int segment, std::size_t offset, void* local, std::size_t n,
@@ -135,7 +144,14 @@ Status rma(Context* ctx, Rma kind, int pe, int segment, std::size_t offset, void
                                    ? ucp_put_nbx(c->eps[pe], bytes, piece, remote, key->rkey, &param)
                                    : ucp_get_nbx(c->eps[pe], bytes, piece, remote, key->rkey, &param);
     const char* what = kind == Rma::put ? "ucp_put_nbx" : "ucp_get_nbx";
-    if (Status s = wait ? finish(c, request, what) : detach(request, what); is_error(s)) return s;
+    Status s;
+    if (wait)
+      s = finish(c, request, what);
+    else if (kind == Rma::get && request && !UCS_PTR_IS_ERR(request))
+      s = keep_replying(c, request);  // quiet waits for its data (see UcxContext::replying)
+    else
+      s = detach(request, what);
+    if (is_error(s)) return s;
     bytes += piece, offset += piece, n -= piece;
   } while (n > 0);
   return Status::ok;
@@ -145,7 +161,9 @@ Status rma(Context* ctx, Rma kind, int pe, int segment, std::size_t offset, void
 Status complete(UcxContext* c) {
   Status s = finish(c, flush_worker(c), "ucp_worker_flush_nbx");
   for (void* request : c->replying)
-    if (Status r = finish(c, static_cast<ucs_status_ptr_t>(request), "ucp_atomic_op_nbx"); is_error(r)) s = r;
+    if (Status r = finish(c, static_cast<ucs_status_ptr_t>(request), "ucp_get_nbx/ucp_atomic_op_nbx");
+        is_error(r))
+      s = r;
   c->replying.clear();
   c->scratch.clear();
   return s;
@@ -320,10 +338,8 @@ Status amo(Context* ctx, int pe, int segment, std::size_t offset, const AmoArgs&
       std::memcpy(a.fetched, reply, a.width);
       return Status::ok;
     }
-    if (reply && request && !UCS_PTR_IS_ERR(request)) {
-      c->replying.push_back(request);  // quiet waits for its reply (see UcxContext::replying)
-      return Status::ok;
-    }
+    if (reply && request && !UCS_PTR_IS_ERR(request))
+      return keep_replying(c, request);  // quiet waits for its reply (see UcxContext::replying)
     return detach(request, "ucp_atomic_op_nbx");
   }
   if (Status s = finish(c, request, "ucp_atomic_op_nbx"); is_error(s)) return s;
@@ -375,7 +391,15 @@ Status quiet_pe(Context* ctx, int pe) {
   auto* c = ctx_of(ctx);
   std::lock_guard lock(*c->mutex);
   if (!c->eps[pe]) return Status::ok;  // nothing was ever issued to it
-  return finish(c, ucp_ep_flush_nbx(c->eps[pe], &kNoParams), "ucp_ep_flush_nbx");
+  Status s = finish(c, ucp_ep_flush_nbx(c->eps[pe], &kNoParams), "ucp_ep_flush_nbx");
+  // Replies may land after the flush (see UcxContext::replying): wait for them all (completing
+  // what went to other PEs as well is allowed).
+  for (void* request : c->replying)
+    if (Status r = finish(c, static_cast<ucs_status_ptr_t>(request), "ucp_get_nbx/ucp_atomic_op_nbx");
+        is_error(r))
+      s = r;
+  c->replying.clear();
+  return s;
 }
 
 int progress(Context* ctx) {
