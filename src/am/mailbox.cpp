@@ -30,6 +30,17 @@ constexpr int kBatch = 64;
 
 uint64_t* word_at(char* p) { return reinterpret_cast<uint64_t*>(p); }
 
+// Where a message's body begins: everything in the header after the tag.
+constexpr std::size_t kBody = offsetof(Header, nbytes);
+
+// Writes a message into its first ring slot as the target must see it: the body (header after the
+// tag, then the payload) by plain stores, the tag last with release order.
+void store_message(char* first, const Header& header, const void* payload, std::size_t payload_bytes) {
+  std::memcpy(first + kBody, reinterpret_cast<const char*>(&header) + kBody, kHeaderBytes - kBody);
+  if (payload_bytes) std::memcpy(first + kHeaderBytes, payload, payload_bytes);
+  __atomic_store_n(word_at(first), header.tag, __ATOMIC_RELEASE);
+}
+
 // A context made with SHMEMX_CTX_CAUSAL: its stamped calls, messages among them, complete what it
 // issued before (a quiet) rather than only ordering it towards their target (a fence).
 bool causal(const core::Context* ctx) { return ctx && (ctx->options & SHMEMX_CTX_CAUSAL); }
@@ -226,12 +237,8 @@ void Mailbox::write_message(core::Context* ctx, int pe, uint64_t slot, int id, u
                             const char* call) {
   const std::size_t offset = ring_offset(my_pe_) + (slot % ring_slots()) * kSlotBytes;
   const Header header{slot + 1, static_cast<uint32_t>(nbytes), static_cast<uint16_t>(id), flags, 0, stamp};
-  constexpr std::size_t kBody = offsetof(Header, nbytes);  // everything after the tag
   if (char* remote = core::host_address(rt_, pe, {core::kHeapSegment, offset})) [[likely]] {
-    // A mapped peer: the body by plain stores, then the tag with release order.
-    std::memcpy(remote + kBody, reinterpret_cast<const char*>(&header) + kBody, kHeaderBytes - kBody);
-    if (inline_bytes) std::memcpy(remote + kHeaderBytes, payload, inline_bytes);
-    __atomic_store_n(word_at(remote), header.tag, __ATOMIC_RELEASE);
+    store_message(remote, header, payload, inline_bytes);  // a mapped peer
     rt_.ring_doorbell(pe);
     return;
   }
@@ -280,13 +287,10 @@ void Mailbox::deliver(int source, const void* header_bytes_in, std::size_t heade
                            "a transport delivered a malformed active message (source PE %d, %zu header "
                            "bytes, %zu payload bytes)",
                            source, header_bytes, payload_bytes);
-  // The sender reserved the slot against the room this PE gave it, so it is free: the body, then
-  // the tag with release order, exactly as a put_signal would have left it.
-  char* first = area_ + (ring_offset(source) - area_offset_) + ((header.tag - 1) % slots) * kSlotBytes;
-  constexpr std::size_t kBody = offsetof(Header, nbytes);
-  std::memcpy(first + kBody, reinterpret_cast<const char*>(&header) + kBody, kHeaderBytes - kBody);
-  if (payload_bytes) std::memcpy(first + kHeaderBytes, payload, payload_bytes);
-  __atomic_store_n(word_at(first), header.tag, __ATOMIC_RELEASE);
+  // The sender reserved the slot against the room this PE gave it, so it is free: written exactly
+  // as a mapped sender (or a put_signal) would have left it.
+  store_message(area_ + (ring_offset(source) - area_offset_) + ((header.tag - 1) % slots) * kSlotBytes,
+                header, payload, payload_bytes);
   rt_.ring_doorbell(my_pe_);  // another thread here may sleep waiting for it
 }
 

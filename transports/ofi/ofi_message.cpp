@@ -36,10 +36,9 @@ bool post_receive(OfiTransport* t, int i) {
 void deliver_message(OfiTransport* t, void* op_context, std::size_t len) {
   auto* r = static_cast<Receive*>(op_context);
   const char* data = t->receive_area + std::size_t(r->index) * kReceiveBytes;
-  Prefix prefix;
-  if (!t->sink || len < sizeof prefix ||
-      (std::memcpy(&prefix, data, sizeof prefix), prefix.header_bytes < 0) ||
-      sizeof prefix + std::size_t(prefix.header_bytes) > len) {
+  Prefix prefix{0, -1};
+  if (len >= sizeof prefix) std::memcpy(&prefix, data, sizeof prefix);
+  if (!t->sink || prefix.header_bytes < 0 || sizeof prefix + std::size_t(prefix.header_bytes) > len) {
     util::log(util::LogLevel::error, "ofi: a malformed message arrived (%zu bytes)", len);
     util::abort_job(1);
   }
