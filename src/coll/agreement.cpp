@@ -13,7 +13,13 @@
 // that peer's signal, and once the signal has come it compares every record of that peer since the
 // last comparison (the peer fenced them before signalling). shmem_finalize compares what is left.
 // A peer a whole ring ahead has overwritten the record: that comparison is skipped.
+//
+// Tearing. A put copies in no particular order (memcpy stores head and tail before the middle; a
+// NIC splits as it likes), so a reader can see a record's tag on both ends over the body of an
+// older one. Each record ends with a checksum of everything before it; a record that fails it has
+// not landed yet, or is being overwritten.
 #include <cstdarg>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 
@@ -36,7 +42,7 @@ struct Record {
   int32_t team_first, team_stride, team_size, count;
   uint64_t values[kAgreedMax];
   char call[kRecordBytes - 80];
-  uint64_t tag_end;  // equal to tag once the whole record has landed
+  uint64_t checksum;  // of the bytes before it, tag included
 };
 static_assert(sizeof(Record) == kRecordBytes);
 
@@ -48,9 +54,18 @@ struct OwnCall {
   bool address[kAgreedMax] = {};
 };
 
+constexpr uint64_t kFnvBasis = 14695981039346656037ull, kFnvPrime = 1099511628211ull;  // FNV-1a
+
 uint64_t hash(const char* s) {
-  uint64_t h = 14695981039346656037ull;  // FNV-1a
-  for (; *s; ++s) h = (h ^ static_cast<unsigned char>(*s)) * 1099511628211ull;
+  uint64_t h = kFnvBasis;
+  for (; *s; ++s) h = (h ^ static_cast<unsigned char>(*s)) * kFnvPrime;
+  return h;
+}
+
+uint64_t checksum_of(const Record& rec) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(&rec);
+  uint64_t h = kFnvBasis;
+  for (std::size_t i = 0; i < offsetof(Record, checksum); ++i) h = (h ^ bytes[i]) * kFnvPrime;
   return h;
 }
 
@@ -137,7 +152,7 @@ bool compare_tag(const AgreementLog& log, int peer, uint64_t tag, bool landed, c
   Record theirs;
   std::memcpy(&theirs, at, sizeof theirs);
   __atomic_thread_fence(__ATOMIC_ACQUIRE);
-  if (theirs.tag != tag || theirs.tag_end != tag) return landed;  // still landing, or overwritten
+  if (theirs.tag != tag || theirs.checksum != checksum_of(theirs)) return landed;  // landing, or overwritten
   const Record& mine = own.record;
   Text detail;
   if (theirs.kind != mine.kind) {
@@ -256,7 +271,8 @@ void Agreement::enter(Team& team, const char* call, const char* kind, std::initi
     if (r == team.my_rank) continue;
     const uint64_t tag = ++log->shared[static_cast<std::size_t>(peer)];
     log->call_at_tag[static_cast<std::size_t>(peer) * kRing + tag % kRing] = number;
-    rec.tag = rec.tag_end = tag;
+    rec.tag = tag;
+    rec.checksum = checksum_of(rec);
     const std::size_t at = log->rings_offset + (from_me + tag % kRing) * kRecordBytes;
     core::issue_put(rt, nullptr, peer, core::Location{core::kHeapSegment, at}, &rec, sizeof rec, false, call);
   }
