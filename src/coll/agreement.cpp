@@ -54,20 +54,16 @@ struct OwnCall {
   bool address[kAgreedMax] = {};
 };
 
-constexpr uint64_t kFnvBasis = 14695981039346656037ull, kFnvPrime = 1099511628211ull;  // FNV-1a
-
-uint64_t hash(const char* s) {
-  uint64_t h = kFnvBasis;
-  for (; *s; ++s) h = (h ^ static_cast<unsigned char>(*s)) * kFnvPrime;
+uint64_t fnv1a(const void* data, std::size_t bytes) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  uint64_t h = 14695981039346656037ull;
+  for (std::size_t i = 0; i < bytes; ++i) h = (h ^ p[i]) * 1099511628211ull;
   return h;
 }
 
-uint64_t checksum_of(const Record& rec) {
-  const auto* bytes = reinterpret_cast<const unsigned char*>(&rec);
-  uint64_t h = kFnvBasis;
-  for (std::size_t i = 0; i < offsetof(Record, checksum); ++i) h = (h ^ bytes[i]) * kFnvPrime;
-  return h;
-}
+uint64_t hash(const char* s) { return fnv1a(s, std::strlen(s)); }
+
+uint64_t checksum_of(const Record& rec) { return fnv1a(&rec, offsetof(Record, checksum)); }
 
 }  // namespace
 
