@@ -17,6 +17,7 @@
 #include <rdma/fi_endpoint.h>
 #include <rdma/fi_errno.h>
 #include <rdma/fi_rma.h>
+#include <sched.h>
 
 #include <atomic>
 #include <cstddef>
@@ -198,17 +199,23 @@ char* slot_ptr(OfiContext* c, int slot);
 Status order_before(OfiContext* c, const Pending* p);
 void track(OfiContext* c, Pending* p);  // counts `p` as issued and outstanding
 // Posts with `post` (a libfabric call returning ssize_t), polling on -FI_EAGAIN. On success the
-// operation counts as issued; on failure `p` is freed and the error logged.
+// operation counts as issued; on failure `p` is freed and the error logged. Polls that find nothing
+// yield the CPU: what frees the provider's resources may be a peer's progress on this very CPU.
 template <typename Post>
 Status post_op(OfiContext* c, Pending* p, const char* call, Post&& post) {
-  for (;;) {
+  for (int idle = 0;;) {
     const ssize_t ret = post();
     if (ret == 0) break;
     if (ret != -FI_EAGAIN) {
       discard(c, p);
       return fail(call, ret);
     }
-    poll(c);
+    if (poll(c) > 0)
+      idle = 0;
+    else if (++idle > 4) {
+      sched_yield();
+      idle = 0;
+    }
   }
   track(c, p);
   return Status::ok;

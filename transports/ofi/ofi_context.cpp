@@ -185,6 +185,10 @@ void start_target_progress(OfiTransport* t) {
         if (fi_trywait(t->fabric, fids, 1) == 0) {
           pollfd pfd{t->target_fd, POLLIN, 0};
           ::poll(&pfd, 1, 1);
+        } else {
+          // Busy, yet the read found nothing: what is pending may need a thread on this CPU (the
+          // PE itself, or a peer pinned here) to run first. Spinning would keep it off.
+          sched_yield();
         }
         continue;
       }
