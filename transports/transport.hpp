@@ -69,6 +69,9 @@ struct Capabilities {
   int max_thread_level;     // highest SHMEM_THREAD_* level its contexts support
   uint8_t memory_kinds = kHostMemory;
   std::size_t max_message_bytes = 0;  // am_send: the largest header + payload it carries
+  // am_send: messages up to this size (header + payload) from one context to one PE arrive in the
+  // order sent; 0: no order is promised.
+  std::size_t ordered_message_bytes = 0;
 };
 
 enum class AmoOp : uint8_t {

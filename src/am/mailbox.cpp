@@ -13,6 +13,7 @@
 #include "am/clock.hpp"
 #include "core/checks.hpp"
 #include "core/issue.hpp"
+#include "core/messages.hpp"
 #include "core/sync.hpp"
 #include "util/backoff.hpp"
 #include "util/log.hpp"
@@ -81,15 +82,8 @@ Mailbox::Mailbox(core::Runtime& rt, char* area, std::size_t ring_bytes)
 }
 
 void Mailbox::connect_message_sinks(bool connect) {
-  for (int i = 0; i < rt_.transport_count(); ++i) {
-    tl::Transport* t = rt_.transport(i);
-    if (!rt_.transport_in_use(i) || !t->ops->set_message_sink) continue;
-    const Status s = connect ? t->ops->set_message_sink(t, &Mailbox::deliver_hook, this)
-                             : t->ops->set_message_sink(t, nullptr, nullptr);
-    if (is_error(s))
-      util::fatal_user_error("shmemx_am_register", "the %s transport cannot receive active messages: %s",
-                             t->name, to_string(s));
-  }
+  rt_.set_message_receiver(connect ? core::MessageReceiver{&Mailbox::deliver_hook, this}
+                                   : core::MessageReceiver{});
 }
 
 int Mailbox::register_handler(core::Runtime& rt, Handler fn, void* user, const char* call) {

@@ -135,7 +135,7 @@ class Mailbox {
                            const void* payload, std::size_t payload_bytes);
   void deliver(int source, const void* header, std::size_t header_bytes, const void* payload,
                std::size_t payload_bytes);
-  // Points every transport with a message path at deliver_hook (or, with false, at nothing).
+  // Has core hand this PE's arriving messages to deliver_hook (or, with false, to nobody).
   void connect_message_sinks(bool connect);
 
   std::size_t ring_slots() const { return ring_bytes_ / kSlotBytes; }

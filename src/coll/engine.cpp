@@ -11,6 +11,7 @@
 
 #include "coll/coll.hpp"
 #include "core/issue.hpp"
+#include "core/messages.hpp"
 #include "core/rma.hpp"
 #include "core/sync.hpp"
 #include "util/log.hpp"
@@ -109,17 +110,24 @@ class Op {
 
   // A counted store into the peer's word for this PE. Each word has exactly one writer, this PE, so
   // no atomic of another domain ever targets it; data pushed before lands first.
-  void signal(int rank) {
+  void signal(int rank) { put_signal(rank, Sym{}, 0, nullptr, 0); }
+
+  // put, then signal, to one member: a single message where the peer takes messages
+  // (core::issue_notify), which needs neither a fence nor a reply.
+  void put_signal(int rank, Sym dst, std::size_t add, const void* src, std::size_t bytes) {
+    if (rank == me && bytes) {
+      put(rank, dst, add, src, bytes);
+      bytes = 0;
+    }
     const int w = world(rank);
     const uint64_t value = ++slot.sent[w];
-    const std::size_t off = slot.offset + static_cast<std::size_t>(rt.my_pe()) * lay.sig_stride;
+    const Sym word{core::kHeapSegment, slot.offset + static_cast<std::size_t>(rt.my_pe()) * lay.sig_stride};
     if (pushed_) {
       core::fence(rt.default_context());
       pushed_ = false;
     }
-    const tl::AmoArgs args{tl::AmoOp::set, 8, value, 0, nullptr};
-    core::check_status(rt, core::issue_amo(rt, nullptr, w, Sym{core::kHeapSegment, off}, args, false), call,
-                       w);
+    core::issue_notify(rt, w, Sym{dst.segment, dst.offset + add}, src, bytes, word, value, tl::AmoOp::set,
+                       call);
   }
 
   void wait(int rank) {
@@ -198,8 +206,7 @@ class Op {
       const int r = (me + i) % n;
       const std::size_t half = (slot.exchanges[world(r)]++ & 1) * lay.stage_half;
       const std::size_t region = lay.stage_offset + half;
-      put(r, Sym{core::kHeapSegment, slot.offset + region + stage_index(me) * cap}, 0, mine, bytes);
-      signal(r);
+      put_signal(r, Sym{core::kHeapSegment, slot.offset + region + stage_index(me) * cap}, 0, mine, bytes);
       out[r] = slot.local + region + stage_index(r) * cap;
     }
     out[me] = static_cast<const char*>(mine);
@@ -314,8 +321,7 @@ void broadcast(Team& team, void* dest, const void* source, std::size_t bytes, in
     const int other = 1 - o.me;
     if (v == 0) {
       o.signal(other);
-      o.put(other, d, 0, source, half);
-      o.signal(other);
+      o.put_signal(other, d, 0, source, half);
       if (update_root && dest != source) std::memcpy(dest, source, bytes);
       o.wait(other);
     } else {
@@ -331,10 +337,7 @@ void broadcast(Team& team, void* dest, const void* source, std::size_t bytes, in
     // Push: each PE writes the data into its children's dest, then signals them.
     if (v != 0) o.wait(real(parent));
     const void* from = v == 0 ? source : dest;
-    children([&](int c) {
-      o.put(real(c), d, 0, from, bytes);
-      o.signal(real(c));
-    });
+    children([&](int c) { o.put_signal(real(c), d, 0, from, bytes); });
     if (v == 0 && update_root && dest != source) std::memmove(dest, source, bytes);
     return;
   }
@@ -362,8 +365,7 @@ void fcollect(Team& team, void* dest, const void* source, std::size_t bytes, con
   const std::size_t mine = static_cast<std::size_t>(o.me) * bytes;
   for (int i = 1; i < o.n; ++i) {
     const int r = (o.me + i) % o.n;
-    o.put(r, d, mine, source, bytes);
-    o.signal(r);
+    o.put_signal(r, d, mine, source, bytes);
   }
   std::memmove(static_cast<char*>(dest) + mine, source, bytes);
   for (int i = 1; i < o.n; ++i) o.wait((o.me + o.n - i) % o.n);
@@ -393,8 +395,7 @@ void collect(Team& team, void* dest, const void* source, std::size_t bytes, cons
   if (bytes) {
     for (int i = 1; i < n; ++i) {
       const int r = (o.me + i) % n;
-      o.put(r, d, offset, source, bytes);
-      o.signal(r);
+      o.put_signal(r, d, offset, source, bytes);
     }
     std::memmove(static_cast<char*>(dest) + offset, source, bytes);
   }
@@ -413,8 +414,7 @@ void alltoall(Team& team, void* dest, const void* source, std::size_t bytes, con
   const std::size_t mine = static_cast<std::size_t>(o.me) * bytes;
   for (int i = 1; i < o.n; ++i) {
     const int r = (o.me + i) % o.n;
-    o.put(r, d, mine, src + static_cast<std::size_t>(r) * bytes, bytes);
-    o.signal(r);
+    o.put_signal(r, d, mine, src + static_cast<std::size_t>(r) * bytes, bytes);
   }
   std::memmove(static_cast<char*>(dest) + mine, src + mine, bytes);
   for (int i = 1; i < o.n; ++i) o.wait((o.me + o.n - i) % o.n);
@@ -542,8 +542,7 @@ void reduce(Team& team, void* dest, const void* source, std::size_t count, const
   if (hi > lo)
     for (int i = 1; i < n; ++i) {
       const int r = (o.me + i) % n;
-      o.put(r, d, lo * elem, out + lo * elem, (hi - lo) * elem);
-      o.signal(r);
+      o.put_signal(r, d, lo * elem, out + lo * elem, (hi - lo) * elem);
     }
   // A peer's chunk arriving also means it has finished reading this PE's source.
   for (int i = 1; i < n; ++i) {

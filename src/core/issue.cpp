@@ -92,24 +92,6 @@ void issue_put_signal(Runtime& rt, Context* ctx, int pe, Location dst, const voi
   check_status(rt, issue_amo(rt, ctx, pe, sig, args, false), call, pe);
 }
 
-std::size_t message_path_limit(const Runtime& rt, int pe) {
-  const int index = rt.route(pe).transport;
-  if (index < 0 || !rt.transport(index)->ops->am_send) return 0;
-  return rt.transport(index)->caps.max_message_bytes;
-}
-
-void issue_message(Runtime& rt, Context* ctx, int pe, const void* header, std::size_t header_bytes,
-                   const void* payload, std::size_t payload_bytes, const char* call) {
-  tl::Context* c = transport_context(rt, ctx, rt.route(pe).transport);
-  check_status(rt,
-               with_retry(c,
-                          [&](tl::Context* t) {
-                            return t->transport->ops->am_send(t, pe, header, header_bytes, payload,
-                                                              payload_bytes);
-                          }),
-               call, pe);
-}
-
 void issue_fence(Runtime& rt, Context& ctx, const char* call) {
   if (rt.fence_needs_quiet()) [[unlikely]] {
     issue_quiet_transports(rt, ctx, call);  // fence orders operations; it completes no messages

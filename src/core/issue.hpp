@@ -80,13 +80,6 @@ inline Status issue_amo(Runtime& rt, Context* ctx, int pe, Location target, cons
 void issue_put_signal(Runtime& rt, Context* ctx, int pe, Location dst, const void* src, std::size_t bytes,
                       Location sig, uint64_t signal, tl::AmoOp sig_op, bool nbi, const char* call);
 
-// Messages (active messages' native path): the largest message (header + payload) the transport
-// carrying host memory to `pe` sends by a message path of its own (tl::TransportOps::am_send), 0
-// if it has none; and one message through it.
-std::size_t message_path_limit(const Runtime& rt, int pe);
-void issue_message(Runtime& rt, Context* ctx, int pe, const void* header, std::size_t header_bytes,
-                   const void* payload, std::size_t payload_bytes, const char* call);
-
 // Ordering and completion of a whole context, or of what it issued to some PEs (world numbers).
 void issue_fence(Runtime& rt, Context& ctx, const char* call);
 // quiet: the transports' quiet, then the progress engine's quiet hooks (active messages).

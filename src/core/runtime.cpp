@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <string>
 
+#include "core/messages.hpp"
 #include "core/shared_memory.hpp"
 #include "core/sync.hpp"
 #include "util/log.hpp"
@@ -156,6 +157,8 @@ Status Runtime::init(int requested_thread_level) {
   }
   set_policies();
   if (is_error(status = create_context(*this, &default_context()))) return status;
+  // Before the barrier below: no peer sends a message before every PE can take it.
+  if (is_error(status = connect_message_sinks(*this, true))) return status;
   if (config_.progress_thread) {
     const long interval = config_.progress_interval_us < 1 ? 1 : config_.progress_interval_us;
     bool thread_safe = true;  // the thread polls contexts the program's threads use at the same time

@@ -83,6 +83,12 @@ extern "C" __attribute__((visibility("default"))) causeway_ctx causeway_ctx_defa
 
 namespace causeway::core {
 
+// A sink for messages and its argument (Runtime::set_message_receiver).
+struct MessageReceiver {
+  tl::MessageSink sink = nullptr;
+  void* arg = nullptr;
+};
+
 // Where a symmetric address lives.
 struct Location {
   int segment;
@@ -222,6 +228,17 @@ class Runtime {
   }
   uint64_t next_barrier_epoch() { return ++barrier_epoch_; }
 
+  // Where the layer above's messages arriving through a transport's message path go (active
+  // messages install it before any peer sends them; core/messages.cpp hands them on).
+  void set_message_receiver(MessageReceiver receiver) {
+    receiver_arg_.store(receiver.arg, std::memory_order_relaxed);
+    receiver_sink_.store(receiver.sink, std::memory_order_release);
+  }
+  MessageReceiver message_receiver() const {
+    const tl::MessageSink sink = receiver_sink_.load(std::memory_order_acquire);
+    return {sink, receiver_arg_.load(std::memory_order_relaxed)};
+  }
+
   ProgressEngine& progress_engine() { return progress_; }
   // One pass over every progress source; cheap when there are none.
   void progress() { progress_.poll(); }
@@ -312,6 +329,8 @@ class Runtime {
   InternalArea* internal_ = nullptr;
   std::size_t internal_offset_ = 0;  // of internal_ in the heap
   uint64_t barrier_epoch_ = 0;
+  std::atomic<tl::MessageSink> receiver_sink_{nullptr};
+  std::atomic<void*> receiver_arg_{nullptr};
   uint64_t agree_round_ = 0;
   ProgressEngine progress_;
 };

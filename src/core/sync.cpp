@@ -2,6 +2,7 @@
 #include "core/sync.hpp"
 
 #include "core/issue.hpp"
+#include "core/messages.hpp"
 #include "core/rma.hpp"
 #include "util/log.hpp"
 
@@ -36,13 +37,15 @@ void sync_all(Runtime& rt) {
   if (n == 1) return;
   const uint64_t epoch = rt.next_barrier_epoch();
   InternalArea& area = rt.internal();
+  Location flags{};  // round 0's flag; round k's is k flags on
+  rt.locate(&area.barrier[0].value, sizeof(uint64_t), &flags);
   // Round k: tell PE me+2^k we arrived, wait for PE me-2^k. Flags only grow, so they never need a
   // reset and a fast PE's next epoch can never be mistaken for a missing one.
   for (int k = 0, dist = 1; dist < n; ++k, dist <<= 1) {
     const int to = (me + dist) % n;
-    amo<uint64_t>(nullptr, tl::AmoOp::set, reinterpret_cast<uint64_t*>(&area.barrier[k].value), epoch, 0, to,
-                  "shmem_barrier_all");
     auto& mine = area.barrier[k].value;
+    const Location flag{flags.segment, flags.offset + k * sizeof(InternalArea::Flag)};
+    issue_notify(rt, to, flag, nullptr, 0, flag, epoch, tl::AmoOp::set, "shmem_barrier_all");
     const auto arrived = [&] { return mine.load(std::memory_order_acquire) >= epoch; };
     const int from = (me - dist + n) % n;
     const util::WaitNote note{.call = "shmem_barrier_all / shmem_sync_all",
@@ -62,10 +65,11 @@ void sync_all(Runtime& rt) {
             from);
     });
   }
-  // A deferring transport may still hold the last round's flag: deliver it now rather than at
-  // this PE's next progress, which a long compute phase could put off.
+  // A deferring transport may still hold the last round's flag: hand it on now rather than at
+  // this PE's next progress, which a long compute phase could put off. A progress call, not a
+  // quiet: the flag need only be on its way, and a quiet would wait a round trip for its ack.
   if (rt.needs_progress()) [[unlikely]]
-    quiet(rt.default_context());
+    rt.progress();
 }
 
 void barrier_all(Runtime& rt) {

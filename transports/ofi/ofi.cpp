@@ -442,7 +442,11 @@ Transport* create_ofi_transport(const TransportInit& init, Status* status) {
       .needs_progress = true,  // manual progress: nothing moves unless this PE polls
       .registers_memory = true,
       .max_thread_level = 3 /* SHMEM_THREAD_MULTIPLE: every context locks its endpoint */,
-      .max_message_bytes = ofi::kReceiveBytes - 8 /* the source PE and header length */};
+      .max_message_bytes = ofi::kReceiveBytes - 8 /* the source PE and header length */,
+      // Send-after-send order holds for what the provider sends eagerly; a larger message (tcp;ofi_rxm:
+      // from 16 KiB) goes by rendezvous, and a later small one overtakes it. 4 KiB is below every
+      // eager limit we know of.
+      .ordered_message_bytes = (o->order & FI_ORDER_SAS) ? std::size_t(4096) : 0};
   CW_LOG(util::LogLevel::info,
          "ofi: provider %s, fabric %s, domain %s, mr_mode %#llx, order %#llx%s, threading %d, inject %zu",
          o->info->fabric_attr->prov_name, o->info->fabric_attr->name, o->info->domain_attr->name,

@@ -298,7 +298,9 @@ Transport* create_ucx_transport(const TransportInit& init, Status* status) {
                          .registers_memory = true,
                          .max_thread_level = 3 /* SHMEM_THREAD_MULTIPLE: contexts are locked */,
                          // Sent eagerly (am_send): UCX fragments them; the receiver copies each out.
-                         .max_message_bytes = std::size_t(1) << 20};
+                         .max_message_bytes = std::size_t(1) << 20,
+                         // Eager messages to one endpoint take its one AM lane, in order.
+                         .ordered_message_bytes = std::size_t(1) << 20};
   *status = Status::ok;
   return u;
 }
