@@ -9,6 +9,7 @@
 
 #include "core/issue.hpp"
 #include "core/runtime.hpp"
+#include "core/sync.hpp"
 #include "transports/transport.hpp"
 
 namespace causeway::core {
@@ -31,8 +32,12 @@ void issue_notify_slow(Runtime& rt, int pe, Location dst, const void* src, std::
                        uint64_t value, tl::AmoOp op, const char* call);
 inline void issue_notify(Runtime& rt, int pe, Location dst, const void* src, std::size_t bytes, Location sig,
                          uint64_t value, tl::AmoOp op, const char* call) {
-  if (bytes == 0 && rt.amo_direct()) [[likely]]
-    if (char* word = host_address(rt, pe, sig)) [[likely]] {
+  if (rt.amo_direct()) [[likely]]
+    if (char* word = host_address(rt, pe, sig)) [[likely]] {  // a mapped peer: stores
+      if (bytes) {
+        issue_put(rt, nullptr, pe, dst, src, bytes, false, call);
+        fence(rt.default_context());
+      }
       tl::cpu_amo(word, tl::AmoArgs{op, sizeof(uint64_t), value, 0, nullptr});
       return;
     }
