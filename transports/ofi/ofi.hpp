@@ -70,6 +70,9 @@ struct OfiTransport : Transport {
   // nobody else has for a while.
   std::thread target_thread;
   std::atomic<bool> stop_target{false};
+  // Polls of the target endpoint by the PE's own threads (its waits, quiets, progress calls): while
+  // it moves, target_thread stays off the PE's CPU.
+  std::atomic<uint64_t> pe_polls{0};
   // Without FI_THREAD_SAFE every libfabric call of the domain is serialised on this one mutex, which
   // then replaces every context's own mutex and target_mutex.
   bool serialise_domain = false;
