@@ -223,8 +223,10 @@ struct TransportOps {
   // into rings in the symmetric heap)
   // One message to `pe` through the transport's own message path (a NIC's send, UCX's AM): `sink`
   // runs there with the source PE and both parts. Returns once both may be reused; ordered after
-  // this context's earlier operations by fence, and completed at the target by quiet, like a put.
-  // `header_bytes` is at most 64, and the two together at most caps.max_message_bytes.
+  // this context's earlier operations by fence. Unlike a put, quiet need not wait for it to land:
+  // only the target knows when its sink has run, and the layers that send messages learn it from
+  // the target (active messages' credits, a barrier's wait). `header_bytes` is at most 64, and the
+  // two together at most caps.max_message_bytes.
   Status (*am_send)(Context*, int pe, const void* header, std::size_t header_bytes, const void* payload,
                     std::size_t payload_bytes);
   // Installs (or, with a null sink, removes) where this PE's arriving messages go. Called before
