@@ -151,6 +151,25 @@ TEST_F(Completion, ProgressThreadCompletesWithoutCalls) {
   }
 }
 
+// ofi serves peers' operations on a PE that makes no calls from a thread of its own, which stands
+// aside while the PE's waits poll (they serve them faster). A PE that has just been waiting and then
+// computes must still be served: the get, the atomic and the flag below reach it only that way.
+TEST_F(Completion, ComputingTargetIsServedAfterItsWaits) {
+  if (pe::npes() < 2 || !pe::transport_listed("ofi")) GTEST_SKIP() << "needs 2 PEs and ofi";
+  pe::SymArray<long> data(1);
+  data[0] = 41;
+  shmem_barrier_all();  // PE 1's waits here poll its target endpoint
+  if (pe::me() == 0) {
+    EXPECT_EQ(shmem_long_g(data.get(), 1), 41);
+    EXPECT_EQ(shmem_long_atomic_fetch_add(data.get(), 1, 1), 41);
+    shmem_long_p(&flag_[1], 1, 1);
+    shmem_quiet();
+  } else if (pe::me() == 1) {
+    raw_wait_for(&flag_[1], 1);  // no call
+    EXPECT_EQ(raw_load(data.get()), 42);
+  }
+}
+
 // Many non-blocking puts through a transport whose queue is tiny (loopback_async+retry config):
 // back-pressure is absorbed by core's retry, nothing is lost.
 TEST_F(Completion, BackPressureLosesNothing) {
