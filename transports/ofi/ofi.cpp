@@ -19,9 +19,12 @@
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "util/config.hpp"
 #include "util/log.hpp"
+#include "util/topology.hpp"
 
 namespace causeway::tl::ofi {
 
@@ -82,16 +85,34 @@ fi_info* query_all(const char* provider, int threading, uint64_t order) {
   return found;
 }
 
-// The provider's preferred entry, or null.
-fi_info* query(const char* provider, int threading, uint64_t order) {
-  fi_info* found = query_all(provider, threading, order);
-  if (!found) return nullptr;
-  fi_info* first = fi_dupinfo(found);
-  fi_freeinfo(found);
-  return first;
+// Whether an fi_info domain is device `name`'s: named after it (mlx5_0, eth0 for tcp), or after it
+// and a suffix (verbs' mlx5_0-xrc, mlx5_0-dgram).
+bool domain_of(std::string_view domain, const std::string& name) {
+  return domain.starts_with(name) && (domain.size() == name.size() || domain[name.size()] == '-');
 }
 
-fi_info* choose_provider(const std::string& configured) {
+// The provider's preferred entry whose domain is one of `near`'s devices, else its preferred
+// entry; null if it offers none.
+fi_info* query(const char* provider, int threading, uint64_t order,
+               const std::vector<util::NetworkDevice>& near) {
+  fi_info* found = query_all(provider, threading, order);
+  if (!found) return nullptr;
+  fi_info* chosen = found;
+  for (fi_info* i = found; i && chosen == found && !near.empty(); i = i->next)
+    if (const char* domain = i->domain_attr ? i->domain_attr->name : nullptr)
+      for (const util::NetworkDevice& d : near)
+        if (domain_of(domain, d.name)) {
+          chosen = i;
+          break;
+        }
+  fi_info* copy = fi_dupinfo(chosen);
+  fi_freeinfo(found);
+  return copy;
+}
+
+fi_info* choose_provider(const std::string& configured, bool nic_locality) {
+  const std::vector<util::NetworkDevice> near =
+      nic_locality ? util::nearest_network_devices() : std::vector<util::NetworkDevice>{};
   std::vector<const char*> providers;
   if (!configured.empty())
     providers.push_back(configured.c_str());
@@ -100,7 +121,7 @@ fi_info* choose_provider(const std::string& configured) {
   for (const char* provider : providers)
     for (int threading : {FI_THREAD_SAFE, FI_THREAD_DOMAIN})
       for (uint64_t order : kOrderTiers)
-        if (fi_info* info = query(provider, threading, order)) return info;
+        if (fi_info* info = query(provider, threading, order, near)) return info;
   return nullptr;
 }
 
@@ -409,7 +430,7 @@ Transport* create_ofi_transport(const TransportInit& init, Status* status) {
   o->name = "ofi";
   o->my_pe = init.my_pe;
   o->n_pes = init.n_pes;
-  o->info = ofi::choose_provider(init.config->ofi_provider);
+  o->info = ofi::choose_provider(init.config->ofi_provider, init.config->nic_locality);
   if (!o->info) {
     util::log(
         util::LogLevel::error,

@@ -14,6 +14,7 @@
 #include "bootstrap/bootstrap.hpp"
 #include "util/config.hpp"
 #include "util/log.hpp"
+#include "util/topology.hpp"
 
 namespace causeway::tl {
 
@@ -259,6 +260,13 @@ Transport* create_ucx_transport(const TransportInit& init, Status* status) {
   if (ucs_status_t s = ucp_config_read(nullptr, nullptr, &config); s != UCS_OK)
     return fail("ucp_config_read", s);
   ucp_config_modify(config, "ATOMIC_MODE", ucx_mode);
+  // UCX's own setting wins: UCX_NET_DEVICES is the user's choice of devices, not a Causeway one.
+  if (init.config->nic_locality && !std::getenv("UCX_NET_DEVICES"))
+    if (const auto near = util::nearest_network_devices(); !near.empty()) {
+      const std::string list = util::ucx_device_list(near);
+      CW_LOG(util::LogLevel::info, "ucx: the devices nearest this PE's CPUs: %s", list.c_str());
+      ucp_config_modify(config, "NET_DEVICES", list.c_str());
+    }
   ucp_params_t params{};
   params.field_mask =
       UCP_PARAM_FIELD_FEATURES | UCP_PARAM_FIELD_MT_WORKERS_SHARED | UCP_PARAM_FIELD_ESTIMATED_NUM_EPS;
