@@ -81,7 +81,7 @@ Mailbox::Mailbox(core::Runtime& rt, char* area, std::size_t ring_bytes)
             ring_bytes, by_stores, by_messages, limit, n_pes_ - by_stores - by_messages);
 }
 
-void Mailbox::connect_message_sinks(bool connect) {
+void Mailbox::connect_receiver(bool connect) {
   rt_.set_message_receiver(connect ? core::MessageReceiver{&Mailbox::deliver_hook, this}
                                    : core::MessageReceiver{});
 }
@@ -106,7 +106,7 @@ int Mailbox::register_handler(core::Runtime& rt, Handler fn, void* user, const c
             "symmetric heap; raise SHMEM_SYMMETRIC_SIZE or lower CAUSEWAY_AM_RING",
             bytes, rt.n_pes(), ring);
       box = new Mailbox(rt, area, ring);
-      box->connect_message_sinks(true);  // before the barrier below: no peer sends before it
+      box->connect_receiver(true);  // before the barrier below: no peer sends before it
       // quiet must now also wait for active messages, so it can no longer be an inlined fence.
       rt.route_quiet_through_library();
       rt.progress_engine().add_hook({&Mailbox::poll_hook, &Mailbox::quiet_hook, box});
@@ -139,7 +139,7 @@ void Mailbox::finalize() {
   std::lock_guard lock(registry_mutex_);
   instance_.store(nullptr, std::memory_order_release);
   box->rt_.progress_engine().remove_hook(box);
-  box->connect_message_sinks(false);
+  box->connect_receiver(false);
   delete box;
 }
 

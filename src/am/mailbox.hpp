@@ -136,7 +136,7 @@ class Mailbox {
   void deliver(int source, const void* header, std::size_t header_bytes, const void* payload,
                std::size_t payload_bytes);
   // Has core hand this PE's arriving messages to deliver_hook (or, with false, to nobody).
-  void connect_message_sinks(bool connect);
+  void connect_receiver(bool connect);
 
   std::size_t ring_slots() const { return ring_bytes_ / kSlotBytes; }
   static std::size_t slots_for(std::size_t bytes) {

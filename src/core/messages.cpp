@@ -50,12 +50,9 @@ void apply_notify(Runtime& rt, int source, const void* header, std::size_t heade
     if (!data) malformed(source, "data outside the segment");
     std::memcpy(data, payload, payload_bytes);
   }
-  // Release: whoever sees the signal sees the data.
-  auto* signal = reinterpret_cast<uint64_t*>(word);
-  if (op == tl::AmoOp::add)
-    __atomic_fetch_add(signal, n.value, __ATOMIC_RELEASE);
-  else
-    __atomic_store_n(signal, n.value, __ATOMIC_RELEASE);
+  // The CPU AMO table's set is a release store and its add sequentially consistent: whoever sees
+  // the signal sees the data.
+  tl::cpu_amo(word, tl::AmoArgs{op, sizeof(uint64_t), n.value, 0, nullptr});
 }
 
 void sink(void* arg, int source, const void* header, std::size_t header_bytes, const void* payload,
@@ -148,12 +145,11 @@ void issue_notify_slow(Runtime& rt, int pe, Location dst, const void* src, std::
   check_status(rt, issue_amo(rt, nullptr, pe, sig, args, false), call, pe);
 }
 
-Status connect_message_sinks(Runtime& rt, bool connect) {
+Status connect_message_sinks(Runtime& rt) {
   for (int i = 0; i < rt.transport_count(); ++i) {
     tl::Transport* t = rt.transport(i);
     if (!rt.transport_in_use(i) || !t->ops->set_message_sink) continue;
-    if (Status s = t->ops->set_message_sink(t, connect ? &sink : nullptr, connect ? &rt : nullptr);
-        is_error(s)) {
+    if (Status s = t->ops->set_message_sink(t, &sink, &rt); is_error(s)) {
       util::log(util::LogLevel::error, "the %s transport cannot receive messages: %s", t->name, to_string(s));
       return s;
     }

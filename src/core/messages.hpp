@@ -44,8 +44,8 @@ inline void issue_notify(Runtime& rt, int pe, Location dst, const void* src, std
   issue_notify_slow(rt, pe, dst, src, bytes, sig, value, op, call);
 }
 
-// Installs core's sink on every transport in use with a message path (init, before any peer can
-// send), or removes it (finalize, once no peer sends any more).
-Status connect_message_sinks(Runtime& rt, bool connect);
+// Installs core's sink on every transport in use with a message path (at init, before any peer can
+// send). It stays until the transports are destroyed: no message arrives after finalize's barrier.
+Status connect_message_sinks(Runtime& rt);
 
 }  // namespace causeway::core

@@ -158,7 +158,7 @@ Status Runtime::init(int requested_thread_level) {
   set_policies();
   if (is_error(status = create_context(*this, &default_context()))) return status;
   // Before the barrier below: no peer sends a message before every PE can take it.
-  if (is_error(status = connect_message_sinks(*this, true))) return status;
+  if (is_error(status = connect_message_sinks(*this))) return status;
   if (config_.progress_thread) {
     const long interval = config_.progress_interval_us < 1 ? 1 : config_.progress_interval_us;
     bool thread_safe = true;  // the thread polls contexts the program's threads use at the same time

@@ -61,9 +61,7 @@ std::vector<int> active_ports(hwloc_obj_t dev) {
   return ports;
 }
 
-}  // namespace
-
-std::vector<NetworkDevice> nearest_network_devices() {
+std::vector<NetworkDevice> find_nearest_network_devices() {
   // Unbound (every online CPU allowed): every device is as near as any other, and hwloc's I/O
   // discovery (some 20 ms) is not worth running.
   cpu_set_t allowed;
@@ -95,6 +93,14 @@ std::vector<NetworkDevice> nearest_network_devices() {
   }
   hwloc_topology_destroy(topology);
   return nearest(devices, bound);
+}
+
+}  // namespace
+
+// Asked by every network transport at its creation: hwloc's discovery runs once per process.
+std::vector<NetworkDevice> nearest_network_devices() {
+  static const std::vector<NetworkDevice> found = find_nearest_network_devices();
+  return found;
 }
 #else
 std::vector<NetworkDevice> nearest_network_devices() { return {}; }
