@@ -58,6 +58,10 @@ enum class AtomicDomain : uint8_t { cpu, nic, gpu };
 inline constexpr uint8_t kHostMemory = 1;  // CPU memory (the symmetric heap, the data segment)
 inline constexpr uint8_t kCudaMemory = 2;  // a CUDA device heap
 
+// A set of AmoOps, a bit each (1 << op).
+using AmoOpSet = uint16_t;
+inline constexpr AmoOpSet kAllAmoOps = (1u << (CAUSEWAY_AMO_FETCH_XOR + 1)) - 1;
+
 struct Capabilities {
   Reach reach;
   AtomicDomain atomic_domain;
@@ -72,6 +76,11 @@ struct Capabilities {
   // am_send: messages up to this size (header + payload) from one context to one PE arrive in the
   // order sent; 0: no order is promised.
   std::size_t ordered_message_bytes = 0;
+  // The atomics it performs as one operation at the target, for 4-byte ([0]) and 8-byte ([1])
+  // words. Core builds any other one from compare_swap at that width (a fetch-and-retry loop), so a
+  // transport whose hardware has only compare-and-swap and fetch-add (InfiniBand verbs) lists those
+  // and amo() never sees the rest.
+  AmoOpSet native_amos[2] = {kAllAmoOps, kAllAmoOps};
 };
 
 enum class AmoOp : uint8_t {
@@ -92,6 +101,19 @@ enum class AmoOp : uint8_t {
 constexpr bool amo_fetches(AmoOp op) {
   return op == AmoOp::fetch || op == AmoOp::swap || op == AmoOp::compare_swap || op == AmoOp::fetch_add ||
          op == AmoOp::fetch_and || op == AmoOp::fetch_or || op == AmoOp::fetch_xor;
+}
+
+inline const char* amo_name(AmoOp op) {
+  static const char* const names[] = {"fetch", "set",       "swap", "compare_swap", "add", "fetch_add",
+                                      "and",   "fetch_and", "or",   "fetch_or",     "xor", "fetch_xor"};
+  static_assert(sizeof names / sizeof *names == CAUSEWAY_AMO_FETCH_XOR + 1);
+  const auto i = static_cast<unsigned>(op);
+  return i < sizeof names / sizeof *names ? names[i] : "?";
+}
+
+constexpr AmoOpSet amo_bit(AmoOp op) { return static_cast<AmoOpSet>(1u << static_cast<unsigned>(op)); }
+constexpr bool amo_is_native(const Capabilities& caps, AmoOp op, int width) {
+  return (caps.native_amos[width == 8] & amo_bit(op)) != 0;
 }
 
 struct AmoArgs {

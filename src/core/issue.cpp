@@ -29,6 +29,32 @@ tl::Context* context_for(Runtime& rt, Context* ctx, int pe, Location loc, bool a
   return transport_context(rt, ctx, index);
 }
 
+// `args` as compare-and-swap loop on `c`, for an atomic its transport cannot do in one operation
+// (caps.native_amos). Blocking even when `nbi`: each round needs the word's value.
+Status amo_by_compare_swap(tl::Context* c, int pe, Location target, const tl::AmoArgs& args) {
+  uint64_t expected = 0;  // a guess: a failed compare-and-swap returns the word's value
+  for (;;) {
+    uint64_t desired = expected;  // the new value if the word holds `expected`
+    if (args.op != tl::AmoOp::fetch) {
+      tl::AmoArgs on_copy = args;
+      on_copy.fetched = nullptr;
+      tl::cpu_amo(&desired, on_copy);  // little-endian: a 4-byte op changes the low half only
+    }
+    uint64_t old = 0;
+    const tl::AmoArgs cas{tl::AmoOp::compare_swap, args.width, desired, expected, &old};
+    const Status s = with_retry(c, [&](tl::Context* t) {
+      return t->transport->ops->amo(t, pe, target.segment, target.offset, cas, false);
+    });
+    if (is_error(s)) return s;
+    // A fetch changes nothing whether or not the guess held.
+    if (old == expected || args.op == tl::AmoOp::fetch) {
+      if (args.fetched) std::memcpy(args.fetched, &old, args.width);
+      return Status::ok;
+    }
+    expected = old;
+  }
+}
+
 }  // namespace
 
 void issue_put_transport(Runtime& rt, Context* ctx, int pe, Location dst, const void* src, std::size_t bytes,
@@ -54,6 +80,11 @@ Status issue_amo_transport(Runtime& rt, Context* ctx, int pe, Location target, c
   const int index = transport_for(rt, pe, target, true);
   if (index < 0) return Status::unreachable;
   tl::Context* c = transport_context(rt, ctx, index);
+  if (!tl::amo_is_native(c->transport->caps, args.op, args.width)) [[unlikely]] {
+    if (!tl::amo_is_native(c->transport->caps, tl::AmoOp::compare_swap, args.width))
+      return Status::not_supported;  // refused at init (Runtime::check_atomics); a width it lacks
+    return amo_by_compare_swap(c, pe, target, args);
+  }
   return with_retry(c, [&](tl::Context* t) {
     return t->transport->ops->amo(t, pe, target.segment, target.offset, args, nbi);
   });

@@ -86,7 +86,9 @@ TEST_F(Completion, FetchNbiArrivesByQuiet) {
   long fetched = -5;
   if (pe::me() == 0) {
     shmem_long_atomic_fetch_add_nbi(&fetched, word.get(), 3, target);
-    if (observably_deferred()) {
+    // A NIC without fetch-add has core build it from compare-and-swap, which completes at once.
+    const char* amos = std::getenv("CAUSEWAY_LOOPBACK_ASYNC_AMOS");
+    if (observably_deferred() && !(amos && std::strcmp(amos, "compare_swap") == 0)) {
       EXPECT_EQ(fetched, -5) << "the fetch was written at issue";
     }
     shmem_quiet();

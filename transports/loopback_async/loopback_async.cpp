@@ -414,6 +414,7 @@ Status amo(Context* c, int pe, int segment, std::size_t offset, const AmoArgs& a
     return s;
   auto* a = async_of(c->transport);
   if (!a->inner->ops->host_pointer(a->inner, pe, segment)) return Status::not_supported;  // CMA-only memory
+  if (!amo_is_native(a->caps, args.op, args.width)) return Status::not_supported;  // core must build it
   if (amo_fetches(args.op) && !nbi) {
     if (Status s = flush(c, -1); is_error(s)) return s;
     return nic_amo(a, pe, segment, offset, args);
@@ -528,6 +529,15 @@ Transport* create_loopback_async_transport(const TransportInit& init, Status* st
                          .registers_memory = true,
                          .max_thread_level = 3 /* SHMEM_THREAD_MULTIPLE: contexts lock their queues */};
   a->name = "loopback_async";
+  if (init.config->loopback_async_amos == "compare_swap") {
+    a->caps.native_amos[0] = a->caps.native_amos[1] = amo_bit(AmoOp::compare_swap);
+  } else if (init.config->loopback_async_amos != "all") {
+    util::log(util::LogLevel::error, "CAUSEWAY_LOOPBACK_ASYNC_AMOS is '%s'; expected 'all' or 'compare_swap'",
+              init.config->loopback_async_amos.c_str());
+    *status = Status::invalid_arg;
+    delete a;
+    return nullptr;
+  }
   a->my_pe = init.my_pe;
   a->n_pes = init.n_pes;
   a->depth =

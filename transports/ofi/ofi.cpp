@@ -324,7 +324,7 @@ Status open_all(OfiTransport* o, const TransportInit& init) {
   o->address_length = length;
   o->peers.assign(init.n_pes, FI_ADDR_NOTAVAIL);
   o->keys.resize(init.n_pes);
-  return check_atomics(o, o->target_ep);
+  return Status::ok;
 }
 
 }  // namespace
@@ -468,6 +468,7 @@ Transport* create_ofi_transport(const TransportInit& init, Status* status) {
       // from 16 KiB) goes by rendezvous, and a later small one overtakes it. 4 KiB is below every
       // eager limit we know of.
       .ordered_message_bytes = (o->order & FI_ORDER_SAS) ? std::size_t(4096) : 0};
+  ofi::check_atomics(o, o->target_ep);  // caps.native_amos
   CW_LOG(util::LogLevel::info,
          "ofi: provider %s, fabric %s, domain %s, mr_mode %#llx, order %#llx%s, threading %d, inject %zu",
          o->info->fabric_attr->prov_name, o->info->fabric_attr->name, o->info->domain_attr->name,

@@ -39,11 +39,11 @@ struct RemoteKey {
   bool mapped;  // from fi_mr_map_raw: unmapped at destroy
 };
 
-// How an AmoOp at one width is carried out, decided at init from fi_*atomicvalid.
+// How an AmoOp the provider performs (caps.native_amos) is posted, decided at init from
+// fi_*atomicvalid. Core builds the others from compare-and-swap.
 enum class AmoPath : uint8_t {
   native,     // the matching fi_atomic / fi_fetch_atomic / fi_compare_atomic
   via_fetch,  // a non-fetching op issued as its fetching form, the result discarded
-  via_cswap,  // a compare-and-swap loop (blocking)
 };
 
 // Messages (ofi_message.cpp): receives kept posted on the target endpoint, each for one message of
@@ -237,8 +237,8 @@ Status put_nbi(Context*, int pe, int segment, std::size_t offset, const void* sr
 Status get(Context*, int pe, int segment, std::size_t offset, void* dst, std::size_t n);
 Status get_nbi(Context*, int pe, int segment, std::size_t offset, void* dst, std::size_t n);
 Status amo(Context*, int pe, int segment, std::size_t offset, const AmoArgs& args, bool nbi);
-// Chooses every AmoOp's path from what the provider validates; not_supported (logged) if one has none.
-Status check_atomics(OfiTransport* t, fid_ep* ep);
+// Fills caps.native_amos and amo_path from what the provider validates (fi_*atomicvalid).
+void check_atomics(OfiTransport* t, fid_ep* ep);
 
 // --- ofi_message.cpp (the target functions with the target queue's readers' lock held) ---
 Status am_send(Context*, int pe, const void* header, std::size_t header_bytes, const void* payload,

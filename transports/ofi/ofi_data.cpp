@@ -40,13 +40,6 @@ AmoMapping amo_mapping(AmoOp op) {
   return {FI_ATOMIC_OP_LAST, AmoMapping::plain};
 }
 
-const char* amo_name(AmoOp op) {
-  static const char* const names[] = {"fetch", "set",       "swap", "compare_swap", "add", "fetch_add",
-                                      "and",   "fetch_and", "or",   "fetch_or",     "xor", "fetch_xor"};
-  const auto i = static_cast<unsigned>(op);
-  return i < sizeof names / sizeof *names ? names[i] : "?";
-}
-
 // Moves [offset, offset + n) of the peer's segment to or from `local`.
 Status rma(Context* ctx, bool write, int pe, int segment, std::size_t offset, void* local, std::size_t n,
            bool blocking) {
@@ -106,48 +99,6 @@ Status rma(Context* ctx, bool write, int pe, int segment, std::size_t offset, vo
   return status;
 }
 
-// A fetching form of `args` done as a compare-and-swap loop (blocking). Returns the old value.
-Status amo_by_cswap(OfiContext* c, int pe, int segment, std::size_t offset, const AmoArgs& args,
-                    uint64_t addr, uint64_t key) {
-  auto* t = ofi_of(c->transport);
-  const fi_datatype type = args.width == 8 ? FI_UINT64 : FI_UINT32;
-  uint64_t expected = 0;  // a guess: a failed swap returns the real value
-  for (;;) {
-    uint64_t desired = expected;
-    AmoArgs local = args;
-    local.fetched = nullptr;
-    if (args.op != AmoOp::fetch) cpu_amo(&desired, local);  // the new value if the word holds `expected`
-    Pending* p = new_pending(c, OpClass::amo_read_write, pe, segment, offset, args.width);
-    if (Status s = order_before(c, p); is_error(s)) {
-      discard(c, p);
-      return s;
-    }
-    p->slot = take_slot(c);
-    char* slot = slot_ptr(c, p->slot);
-    std::memcpy(slot, &desired, args.width);
-    std::memcpy(slot + 8, &expected, args.width);
-    uint64_t old = 0;
-    p->copy_to = &old;
-    p->copy_from = 16;
-    p->copy_len = args.width;
-    p->waited = true;
-    if (Status s = post_op(c, p, "fi_compare_atomic",
-                           [&] {
-                             return fi_compare_atomic(c->ep, slot, 1, c->bounce_desc, slot + 8,
-                                                      c->bounce_desc, slot + 16, c->bounce_desc, t->peers[pe],
-                                                      addr, key, type, FI_CSWAP, p);
-                           });
-        is_error(s))
-      return s;
-    if (Status s = wait_done(c, p); is_error(s)) return s;
-    if (old == expected || args.op == AmoOp::fetch) {
-      if (args.fetched) std::memcpy(args.fetched, &old, args.width);
-      return Status::ok;
-    }
-    expected = old;
-  }
-}
-
 }  // namespace
 
 Status put(Context* c, int pe, int segment, std::size_t offset, const void* src, std::size_t n) {
@@ -179,7 +130,6 @@ Status amo(Context* ctx, int pe, int segment, std::size_t offset, const AmoArgs&
   std::size_t left;
   if (Status s = find_key(t, pe, segment, offset, &addr, &key, &left); is_error(s)) return s;
   if (left < args.width) return Status::invalid_arg;
-  if (path == AmoPath::via_cswap) return amo_by_cswap(c, pe, segment, offset, args, addr, key);
 
   const OpClass cls = args.op == AmoOp::fetch ? OpClass::amo_read
                       : fetches               ? OpClass::amo_read_write
@@ -219,47 +169,27 @@ Status amo(Context* ctx, int pe, int segment, std::size_t offset, const AmoArgs&
   return wait_done(c, p);
 }
 
-Status check_atomics(OfiTransport* t, fid_ep* ep) {
+void check_atomics(OfiTransport* t, fid_ep* ep) {
   for (int width : {4, 8}) {
     const fi_datatype type = width == 8 ? FI_UINT64 : FI_UINT32;
-    std::size_t count = 0;
-    const bool cswap = fi_compare_atomicvalid(ep, type, FI_CSWAP, &count) == 0 && count >= 1;
+    AmoOpSet& native = t->caps.native_amos[width == 8];
+    native = 0;
     for (unsigned i = 0; i <= static_cast<unsigned>(AmoOp::fetch_xor); ++i) {
       const auto op = static_cast<AmoOp>(i);
       const AmoMapping m = amo_mapping(op);
+      std::size_t count = 0;
       const bool plain_ok = fi_atomicvalid(ep, type, m.op, &count) == 0 && count >= 1;
       const bool fetch_ok = fi_fetch_atomicvalid(ep, type, m.op, &count) == 0 && count >= 1;
-      AmoPath path;
-      bool ok = true;
-      switch (m.form) {
-        case AmoMapping::compare:
-          path = AmoPath::native;
-          ok = cswap;
-          break;
-        case AmoMapping::fetching:
-          path = fetch_ok ? AmoPath::native : AmoPath::via_cswap;
-          ok = fetch_ok || cswap;
-          break;
-        case AmoMapping::plain:
-        default:
-          path = plain_ok ? AmoPath::native : fetch_ok ? AmoPath::via_fetch : AmoPath::via_cswap;
-          ok = plain_ok || fetch_ok || cswap;
-          break;
-      }
-      if (!ok) {
-        util::log(util::LogLevel::error,
-                  "ofi: provider %s cannot do the %d-byte atomic %s, not even as a compare-and-swap loop "
-                  "(fi_*atomicvalid)",
-                  t->info->fabric_attr->prov_name, width, amo_name(op));
-        return Status::not_supported;
-      }
-      if (path != AmoPath::native)
-        CW_LOG(util::LogLevel::info, "ofi: %d-byte atomic %s is emulated (%s)", width, amo_name(op),
-               path == AmoPath::via_fetch ? "its fetching form" : "a compare-and-swap loop");
-      t->amo_path[i][width == 8] = path;
+      const bool ok = m.form == AmoMapping::compare ? fi_compare_atomicvalid(ep, type, m.op, &count) == 0 && count >= 1
+                      : m.form == AmoMapping::fetching ? fetch_ok
+                                                       : plain_ok || fetch_ok;
+      if (ok) native |= amo_bit(op);
+      t->amo_path[i][width == 8] = m.form == AmoMapping::plain && !plain_ok ? AmoPath::via_fetch : AmoPath::native;
+      if (!ok)
+        CW_LOG(util::LogLevel::info, "ofi: provider %s lacks the %d-byte atomic %s (fi_*atomicvalid)",
+               t->info->fabric_attr->prov_name, width, amo_name(op));
     }
   }
-  return Status::ok;
 }
 
 }  // namespace causeway::tl::ofi
