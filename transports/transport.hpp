@@ -76,6 +76,9 @@ struct Capabilities {
   // am_send: messages up to this size (header + payload) from one context to one PE arrive in the
   // order sent; 0: no order is promised.
   std::size_t ordered_message_bytes = 0;
+  // am_send returns only once the message needs no further call on this PE to reach the target
+  // (it left the PE, or the network holds it); false: it may wait for this PE's progress.
+  bool message_leaves_at_return = false;
   // The atomics it performs as one operation at the target, for 4-byte ([0]) and 8-byte ([1])
   // words. Core builds any other one from compare_swap at that width (a fetch-and-retry loop), so a
   // transport whose hardware has only compare-and-swap and fetch-add (InfiniBand verbs) lists those

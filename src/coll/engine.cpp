@@ -80,6 +80,15 @@ class Op {
     }
   }
 
+  // What this call signalled still in a transport that waits for this PE's progress goes out now:
+  // the caller may compute for a long time after it returns (core::complete_notifies).
+  ~Op() {
+    if (!notified_.empty()) [[unlikely]]
+      core::complete_notifies(rt, notified_, call);
+  }
+  Op(const Op&) = delete;
+  Op& operator=(const Op&) = delete;
+
   int world(int rank) const { return t.members[rank]; }
 
   // CAUSEWAY_LOG=coll=debug: which algorithm this call takes.
@@ -128,6 +137,8 @@ class Op {
     }
     core::issue_notify(rt, w, Sym{dst.segment, dst.offset + add}, src, bytes, word, value, tl::AmoOp::set,
                        call);
+    if (rt.needs_progress() && std::find(notified_.begin(), notified_.end(), w) == notified_.end()) [[unlikely]]
+      notified_.push_back(w);
   }
 
   void wait(int rank) {
@@ -226,6 +237,7 @@ class Op {
   bool pushed_ = false;
   bool checks_ = false;
   Agreement agreement_;
+  std::vector<int> notified_;  // world PEs signalled, kept only where transports need progress
 };
 
 const char** from_table(int n) {

@@ -111,15 +111,21 @@ void issue_message(Runtime& rt, Context* ctx, int pe, const void* header, std::s
   send(rt, ctx, pe, Channel::upper, header, header_bytes, payload, payload_bytes, call);
 }
 
+// The transport whose ordered messages carry notifications to `pe` (host memory not mapped), or
+// null. The path depends on the peer alone: a signal word never sees two paths, which need not
+// keep order with each other. Notifications to one PE must arrive in order (a later signal value
+// must not be overwritten by an earlier one): only messages the transport keeps in order.
+const tl::Transport* notify_message_transport(const Runtime& rt, int pe) {
+  const tl::Transport* t = message_transport(rt, pe);
+  const bool ordered = t && t->caps.ordered_message_bytes >= 1 + sizeof(Notify);
+  return ordered && rt.config().sync_messages ? t : nullptr;
+}
+
 void issue_notify_slow(Runtime& rt, int pe, Location dst, const void* src, std::size_t bytes, Location sig,
                        uint64_t value, tl::AmoOp op, const char* call) {
-  // The path depends on the peer alone: a signal word never sees two paths, which need not keep
-  // order with each other. Notifications to one PE must arrive in order (a later signal value
-  // must not be overwritten by an earlier one): only messages the transport keeps in order.
-  const tl::Transport* t = message_transport(rt, pe);
+  const tl::Transport* t = notify_message_transport(rt, pe);
   const std::size_t limit = t ? t->caps.ordered_message_bytes : 0;
-  if (limit >= 1 + sizeof(Notify) && rt.config().sync_messages && !host_address(rt, pe, sig) &&
-      rt.segment(sig.segment).kind == MemKind::host) {
+  if (t && !host_address(rt, pe, sig) && rt.segment(sig.segment).kind == MemKind::host) {
     if (bytes && (limit < 1 + sizeof(Notify) + bytes || rt.segment(dst.segment).kind != MemKind::host)) {
       issue_put(rt, nullptr, pe, dst, src, bytes, false, call);  // too big for one message
       issue_fence(rt, rt.default_context(), call);
@@ -143,6 +149,23 @@ void issue_notify_slow(Runtime& rt, int pe, Location dst, const void* src, std::
   }
   const tl::AmoArgs args{op, sizeof(uint64_t), value, 0, nullptr};
   check_status(rt, issue_amo(rt, nullptr, pe, sig, args, false), call, pe);
+}
+
+void complete_notifies(Runtime& rt, std::span<const int> pes, const char* call) {
+  if (!rt.needs_progress()) return;
+  int waiting[64];
+  std::size_t n = 0;
+  for (int pe : pes) {
+    if (rt.amo_direct() && rt.route(pe).host_base[kHeapSegment]) continue;  // stores
+    const tl::Transport* t = notify_message_transport(rt, pe);
+    if (t && t->caps.message_leaves_at_return) continue;  // already on the wire
+    waiting[n++] = pe;
+    if (n == sizeof waiting / sizeof *waiting) {
+      issue_quiet_pes(rt, rt.default_context(), std::span<const int>(waiting, n), call);
+      n = 0;
+    }
+  }
+  if (n) issue_quiet_pes(rt, rt.default_context(), std::span<const int>(waiting, n), call);
 }
 
 Status connect_message_sinks(Runtime& rt) {

@@ -6,6 +6,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "core/issue.hpp"
 #include "core/runtime.hpp"
@@ -43,6 +44,11 @@ inline void issue_notify(Runtime& rt, int pe, Location dst, const void* src, std
     }
   issue_notify_slow(rt, pe, dst, src, bytes, sig, value, op, call);
 }
+
+// Completes what issue_notify sent to `pes` through transports that move only when this PE calls
+// them. A call that signalled peers and returns (a barrier, a collective) must not leave a signal
+// waiting for this PE's next progress: the peers would wait for as long as it computes.
+void complete_notifies(Runtime& rt, std::span<const int> pes, const char* call);
 
 // Installs core's sink on every transport in use with a message path (at init, before any peer can
 // send). It stays until the transports are destroyed: no message arrives after finalize's barrier.

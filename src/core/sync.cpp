@@ -39,10 +39,13 @@ void sync_all(Runtime& rt) {
   InternalArea& area = rt.internal();
   Location flags{};  // round 0's flag; round k's is k flags on
   rt.locate(&area.barrier[0].value, sizeof(uint64_t), &flags);
+  int notified[64];
+  int rounds = 0;
   // Round k: tell PE me+2^k we arrived, wait for PE me-2^k. Flags only grow, so they never need a
   // reset and a fast PE's next epoch can never be mistaken for a missing one.
   for (int k = 0, dist = 1; dist < n; ++k, dist <<= 1) {
     const int to = (me + dist) % n;
+    notified[rounds++] = to;
     auto& mine = area.barrier[k].value;
     const Location flag{flags.segment, flags.offset + k * sizeof(InternalArea::Flag)};
     issue_notify(rt, to, flag, nullptr, 0, flag, epoch, tl::AmoOp::set, "shmem_barrier_all");
@@ -65,11 +68,11 @@ void sync_all(Runtime& rt) {
             from);
     });
   }
-  // A deferring transport may still hold the last round's flag: hand it on now rather than at
-  // this PE's next progress, which a long compute phase could put off. A progress call, not a
-  // quiet: the flag need only be on its way, and a quiet would wait a round trip for its ack.
+  // A transport that moves only when this PE calls it may still hold a flag (a wait that found its
+  // own flag already there ran no progress): deliver them now, or a peer still in this barrier
+  // waits for as long as this PE computes after it. Only the notified peers are completed.
   if (rt.needs_progress()) [[unlikely]]
-    rt.progress();
+    complete_notifies(rt, std::span<const int>(notified, static_cast<std::size_t>(rounds)), "shmem_barrier_all");
 }
 
 void barrier_all(Runtime& rt) {

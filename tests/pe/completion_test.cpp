@@ -7,6 +7,7 @@
 #include <shmem.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <vector>
 
@@ -169,6 +170,73 @@ TEST_F(Completion, ComputingTargetIsServedAfterItsWaits) {
   } else if (pe::me() == 1) {
     raw_wait_for(&flag_[1], 1);  // no call
     EXPECT_EQ(raw_load(data.get()), 42);
+  }
+}
+
+// Whether a peer's put completes while this PE makes no calls: UCX over tcp and shared memory
+// performs it in the target's worker, which only this PE's own calls (or the progress thread) run.
+bool peers_write_to_computing_pes() {
+  return !pe::transport_listed("ucx") || pe::env_is_on("CAUSEWAY_PROGRESS_THREAD");
+}
+constexpr const char* kNoTargetProgress = "UCX needs the target's progress to land the test's put";
+
+// Spins without library calls until `*word` is `value` or `seconds` pass (then false): a hang
+// would otherwise end the whole run at the job timeout with no name on it.
+bool raw_wait_at_most(const long* word, long value, int seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (raw_load(word) != value)
+    if (std::chrono::steady_clock::now() > deadline) return false;
+  return true;
+}
+
+// A PE that leaves a barrier and then computes (no library call) must not hold back peers still
+// in it: a flag left in a transport that moves only at this PE's progress would. PE 0 arrives last,
+// so its own waits find their flags already there and run no progress; then it spins until PE 1,
+// which needs PE 0's flag to leave, writes to it from after the barrier. Repeated: under
+// loopback_async a stray progress pass performs a random part of the queue.
+TEST_F(Completion, BarrierLeavesNoFlagBehind) {
+  if (pe::npes() < 2) GTEST_SKIP() << "needs 2 PEs";
+  if (!peers_write_to_computing_pes()) GTEST_SKIP() << kNoTargetProgress;
+  for (long round = 1; round <= 12; ++round) {
+    shmem_barrier_all();
+    if (pe::me() == 0) {
+      const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
+      while (std::chrono::steady_clock::now() < until) sched_yield();  // every peer's flag arrives
+    }
+    shmem_sync_all();
+    if (pe::me() == 0) {
+      if (!raw_wait_at_most(&flag_[0], round, 30)) {
+        ADD_FAILURE() << "round " << round << ": PE 1 never left the barrier: PE 0's flag stayed queued";
+        shmem_long_wait_until(&flag_[0], SHMEM_CMP_EQ, round);  // its progress lets PE 1 go
+      }
+    } else if (pe::me() == 1) {
+      shmem_long_p(&flag_[0], round, 0);
+      shmem_quiet();
+    }
+  }
+}
+
+// The same for a collective: the root of a broadcast returns and computes; every other member
+// must still get the data and its signal.
+TEST_F(Completion, CollectiveLeavesNoSignalBehind) {
+  if (pe::npes() < 2) GTEST_SKIP() << "needs 2 PEs";
+  if (!peers_write_to_computing_pes()) GTEST_SKIP() << kNoTargetProgress;
+  pe::SymArray<long> data(4), src(4);
+  const int last = pe::npes() - 1;
+  for (long round = 1; round <= 12; ++round) {
+    for (int i = 0; i < 4; ++i) src[i] = round + i;
+    shmem_barrier_all();
+    shmem_long_broadcast(SHMEM_TEAM_WORLD, data.get(), src.get(), 4, 0);
+    if (pe::me() == 0) {
+      if (!raw_wait_at_most(&flag_[0], round, 30)) {
+        ADD_FAILURE() << "round " << round << ": PE " << last << " never got the broadcast's signal";
+        shmem_long_wait_until(&flag_[0], SHMEM_CMP_EQ, round);
+      }
+    } else if (pe::me() == last) {
+      EXPECT_EQ(data[3], round + 3);
+      shmem_long_p(&flag_[0], round, 0);
+      shmem_quiet();
+    }
   }
 }
 

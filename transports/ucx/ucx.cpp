@@ -308,7 +308,12 @@ Transport* create_ucx_transport(const TransportInit& init, Status* status) {
                          // Sent eagerly (am_send): UCX fragments them; the receiver copies each out.
                          .max_message_bytes = std::size_t(1) << 20,
                          // Eager messages to one endpoint take its one AM lane, in order.
-                         .ordered_message_bytes = std::size_t(1) << 20};
+                         .ordered_message_bytes = std::size_t(1) << 20,
+                         // am_send waits for the send's local completion. What UCX's tcp lane could
+                         // not yet write to a full socket moves at this PE's next progress, as do
+                         // peers' puts into it: without the progress thread UCX over tcp needs the
+                         // PE's calls either way (doc/transports.md).
+                         .message_leaves_at_return = true};
   *status = Status::ok;
   return u;
 }
