@@ -137,8 +137,8 @@ class Op {
     }
     core::issue_notify(rt, w, Sym{dst.segment, dst.offset + add}, src, bytes, word, value, tl::AmoOp::set,
                        call);
-    if (rt.needs_progress() && std::find(notified_.begin(), notified_.end(), w) == notified_.end()) [[unlikely]]
-      notified_.push_back(w);
+    if (rt.needs_progress()) [[unlikely]]
+      if (std::find(notified_.begin(), notified_.end(), w) == notified_.end()) notified_.push_back(w);
   }
 
   void wait(int rank) {

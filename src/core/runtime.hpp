@@ -294,6 +294,7 @@ class Runtime {
   Status register_chunks(int id, std::size_t end);
   // Populates a new heap block unless this node cannot back it (then logs why and returns false).
   bool back_block(void* p, std::size_t size, const char* call);
+  Status place_heap(void* base, std::size_t bytes);  // core/segments.cpp
   // back_block on every PE: false everywhere if it failed anywhere (blocks from 1 MiB; smaller ones
   // end the job if they fail).
   bool back_block_everywhere(void* p, std::size_t size, const char* call);

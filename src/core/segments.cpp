@@ -11,6 +11,7 @@
 #include "core/runtime.hpp"
 #include "core/shared_memory.hpp"
 #include "util/log.hpp"
+#include "util/numa.hpp"
 #include "util/vm.hpp"
 
 namespace causeway::core {
@@ -23,6 +24,30 @@ std::size_t page_up(std::size_t n) { return (n + page_size() - 1) & ~(page_size(
 
 }  // namespace
 
+// CAUSEWAY_HEAP_NUMA: the heap's pages on this PE's NUMA nodes. Set before any page exists, on the
+// memfd itself (a shared policy), so pages a peer faults in through its mapping go there too.
+Status Runtime::place_heap(void* base, std::size_t bytes) {
+  const std::string& mode = config_.heap_numa;
+  if (mode == "off") return Status::ok;
+  if (mode != "auto" && mode != "local") {
+    util::log(util::LogLevel::error, "CAUSEWAY_HEAP_NUMA is '%s'; expected 'auto', 'local' or 'off'",
+              mode.c_str());
+    return Status::invalid_arg;
+  }
+  const std::vector<util::NumaNode> nodes = util::numa_nodes();
+  const std::vector<int> near = util::nodes_near(nodes, util::allowed_cpus());
+  if (near.empty() || (mode == "auto" && near.size() == nodes.size())) return Status::ok;
+  std::string error;
+  if (!util::prefer_nodes(base, bytes, near, &error)) {
+    util::log(util::LogLevel::warn, "CAUSEWAY_HEAP_NUMA: cannot place the heap on NUMA node(s) %d%s: %s",
+              near[0], near.size() > 1 ? " and others" : "", error.c_str());
+    return Status::ok;  // a placement hint, not a reason to fail
+  }
+  CW_LOG_AT(heap, util::LogLevel::debug, "symmetric heap preferred on %zu NUMA node(s), first %d",
+            near.size(), near[0]);
+  return Status::ok;
+}
+
 Status Runtime::setup_segments() {
   const std::size_t heap_size =
       page_up(config_.symmetric_size < page_size() ? page_size() : config_.symmetric_size);
@@ -34,6 +59,7 @@ Status Runtime::setup_segments() {
     return Status::no_memory;
   }
   make_private_in_children(base, heap_size, fd);  // a forked child gets a private copy, not our heap
+  if (Status s = place_heap(base, heap_size); is_error(s)) return s;
   Segment heap{MemKind::host, static_cast<char*>(base), heap_size, heap_size, fd, "symmetric heap"};
   heap.chunk = page_up(config_.heap_chunk ? config_.heap_chunk : 1);
   segments_.push_back(heap);

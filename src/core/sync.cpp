@@ -72,7 +72,8 @@ void sync_all(Runtime& rt) {
   // own flag already there ran no progress): deliver them now, or a peer still in this barrier
   // waits for as long as this PE computes after it. Only the notified peers are completed.
   if (rt.needs_progress()) [[unlikely]]
-    complete_notifies(rt, std::span<const int>(notified, static_cast<std::size_t>(rounds)), "shmem_barrier_all");
+    complete_notifies(rt, std::span<const int>(notified, static_cast<std::size_t>(rounds)),
+                      "shmem_barrier_all");
 }
 
 void barrier_all(Runtime& rt) {

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The symmetric heap: malloc, calloc, align, realloc, malloc_with_hints and free, checked through
 // remote access (an allocation is only right if peers can use it at the same place).
+#include <linux/mempolicy.h>
 #include <shmem.h>
 #include <shmemx.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -220,6 +223,39 @@ TEST(Heap, ManyBlocksShuffledFree) {
   std::shuffle(blocks.begin(), blocks.end(), rng);
   for (auto [p, n] : blocks) shmem_free(p);
   EXPECT_EQ(shmemx_heap_bytes_in_use(), baseline);
+}
+
+// CAUSEWAY_HEAP_NUMA: with 'local' the heap's pages prefer this PE's NUMA nodes, a policy on the
+// shared object, so a peer's mapping of this PE's heap reports it too; with 'off' there is none.
+// ('auto' depends on the machine and the binding: it is 'local' only for a PE bound to some nodes.)
+int heap_policy(const void* p) {
+  int mode = -1;
+  unsigned long mask[16] = {};
+  if (syscall(SYS_get_mempolicy, &mode, mask, 1024, p, MPOL_F_ADDR) != 0) return -1;
+  return mode;
+}
+
+TEST(HeapNuma, PlacementFollowsTheSetting) {
+  const char* setting = std::getenv("CAUSEWAY_HEAP_NUMA");
+  if (!setting || (std::strcmp(setting, "local") != 0 && std::strcmp(setting, "off") != 0))
+    GTEST_SKIP() << "needs CAUSEWAY_HEAP_NUMA=local or off";
+  const bool local = std::strcmp(setting, "local") == 0;
+  pe::SymArray<long> block(1024);
+  const int mine = heap_policy(block.get());
+  if (local)
+    EXPECT_TRUE(mine == MPOL_PREFERRED_MANY || mine == MPOL_PREFERRED) << "mode " << mine;
+  else
+    EXPECT_EQ(mine, MPOL_DEFAULT);
+  shmem_barrier_all();
+  if (const void* peer = shmem_ptr(block.get(), pe::right()); peer && pe::right() != pe::me()) {
+    const int theirs = heap_policy(peer);
+    if (local)
+      EXPECT_TRUE(theirs == MPOL_PREFERRED_MANY || theirs == MPOL_PREFERRED)
+          << "through the peer's mapping: " << theirs;
+    else
+      EXPECT_EQ(theirs, MPOL_DEFAULT);
+  }
+  shmem_barrier_all();
 }
 
 }  // namespace

@@ -180,11 +180,13 @@ void check_atomics(OfiTransport* t, fid_ep* ep) {
       std::size_t count = 0;
       const bool plain_ok = fi_atomicvalid(ep, type, m.op, &count) == 0 && count >= 1;
       const bool fetch_ok = fi_fetch_atomicvalid(ep, type, m.op, &count) == 0 && count >= 1;
-      const bool ok = m.form == AmoMapping::compare ? fi_compare_atomicvalid(ep, type, m.op, &count) == 0 && count >= 1
+      const bool ok = m.form == AmoMapping::compare
+                          ? fi_compare_atomicvalid(ep, type, m.op, &count) == 0 && count >= 1
                       : m.form == AmoMapping::fetching ? fetch_ok
                                                        : plain_ok || fetch_ok;
       if (ok) native |= amo_bit(op);
-      t->amo_path[i][width == 8] = m.form == AmoMapping::plain && !plain_ok ? AmoPath::via_fetch : AmoPath::native;
+      t->amo_path[i][width == 8] =
+          m.form == AmoMapping::plain && !plain_ok ? AmoPath::via_fetch : AmoPath::native;
       if (!ok)
         CW_LOG(util::LogLevel::info, "ofi: provider %s lacks the %d-byte atomic %s (fi_*atomicvalid)",
                t->info->fabric_attr->prov_name, width, amo_name(op));
