@@ -294,9 +294,9 @@ bool Runtime::create_device_heap(const char* call) {
   // 4. The segment, its allocator (first the device barrier's words and the scratch of the
   // collectives on a stream, zeroed once, at one offset everywhere) and the device handle, all in
   // place before the closing barrier of the allocation.
-  device_allocator_ = std::make_unique<OffsetAllocator>(heap.size);
+  segments_[kCudaHeapSegment].allocator = std::make_shared<OffsetAllocator>(heap.size);
   const std::size_t reserve = kSyncAreaBytes + coll_scratch_bytes(config_, heap.size);
-  const auto sync_offset = device_allocator_->allocate(reserve, 256);
+  const auto sync_offset = segments_[kCudaHeapSegment].allocator->allocate(reserve, 256);
   if (!sync_offset || cudaMemset(heap.base + *sync_offset, 0, reserve) != cudaSuccess)
     util::fatal_user_error(call, "cannot clear the device heap's barrier words and collective scratch");
   heap.world.sync_offset = *sync_offset;
@@ -395,10 +395,11 @@ void* Runtime::device_allocate(std::size_t size, std::size_t alignment, const ch
     barrier_all(*this);
     return nullptr;
   }
+  OffsetAllocator& allocator = *segments_[kCudaHeapSegment].allocator;
   std::optional<std::size_t> offset;
   {
     std::lock_guard lock(heap_mutex_);
-    offset = device_allocator_->allocate(size, alignment < 256 ? 256 : alignment);
+    offset = allocator.allocate(size, alignment < 256 ? 256 : alignment);
   }
   void* p = nullptr;
   if (offset)
@@ -408,8 +409,7 @@ void* Runtime::device_allocate(std::size_t size, std::size_t alignment, const ch
               "%s: cannot allocate %zu bytes: the device heap has %zu of %zu bytes in use (largest free "
               "block %zu); "
               "raise CAUSEWAY_CUDA_HEAP_SIZE",
-              call, size, device_allocator_->bytes_in_use(), device_allocator_->capacity(),
-              device_allocator_->largest_free());
+              call, size, allocator.bytes_in_use(), allocator.capacity(), allocator.largest_free());
   barrier_all(*this);
   return p;
 }

@@ -88,12 +88,12 @@ void* Runtime::heap_allocate(std::size_t size, std::size_t alignment, const char
   std::optional<std::size_t> offset;
   {
     std::lock_guard lock(heap_mutex_);
-    offset = heap_allocator_->allocate(size, alignment < 16 ? 16 : alignment);
+    offset = heap_allocator().allocate(size, alignment < 16 ? 16 : alignment);
   }
   void* p = nullptr;
   if (offset && !back_block_everywhere(segments_[kHeapSegment].base + *offset, size, call)) {
     std::lock_guard lock(heap_mutex_);
-    heap_allocator_->release(*offset);
+    heap_allocator().release(*offset);
   } else if (offset) {
     p = segments_[kHeapSegment].base + *offset;
     if (zero) std::memset(p, 0, size);
@@ -105,8 +105,8 @@ void* Runtime::heap_allocate(std::size_t size, std::size_t alignment, const char
         util::LogLevel::error,
         "%s: cannot allocate %zu bytes: the symmetric heap has %zu of %zu bytes in use (largest free block "
         "%zu); raise SHMEM_SYMMETRIC_SIZE (now %zu)",
-        call, size, heap_allocator_->bytes_in_use(), heap_allocator_->capacity(),
-        heap_allocator_->largest_free(), heap_allocator_->capacity());
+        call, size, heap_allocator().bytes_in_use(), heap_allocator().capacity(),
+        heap_allocator().largest_free(), heap_allocator().capacity());
   }
   barrier_all(*this);
   return p;
@@ -116,11 +116,11 @@ void Runtime::heap_free(void* ptr, const char* call) {
   if (!ptr) return;  // the spec: no action (and no barrier) for a null pointer
   barrier_all(*this);
   Location loc;
-  bool ok = locate(ptr, 1, &loc) && (loc.segment == kHeapSegment || loc.segment == kCudaHeapSegment);
+  bool ok = locate(ptr, 1, &loc) && segments_[loc.segment].allocator;
   if (checks_) check_collective_agreement(call, "ptr (as a heap offset)", ok ? loc.offset : SIZE_MAX, "", 0);
   if (ok) {
     std::lock_guard lock(heap_mutex_);
-    ok = (loc.segment == kHeapSegment ? heap_allocator_ : device_allocator_)->release(loc.offset);
+    ok = segments_[loc.segment].allocator->release(loc.offset);
   }
   if (!ok)
     util::fatal_user_error(call, "argument 'ptr' = %p was not returned by shmem_malloc or was freed already",
@@ -140,7 +140,7 @@ void* Runtime::heap_reallocate(void* ptr, std::size_t size, const char* call) {
                            "argument 'ptr' = %p is device memory, which cannot be reallocated; allocate a "
                            "new block with shmemx_malloc_kind and free the old one",
                            ptr);
-  if (!locate(ptr, 1, &loc) || loc.segment != kHeapSegment || !heap_allocator_->block_size(loc.offset))
+  if (!locate(ptr, 1, &loc) || loc.segment != kHeapSegment || !heap_allocator().block_size(loc.offset))
     util::fatal_user_error(call, "argument 'ptr' = %p was not returned by shmem_malloc", ptr);
   void* result = ptr;
   barrier_all(*this);  // peers' puts into the old block land before it is copied or resized
@@ -148,9 +148,9 @@ void* Runtime::heap_reallocate(void* ptr, std::size_t size, const char* call) {
   std::size_t old_size;
   {
     std::unique_lock lock(heap_mutex_);
-    old_size = heap_allocator_->block_size(loc.offset);
-    if (!heap_allocator_->resize_in_place(loc.offset, size)) {
-      moved_to = heap_allocator_->allocate(size, 16);
+    old_size = heap_allocator().block_size(loc.offset);
+    if (!heap_allocator().resize_in_place(loc.offset, size)) {
+      moved_to = heap_allocator().allocate(size, 16);
       if (moved_to) {
         result = segments_[kHeapSegment].base + *moved_to;
       } else {
@@ -165,14 +165,14 @@ void* Runtime::heap_reallocate(void* ptr, std::size_t size, const char* call) {
   if (result && !back_block_everywhere(result, size, call)) {
     std::unique_lock lock(heap_mutex_);
     if (moved_to)
-      heap_allocator_->release(*moved_to);
+      heap_allocator().release(*moved_to);
     else
-      heap_allocator_->resize_in_place(loc.offset, old_size);
+      heap_allocator().resize_in_place(loc.offset, old_size);
     result = nullptr;
   } else if (moved_to) {
     std::memcpy(result, ptr, old_size < size ? old_size : size);
     std::unique_lock lock(heap_mutex_);
-    heap_allocator_->release(loc.offset);
+    heap_allocator().release(loc.offset);
   }
   if (result) {
     const std::size_t end =

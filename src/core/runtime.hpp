@@ -52,6 +52,9 @@ struct Segment {
   std::size_t writable_from = 0;  // bytes before this offset are read-only to peers (RELRO)
   std::size_t chunk = 0;          // registration granularity; 0: the whole segment at init
   std::size_t registered = 0;     // bytes from the base registered with transports so far
+  // Hands out its symmetric objects (the heaps: shmem_malloc, the device heap), or null (the data
+  // segment's objects are the executable's). Shared: a Segment is copied when peers' are described.
+  std::shared_ptr<OffsetAllocator> allocator = nullptr;
 };
 
 // How this PE reaches one peer: the transport that carries its operations, the one its atomics go
@@ -174,7 +177,7 @@ class Runtime {
   void* heap_reallocate(void* ptr, std::size_t size, const char* call);
   // barrier_all that also tells whether `ok` held on every PE.
   bool barrier_all_agree(bool ok, const char* call);
-  std::size_t heap_bytes_in_use() const { return heap_allocator_->bytes_in_use(); }
+  std::size_t heap_bytes_in_use() const { return segments_[kHeapSegment].allocator->bytes_in_use(); }
   // The device heap's allocation (core/device_heap.cpp): like heap_allocate, on kCudaHeapSegment.
   // nullptr (after logging) when this job has no device heap. heap_free frees either kind.
   void* device_allocate(std::size_t size, std::size_t alignment, const char* call);
@@ -295,6 +298,7 @@ class Runtime {
   // Populates a new heap block unless this node cannot back it (then logs why and returns false).
   bool back_block(void* p, std::size_t size, const char* call);
   Status place_heap(void* base, std::size_t bytes);  // core/segments.cpp
+  OffsetAllocator& heap_allocator() { return *segments_[kHeapSegment].allocator; }
   // back_block on every PE: false everywhere if it failed anywhere (blocks from 1 MiB; smaller ones
   // end the job if they fail).
   bool back_block_everywhere(void* p, std::size_t size, const char* call);
@@ -324,8 +328,6 @@ class Runtime {
   std::vector<PeerRoute> routes_;
   std::array<std::vector<char*>, 2> fast_direct_;  // the fast path's per-PE bases: heap, data segment
   std::vector<Segment> segments_;
-  std::unique_ptr<OffsetAllocator> heap_allocator_;
-  std::unique_ptr<OffsetAllocator> device_allocator_;
   DeviceHeap* device_heap_ = nullptr;  // owned; released by release_device_heap
   std::mutex heap_mutex_;
   InternalArea* internal_ = nullptr;

@@ -62,10 +62,10 @@ Status Runtime::setup_segments() {
   if (Status s = place_heap(base, heap_size); is_error(s)) return s;
   Segment heap{MemKind::host, static_cast<char*>(base), heap_size, heap_size, fd, "symmetric heap"};
   heap.chunk = page_up(config_.heap_chunk ? config_.heap_chunk : 1);
+  heap.allocator = std::make_shared<OffsetAllocator>(heap_size);
   segments_.push_back(heap);
-  heap_allocator_ = std::make_unique<OffsetAllocator>(heap_size);
   // The runtime's own symmetric words come first, so their offset is the same on every PE.
-  auto offset = heap_allocator_->allocate(sizeof(InternalArea), page_size());
+  auto offset = heap.allocator->allocate(sizeof(InternalArea), page_size());
   if (!offset) {
     util::log(util::LogLevel::error, "SHMEM_SYMMETRIC_SIZE=%zu is too small for the runtime's own %zu bytes",
               heap_size, sizeof(InternalArea));
