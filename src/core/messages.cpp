@@ -112,13 +112,11 @@ void issue_message(Runtime& rt, Context* ctx, int pe, const void* header, std::s
 }
 
 // The transport whose ordered messages carry notifications to `pe` (host memory not mapped), or
-// null. The path depends on the peer alone: a signal word never sees two paths, which need not
-// keep order with each other. Notifications to one PE must arrive in order (a later signal value
-// must not be overwritten by an earlier one): only messages the transport keeps in order.
+// null: chosen once per peer (choose_notify_paths), so a signal word never sees two paths, which
+// need not keep order with each other.
 const tl::Transport* notify_message_transport(const Runtime& rt, int pe) {
-  const tl::Transport* t = message_transport(rt, pe);
-  const bool ordered = t && t->caps.ordered_message_bytes >= 1 + sizeof(Notify);
-  return ordered && rt.config().sync_messages ? t : nullptr;
+  const int index = rt.route(pe).notify_transport;
+  return index >= 0 ? rt.transport(index) : nullptr;
 }
 
 void issue_notify_slow(Runtime& rt, int pe, Location dst, const void* src, std::size_t bytes, Location sig,
@@ -168,7 +166,18 @@ void complete_notifies(Runtime& rt, std::span<const int> pes, const char* call) 
   if (n) issue_quiet_pes(rt, rt.default_context(), std::span<const int>(waiting, n), call);
 }
 
+// Notifications to one PE must arrive in order (a later signal value must not be overwritten by an
+// earlier one): only messages the transport keeps in order carry them.
+void choose_notify_paths(Runtime& rt) {
+  for (int pe = 0; pe < rt.n_pes(); ++pe) {
+    const tl::Transport* t = message_transport(rt, pe);
+    const bool ordered = t && t->caps.ordered_message_bytes >= 1 + sizeof(Notify);
+    rt.set_notify_transport(pe, ordered && rt.config().sync_messages ? rt.route(pe).transport : -1);
+  }
+}
+
 Status connect_message_sinks(Runtime& rt) {
+  choose_notify_paths(rt);
   for (int i = 0; i < rt.transport_count(); ++i) {
     tl::Transport* t = rt.transport(i);
     if (!rt.transport_in_use(i) || !t->ops->set_message_sink) continue;

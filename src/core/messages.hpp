@@ -51,7 +51,8 @@ inline void issue_notify(Runtime& rt, int pe, Location dst, const void* src, std
 void complete_notifies(Runtime& rt, std::span<const int> pes, const char* call);
 
 // Installs core's sink on every transport in use with a message path (at init, before any peer can
-// send). It stays until the transports are destroyed: no message arrives after finalize's barrier.
+// send); it stays until the transports are destroyed: no message arrives after finalize's barrier.
+// Also chooses each peer's notification path (PeerRoute::notify_transport).
 Status connect_message_sinks(Runtime& rt);
 
 }  // namespace causeway::core

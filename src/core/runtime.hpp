@@ -64,6 +64,9 @@ struct PeerRoute {
   int transport = -1;         // index into the runtime's transports
   int amo_transport = -1;     // index of the transport for atomics
   int device_transport = -1;  // the transport for its device-memory segments (all operations), or -1
+  // The transport whose ordered messages carry core's notifications (barrier flags, collective
+  // signals) to it, or -1: stores when mapped, else put + fence + AMO (core/messages.cpp).
+  int notify_transport = -1;
   std::vector<char*> host_base;
 };
 
@@ -138,6 +141,7 @@ class Runtime {
   bootstrap::Bootstrap& bootstrap() { return *bootstrap_; }
   Context& default_context() { return causeway_ctx_default; }
   const PeerRoute& route(int pe) const { return routes_[pe]; }
+  void set_notify_transport(int pe, int index) { routes_[pe].notify_transport = index; }  // at init
   tl::Transport* transport(int index) const { return transports_[index]; }
   int transport_count() const { return static_cast<int>(transports_.size()); }
   // True if the transport serves some peer (its operations or its atomics).
