@@ -151,19 +151,12 @@ void issue_notify_slow(Runtime& rt, int pe, Location dst, const void* src, std::
 
 void complete_notifies(Runtime& rt, std::span<const int> pes, const char* call) {
   if (!rt.needs_progress()) return;
-  int waiting[64];
-  std::size_t n = 0;
-  for (int pe : pes) {
+  for (const int& pe : pes) {
     if (rt.amo_direct() && rt.route(pe).host_base[kHeapSegment]) continue;  // stores
     const tl::Transport* t = notify_message_transport(rt, pe);
     if (t && t->caps.message_leaves_at_return) continue;  // already on the wire
-    waiting[n++] = pe;
-    if (n == sizeof waiting / sizeof *waiting) {
-      issue_quiet_pes(rt, rt.default_context(), std::span<const int>(waiting, n), call);
-      n = 0;
-    }
+    issue_quiet_pes(rt, rt.default_context(), std::span<const int>(&pe, 1), call);
   }
-  if (n) issue_quiet_pes(rt, rt.default_context(), std::span<const int>(waiting, n), call);
 }
 
 // Notifications to one PE must arrive in order (a later signal value must not be overwritten by an

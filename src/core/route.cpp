@@ -23,6 +23,27 @@ std::vector<std::string> split_list(const std::string& text) {
 
 constexpr int kThreadMultiple = 3;  // SHMEM_THREAD_MULTIPLE
 
+// Every atomic a transport in use lacks must be buildable from its compare-and-swap (core does
+// that in issue_amo_transport); refused here rather than at the first such atomic.
+Status check_atomics(const tl::Transport& t) {
+  for (int width : {4, 8}) {
+    const bool has_cas = tl::amo_is_native(t.caps, tl::AmoOp::compare_swap, width);
+    for (int op = 0; op <= CAUSEWAY_AMO_FETCH_XOR; ++op) {
+      const auto amo = static_cast<tl::AmoOp>(op);
+      if (tl::amo_is_native(t.caps, amo, width)) continue;
+      if (!has_cas) {
+        util::log(util::LogLevel::error,
+                  "transport %s can do neither the %d-byte atomic %s nor a compare-and-swap to build it from",
+                  t.name, width, tl::amo_name(amo));
+        return Status::not_supported;
+      }
+      CW_LOG_AT(transport, util::LogLevel::debug, "%s: %d-byte atomic %s is a compare-and-swap loop", t.name,
+                width, tl::amo_name(amo));
+    }
+  }
+  return Status::ok;
+}
+
 }  // namespace
 
 Status Runtime::setup_transports(int requested_thread_level) {
@@ -174,27 +195,6 @@ Status Runtime::choose_routes() {
   for (int i = 0; i < n_transports; ++i)
     if (in_use_[i])
       if (Status s = check_atomics(*transports_[i]); is_error(s)) return s;
-  return Status::ok;
-}
-
-// Every atomic a transport in use lacks must be buildable from its compare-and-swap (core does
-// that in issue_amo_transport); refused here rather than at the first such atomic.
-Status Runtime::check_atomics(const tl::Transport& t) {
-  for (int width : {4, 8}) {
-    const bool has_cas = tl::amo_is_native(t.caps, tl::AmoOp::compare_swap, width);
-    for (int op = 0; op <= CAUSEWAY_AMO_FETCH_XOR; ++op) {
-      const auto amo = static_cast<tl::AmoOp>(op);
-      if (tl::amo_is_native(t.caps, amo, width)) continue;
-      if (!has_cas) {
-        util::log(util::LogLevel::error,
-                  "transport %s can do neither the %d-byte atomic %s nor a compare-and-swap to build it from",
-                  t.name, width, tl::amo_name(amo));
-        return Status::not_supported;
-      }
-      CW_LOG_AT(transport, util::LogLevel::debug, "%s: %d-byte atomic %s is a compare-and-swap loop", t.name,
-                width, tl::amo_name(amo));
-    }
-  }
   return Status::ok;
 }
 

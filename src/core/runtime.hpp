@@ -310,7 +310,6 @@ class Runtime {
   Status setup_transports(int requested_thread_level);
   Status choose_routes();
   void set_policies();
-  static Status check_atomics(const tl::Transport& t);
   // Fills the fast path (core/fast_path.hpp) from the routes (after init) or empties it (finalize).
   void publish_fast_path();
   static void withdraw_fast_path();

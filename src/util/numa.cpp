@@ -77,21 +77,21 @@ std::vector<int> allowed_cpus() {
 
 bool prefer_nodes(void* base, std::size_t bytes, const std::vector<int>& nodes, std::string* error) {
   constexpr int kMaskBits = 1024;
-  unsigned long mask[kMaskBits / (8 * sizeof(unsigned long))] = {};
-  for (int node : nodes) {
+  constexpr int kWordBits = 8 * sizeof(unsigned long);
+  if (nodes.empty()) return true;
+  for (int node : nodes)
     if (node < 0 || node >= kMaskBits) {
       *error = "NUMA node " + std::to_string(node) + " is beyond the mask";
       return false;
     }
-    mask[node / (8 * sizeof(unsigned long))] |= 1ul << (node % (8 * sizeof(unsigned long)));
-  }
+  const auto bind = [&](int mode, std::size_t count) {
+    unsigned long mask[kMaskBits / kWordBits] = {};
+    for (std::size_t i = 0; i < count; ++i) mask[nodes[i] / kWordBits] |= 1ul << (nodes[i] % kWordBits);
+    return syscall(SYS_mbind, base, bytes, mode, mask, kMaskBits, 0) == 0;
+  };
   // Several nodes need MPOL_PREFERRED_MANY (Linux 5.15); before it, prefer the first one.
-  if (syscall(SYS_mbind, base, bytes, MPOL_PREFERRED_MANY, mask, kMaskBits, 0) == 0) return true;
-  if (errno == EINVAL && !nodes.empty()) {
-    unsigned long first[kMaskBits / (8 * sizeof(unsigned long))] = {};
-    first[nodes[0] / (8 * sizeof(unsigned long))] = 1ul << (nodes[0] % (8 * sizeof(unsigned long)));
-    if (syscall(SYS_mbind, base, bytes, MPOL_PREFERRED, first, kMaskBits, 0) == 0) return true;
-  }
+  if (bind(MPOL_PREFERRED_MANY, nodes.size())) return true;
+  if (errno == EINVAL && bind(MPOL_PREFERRED, 1)) return true;
   *error = std::string("mbind: ") + std::strerror(errno);
   return false;
 }

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "util/topology.hpp"
 
-#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <string>
 
 #include "causeway_build_config.h"
+#include "util/numa.hpp"
 
 #if CAUSEWAY_HAVE_HWLOC
 #include <hwloc.h>
@@ -64,12 +64,8 @@ std::vector<int> active_ports(hwloc_obj_t dev) {
 std::vector<NetworkDevice> find_nearest_network_devices() {
   // Unbound (every online CPU allowed): every device is as near as any other, and hwloc's I/O
   // discovery (some 20 ms) is not worth running.
-  cpu_set_t allowed;
-  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return {};
-  if (CPU_COUNT(&allowed) >= sysconf(_SC_NPROCESSORS_ONLN)) return {};
-  std::vector<int> bound;
-  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
-    if (CPU_ISSET(cpu, &allowed)) bound.push_back(cpu);
+  const std::vector<int> bound = allowed_cpus();
+  if (bound.empty() || static_cast<long>(bound.size()) >= sysconf(_SC_NPROCESSORS_ONLN)) return {};
 
   hwloc_topology_t topology;
   if (hwloc_topology_init(&topology) != 0) return {};
