@@ -128,6 +128,7 @@ void issue_fence(Runtime& rt, Context& ctx, const char* call) {
     issue_quiet_transports(rt, ctx, call);  // fence orders operations; it completes no messages
     return;
   }
+  if (!rt.fence_quiet_pes().empty()) issue_quiet_pes(rt, ctx, rt.fence_quiet_pes(), call);
   causeway_order_stores();  // what went through host pointers
   for (int i = 0; i < static_cast<int>(ctx.per_transport.size()); ++i)
     if (rt.transport_in_use(i)) {

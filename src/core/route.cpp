@@ -210,15 +210,18 @@ void Runtime::set_policies() {
     // The level a program gets is the lowest any transport in use supports.
     if (caps.max_thread_level < thread_level_) thread_level_ = caps.max_thread_level;
   }
-  // A fence orders one context's operations to each PE. It cannot when a PE's operations are split
-  // over transports and one of them defers (atomics through a NIC, puts through shm): then, as with
-  // two deferring transports, only completing everything orders them.
-  bool split_deferred = false;
-  for (const PeerRoute& r : routes_)
-    split_deferred |=
-        r.transport != r.amo_transport && !(transports_[r.transport]->caps.completes_at_issue &&
-                                            transports_[r.amo_transport]->caps.completes_at_issue);
-  fence_needs_quiet_ = deferred > 1 || split_deferred;
+  // A fence orders one context's operations to each PE, through each transport's fence. That cannot
+  // order a PE's operations split over transports where one of them defers (atomics through a NIC,
+  // puts through shm): only completing them does, so a fence quiets those PEs first. With two
+  // deferring transports in use, a fence quiets everything.
+  fence_quiet_pes_.clear();
+  for (int pe = 0; pe < n_pes_; ++pe) {
+    const PeerRoute& r = routes_[pe];
+    if (r.transport != r.amo_transport && !(transports_[r.transport]->caps.completes_at_issue &&
+                                            transports_[r.amo_transport]->caps.completes_at_issue))
+      fence_quiet_pes_.push_back(pe);
+  }
+  fence_needs_quiet_ = deferred > 1;
 }
 
 void Runtime::make_visible_slow() {

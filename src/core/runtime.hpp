@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -155,6 +156,9 @@ class Runtime {
   bool amo_direct() const { return amo_direct_; }
   // fence must quiet: operations of more than one deferred transport cannot be ordered by fences.
   bool fence_needs_quiet() const { return fence_needs_quiet_; }
+  // The PEs a fence must quiet before fencing the transports: those whose puts and atomics take two
+  // transports, one of them deferring (puts through shm, atomics through a NIC).
+  std::span<const int> fence_quiet_pes() const { return fence_quiet_pes_; }
   // From now on fence and quiet are library calls even where they were a store fence inlined in
   // the program (a layer above core, active messages, hooks work into quiet). Collective.
   void route_quiet_through_library();
@@ -321,6 +325,7 @@ class Runtime {
   bool fence_is_store_order_ = false;
   bool amo_direct_ = true;
   bool fence_needs_quiet_ = false;
+  std::vector<int> fence_quiet_pes_;
   bool has_make_visible_ = false;
   util::Config config_;
   util::BackoffPolicy backoff_, polling_backoff_;

@@ -54,6 +54,32 @@ TEST(Ordering, FenceOrdersDataBeforeFlag) {
   shmem_barrier_all();
 }
 
+// Atomics before a fence land before puts after it, also where the two take different transports
+// (the mixed configurations: puts to a same-node peer through shm, atomics through a NIC-like one).
+TEST(Ordering, FenceOrdersAtomicsBeforeLaterPuts) {
+  constexpr int kRounds = 200;
+  pe::SymArray<long> counter(1), flag(1), ack(1);
+  const bool writer = pe::me() % 2 == 0 && pe::me() + 1 < pe::npes();
+  const bool reader = pe::me() % 2 == 1;
+  const int partner = writer ? pe::me() + 1 : pe::me() - 1;
+  shmem_barrier_all();
+  long bad_rounds = 0;
+  for (int r = 1; r <= kRounds; ++r) {
+    if (writer) {
+      shmem_long_atomic_add(counter.get(), 1, partner);
+      shmem_fence();
+      shmem_long_p(flag.get(), r, partner);
+      shmem_long_wait_until(ack.get(), SHMEM_CMP_GE, r);
+    } else if (reader) {
+      shmem_long_wait_until(flag.get(), SHMEM_CMP_GE, r);
+      bad_rounds += shmem_long_atomic_fetch(counter.get(), pe::me()) != r;
+      shmem_long_p(ack.get(), r, partner);
+    }
+  }
+  EXPECT_EQ(bad_rounds, 0) << "rounds in which the flag arrived before the atomic it was fenced behind";
+  shmem_barrier_all();
+}
+
 // quiet completes put_nbi (the target sees the data once a flag sent after quiet arrives) and
 // get_nbi (the local buffer is filled once quiet returns).
 TEST(Ordering, QuietCompletesNonBlockingTransfers) {

@@ -59,8 +59,10 @@ constexpr uint64_t kOrderTiers[] = {
     0,
 };
 
-// Every fi_info the provider (any, if null) offers for this transport's needs, or null.
-fi_info* query_all(const char* provider, int threading, uint64_t order) {
+// Every fi_info the provider (any, if null) offers for this transport's needs, or null. With
+// `order`, the sizes up to which that order holds are asked for too: a provider answers at most what
+// the hints ask (tcp;ofi_rxm answers 0 bytes, so no order at all, when they ask nothing).
+fi_info* query_all(const char* provider, int threading, uint64_t order, bool order_sizes) {
   fi_info* hints = fi_allocinfo();
   if (!hints) return nullptr;
   hints->caps = FI_RMA | FI_ATOMIC | FI_MSG;
@@ -70,16 +72,22 @@ fi_info* query_all(const char* provider, int threading, uint64_t order) {
   hints->domain_attr->threading = static_cast<fi_threading>(threading);
   hints->domain_attr->control_progress = FI_PROGRESS_MANUAL;
   hints->domain_attr->data_progress = FI_PROGRESS_MANUAL;
-  hints->tx_attr->op_flags = FI_DELIVERY_COMPLETE;
+  hints->tx_attr->op_flags = getenv("XX_TC") ? FI_TRANSMIT_COMPLETE : FI_DELIVERY_COMPLETE;
   hints->tx_attr->msg_order = order;
+  if (order_sizes) {
+    hints->ep_attr->max_order_raw_size = SIZE_MAX;
+    hints->ep_attr->max_order_war_size = SIZE_MAX;
+    hints->ep_attr->max_order_waw_size = SIZE_MAX;
+  }
   if (provider) hints->fabric_attr->prov_name = strdup(provider);  // fi_freeinfo frees it
   fi_info* found = nullptr;
   const int ret =
       fi_getinfo(FI_VERSION(FI_MAJOR_VERSION, FI_MINOR_VERSION), nullptr, nullptr, 0, hints, &found);
   fi_freeinfo(hints);
   if (ret != 0) {
-    CW_LOG(util::LogLevel::debug, "ofi: fi_getinfo(provider %s, threading %d, order %#llx): %s",
-           provider ? provider : "any", threading, static_cast<unsigned long long>(order), fi_strerror(-ret));
+    CW_LOG(util::LogLevel::debug, "ofi: fi_getinfo(provider %s, threading %d, order %#llx%s): %s",
+           provider ? provider : "any", threading, static_cast<unsigned long long>(order),
+           order_sizes ? " of any size" : "", fi_strerror(-ret));
     return nullptr;
   }
   return found;
@@ -93,9 +101,9 @@ bool domain_of(std::string_view domain, const std::string& name) {
 
 // The provider's preferred entry whose domain is one of `near`'s devices, else its preferred
 // entry; null if it offers none.
-fi_info* query(const char* provider, int threading, uint64_t order,
+fi_info* query(const char* provider, int threading, uint64_t order, bool order_sizes,
                const std::vector<util::NetworkDevice>& near) {
-  fi_info* found = query_all(provider, threading, order);
+  fi_info* found = query_all(provider, threading, order, order_sizes);
   if (!found) return nullptr;
   fi_info* chosen = found;
   for (fi_info* i = found; i && chosen == found && !near.empty(); i = i->next)
@@ -110,6 +118,37 @@ fi_info* query(const char* provider, int threading, uint64_t order,
   return copy;
 }
 
+// `chosen`'s provider and domain for puts and gets only, if that grants read-after-write and
+// write-after-write order between RMA transfers of any size where `chosen` does not; else null.
+fi_info* query_rma_only(const fi_info* chosen, std::size_t max_msg) {
+  constexpr uint64_t kWanted = FI_ORDER_RMA_RAW | FI_ORDER_RMA_WAW;
+  auto covers = [&](const fi_info* i) {
+    return (i->tx_attr->msg_order & kWanted) == kWanted && i->ep_attr->max_order_raw_size >= max_msg &&
+           i->ep_attr->max_order_waw_size >= max_msg;
+  };
+  if (covers(chosen) || (chosen->domain_attr->mr_mode & FI_MR_ENDPOINT)) return nullptr;
+  fi_info* hints = fi_dupinfo(chosen);
+  if (!hints) return nullptr;
+  hints->caps = FI_RMA;
+  hints->tx_attr->msg_order = kWanted;
+  hints->ep_attr->max_order_raw_size = SIZE_MAX;
+  hints->ep_attr->max_order_waw_size = SIZE_MAX;
+  hints->ep_attr->max_order_war_size = 0;
+  std::free(hints->src_addr);  // any address: the endpoint is an initiator
+  hints->src_addr = nullptr;
+  hints->src_addrlen = 0;
+  fi_info* found = nullptr;
+  const int ret =
+      fi_getinfo(FI_VERSION(FI_MAJOR_VERSION, FI_MINOR_VERSION), nullptr, nullptr, 0, hints, &found);
+  fi_freeinfo(hints);
+  fi_info* usable = nullptr;
+  for (fi_info* i = ret == 0 ? found : nullptr; i && !usable; i = i->next)
+    if (covers(i) && std::strcmp(i->domain_attr->name, chosen->domain_attr->name) == 0)
+      usable = fi_dupinfo(i);
+  if (found) fi_freeinfo(found);
+  return usable;
+}
+
 fi_info* choose_provider(const std::string& configured, bool nic_locality) {
   const std::vector<util::NetworkDevice> near =
       nic_locality ? util::nearest_network_devices() : std::vector<util::NetworkDevice>{};
@@ -121,7 +160,10 @@ fi_info* choose_provider(const std::string& configured, bool nic_locality) {
   for (const char* provider : providers)
     for (int threading : {FI_THREAD_SAFE, FI_THREAD_DOMAIN})
       for (uint64_t order : kOrderTiers)
-        if (fi_info* info = query(provider, threading, order, near)) return info;
+        for (bool order_sizes : {true, false}) {  // the order for any size, else what the provider gives
+          if (order == 0 && order_sizes) continue;
+          if (fi_info* info = query(provider, threading, order, order_sizes, near)) return info;
+        }
   return nullptr;
 }
 
@@ -257,6 +299,7 @@ void destroy(Transport* t) {
   if (o->domain) close_fid(&o->domain->fid, "fi_close(domain)");
   if (o->fabric) close_fid(&o->fabric->fid, "fi_close(fabric)");
   if (o->info) fi_freeinfo(o->info);
+  if (o->rma_info) fi_freeinfo(o->rma_info);
   delete o;
 }
 
@@ -305,8 +348,12 @@ Status open_all(OfiTransport* o, const TransportInit& init) {
   std::size_t room = std::min(info->tx_attr->size ? info->tx_attr->size : 256, std::size_t(1024));
   o->max_outstanding = room < 16 ? 16 : room;
   o->serialise_domain = info->domain_attr->threading != FI_THREAD_SAFE;
-  // Fence costs nothing when writes of every kind and size are placed in issue order.
-  o->fence_is_free = (o->order & FI_ORDER_WAW) && o->order_waw_size >= o->max_msg;
+  if (init.config->ofi_rma_endpoint && (o->rma_info = query_rma_only(info, o->max_msg))) {
+    o->rma_order = o->rma_info->tx_attr->msg_order;
+    o->rma_order_war_size = o->rma_info->ep_attr->max_order_war_size;
+  }
+  // Fence costs nothing when writes of every kind and size are placed in issue order (on one endpoint).
+  o->fence_is_free = !o->rma_info && (o->order & FI_ORDER_WAW) && o->order_waw_size >= o->max_msg;
 
   int ret;
   if ((ret = fi_fabric(info->fabric_attr, &o->fabric, nullptr)) != 0) return fail("fi_fabric", ret);
@@ -346,9 +393,15 @@ Status open_endpoint(OfiTransport* t, fid_ep** ep, fid_cq** cq, int* fd, fi_cq_f
   }
   if (ret != 0) return fail("fi_cq_open", ret);
   if (t->wait_fd_supported && fi_control(&(*cq)->fid, FI_GETWAIT, fd) != 0) *fd = -1;
-  if ((ret = fi_endpoint(t->domain, t->info, ep, nullptr)) != 0) return fail("fi_endpoint", ret);
+  return open_endpoint_on(t, t->info, *cq, ep);
+}
+
+Status open_endpoint_on(OfiTransport* t, const fi_info* info, fid_cq* cq, fid_ep** ep) {
+  int ret;
+  if ((ret = fi_endpoint(t->domain, const_cast<fi_info*>(info), ep, nullptr)) != 0)
+    return fail("fi_endpoint", ret);
   if ((ret = fi_ep_bind(*ep, &t->av->fid, 0)) != 0) return fail("fi_ep_bind(address vector)", ret);
-  if ((ret = fi_ep_bind(*ep, &(*cq)->fid, FI_TRANSMIT | FI_RECV)) != 0)
+  if ((ret = fi_ep_bind(*ep, &cq->fid, FI_TRANSMIT | FI_RECV)) != 0)
     return fail("fi_ep_bind(completion queue)", ret);
   if ((ret = fi_enable(*ep)) != 0) return fail("fi_enable", ret);
   return Status::ok;
@@ -411,7 +464,7 @@ std::string ofi_describe_providers() {
   std::string out;
   std::vector<std::string> seen;
   for (const char* provider : {"tcp;ofi_rxm", static_cast<const char*>(nullptr)}) {
-    fi_info* all = ofi::query_all(provider, FI_THREAD_SAFE, 0);
+    fi_info* all = ofi::query_all(provider, FI_THREAD_SAFE, 0, false);
     for (fi_info* i = all; i; i = i->next) {
       const std::string name = i->fabric_attr->prov_name;
       if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
@@ -458,8 +511,9 @@ Transport* create_ofi_transport(const TransportInit& init, Status* status) {
       .atomic_domain = AtomicDomain::nic,
       .host_pointers = false,
       .completes_at_issue = false,
-      .ordered = (o->order & ordered_bits) == ordered_bits && o->order_raw_size >= o->max_msg &&
-                 o->order_war_size >= o->max_msg && o->order_waw_size >= o->max_msg,
+      .ordered = !o->rma_info && (o->order & ordered_bits) == ordered_bits &&
+                 o->order_raw_size >= o->max_msg && o->order_war_size >= o->max_msg &&
+                 o->order_waw_size >= o->max_msg,
       .needs_progress = true,  // manual progress: nothing moves unless this PE polls
       .registers_memory = true,
       .max_thread_level = 3 /* SHMEM_THREAD_MULTIPLE: every context locks its endpoint */,
@@ -469,12 +523,15 @@ Transport* create_ofi_transport(const TransportInit& init, Status* status) {
       // eager limit we know of.
       .ordered_message_bytes = (o->order & FI_ORDER_SAS) ? std::size_t(4096) : 0};
   ofi::check_atomics(o, o->target_ep);  // caps.native_amos
-  CW_LOG(util::LogLevel::info,
-         "ofi: provider %s, fabric %s, domain %s, mr_mode %#llx, order %#llx%s, threading %d, inject %zu",
-         o->info->fabric_attr->prov_name, o->info->fabric_attr->name, o->info->domain_attr->name,
-         static_cast<unsigned long long>(o->mr_mode), static_cast<unsigned long long>(o->order),
-         o->caps.ordered ? " (ordered)" : "", static_cast<int>(o->info->domain_attr->threading),
-         o->info->tx_attr->inject_size);
+  CW_LOG(
+      util::LogLevel::info,
+      "ofi: provider %s, fabric %s, domain %s, mr_mode %#llx, order %#llx%s (up to raw %zu, war %zu, waw %zu "
+      "bytes), threading %d, inject %zu; puts and gets %s",
+      o->info->fabric_attr->prov_name, o->info->fabric_attr->name, o->info->domain_attr->name,
+      static_cast<unsigned long long>(o->mr_mode), static_cast<unsigned long long>(o->order),
+      o->caps.ordered ? " (ordered)" : "", o->order_raw_size, o->order_war_size, o->order_waw_size,
+      static_cast<int>(o->info->domain_attr->threading), o->info->tx_attr->inject_size,
+      o->rma_info ? "through their own endpoint (ordered at any size)" : "through the same endpoint");
   *status = Status::ok;
   return o;
 }

@@ -58,6 +58,12 @@ struct Receive {
 
 struct OfiTransport : Transport {
   fi_info* info = nullptr;  // the chosen provider's description (endpoints are opened from it)
+  // The same provider and domain without FI_ATOMIC, when it grants RMA order for transfers of any
+  // size that `info` does not (tcp;ofi_rxm orders nothing once atomics are asked for): each context
+  // then puts and gets through an endpoint opened from it. Null otherwise.
+  fi_info* rma_info = nullptr;
+  uint64_t rma_order = 0;  // rma_info's msg_order (read and write after write hold at any size)
+  std::size_t rma_order_war_size = 0;
   fid_fabric* fabric = nullptr;
   fid_domain* domain = nullptr;
   fid_av* av = nullptr;
@@ -123,6 +129,9 @@ Status register_region(OfiTransport* t, void* buf, std::size_t len, uint64_t acc
 // wait descriptor in *fd when the provider offers one, else -1), and enables it.
 Status open_endpoint(OfiTransport* t, fid_ep** ep, fid_cq** cq, int* fd,
                      fi_cq_format format = FI_CQ_FORMAT_CONTEXT);
+// Opens an endpoint from `info`, bound to the address vector and to the existing queue `cq`, and
+// enables it.
+Status open_endpoint_on(OfiTransport* t, const fi_info* info, fid_cq* cq, fid_ep** ep);
 
 // The key covering (pe, segment, offset): fills `addr` (the remote address of `offset`), `key` and
 // the bytes left in that chunk from `offset`. invalid_arg (logged) when no key covers it.
@@ -155,6 +164,8 @@ struct Pending {
   fid_mr* local_mr = nullptr;  // registered for this operation only; closed at completion
   char* staging = nullptr;     // a message's copy (new[]), freed at completion
   uint8_t amo_op = 0xff;       // AmoOp of an atomic (commuting atomics need no order)
+  bool on_rma_ep = false;      // posted to the context's rma_ep
+  uint64_t seq = 0;            // the context's issue count when it was posted
   bool waited = false;         // a blocking caller frees it after seeing `done`
   bool done = false;
   bool failed = false;
@@ -167,6 +178,7 @@ struct OfiContext : Context {
   std::mutex own_mutex;
   std::mutex* mutex = nullptr;  // own_mutex, or the transport's domain_mutex
   fid_ep* ep = nullptr;
+  fid_ep* rma_ep = nullptr;  // from rma_info, sharing `cq`, when the transport has one; else null
   fid_cq* cq = nullptr;
   int cq_fd = -1;
   char* bounce = nullptr;  // kSlots * kSlotSize, registered
@@ -178,7 +190,9 @@ struct OfiContext : Context {
   Pending* head = nullptr;  // outstanding operations, oldest first
   Pending* tail = nullptr;
   std::size_t outstanding_writes = 0;
-  bool fence_pending = false;
+  // Writes posted before the last fence (seq < fence_seq) that may still be outstanding: a later
+  // write waits for those whose order with it the provider does not grant. 0: none.
+  uint64_t fence_seq = 0;
   Status error = Status::ok;  // the first failed completion since the last quiet
 };
 

@@ -4,14 +4,18 @@
 //
 // Completion: every operation is posted with a Pending record as its context and counts as issued;
 // its completion-queue entry (delivery complete: a write's entry means the target has placed the
-// data) counts it as completed. quiet polls until completed == issued; quiet_pe is quiet.
+// data) counts it as completed. quiet polls until completed == issued; quiet_pe until none of the
+// outstanding operations targets that PE.
 //
 // Ordering: the transport relies only on the ordering the provider granted (tx_attr->msg_order, for
-// transfers up to ep_attr->max_order_*_size). Before an operation is posted it waits for earlier ones
-// of the context whose order with it is not granted and that touch overlapping bytes of the same
-// peer (a get after a put to the same word must see the put). fence makes the next write wait until
-// every earlier write has completed, unless the provider places writes of every kind and size in
-// order (then fence is free). FI_FENCE is not used: few RDM providers offer it (tcp;ofi_rxm does not).
+// transfers up to ep_attr->max_order_*_size), per endpoint: nothing orders two endpoints' operations.
+// Before an operation is posted it waits for earlier ones of the context whose order with it is not
+// granted and that touch overlapping bytes of the same peer (a get after a put to the same word must
+// see the put). After a fence, a write waits for the earlier writes whose order with it is not
+// granted; fence is free when the provider places writes of every kind and size in order on the one
+// endpoint. FI_FENCE is not used: few RDM providers offer it (tcp;ofi_rxm does not). A provider that
+// orders RMA transfers only without FI_ATOMIC (tcp;ofi_rxm) gets a second endpoint per context for
+// puts and gets (OfiTransport::rma_info), so that puts after puts need no waiting there.
 #include <poll.h>
 #include <sched.h>
 #include <unistd.h>
@@ -126,21 +130,26 @@ bool ordered(const OfiTransport* t, const Pending* e, const Pending* l) {
       (e->amo_op == static_cast<uint8_t>(AmoOp::add) || e->amo_op == static_cast<uint8_t>(AmoOp::bit_and) ||
        e->amo_op == static_cast<uint8_t>(AmoOp::bit_or) || e->amo_op == static_cast<uint8_t>(AmoOp::bit_xor)))
     return true;
+  if (e->on_rma_ep != l->on_rma_ep) return false;  // nothing orders two endpoints' operations
   const std::size_t size = e->len > l->len ? e->len : l->len;
+  // Both on the RMA endpoint: its order holds at any size for reads and writes after writes.
+  const bool rma_ep = e->on_rma_ep;
+  const uint64_t order = rma_ep ? t->rma_order : t->order;
   auto granted = [&](uint64_t any, uint64_t rma, uint64_t amo, std::size_t limit) {
     uint64_t bits = any;
     if (!atomic(e->cls) && !atomic(l->cls)) bits |= rma;
     if (atomic(e->cls) && atomic(l->cls)) bits |= amo;
-    return (t->order & bits) != 0 && size <= limit;
+    return (order & bits) != 0 && size <= limit;
   };
   if (writes(e->cls) && reads(l->cls) &&
-      !granted(FI_ORDER_RAW, FI_ORDER_RMA_RAW, FI_ORDER_ATOMIC_RAW, t->order_raw_size))
+      !granted(FI_ORDER_RAW, FI_ORDER_RMA_RAW, FI_ORDER_ATOMIC_RAW, rma_ep ? SIZE_MAX : t->order_raw_size))
     return false;
   if (reads(e->cls) && writes(l->cls) &&
-      !granted(FI_ORDER_WAR, FI_ORDER_RMA_WAR, FI_ORDER_ATOMIC_WAR, t->order_war_size))
+      !granted(FI_ORDER_WAR, FI_ORDER_RMA_WAR, FI_ORDER_ATOMIC_WAR,
+               rma_ep ? t->rma_order_war_size : t->order_war_size))
     return false;
   if (writes(e->cls) && writes(l->cls) &&
-      !granted(FI_ORDER_WAW, FI_ORDER_RMA_WAW, FI_ORDER_ATOMIC_WAW, t->order_waw_size))
+      !granted(FI_ORDER_WAW, FI_ORDER_RMA_WAW, FI_ORDER_ATOMIC_WAW, rma_ep ? SIZE_MAX : t->order_waw_size))
     return false;
   return true;
 }
@@ -152,6 +161,7 @@ bool overlap(const Pending* a, const Pending* b) {
 
 void close_context(OfiContext* c) {
   if (c->bounce_mr) fi_close(&c->bounce_mr->fid);
+  if (c->rma_ep) fi_close(&c->rma_ep->fid);
   if (c->ep) fi_close(&c->ep->fid);
   if (c->cq) fi_close(&c->cq->fid);
   std::free(c->bounce);
@@ -254,16 +264,21 @@ void track(OfiContext* c, Pending* p) {
   p->next = nullptr;
   (c->tail ? c->tail->next : c->head) = p;
   c->tail = p;
-  ++c->issued;
+  p->seq = c->issued++;
   if (writes(p->cls)) ++c->outstanding_writes;
 }
 
 Status order_before(OfiContext* c, const Pending* p) {
   auto* t = ofi_of(c->transport);
   poll_until(c, [c, t] { return c->issued - c->completed < t->max_outstanding; });
-  if (c->fence_pending && writes(p->cls)) {
-    c->fence_pending = false;
-    if (c->outstanding_writes > 0) return drain(c);
+  if (c->fence_seq && writes(p->cls)) {
+    // The writes before the fence that are still outstanding come first in the list.
+    if (!c->head || c->head->seq >= c->fence_seq) c->fence_seq = 0;
+    for (const Pending* q = c->head; q && q->seq < c->fence_seq; q = q->next)
+      if (writes(q->cls) && !ordered(t, q, p)) {
+        c->fence_seq = 0;
+        return drain(c);
+      }
   }
   for (const Pending* q = c->head; q; q = q->next)
     if (overlap(q, p) && !ordered(t, q, p)) return drain(c);
@@ -292,6 +307,7 @@ Status context_create(Transport* t, long, Context** out) {
     std::unique_lock lock(o->domain_mutex, std::defer_lock);
     if (o->serialise_domain) lock.lock();
     s = open_endpoint(o, &c->ep, &c->cq, &c->cq_fd);
+    if (!is_error(s) && o->rma_info) s = open_endpoint_on(o, o->rma_info, c->cq, &c->rma_ep);
   }
   const std::size_t bytes = kSlots * kSlotSize;
   if (!is_error(s)) {
@@ -324,7 +340,7 @@ Status fence(Context* ctx) {
   auto* c = ctx_of(ctx);
   if (ofi_of(c->transport)->fence_is_free) return Status::ok;
   std::lock_guard lock(*c->mutex);
-  c->fence_pending = c->outstanding_writes > 0;
+  if (c->outstanding_writes > 0) c->fence_seq = c->issued;
   return Status::ok;
 }
 
@@ -332,14 +348,25 @@ Status quiet(Context* ctx) {
   auto* c = ctx_of(ctx);
   std::lock_guard lock(*c->mutex);
   drain(c);
-  c->fence_pending = false;
+  c->fence_seq = 0;
   const Status s = c->error;
   c->error = Status::ok;
   return s;
 }
 
-// Completing more than the named PE's operations is allowed.
-Status quiet_pe(Context* c, int) { return quiet(c); }
+// Completes the operations (messages included) to `pe`; the others stay in flight.
+Status quiet_pe(Context* ctx, int pe) {
+  auto* c = ctx_of(ctx);
+  std::lock_guard lock(*c->mutex);
+  poll_until(c, [c, pe] {
+    for (const Pending* q = c->head; q; q = q->next)
+      if (q->pe == pe) return false;
+    return true;
+  });
+  const Status s = c->error;
+  c->error = Status::ok;
+  return s;
+}
 
 int progress(Context* ctx) {
   auto* c = ctx_of(ctx);

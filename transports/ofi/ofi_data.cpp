@@ -50,6 +50,7 @@ Status rma(Context* ctx, bool write, int pe, int segment, std::size_t offset, vo
   const fi_addr_t peer = t->peers[pe];
   // A blocking put copies small sources so that it can return before the write completes.
   const bool bounce = n <= kSlotSize && (t->mr_local || (write && blocking));
+  fid_ep* const ep = c->rma_ep ? c->rma_ep : c->ep;
   std::lock_guard lock(*c->mutex);
   std::vector<Pending*> waited;
   Status status = Status::ok;
@@ -62,6 +63,7 @@ Status rma(Context* ctx, bool write, int pe, int segment, std::size_t offset, vo
     if (len > t->max_msg) len = t->max_msg;
     Pending* p =
         new_pending(c, write ? OpClass::rma_write : OpClass::rma_read, pe, segment, offset + done, len);
+    p->on_rma_ep = ep != c->ep;
     if (is_error(status = order_before(c, p))) {
       discard(c, p);
       break;
@@ -88,9 +90,9 @@ Status rma(Context* ctx, bool write, int pe, int segment, std::size_t offset, vo
       desc = fi_mr_desc(p->local_mr);
     }
     p->waited = blocking && !(write && bounce);
-    status =
-        write ? post_op(c, p, "fi_write", [&] { return fi_write(c->ep, buf, len, desc, peer, addr, key, p); })
-              : post_op(c, p, "fi_read", [&] { return fi_read(c->ep, buf, len, desc, peer, addr, key, p); });
+    status = write
+                 ? post_op(c, p, "fi_write", [&] { return fi_write(ep, buf, len, desc, peer, addr, key, p); })
+                 : post_op(c, p, "fi_read", [&] { return fi_read(ep, buf, len, desc, peer, addr, key, p); });
     if (!is_error(status) && p->waited) waited.push_back(p);
     done += len;
   }
