@@ -132,7 +132,18 @@ void ProgressEngine::thread_main(std::chrono::microseconds interval) {
   pollfd fds[kMaxWaitFds];
   const timespec wait{static_cast<time_t>(interval.count() / 1000000),
                       static_cast<long>(interval.count() % 1000000) * 1000};
+  // While the PE's own threads poll, this thread only naps (on its stop descriptor): woken by the
+  // same arrivals as they are, it took the CPU from the PE pinned there, and both then queued for
+  // the transport's lock.
+  constexpr timespec kStandDown{0, 200 * 1000};
+  uint64_t polls_seen = caller_polls_.load(std::memory_order_relaxed);
   while (!stop_.load(std::memory_order_relaxed)) {
+    if (const uint64_t polls = caller_polls_.load(std::memory_order_relaxed); polls != polls_seen) {
+      polls_seen = polls;
+      pollfd wake{wake_fd_, POLLIN, 0};
+      ppoll(&wake, 1, &kStandDown, nullptr);
+      continue;
+    }
     if (poll_sources() > 0) continue;
     // Idle: block until a source has work, the interval passes, or stop_thread wakes us.
     std::size_t n = 0;
