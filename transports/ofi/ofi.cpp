@@ -59,10 +59,8 @@ constexpr uint64_t kOrderTiers[] = {
     0,
 };
 
-// Every fi_info the provider (any, if null) offers for this transport's needs, or null. With
-// `order`, the sizes up to which that order holds are asked for too: a provider answers at most what
-// the hints ask (tcp;ofi_rxm answers 0 bytes, so no order at all, when they ask nothing).
-fi_info* query_all(const char* provider, int threading, uint64_t order, bool order_sizes) {
+// Every fi_info the provider (any, if null) offers for this transport's needs, or null.
+fi_info* query_all(const char* provider, int threading, uint64_t order) {
   fi_info* hints = fi_allocinfo();
   if (!hints) return nullptr;
   hints->caps = FI_RMA | FI_ATOMIC | FI_MSG;
@@ -72,22 +70,16 @@ fi_info* query_all(const char* provider, int threading, uint64_t order, bool ord
   hints->domain_attr->threading = static_cast<fi_threading>(threading);
   hints->domain_attr->control_progress = FI_PROGRESS_MANUAL;
   hints->domain_attr->data_progress = FI_PROGRESS_MANUAL;
-  hints->tx_attr->op_flags = getenv("XX_TC") ? FI_TRANSMIT_COMPLETE : FI_DELIVERY_COMPLETE;
+  hints->tx_attr->op_flags = FI_DELIVERY_COMPLETE;
   hints->tx_attr->msg_order = order;
-  if (order_sizes) {
-    hints->ep_attr->max_order_raw_size = SIZE_MAX;
-    hints->ep_attr->max_order_war_size = SIZE_MAX;
-    hints->ep_attr->max_order_waw_size = SIZE_MAX;
-  }
   if (provider) hints->fabric_attr->prov_name = strdup(provider);  // fi_freeinfo frees it
   fi_info* found = nullptr;
   const int ret =
       fi_getinfo(FI_VERSION(FI_MAJOR_VERSION, FI_MINOR_VERSION), nullptr, nullptr, 0, hints, &found);
   fi_freeinfo(hints);
   if (ret != 0) {
-    CW_LOG(util::LogLevel::debug, "ofi: fi_getinfo(provider %s, threading %d, order %#llx%s): %s",
-           provider ? provider : "any", threading, static_cast<unsigned long long>(order),
-           order_sizes ? " of any size" : "", fi_strerror(-ret));
+    CW_LOG(util::LogLevel::debug, "ofi: fi_getinfo(provider %s, threading %d, order %#llx): %s",
+           provider ? provider : "any", threading, static_cast<unsigned long long>(order), fi_strerror(-ret));
     return nullptr;
   }
   return found;
@@ -101,9 +93,9 @@ bool domain_of(std::string_view domain, const std::string& name) {
 
 // The provider's preferred entry whose domain is one of `near`'s devices, else its preferred
 // entry; null if it offers none.
-fi_info* query(const char* provider, int threading, uint64_t order, bool order_sizes,
+fi_info* query(const char* provider, int threading, uint64_t order,
                const std::vector<util::NetworkDevice>& near) {
-  fi_info* found = query_all(provider, threading, order, order_sizes);
+  fi_info* found = query_all(provider, threading, order);
   if (!found) return nullptr;
   fi_info* chosen = found;
   for (fi_info* i = found; i && chosen == found && !near.empty(); i = i->next)
@@ -131,6 +123,7 @@ fi_info* query_rma_only(const fi_info* chosen, std::size_t max_msg) {
   if (!hints) return nullptr;
   hints->caps = FI_RMA;
   hints->tx_attr->msg_order = kWanted;
+  // The copy carries `chosen`'s sizes (0 on tcp;ofi_rxm): ask for any size instead.
   hints->ep_attr->max_order_raw_size = SIZE_MAX;
   hints->ep_attr->max_order_waw_size = SIZE_MAX;
   hints->ep_attr->max_order_war_size = 0;
@@ -160,10 +153,7 @@ fi_info* choose_provider(const std::string& configured, bool nic_locality) {
   for (const char* provider : providers)
     for (int threading : {FI_THREAD_SAFE, FI_THREAD_DOMAIN})
       for (uint64_t order : kOrderTiers)
-        for (bool order_sizes : {true, false}) {  // the order for any size, else what the provider gives
-          if (order == 0 && order_sizes) continue;
-          if (fi_info* info = query(provider, threading, order, order_sizes, near)) return info;
-        }
+        if (fi_info* info = query(provider, threading, order, near)) return info;
   return nullptr;
 }
 
@@ -464,7 +454,7 @@ std::string ofi_describe_providers() {
   std::string out;
   std::vector<std::string> seen;
   for (const char* provider : {"tcp;ofi_rxm", static_cast<const char*>(nullptr)}) {
-    fi_info* all = ofi::query_all(provider, FI_THREAD_SAFE, 0, false);
+    fi_info* all = ofi::query_all(provider, FI_THREAD_SAFE, 0);
     for (fi_info* i = all; i; i = i->next) {
       const std::string name = i->fabric_attr->prov_name;
       if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
