@@ -116,13 +116,13 @@ bool ProgressEngine::collect_wait_fds(pollfd* fds, std::size_t* n, std::size_t m
   return false;
 }
 
-void ProgressEngine::sleep_until_event(long ns) {
+bool ProgressEngine::sleep_until_event(long ns) {
   constexpr std::size_t kMaxWaitFds = 16;  // more sources still nap, only not woken by the extra ones
   pollfd fds[kMaxWaitFds];
   std::size_t n = 0;
-  if (collect_wait_fds(fds, &n, kMaxWaitFds)) return;  // events pending: the wait's next round progresses
+  if (collect_wait_fds(fds, &n, kMaxWaitFds)) return true;  // the wait's next round progresses
   const timespec nap{0, ns};
-  ppoll(fds, n, &nap, nullptr);
+  return ppoll(fds, n, &nap, nullptr) > 0;  // woken by a source, not by the time
 }
 
 void ProgressEngine::thread_main(std::chrono::microseconds interval) {

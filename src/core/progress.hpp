@@ -63,7 +63,9 @@ class ProgressEngine {
   // A wait's nap when sources need this PE's progress: up to `ns`, but woken by the first source
   // whose wait descriptor becomes readable (a peer's get or atomic that only this PE can execute
   // arrives over UCX-over-tcp, say). A plain sleep would hold such a request for the whole nap.
-  void sleep_until_event(long ns);
+  // Returns true when a source had events: pending now (then it does not nap), or the one that
+  // ended the nap.
+  bool sleep_until_event(long ns);
 
   // For the time this PE blocks where it cannot poll (a bootstrap exchange): completes everything,
   // then, unless the progress thread already runs, polls from a helper thread until the scope

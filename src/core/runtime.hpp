@@ -216,18 +216,17 @@ class Runtime {
   // A wait's sleep: up to `ns` on this PE's doorbell, unless `pred` already holds.
   // Short naps do not arm the bell: they end soon anyway, and a peer sending a stream of messages
   // to a PE that waits for something else would pay a wake-up call every few microseconds.
+  // Returns true when it did not sleep because a transport has events pending (see wait_for).
   template <class Pred>
-  void sleep_on_doorbell(long ns, Pred&& pred) {
+  bool sleep_on_doorbell(long ns, Pred&& pred) {
     constexpr long kArmFromNs = 50'000;
     // A transport that needs this PE's progress wakes it through its descriptors instead.
-    if (progress_.polls_transports()) [[unlikely]] {
-      progress_.sleep_until_event(ns);
-      return;
-    }
+    if (progress_.polls_transports()) [[unlikely]]
+      return progress_.sleep_until_event(ns);
     if (ns < kArmFromNs) {
       timespec ts{0, ns};
       nanosleep(&ts, nullptr);
-      return;
+      return false;
     }
     Doorbell& bell = internal_->doorbell;
     const uint32_t rings = bell.rings.load(std::memory_order_acquire);
@@ -236,6 +235,7 @@ class Runtime {
     else
       std::atomic_thread_fence(std::memory_order_seq_cst);
     if (!pred()) util::futex_wait(&bell.rings, rings, ns);
+    return false;
   }
   uint64_t next_barrier_epoch() { return ++barrier_epoch_; }
 

@@ -61,10 +61,13 @@ inline void wait_for(Runtime& rt, const util::WaitNote& note, Pred&& pred, OnIdl
     util::Backoff backoff(rt.backoff_policy());
     const bool poll_every_round = rt.needs_progress();
     while (!pred()) {
-      if (backoff.pause([&](long ns) { rt.sleep_on_doorbell(ns, pred); })) {
+      bool busy = false;  // a transport had events pending instead of a nap
+      if (backoff.pause([&](long ns) { busy = rt.sleep_on_doorbell(ns, pred); })) {
         // About to yield or sleep: peers may wait on what is parked here. Events mean a peer is
         // working with this PE (its gets and atomics over tcp execute here): stay awake a while.
-        if (rt.progress_before_idle() > 0) backoff.rewind_to_yield();
+        // So do pending events that progress reports none of: a peer's RMA stream, placed by
+        // this PE's progress over tcp, completes nothing here.
+        if (rt.progress_before_idle() > 0 || busy) backoff.rewind_to_yield();
         on_idle();
       } else if (poll_every_round) {
         rt.progress();
