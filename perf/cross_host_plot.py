@@ -10,6 +10,7 @@ WORK is cross_host's scratch folder, read for these files (any may be missing; i
   raw-ucx-sweep-lat-SIZE.out            ucx_perftest ucp_put_lat's final line (column 2: latency, us)
   raw-ucx-sweep-bw-SIZE.out             ucx_perftest ucp_put_bw's final line (column 6: MiB/s, overall)
   raw-ofi-sweep.client                  fi_pingpong -S all's table (size, ..., MB/sec, usec/xfer)
+  raw-ofi-sweep-bw-SIZE.out             perf/ofi_write_bw's line (word 13: MB/s)
 Writes OUT_DIR/latency.png and OUT_DIR/bandwidth.png; prints the names it wrote. Exits 0 without
 plots (and says so on stderr) when matplotlib is missing.
 """
@@ -32,9 +33,9 @@ def causeway_series(path, field):
     return sorted(points.items())
 
 
-def ucx_series(work, kind, column, scale=1.0):
+def raw_series(work, prefix, column, scale=1.0):
     points = []
-    for path in work.glob(f"raw-ucx-sweep-{kind}-*.out"):
+    for path in work.glob(f"{prefix}-*.out"):
         words = path.read_text().split()
         if len(words) > column:
             points.append((int(path.stem.rsplit("-", 1)[1]), float(words[column]) * scale))
@@ -116,11 +117,12 @@ def main():
         bandwidth.append((f"Causeway over {name}: put_bw (mean)", causeway_series(work / f"{net}-sweep-bw.out", "avg"),
                           True))
         if net == "ucx":
-            latency.append(("ucx_perftest ucp_put_lat (p50)", ucx_series(work, "lat", 1), False))
-            bandwidth.append(("ucx_perftest ucp_put_bw (overall)", ucx_series(work, "bw", 5, 1.048576), False))
+            latency.append(("ucx_perftest ucp_put_lat (p50)", raw_series(work, "raw-ucx-sweep-lat", 1), False))
+            bandwidth.append(("ucx_perftest ucp_put_bw (overall)", raw_series(work, "raw-ucx-sweep-bw", 5, 1.048576), False))
         elif net == "ofi":
             latency.append(("fi_pingpong, messages (mean)", ofi_series(work, 6), False))
             bandwidth.append(("fi_pingpong, messages: ping-pong, not streaming", ofi_series(work, 5), False))
+            bandwidth.append(("perf/ofi_write_bw, streaming fi_write", raw_series(work, "raw-ofi-sweep-bw", 12), False))
     out.mkdir(parents=True, exist_ok=True)
     if draw(plt, out / "latency.png", "Delivered put across two simulated hosts, half round trip", "us", latency):
         print(out / "latency.png")
