@@ -42,6 +42,9 @@ namespace causeway::tl {
 // What TransportOps::wait_fd answers besides a descriptor.
 inline constexpr int kWaitFdNone = -1;
 inline constexpr int kWaitFdBusy = -2;
+// What `progress` answers when another thread of this PE holds the context (and so is progressing it
+// itself, waiting in a blocking call): a progress thread then stands down instead of polling again.
+inline constexpr int kProgressHeld = -1;
 
 enum class Reach : uint8_t {
   self,     // only this PE's own memory
@@ -221,7 +224,8 @@ struct TransportOps {
   Status (*fence)(Context*);             // earlier operations of this context land before later ones
   Status (*quiet)(Context*);             // completes everything this context issued
   Status (*quiet_pe)(Context*, int pe);  // completes what this context issued to `pe`
-  // Events processed (>= 0). Never blocks; safe to call from any thread for any context.
+  // Events processed (>= 0), or kProgressHeld. Never blocks; safe to call from any thread for any
+  // context.
   int (*progress)(Context*);
   // Asked just before a thread sleeps for this context's events: a descriptor that becomes readable
   // when progress has work (the sleeper blocks on it), kWaitFdNone (sleep on a timer), or

@@ -89,7 +89,8 @@ class ProgressEngine {
   bool thread_running() const { return thread_.joinable(); }
 
  private:
-  int poll_sources();
+  // Events processed; *held is set when a source answered kProgressHeld.
+  int poll_sources(bool* held = nullptr);
   void thread_main(std::chrono::microseconds interval);
   // Appends the sources' wait descriptors to fds[*n..max); true (and stops) if one answers busy.
   bool collect_wait_fds(pollfd* fds, std::size_t* n, std::size_t max);

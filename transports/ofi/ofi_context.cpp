@@ -20,6 +20,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -179,15 +180,21 @@ void start_target_progress(OfiTransport* t) {
     // endpoint on every round, so this only matters while it makes no calls: while it does, the
     // thread sleeps on a timer instead. Woken by each arrival, it took the CPU from the PE pinned
     // there, which then found the lock held: a ping-pong over tcp;ofi_rxm took twice as long.
-    constexpr auto kStandDown = std::chrono::microseconds(500);
+    // The nap doubles while the PE keeps polling (each wake-up preempts it on its core), so the
+    // thread takes over at most kLongestStandDown after it stops.
+    constexpr auto kFirstStandDown = std::chrono::microseconds(500);
+    constexpr auto kLongestStandDown = std::chrono::microseconds(4000);
+    auto stand_down = kFirstStandDown;
     auto pause = std::chrono::microseconds(50);
     uint64_t polls_seen = t->pe_polls.load(std::memory_order_relaxed);
     while (!t->stop_target.load(std::memory_order_relaxed)) {
       if (const uint64_t polls = t->pe_polls.load(std::memory_order_relaxed); polls != polls_seen) {
         polls_seen = polls;
-        std::this_thread::sleep_for(kStandDown);
+        std::this_thread::sleep_for(stand_down);
+        stand_down = std::min(2 * stand_down, kLongestStandDown);
         continue;
       }
+      stand_down = kFirstStandDown;
       int events = 0;
       if (t->serialise_domain) {
         std::unique_lock lock(t->domain_mutex, std::try_to_lock);
@@ -372,7 +379,8 @@ int progress(Context* ctx) {
   auto* c = ctx_of(ctx);
   std::unique_lock lock(*c->mutex, std::try_to_lock);
   if (lock.owns_lock()) return poll(c);
-  return poll_target(ofi_of(c->transport), false);
+  const int events = poll_target(ofi_of(c->transport), false);
+  return events > 0 ? events : kProgressHeld;
 }
 
 // The target CQ's descriptor: what a sleeping wait waits for is mostly a peer's operation landing

@@ -404,7 +404,7 @@ Status quiet_pe(Context* ctx, int pe) {
 
 int progress(Context* ctx) {
   auto* c = ctx_of(ctx);
-  if (!c->mutex->try_lock()) return 0;  // its owner is progressing it right now
+  if (!c->mutex->try_lock()) return kProgressHeld;  // its owner is progressing it right now
   const int events = static_cast<int>(ucp_worker_progress(c->worker));
   c->mutex->unlock();
   return events;
