@@ -10,7 +10,7 @@ WORK is cross_host's scratch folder, read for these files (any may be missing; i
   raw-ucx-sweep-lat-SIZE.out            ucx_perftest ucp_put_lat's final line (column 2: latency, us)
   raw-ucx-sweep-bw-SIZE.out             ucx_perftest ucp_put_bw's final line (column 6: MiB/s, overall)
   raw-ofi-sweep.client                  fi_pingpong -S all's table (size, ..., MB/sec, usec/xfer)
-  raw-ofi-sweep-bw-SIZE.out             perf/ofi_write_bw's line (word 13: MB/s)
+  raw-ofi-sweep-bw-SIZE.out             perf/ofi_rma_bw's line (word 13: MB/s)
 Writes OUT_DIR/latency.png and OUT_DIR/bandwidth.png; prints the names it wrote. Exits 0 without
 plots (and says so on stderr) when matplotlib is missing.
 """
@@ -122,7 +122,7 @@ def main():
         elif net == "ofi":
             latency.append(("fi_pingpong, messages (mean)", ofi_series(work, 6), False))
             bandwidth.append(("fi_pingpong, messages: ping-pong, not streaming", ofi_series(work, 5), False))
-            bandwidth.append(("perf/ofi_write_bw, streaming fi_write", raw_series(work, "raw-ofi-sweep-bw", 12), False))
+            bandwidth.append(("perf/ofi_rma_bw, streaming fi_write", raw_series(work, "raw-ofi-sweep-bw", 12), False))
     out.mkdir(parents=True, exist_ok=True)
     if draw(plt, out / "latency.png", "Delivered put across two simulated hosts, half round trip", "us", latency):
         print(out / "latency.png")

@@ -1,20 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* ofi_write_bw: streaming fi_write bandwidth between two processes over a libfabric RDM endpoint,
- * with nothing of Causeway in between. It is the raw reference perf/cross_host holds the ofi
- * transport's put bandwidth against: fabtests' fi_rma_bw would be, but Debian does not package
- * fabtests. Same shape as cw_bandwidth's put_bw: a window of writes (64, fewer so that a window
- * stays at or under 4 MiB), then wait for every completion; repeated.
+/* ofi_rma_bw: streaming fi_write (or fi_read) bandwidth between two processes over a libfabric
+ * RDM endpoint, with nothing of Causeway in between. It is the raw reference perf/cross_host holds
+ * the ofi transport's put and get bandwidth against: fabtests' fi_rma_bw would be, but Debian does
+ * not package fabtests. Same shape as cw_bandwidth's put_bw and get_bw: a window of transfers (64,
+ * fewer so that a window stays at or under 4 MiB), then wait for every completion; repeated.
  *
- *   ofi_write_bw -B PORT [options]        the target: registers its buffer and drives progress
- *   ofi_write_bw -P PORT HOST [options]   the initiator: writes and reports
+ *   ofi_rma_bw -B PORT [options]        the target: registers its buffer and drives progress
+ *   ofi_rma_bw -P PORT HOST [options]   the initiator: writes (or reads) and reports
  *   options: -p PROVIDER (else FI_PROVIDER, else libfabric's choice), -S BYTES (default 1 MiB),
- *            -I WINDOWS (default 200), -W WRITES_PER_WINDOW, -D (writes complete on delivery, as
- *            OpenSHMEM's quiet needs, not when the source is free: the provider's default)
+ *            -I WINDOWS (default 200), -W TRANSFERS_PER_WINDOW, -R (reads instead of writes; give
+ *            it to both sides), -D (writes complete on delivery, as OpenSHMEM's quiet needs, not
+ *            when the source is free: the provider's default)
  *
  * Addresses, the buffer's address and key travel over one TCP connection, which also tells the
  * target when to stop. The initiator prints one line:
- *   ofi_write_bw: provider P size S window W windows N seconds T MB/s R completion delivery|default
- * Exit status 0 on success, 1 with a message on any failure. */
+ *   ofi_rma_bw: provider P size S window W windows N seconds T MB/s R completion delivery|default op
+ * write|read Exit status 0 on success, 1 with a message on any failure. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,17 +35,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHECK(call)                                                               \
-  do {                                                                            \
-    int rc_ = (int)(call);                                                        \
-    if (rc_ < 0) {                                                                \
-      fprintf(stderr, "ofi_write_bw: %s failed: %s\n", #call, fi_strerror(-rc_)); \
-      exit(1);                                                                    \
-    }                                                                             \
+#define CHECK(call)                                                             \
+  do {                                                                          \
+    int rc_ = (int)(call);                                                      \
+    if (rc_ < 0) {                                                              \
+      fprintf(stderr, "ofi_rma_bw: %s failed: %s\n", #call, fi_strerror(-rc_)); \
+      exit(1);                                                                  \
+    }                                                                           \
   } while (0)
 
 static void die(const char *what) {
-  fprintf(stderr, "ofi_write_bw: %s: %s\n", what, strerror(errno));
+  fprintf(stderr, "ofi_rma_bw: %s: %s\n", what, strerror(errno));
   exit(1);
 }
 
@@ -139,7 +140,8 @@ static void open_fabric(struct fabric *f, const char *provider, void *buf, size_
   CHECK(fi_ep_bind(f->ep, &f->cq->fid, FI_TRANSMIT | FI_RECV));
   CHECK(fi_enable(f->ep));
   const uint64_t mr_mode = f->info->domain_attr->mr_mode;
-  CHECK(fi_mr_reg(f->domain, buf, len, target ? FI_REMOTE_WRITE : FI_WRITE, 0, 0, 0, &f->mr, NULL));
+  CHECK(fi_mr_reg(f->domain, buf, len, target ? FI_REMOTE_WRITE | FI_REMOTE_READ : FI_WRITE | FI_READ, 0, 0,
+                  0, &f->mr, NULL));
   if (mr_mode & FI_MR_ENDPOINT) {
     CHECK(fi_mr_bind(f->mr, &f->ep->fid, 0));
     CHECK(fi_mr_enable(f->mr));
@@ -152,7 +154,7 @@ static double now(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Reads what completions there are (none is fine) and returns how many; a failed write ends the run. */
+/* Reads what completions there are (none is fine) and returns how many; a failed transfer ends the run. */
 static long drain(struct fabric *f) {
   struct fi_cq_entry entries[64];
   ssize_t k = fi_cq_read(f->cq, entries, 64);
@@ -160,7 +162,7 @@ static long drain(struct fabric *f) {
   if (k == -FI_EAVAIL) {
     struct fi_cq_err_entry err = {0};
     fi_cq_readerr(f->cq, &err, 0);
-    fprintf(stderr, "ofi_write_bw: write failed: %s\n", fi_strerror(err.err));
+    fprintf(stderr, "ofi_rma_bw: transfer failed: %s\n", fi_strerror(err.err));
     exit(1);
   }
   if (k != -FI_EAGAIN) CHECK(k);
@@ -169,7 +171,7 @@ static long drain(struct fabric *f) {
 
 int main(int argc, char **argv) {
   const char *provider = getenv("FI_PROVIDER"), *port = NULL, *host = NULL;
-  int target = 0, delivery_complete = 0;
+  int target = 0, delivery_complete = 0, read = 0;
   size_t size = 1 << 20;
   long windows = 200, window = 0;
   for (int i = 1; i < argc; ++i) {
@@ -188,15 +190,17 @@ int main(int argc, char **argv) {
       window = strtol(v, NULL, 0), ++i;
     else if (!strcmp(a, "-D"))
       delivery_complete = 1;
+    else if (!strcmp(a, "-R"))
+      read = 1;
     else {
       fprintf(stderr,
-              "usage: ofi_write_bw -B PORT | -P PORT HOST [-p PROVIDER] [-S BYTES] [-I WINDOWS] "
-              "[-W WRITES] [-D]\n");
+              "usage: ofi_rma_bw -B PORT | -P PORT HOST [-p PROVIDER] [-S BYTES] [-I WINDOWS] "
+              "[-W TRANSFERS] [-R] [-D]\n");
       return 1;
     }
   }
   if (!port || size == 0 || windows <= 0) {
-    fprintf(stderr, "ofi_write_bw: give -B PORT or -P PORT HOST, and positive -S and -I\n");
+    fprintf(stderr, "ofi_rma_bw: give -B PORT or -P PORT HOST, and positive -S and -I\n");
     return 1;
   }
   if (window <= 0) window = (long)((4u << 20) / size); /* cw_bandwidth's rule: 64, or 4 MiB a window */
@@ -205,7 +209,8 @@ int main(int argc, char **argv) {
 
   void *buf = NULL;
   if (posix_memalign(&buf, 4096, size) != 0) die("posix_memalign");
-  memset(buf, target ? 0 : 0x5a, size);
+  const int source = read ? target : !target; /* the side whose bytes travel */
+  memset(buf, source ? 0x5a : 0, size);
   struct fabric f = {0};
   open_fabric(&f, provider, buf, size, target, delivery_complete);
   int sock = target ? tcp_accept(port) : tcp_connect(host, port);
@@ -220,12 +225,12 @@ int main(int argc, char **argv) {
   recv_all(sock, &theirs, sizeof theirs);
   fi_addr_t peer;
   if (fi_av_insert(f.av, theirs.name, 1, &peer, 0, NULL) != 1) {
-    fprintf(stderr, "ofi_write_bw: fi_av_insert failed\n");
+    fprintf(stderr, "ofi_rma_bw: fi_av_insert failed\n");
     return 1;
   }
 
   if (target) {
-    /* Manual-progress providers apply the writes only while the target reads its queue. */
+    /* Manual-progress providers serve the transfers only while the target reads its queue. */
     struct pollfd p = {.fd = sock, .events = POLLIN};
     for (unsigned long spins = 1;; ++spins) {
       (void)drain(&f);
@@ -233,8 +238,8 @@ int main(int argc, char **argv) {
     }
     char done;
     recv_all(sock, &done, 1);
-    if (((unsigned char *)buf)[size - 1] != 0x5a) {
-      fprintf(stderr, "ofi_write_bw: the written data did not arrive\n");
+    if (!read && ((unsigned char *)buf)[size - 1] != 0x5a) {
+      fprintf(stderr, "ofi_rma_bw: the written data did not arrive\n");
       return 1;
     }
   } else {
@@ -247,7 +252,9 @@ int main(int argc, char **argv) {
       long outstanding = 0;
       for (long i = 0; i < window; ++i) {
         ssize_t rc;
-        while ((rc = fi_write(f.ep, buf, size, desc, peer, theirs.addr, theirs.key, &ctx[i])) == -FI_EAGAIN)
+        while ((rc = (read ? fi_read(f.ep, buf, size, desc, peer, theirs.addr, theirs.key, &ctx[i])
+                           : fi_write(f.ep, buf, size, desc, peer, theirs.addr, theirs.key, &ctx[i]))) ==
+               -FI_EAGAIN)
           outstanding -= drain(&f);
         CHECK(rc);
         ++outstanding;
@@ -255,10 +262,16 @@ int main(int argc, char **argv) {
       while (outstanding > 0) outstanding -= drain(&f);
     }
     const double seconds = now() - start;
-    printf("ofi_write_bw: provider %s size %zu window %ld windows %ld seconds %.6f MB/s %.1f completion %s\n",
-           f.info->fabric_attr->prov_name, size, window, windows, seconds,
-           (double)size * (double)window * (double)windows / seconds / 1e6,
-           delivery_complete ? "delivery" : "default");
+    if (read && ((unsigned char *)buf)[size - 1] != 0x5a) {
+      fprintf(stderr, "ofi_rma_bw: the read data did not arrive\n");
+      return 1;
+    }
+    printf(
+        "ofi_rma_bw: provider %s size %zu window %ld windows %ld seconds %.6f MB/s %.1f completion %s op "
+        "%s\n",
+        f.info->fabric_attr->prov_name, size, window, windows, seconds,
+        (double)size * (double)window * (double)windows / seconds / 1e6,
+        delivery_complete ? "delivery" : "default", read ? "read" : "write");
     send_all(sock, "x", 1);
   }
   close(sock);
