@@ -7,14 +7,16 @@
  *
  *   ofi_rma_bw -B PORT [options]        the target: registers its buffer and drives progress
  *   ofi_rma_bw -P PORT HOST [options]   the initiator: writes (or reads) and reports
- *   options: -p PROVIDER (else FI_PROVIDER, else libfabric's choice), -S BYTES (default 1 MiB),
+ *   ofi_rma_bw -L [options]             both, in two processes of this host (a smoke test)
+ *   options: -p PROVIDER (else FI_PROVIDER, else libfabric's choice), -S BYTES (K, M: KiB, MiB;
+ *            default 1M),
  *            -I WINDOWS (default 200), -W TRANSFERS_PER_WINDOW, -R (reads instead of writes; give
  *            it to both sides), -D (writes complete on delivery, as OpenSHMEM's quiet needs, not
  *            when the source is free: the provider's default)
  *
- * Addresses, the buffer's address and key travel over one TCP connection, which also tells the
- * target when to stop. The initiator prints one line:
- *   ofi_rma_bw: provider P size S window W windows N seconds T MB/s R completion delivery|default op
+ * Addresses, the buffer's address and key travel over one TCP connection (a socket pair with -L),
+ * which also tells the target when to stop. Every byte that arrived is checked. The initiator prints one
+ * line: ofi_rma_bw: provider P size S window W windows N seconds T MB/s R completion delivery|default op
  * write|read Exit status 0 on success, 1 with a message on any failure. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -32,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -148,6 +151,24 @@ static void open_fabric(struct fabric *f, const char *provider, void *buf, size_
   }
 }
 
+/* A byte count with an optional K or M suffix (0 when it is not one). */
+static size_t parse_size(const char *text) {
+  char *end;
+  size_t n = strtoul(text, &end, 10);
+  if (*end == 'K' || *end == 'k')
+    n <<= 10, ++end;
+  else if (*end == 'M' || *end == 'm')
+    n <<= 20, ++end;
+  return *end || end == text ? 0 : n;
+}
+
+/* Did every byte of the transfer arrive? */
+static int all_arrived(const void *buf, size_t size) {
+  for (size_t i = 0; i < size; ++i)
+    if (((const unsigned char *)buf)[i] != 0x5a) return 0;
+  return 1;
+}
+
 static double now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -171,7 +192,7 @@ static long drain(struct fabric *f) {
 
 int main(int argc, char **argv) {
   const char *provider = getenv("FI_PROVIDER"), *port = NULL, *host = NULL;
-  int target = 0, delivery_complete = 0, read = 0;
+  int target = 0, delivery_complete = 0, read = 0, loopback = 0;
   size_t size = 1 << 20;
   long windows = 200, window = 0;
   for (int i = 1; i < argc; ++i) {
@@ -183,7 +204,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "-p") && v)
       provider = v, ++i;
     else if (!strcmp(a, "-S") && v)
-      size = strtoul(v, NULL, 0), ++i;
+      size = parse_size(v), ++i;
     else if (!strcmp(a, "-I") && v)
       windows = strtol(v, NULL, 0), ++i;
     else if (!strcmp(a, "-W") && v)
@@ -192,20 +213,33 @@ int main(int argc, char **argv) {
       delivery_complete = 1;
     else if (!strcmp(a, "-R"))
       read = 1;
+    else if (!strcmp(a, "-L"))
+      loopback = 1;
     else {
       fprintf(stderr,
-              "usage: ofi_rma_bw -B PORT | -P PORT HOST [-p PROVIDER] [-S BYTES] [-I WINDOWS] "
+              "usage: ofi_rma_bw -B PORT | -P PORT HOST | -L [-p PROVIDER] [-S BYTES] [-I WINDOWS] "
               "[-W TRANSFERS] [-R] [-D]\n");
       return 1;
     }
   }
-  if (!port || size == 0 || windows <= 0) {
-    fprintf(stderr, "ofi_rma_bw: give -B PORT or -P PORT HOST, and positive -S and -I\n");
+  if ((!port && !loopback) || size == 0 || windows <= 0) {
+    fprintf(stderr, "ofi_rma_bw: give -B PORT, -P PORT HOST or -L, and positive -S and -I\n");
     return 1;
   }
   if (window <= 0) window = (long)((4u << 20) / size); /* cw_bandwidth's rule: 64, or 4 MiB a window */
   if (window > 64) window = 64;
   if (window < 1) window = 1;
+
+  int sock = -1;
+  pid_t child = -1;
+  if (loopback) { /* the target is a child process, told everything over a socket pair */
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0) die("socketpair");
+    if ((child = fork()) < 0) die("fork");
+    target = child == 0;
+    sock = pair[target];
+    close(pair[!target]);
+  }
 
   void *buf = NULL;
   if (posix_memalign(&buf, 4096, size) != 0) die("posix_memalign");
@@ -213,7 +247,7 @@ int main(int argc, char **argv) {
   memset(buf, source ? 0x5a : 0, size);
   struct fabric f = {0};
   open_fabric(&f, provider, buf, size, target, delivery_complete);
-  int sock = target ? tcp_accept(port) : tcp_connect(host, port);
+  if (!loopback) sock = target ? tcp_accept(port) : tcp_connect(host, port);
 
   struct hello mine = {0}, theirs;
   size_t name_len = sizeof mine.name;
@@ -238,7 +272,7 @@ int main(int argc, char **argv) {
     }
     char done;
     recv_all(sock, &done, 1);
-    if (!read && ((unsigned char *)buf)[size - 1] != 0x5a) {
+    if (!read && !all_arrived(buf, size)) {
       fprintf(stderr, "ofi_rma_bw: the written data did not arrive\n");
       return 1;
     }
@@ -262,7 +296,7 @@ int main(int argc, char **argv) {
       while (outstanding > 0) outstanding -= drain(&f);
     }
     const double seconds = now() - start;
-    if (read && ((unsigned char *)buf)[size - 1] != 0x5a) {
+    if (read && !all_arrived(buf, size)) {
       fprintf(stderr, "ofi_rma_bw: the read data did not arrive\n");
       return 1;
     }
@@ -283,5 +317,12 @@ int main(int argc, char **argv) {
   fi_close(&f.fabric->fid);
   fi_freeinfo(f.info);
   free(buf);
+  if (child > 0) {
+    int status;
+    if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      fprintf(stderr, "ofi_rma_bw: the target process failed\n");
+      return 1;
+    }
+  }
   return 0;
 }
