@@ -209,11 +209,7 @@ bool Mailbox::try_send(core::Context* ctx, int pe, int id, uint8_t flags, const 
       if (!waiting)
         waiting.emplace(
             util::WaitNote{.call = call, .what = "room in the message ring (messages to run)", .peer = pe});
-      if (backoff.pause(
-              [&](long ns) { rt_.sleep_on_doorbell(ns, [&] { return end - consumed_by(pe) <= slots; }); }))
-        rt_.progress_before_idle();
-      else
-        rt_.progress();
+      core::backoff_round(rt_, backoff, true, [&] { return end - consumed_by(pe) <= slots; });
       continue;
     }
     if (!p.tail.compare_exchange_weak(pos, end, std::memory_order_relaxed)) continue;
@@ -458,11 +454,7 @@ void Mailbox::wait_until(const util::WaitNote& note, Pred&& pred) {
   if (pred()) return;
   util::WaitScope scope(note);
   util::Backoff backoff(rt_.backoff_policy());
-  while (!pred())
-    if (backoff.pause([&](long ns) { rt_.sleep_on_doorbell(ns, pred); }))
-      rt_.progress_before_idle();
-    else
-      rt_.progress();
+  while (!pred()) core::backoff_round(rt_, backoff, true, pred);
 }
 
 }  // namespace causeway::am

@@ -48,6 +48,23 @@ inline T load_acquire(const T* ivar) {
 
 void report_bad_compare(int cmp, const char* call);
 
+// One round of a wait's back-off (spin, yield or nap, on the doorbell or the transports'
+// descriptors until `pred` holds), driving progress: after every spin when `poll_every_round`, and
+// before giving up the CPU. Events mean a peer is working with this PE (its gets and atomics over
+// tcp execute here): the wait goes back to yielding, to stay awake a while. So do pending events
+// that progress reports none of: a peer's RMA stream, placed by this PE's progress over tcp,
+// completes nothing here. Returns true when the round gave up the CPU.
+template <class Pred>
+inline bool backoff_round(Runtime& rt, util::Backoff& backoff, bool poll_every_round, Pred&& pred) {
+  bool busy = false;  // a transport had events pending instead of a nap
+  if (backoff.pause([&](long ns) { busy = rt.sleep_on_doorbell(ns, pred); })) {
+    if (rt.progress_before_idle() > 0 || busy) backoff.rewind_to_yield();
+    return true;
+  }
+  if (poll_every_round) rt.progress();
+  return false;
+}
+
 // Waits until `pred()` holds, backing off (spin, yield, sleep) and driving progress: on every
 // round when some transport needs it (its operations advance only then), else once spinning is
 // over. Memory transports wrote is made visible before it returns. `note` says what the wait is
@@ -60,19 +77,8 @@ inline void wait_for(Runtime& rt, const util::WaitNote& note, Pred&& pred, OnIdl
     util::WaitScope scope(note);
     util::Backoff backoff(rt.backoff_policy());
     const bool poll_every_round = rt.needs_progress();
-    while (!pred()) {
-      bool busy = false;  // a transport had events pending instead of a nap
-      if (backoff.pause([&](long ns) { busy = rt.sleep_on_doorbell(ns, pred); })) {
-        // About to yield or sleep: peers may wait on what is parked here. Events mean a peer is
-        // working with this PE (its gets and atomics over tcp execute here): stay awake a while.
-        // So do pending events that progress reports none of: a peer's RMA stream, placed by
-        // this PE's progress over tcp, completes nothing here.
-        if (rt.progress_before_idle() > 0 || busy) backoff.rewind_to_yield();
-        on_idle();
-      } else if (poll_every_round) {
-        rt.progress();
-      }
-    }
+    while (!pred())
+      if (backoff_round(rt, backoff, poll_every_round, pred)) on_idle();
   }
   rt.make_visible();
 }
