@@ -42,8 +42,9 @@ namespace causeway::tl {
 // What TransportOps::wait_fd answers besides a descriptor.
 inline constexpr int kWaitFdNone = -1;
 inline constexpr int kWaitFdBusy = -2;
-// What `progress` answers when another thread of this PE holds the context (and so is progressing it
-// itself, waiting in a blocking call): a progress thread then stands down instead of polling again.
+// What `progress` may answer when another thread of this PE holds the context while it waits in a
+// blocking call, progressing the context itself: a progress thread then stands down instead of
+// polling again. (A holder that is only issuing gets 0: the thread keeps trying.)
 inline constexpr int kProgressHeld = -1;
 
 enum class Reach : uint8_t {

@@ -163,18 +163,21 @@ void ProgressEngine::thread_main(std::chrono::microseconds interval) {
       stand_down_ns = kFirstStandDownNs;
       continue;
     }
-    if (held) {
-      stand_down();
-      continue;
-    }
-    stand_down_ns = kFirstStandDownNs;
-    // Idle: block until a source has work, the interval passes, or stop_thread wakes us.
+    // Idle: block until a source has work, the interval (or, while a PE thread holds a source,
+    // the stand-down nap) passes, or stop_thread wakes us. A held source gives no descriptor; the
+    // others still wake the thread.
     std::size_t n = 0;
     fds[n++] = pollfd{wake_fd_, POLLIN, 0};
-    if (collect_wait_fds(fds, &n, kMaxWaitFds))
+    if (collect_wait_fds(fds, &n, kMaxWaitFds)) {
       sched_yield();  // poll again soon, without spinning against the threads that run the PE
-    else
+    } else if (held) {
+      const timespec nap{0, stand_down_ns};
+      ppoll(fds, n, &nap, nullptr);
+      stand_down_ns = std::min(2 * stand_down_ns, kLongestStandDownNs);
+    } else {
+      stand_down_ns = kFirstStandDownNs;
       ppoll(fds, n, &wait, nullptr);
+    }
   }
 }
 

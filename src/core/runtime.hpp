@@ -216,7 +216,8 @@ class Runtime {
   // A wait's sleep: up to `ns` on this PE's doorbell, unless `pred` already holds.
   // Short naps do not arm the bell: they end soon anyway, and a peer sending a stream of messages
   // to a PE that waits for something else would pay a wake-up call every few microseconds.
-  // Returns true when it did not sleep because a transport has events pending (see wait_for).
+  // Returns true when a transport had events: pending (then it did not sleep), or the one that
+  // ended the nap (see core::backoff_round).
   template <class Pred>
   bool sleep_on_doorbell(long ns, Pred&& pred) {
     constexpr long kArmFromNs = 50'000;

@@ -53,10 +53,11 @@ void report_bad_compare(int cmp, const char* call);
 // before giving up the CPU. Events mean a peer is working with this PE (its gets and atomics over
 // tcp execute here): the wait goes back to yielding, to stay awake a while. So do pending events
 // that progress reports none of: a peer's RMA stream, placed by this PE's progress over tcp,
-// completes nothing here. Returns true when the round gave up the CPU.
+// completes nothing here. Returns true when the round was past pure spinning (it yielded, napped
+// or would have napped but for pending events).
 template <class Pred>
 inline bool backoff_round(Runtime& rt, util::Backoff& backoff, bool poll_every_round, Pred&& pred) {
-  bool busy = false;  // a transport had events pending instead of a nap
+  bool busy = false;  // a transport had events: pending instead of a nap, or ending it
   if (backoff.pause([&](long ns) { busy = rt.sleep_on_doorbell(ns, pred); })) {
     if (rt.progress_before_idle() > 0 || busy) backoff.rewind_to_yield();
     return true;

@@ -38,6 +38,7 @@ namespace {
 template <typename Done>
 void poll_until(OfiContext* c, Done&& done) {
   int idle = 0;
+  c->waiting.store(true, std::memory_order_relaxed);
   while (!done()) {
     if (poll(c) > 0) {
       idle = 0;
@@ -46,6 +47,7 @@ void poll_until(OfiContext* c, Done&& done) {
       idle = 0;
     }
   }
+  c->waiting.store(false, std::memory_order_relaxed);
 }
 
 void unlink(OfiContext* c, Pending* p) {
@@ -380,7 +382,8 @@ int progress(Context* ctx) {
   std::unique_lock lock(*c->mutex, std::try_to_lock);
   if (lock.owns_lock()) return poll(c);
   const int events = poll_target(ofi_of(c->transport), false);
-  return events > 0 ? events : kProgressHeld;
+  if (events > 0) return events;
+  return c->waiting.load(std::memory_order_relaxed) ? kProgressHeld : 0;
 }
 
 // The target CQ's descriptor: what a sleeping wait waits for is mostly a peer's operation landing

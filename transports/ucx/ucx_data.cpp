@@ -42,6 +42,7 @@ Status finish(UcxContext* c, ucs_status_ptr_t request, const char* what) {
     // Idle rounds give up the CPU now and then: with more PEs than cores, the peer this request
     // waits for may need this core to run (UCX over tcp or shm executes it in the peer's progress).
     int idle = 0;
+    c->waiting.store(true, std::memory_order_relaxed);
     while ((s = ucp_request_check_status(request)) == UCS_INPROGRESS) {
       if (ucp_worker_progress(c->worker) + progress_main(u, c) > 0) {
         idle = 0;
@@ -50,6 +51,7 @@ Status finish(UcxContext* c, ucs_status_ptr_t request, const char* what) {
         idle = 0;
       }
     }
+    c->waiting.store(false, std::memory_order_relaxed);
     ucp_request_free(request);
   }
   if (s == UCS_OK) return Status::ok;
@@ -404,7 +406,8 @@ Status quiet_pe(Context* ctx, int pe) {
 
 int progress(Context* ctx) {
   auto* c = ctx_of(ctx);
-  if (!c->mutex->try_lock()) return kProgressHeld;  // its owner is progressing it right now
+  if (!c->mutex->try_lock())  // its holder may be progressing it right now
+    return c->waiting.load(std::memory_order_relaxed) ? kProgressHeld : 0;
   const int events = static_cast<int>(ucp_worker_progress(c->worker));
   c->mutex->unlock();
   return events;
