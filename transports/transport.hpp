@@ -42,9 +42,9 @@ namespace causeway::tl {
 // What TransportOps::wait_fd answers besides a descriptor.
 inline constexpr int kWaitFdNone = -1;
 inline constexpr int kWaitFdBusy = -2;
-// What `progress` may answer when another thread of this PE holds the context while it waits in a
-// blocking call, progressing the context itself: a progress thread then stands down instead of
-// polling again. (A holder that is only issuing gets 0: the thread keeps trying.)
+// What `progress` answers when another thread of this PE holds the context (it is inside a call on
+// it: issuing, or waiting in a blocking call and progressing the context itself): a progress thread
+// then stands down, re-checking at growing intervals, instead of polling again at once.
 inline constexpr int kProgressHeld = -1;
 
 enum class Reach : uint8_t {

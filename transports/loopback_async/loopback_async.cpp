@@ -451,7 +451,8 @@ Status quiet_pe(Context* c, int pe) { return flush(c, pe); }
 int progress(Context* ctx) {
   auto* c = ctx_of(ctx);
   std::unique_lock lock(c->mutex, std::try_to_lock);
-  if (!lock.owns_lock() || c->queue.empty()) return 0;
+  if (!lock.owns_lock()) return kProgressHeld;
+  if (c->queue.empty()) return 0;
   Status status;
   // A few operations per pass, so completion stays observably partial and out of order.
   const int done = drain(c, 1 + c->rng() % 8, -1, &status);

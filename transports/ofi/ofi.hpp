@@ -177,9 +177,6 @@ constexpr int kSlots = 32;
 struct OfiContext : Context {
   std::mutex own_mutex;
   std::mutex* mutex = nullptr;  // own_mutex, or the transport's domain_mutex
-  // Set while a thread holding `mutex` waits for completions (poll_until), progressing the context
-  // itself: progress from another thread then answers kProgressHeld, not 0.
-  std::atomic<bool> waiting{false};
   fid_ep* ep = nullptr;
   fid_ep* rma_ep = nullptr;  // from rma_info, sharing `cq`, when the transport has one; else null
   fid_cq* cq = nullptr;

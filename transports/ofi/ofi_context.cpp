@@ -38,7 +38,6 @@ namespace {
 template <typename Done>
 void poll_until(OfiContext* c, Done&& done) {
   int idle = 0;
-  c->waiting.store(true, std::memory_order_relaxed);
   while (!done()) {
     if (poll(c) > 0) {
       idle = 0;
@@ -47,7 +46,6 @@ void poll_until(OfiContext* c, Done&& done) {
       idle = 0;
     }
   }
-  c->waiting.store(false, std::memory_order_relaxed);
 }
 
 void unlink(OfiContext* c, Pending* p) {
@@ -382,8 +380,7 @@ int progress(Context* ctx) {
   std::unique_lock lock(*c->mutex, std::try_to_lock);
   if (lock.owns_lock()) return poll(c);
   const int events = poll_target(ofi_of(c->transport), false);
-  if (events > 0) return events;
-  return c->waiting.load(std::memory_order_relaxed) ? kProgressHeld : 0;
+  return events > 0 ? events : kProgressHeld;
 }
 
 // The target CQ's descriptor: what a sleeping wait waits for is mostly a peer's operation landing

@@ -85,9 +85,6 @@ struct UcxContext : Context {
   bool owns_worker = true;      // false for the default context, which drives the main worker
   std::mutex* mutex = nullptr;  // the worker's lock (the transport's main_mutex for the default)
   std::mutex own_mutex;
-  // Set while a thread holding `mutex` waits in finish(), progressing the worker itself: progress
-  // from another thread then answers kProgressHeld (a progress thread stands down), not 0.
-  std::atomic<bool> waiting{false};
   int efd = -1;
   std::vector<ucp_ep_h> eps;                          // by PE, created on first use
   std::vector<std::vector<std::vector<Rkey>>> rkeys;  // [pe][segment], sorted by offset

@@ -42,7 +42,6 @@ Status finish(UcxContext* c, ucs_status_ptr_t request, const char* what) {
     // Idle rounds give up the CPU now and then: with more PEs than cores, the peer this request
     // waits for may need this core to run (UCX over tcp or shm executes it in the peer's progress).
     int idle = 0;
-    c->waiting.store(true, std::memory_order_relaxed);
     while ((s = ucp_request_check_status(request)) == UCS_INPROGRESS) {
       if (ucp_worker_progress(c->worker) + progress_main(u, c) > 0) {
         idle = 0;
@@ -51,7 +50,6 @@ Status finish(UcxContext* c, ucs_status_ptr_t request, const char* what) {
         idle = 0;
       }
     }
-    c->waiting.store(false, std::memory_order_relaxed);
     ucp_request_free(request);
   }
   if (s == UCS_OK) return Status::ok;
@@ -406,8 +404,7 @@ Status quiet_pe(Context* ctx, int pe) {
 
 int progress(Context* ctx) {
   auto* c = ctx_of(ctx);
-  if (!c->mutex->try_lock())  // its holder may be progressing it right now
-    return c->waiting.load(std::memory_order_relaxed) ? kProgressHeld : 0;
+  if (!c->mutex->try_lock()) return kProgressHeld;  // a thread of this PE is inside a call on it
   const int events = static_cast<int>(ucp_worker_progress(c->worker));
   c->mutex->unlock();
   return events;
