@@ -139,23 +139,23 @@ void ProgressEngine::thread_main(std::chrono::microseconds interval) {
   const timespec wait{static_cast<time_t>(interval.count() / 1000000),
                       static_cast<long>(interval.count() % 1000000) * 1000};
   // While the PE's own threads poll (their waits count their polls) or hold a source (waiting in a
-  // blocking call), this thread only naps, on its stop descriptor: woken by the same arrivals as
-  // they are, it took the CPU from the PE pinned there, and both then queued for the transport's
-  // lock. The nap doubles while they go on (a wake-up every 100 us cost a 1 MiB UCX put stream
-  // 9-14%), so the thread takes over at most kLongestStandDownNs after they stop.
+  // blocking call), this thread only naps: woken by the same arrivals as they are, it took the CPU
+  // from the PE pinned there, and both then queued for the transport's lock. The nap doubles while
+  // they go on (a wake-up every 100 us cost a 1 MiB UCX put stream 9-14%), so the thread takes over
+  // at most kLongestStandDownNs after they stop. fds[0] is the stop descriptor throughout.
   constexpr long kFirstStandDownNs = 200 * 1000, kLongestStandDownNs = 1600 * 1000;
   long stand_down_ns = kFirstStandDownNs;
-  const auto stand_down = [&] {
-    pollfd wake{wake_fd_, POLLIN, 0};
+  fds[0] = pollfd{wake_fd_, POLLIN, 0};
+  const auto stand_down = [&](std::size_t nfds) {  // a nap woken by fds[0, nfds)
     const timespec nap{0, stand_down_ns};
-    ppoll(&wake, 1, &nap, nullptr);
+    ppoll(fds, nfds, &nap, nullptr);
     stand_down_ns = std::min(2 * stand_down_ns, kLongestStandDownNs);
   };
   uint64_t polls_seen = caller_polls_.load(std::memory_order_relaxed);
   while (!stop_.load(std::memory_order_relaxed)) {
     if (const uint64_t polls = caller_polls_.load(std::memory_order_relaxed); polls != polls_seen) {
       polls_seen = polls;
-      stand_down();
+      stand_down(1);
       continue;
     }
     bool held = false;
@@ -166,14 +166,11 @@ void ProgressEngine::thread_main(std::chrono::microseconds interval) {
     // Idle: block until a source has work, the interval (or, while a PE thread holds a source,
     // the stand-down nap) passes, or stop_thread wakes us. A held source gives no descriptor; the
     // others still wake the thread.
-    std::size_t n = 0;
-    fds[n++] = pollfd{wake_fd_, POLLIN, 0};
+    std::size_t n = 1;
     if (collect_wait_fds(fds, &n, kMaxWaitFds)) {
       sched_yield();  // poll again soon, without spinning against the threads that run the PE
     } else if (held) {
-      const timespec nap{0, stand_down_ns};
-      ppoll(fds, n, &nap, nullptr);
-      stand_down_ns = std::min(2 * stand_down_ns, kLongestStandDownNs);
+      stand_down(n);
     } else {
       stand_down_ns = kFirstStandDownNs;
       ppoll(fds, n, &wait, nullptr);
