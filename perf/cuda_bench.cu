@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // GPU benchmarks: the device API against the CUDA baseline measured in the same run. The same
-// source builds against NVSHMEM (perf/cuda_bench_api.cuh, binary nvshmem_cuda_bench) for the
-// side-by-side rows.
+// source also builds unchanged against NVSHMEM (perf/nvshmem_compat/ on the include path instead of
+// Causeway's include/; binary nvshmem_cuda_bench) for the side-by-side rows.
 //
 //   put_bw/get_bw.S  device put (get) into (from) the next PE's device heap from many CTAs, every
 //                    group of scope S (thread, warp, block) copying its own slice, against
@@ -24,6 +24,8 @@
 // MPS; without it put_signal_pp measures the GPU's time slicing, and the output says which it was.
 // Without a CUDA device it says so and exits 0.
 #include <cuda_runtime_api.h>
+#include <shmem.h>
+#include <shmemx.h>
 #include <time.h>
 
 #include <algorithm>
@@ -33,19 +35,27 @@
 #include <string>
 #include <vector>
 
-#include "cuda_bench_api.cuh"
+#include "causeway/device/causeway_device.cuh"
+#include "causeway/device/host.hpp"
 
 namespace {
 
-using bench::scope;
+namespace dev = causeway::device;
+using dev::scope;
 
-#define CHECK_CUDA(call)                                                                               \
-  do {                                                                                                 \
-    cudaError_t e_ = (call);                                                                           \
-    if (e_ != cudaSuccess) {                                                                           \
-      std::fprintf(stderr, "%s_cuda_bench: %s: %s\n", bench::kLibrary, #call, cudaGetErrorString(e_)); \
-      bench::global_exit(1);                                                                           \
-    }                                                                                                  \
+#ifdef CAUSEWAY_NVSHMEM_COMPAT
+constexpr const char* kLibrary = "nvshmem";
+#else
+constexpr const char* kLibrary = "causeway";
+#endif
+
+#define CHECK_CUDA(call)                                                                        \
+  do {                                                                                          \
+    cudaError_t e_ = (call);                                                                    \
+    if (e_ != cudaSuccess) {                                                                    \
+      std::fprintf(stderr, "%s_cuda_bench: %s: %s\n", kLibrary, #call, cudaGetErrorString(e_)); \
+      shmem_global_exit(1);                                                                     \
+    }                                                                                           \
   } while (0)
 
 template <scope S>
@@ -64,49 +74,49 @@ __device__ inline unsigned group_index() {
 
 // Every group of scope S copies its own 16-byte-aligned slice (the whole group calls together).
 template <scope S, bool Put>
-__global__ void copy_slices(bench::handle w, char* dst, const char* src, std::size_t bytes, int pe) {
+__global__ void copy_slices(dev::world w, char* dst, const char* src, std::size_t bytes, int pe) {
   const std::size_t groups = group_count<S>();
   const std::size_t slice = ((bytes + groups - 1) / groups + 15) / 16 * 16;
   const std::size_t begin = std::min(bytes, slice * group_index<S>());
   const std::size_t end = std::min(bytes, begin + slice);
   if (end == begin) return;  // the same for every thread of the group
   if constexpr (Put)
-    bench::putmem<S>(w, dst + begin, src + begin, end - begin, pe);
+    dev::putmem<S>(w, dst + begin, src + begin, end - begin, pe);
   else
-    bench::getmem<S>(w, dst + begin, src + begin, end - begin, pe);
+    dev::getmem<S>(w, dst + begin, src + begin, end - begin, pe);
 }
 
-__global__ void p_loop(bench::handle w, long* target, int pe, int iters) {
+__global__ void p_loop(dev::world w, long* target, int pe, int iters) {
   for (int i = 0; i < iters; ++i) {
-    bench::p(w, target, long(i), pe);
-    bench::quiet(w);
+    dev::p(w, target, long(i), pe);
+    dev::quiet<scope::thread>(w);
   }
 }
 
 // Each g depends on the last, so the loop measures latency, not overlap.
-__global__ void g_loop(bench::handle w, const long* source, long* sink, int pe, int iters) {
+__global__ void g_loop(dev::world w, const long* source, long* sink, int pe, int iters) {
   long sum = 0;
-  for (int i = 0; i < iters; ++i) sum += bench::g(w, source + (sum & 1), pe);
+  for (int i = 0; i < iters; ++i) sum += dev::g(w, source + (sum & 1), pe);
   *sink = sum;
 }
 
-__global__ void put_loop(bench::handle w, long* target, const long* source, int pe, int iters) {
+__global__ void put_loop(dev::world w, long* target, const long* source, int pe, int iters) {
   for (int i = 0; i < iters; ++i) {
-    bench::putmem<scope::thread>(w, target, source, sizeof(long), pe);
-    bench::quiet(w);
+    dev::putmem<scope::thread>(w, target, source, sizeof(long), pe);
+    dev::quiet<scope::thread>(w);
   }
 }
 
 // PE 0 sends round i and waits for the answer; PE 1 waits for round i and answers.
-__global__ void ping_pong(bench::handle w, uint64_t* sig, long* data, const long* src, int iters) {
+__global__ void ping_pong(dev::world w, uint64_t* sig, long* data, const long* src, int iters) {
   const int peer = 1 - w.my_pe;
   for (int i = 1; i <= iters; ++i) {
     if (w.my_pe == 0) {
-      bench::put_signal(w, data, src, sig, uint64_t(i), peer);
-      bench::signal_wait_ge(sig, uint64_t(i));
+      dev::put_signal<scope::thread>(w, data, src, 1, sig, uint64_t(i), dev::signal_op::set, peer);
+      dev::signal_wait_until(sig, dev::cmp::ge, uint64_t(i));
     } else {
-      bench::signal_wait_ge(sig, uint64_t(i));
-      bench::put_signal(w, data, src, sig, uint64_t(i), peer);
+      dev::signal_wait_until(sig, dev::cmp::ge, uint64_t(i));
+      dev::put_signal<scope::thread>(w, data, src, 1, sig, uint64_t(i), dev::signal_op::set, peer);
     }
   }
 }
@@ -114,16 +124,16 @@ __global__ void ping_pong(bench::handle w, uint64_t* sig, long* data, const long
 // Answers the host's rounds 1..iters. In: the library's signal (LibIn) or mapped host memory.
 // Out: a put_signal to this PE (LibOut) or mapped host memory.
 template <bool LibIn, bool LibOut>
-__global__ void echo(bench::handle w, uint64_t* sig_in, const volatile uint64_t* mapped_in, uint64_t* sig_out,
+__global__ void echo(dev::world w, uint64_t* sig_in, const volatile uint64_t* mapped_in, uint64_t* sig_out,
                      long* data, const long* src, volatile uint64_t* mapped_out, int iters) {
   for (int i = 1; i <= iters; ++i) {
     if constexpr (LibIn)
-      bench::signal_wait_ge(sig_in, uint64_t(i));
+      dev::signal_wait_until(sig_in, dev::cmp::ge, uint64_t(i));
     else
       while (*mapped_in < uint64_t(i)) {
       }
     if constexpr (LibOut) {
-      bench::put_signal(w, data, src, sig_out, uint64_t(i), w.my_pe);
+      dev::put_signal<scope::thread>(w, data, src, 1, sig_out, uint64_t(i), dev::signal_op::set, w.my_pe);
     } else {
       *mapped_out = uint64_t(i);
       __threadfence_system();
@@ -169,13 +179,13 @@ void bandwidth(const std::string& name, std::size_t bytes, const Buffers& b, Lau
   launch();  // warm-up
   CHECK_CUDA(cudaGetLastError());
   CHECK_CUDA(cudaStreamSynchronize(b.stream));
-  bench::barrier_all();
+  shmem_barrier_all();
   CHECK_CUDA(cudaEventRecord(b.start, b.stream));
   for (int i = 0; i < iters; ++i) launch();
   CHECK_CUDA(cudaEventRecord(b.stop, b.stream));
   CHECK_CUDA(cudaEventSynchronize(b.stop));
   const double ours = double(bytes) * iters / (elapsed_ms(b.start, b.stop) * 1e6);
-  bench::barrier_all();
+  shmem_barrier_all();
   CHECK_CUDA(cudaMemcpyAsync(b.dst, b.src, bytes, cudaMemcpyDeviceToDevice, b.stream));
   CHECK_CUDA(cudaEventRecord(b.start, b.stream));
   for (int i = 0; i < iters; ++i)
@@ -184,12 +194,12 @@ void bandwidth(const std::string& name, std::size_t bytes, const Buffers& b, Lau
   CHECK_CUDA(cudaEventSynchronize(b.stop));
   const double memcpy_rate = double(bytes) * iters / (elapsed_ms(b.start, b.stop) * 1e6);
   rows->push_back({name, bytes, ours, memcpy_rate, true});
-  bench::barrier_all();
+  shmem_barrier_all();
 }
 
 template <scope S>
 void bandwidth_rows(const char* scope_name, int blocks, int next, const Buffers& b, std::vector<Row>* rows) {
-  const bench::handle w = bench::world();
+  const dev::world w = dev::this_world();
   for (std::size_t bytes = 64 << 10; bytes <= b.max_bytes; bytes *= 4) {
     bandwidth(
         std::string("put_bw.") + scope_name, bytes, b,
@@ -203,7 +213,7 @@ void bandwidth_rows(const char* scope_name, int blocks, int next, const Buffers&
 // Microseconds per iteration of a kernel timed with events on the benchmark's stream.
 template <class Launch>
 double kernel_us(const Buffers& b, int iters, Launch launch) {
-  bench::barrier_all();
+  shmem_barrier_all();
   CHECK_CUDA(cudaEventRecord(b.start, b.stream));
   launch();
   CHECK_CUDA(cudaGetLastError());
@@ -213,7 +223,7 @@ double kernel_us(const Buffers& b, int iters, Launch launch) {
 }
 
 void latency_rows(int next, const Buffers& b, std::vector<Row>* rows) {
-  const bench::handle w = bench::world();
+  const dev::world w = dev::this_world();
   constexpr int kIters = 10000;
   long* word = b.word;
   rows->push_back({"p_lat", sizeof(long),
@@ -227,10 +237,10 @@ void latency_rows(int next, const Buffers& b, std::vector<Row>* rows) {
       {"put_lat", sizeof(long),
        kernel_us(b, kIters, [&] { put_loop<<<1, 1, 0, b.stream>>>(w, word, word + 8, next, kIters); }), 0,
        false});
-  bench::barrier_all();
+  shmem_barrier_all();
 
   constexpr int kPingPongs = 2000;
-  if (bench::n_pes() >= 2 && bench::my_pe() < 2) {
+  if (shmem_n_pes() >= 2 && shmem_my_pe() < 2) {
     CHECK_CUDA(cudaMemset(b.sig, 0, sizeof(uint64_t)));
     CHECK_CUDA(cudaDeviceSynchronize());
     const double us = kernel_us(b, 2 * kPingPongs, [&] {
@@ -238,23 +248,23 @@ void latency_rows(int next, const Buffers& b, std::vector<Row>* rows) {
     });
     rows->push_back({"put_signal_pp", sizeof(long), us, 0, false});
   } else {
-    bench::barrier_all();  // kernel_us's barrier, which PEs 0 and 1 take
+    shmem_barrier_all();  // kernel_us's barrier, which PEs 0 and 1 take
   }
-  bench::barrier_all();
+  shmem_barrier_all();
 }
 
 void host_rows(int next, const Buffers& b, std::vector<Row>* rows) {
   constexpr int kIters = 2000;
   long value = 7;
-  bench::barrier_all();
+  shmem_barrier_all();
   double t0 = now_us();
-  for (int i = 0; i < kIters; ++i) bench::host_putmem(b.word, &value, sizeof value, next);
+  for (int i = 0; i < kIters; ++i) shmem_putmem(b.word, &value, sizeof value, next);
   rows->push_back({"host_put_lat", sizeof(long), (now_us() - t0) / kIters, 0, false});
-  bench::barrier_all();
+  shmem_barrier_all();
 
   t0 = now_us();
   for (int i = 0; i < kIters; ++i) {
-    bench::putmem_on_stream(b.word, b.word + 8, sizeof(long), next, b.stream);
+    shmemx_putmem_on_stream(b.word, b.word + 8, sizeof(long), next, b.stream);
     CHECK_CUDA(cudaStreamSynchronize(b.stream));
   }
   const double ours = (now_us() - t0) / kIters;
@@ -264,13 +274,13 @@ void host_rows(int next, const Buffers& b, std::vector<Row>* rows) {
     CHECK_CUDA(cudaStreamSynchronize(b.stream));
   }
   rows->push_back({"stream_put_lat", sizeof(long), ours, (now_us() - t0) / kIters, false});
-  bench::barrier_all();
+  shmem_barrier_all();
 }
 
 // Round trips between this PE's host thread and a one-thread kernel of its own (see the header).
 void round_trip_rows(const Buffers& b, std::vector<Row>* rows) {
   constexpr int kIters = 2000;
-  const bench::handle w = bench::world();
+  const dev::world w = dev::this_world();
   uint64_t* mapped = nullptr;  // [0] host to kernel, [8] kernel to host (separate lines)
   CHECK_CUDA(cudaHostAlloc(&mapped, 2 * 64, cudaHostAllocMapped));
   uint64_t* mapped_dev = nullptr;
@@ -304,20 +314,21 @@ void round_trip_rows(const Buffers& b, std::vector<Row>* rows) {
     }
   });
   const double h2k = run(echo<true, false>, [&](uint64_t i) {
-    bench::putmem_signal_on_stream(data, b.word + 8, sizeof(long), sig_in, i, bench::my_pe(), side);
+    shmemx_putmem_signal_on_stream(data, b.word + 8, sizeof(long), sig_in, i, SHMEM_SIGNAL_SET, shmem_my_pe(),
+                                   side);
     while (*from_kernel < i) {
     }
   });
   const double k2h = run(echo<false, true>, [&](uint64_t i) {
     *to_kernel = i;
-    bench::signal_wait_ge_on_stream(sig_out, i, side);
+    shmemx_signal_wait_until_on_stream(sig_out, SHMEM_CMP_GE, i, side);
     CHECK_CUDA(cudaStreamSynchronize(side));
   });
   rows->push_back({"h2k_rtt", sizeof(uint64_t), h2k, floor, false});
   rows->push_back({"k2h_rtt", sizeof(uint64_t), k2h, floor, false});
   CHECK_CUDA(cudaStreamDestroy(side));
   CHECK_CUDA(cudaFreeHost(mapped));
-  bench::barrier_all();
+  shmem_barrier_all();
 }
 
 bool under_mps() {
@@ -330,10 +341,10 @@ bool under_mps() {
 
 void report(const std::vector<Row>& rows, int blocks, const char* json_path) {
   cudaDeviceProp prop{};
-  CHECK_CUDA(cudaGetDeviceProperties(&prop, bench::device()));
+  CHECK_CUDA(cudaGetDeviceProperties(&prop, shmemx_cuda_device()));
   const char* mps = under_mps() ? "MPS" : "no MPS (kernels time-sliced)";
-  std::printf("# %s_cuda_bench: %d PEs, PE 0 on GPU %d (%s), %s, %d blocks x 1024 threads\n", bench::kLibrary,
-              bench::n_pes(), bench::device(), prop.name, mps, blocks);
+  std::printf("# %s_cuda_bench: %d PEs, PE 0 on GPU %d (%s), %s, %d blocks x 1024 threads\n", kLibrary,
+              shmem_n_pes(), shmemx_cuda_device(), prop.name, mps, blocks);
   std::printf("%-16s %12s %14s %14s %8s\n", "bench", "bytes", "value", "CUDA baseline", "ratio");
   for (const Row& r : rows) {
     if (r.rate)
@@ -348,11 +359,11 @@ void report(const std::vector<Row>& rows, int blocks, const char* json_path) {
   if (!json_path) return;
   FILE* f = std::fopen(json_path, "w");
   if (!f) {
-    std::fprintf(stderr, "%s_cuda_bench: cannot write %s\n", bench::kLibrary, json_path);
+    std::fprintf(stderr, "%s_cuda_bench: cannot write %s\n", kLibrary, json_path);
     return;
   }
-  std::fprintf(f, "{\"library\": \"%s\", \"gpu\": \"%s\", \"pes\": %d, \"mps\": %s, \"rows\": [",
-               bench::kLibrary, prop.name, bench::n_pes(), under_mps() ? "true" : "false");
+  std::fprintf(f, "{\"library\": \"%s\", \"gpu\": \"%s\", \"pes\": %d, \"mps\": %s, \"rows\": [", kLibrary,
+               prop.name, shmem_n_pes(), under_mps() ? "true" : "false");
   for (std::size_t i = 0; i < rows.size(); ++i)
     std::fprintf(
         f, "%s\n  {\"bench\": \"%s\", \"bytes\": %zu, \"value\": %.4f, \"baseline\": %.4f, \"unit\": \"%s\"}",
@@ -373,26 +384,28 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--max-size") && i + 1 < argc)
       max_bytes = std::strtoull(argv[++i], nullptr, 0);
   }
-  if (!bench::init()) {
-    std::printf("%s_cuda_bench: no CUDA device here: nothing measured\n", bench::kLibrary);
+  shmem_init();
+  if (shmemx_cuda_device() < 0) {
+    if (shmem_my_pe() == 0) std::printf("%s_cuda_bench: no CUDA device here: nothing measured\n", kLibrary);
+    shmem_finalize();
     // scripts/gpu-check sets CAUSEWAY_EXPECT_GPU: there a missing device is a failure, not a skip.
     const char* expect = std::getenv("CAUSEWAY_EXPECT_GPU");
     return expect && std::atoi(expect) == 1 ? 1 : 0;
   }
-  const int me = bench::my_pe(), npes = bench::n_pes();
+  const int me = shmem_my_pe(), npes = shmem_n_pes();
   const int next = (me + 1) % npes;
   max_bytes = std::max<std::size_t>(max_bytes, 64 << 10);
   Buffers b{};
   b.max_bytes = max_bytes;
-  b.src = static_cast<char*>(bench::malloc(max_bytes));
-  b.dst = static_cast<char*>(bench::malloc(max_bytes));
-  b.word = static_cast<long*>(bench::malloc(4096));
-  b.sig = static_cast<uint64_t*>(bench::malloc(4096));
+  b.src = static_cast<char*>(shmemx_malloc_kind(SHMEMX_MEM_CUDA, max_bytes));
+  b.dst = static_cast<char*>(shmemx_malloc_kind(SHMEMX_MEM_CUDA, max_bytes));
+  b.word = static_cast<long*>(shmemx_malloc_kind(SHMEMX_MEM_CUDA, 4096));
+  b.sig = static_cast<uint64_t*>(shmemx_malloc_kind(SHMEMX_MEM_CUDA, 4096));
   if (!b.src || !b.dst || !b.word || !b.sig) {
     if (me == 0)
-      std::printf("%s_cuda_bench: needs 2 x %zu bytes and 8 KiB of symmetric device memory\n",
-                  bench::kLibrary, max_bytes);
-    bench::global_exit(1);
+      std::printf("%s_cuda_bench: needs 2 x %zu bytes and 8 KiB of symmetric device memory\n", kLibrary,
+                  max_bytes);
+    shmem_global_exit(1);
   }
   CHECK_CUDA(cudaMemset(b.src, 1, max_bytes));
   CHECK_CUDA(cudaMemset(b.word, 0, 4096));
@@ -402,7 +415,7 @@ int main(int argc, char** argv) {
   CHECK_CUDA(cudaEventCreate(&b.stop));
   CHECK_CUDA(cudaDeviceSynchronize());
   int sms = 0;
-  CHECK_CUDA(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, bench::device()));
+  CHECK_CUDA(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, shmemx_cuda_device()));
   const int blocks = 2 * sms;
 
   std::vector<Row> rows;
@@ -414,14 +427,14 @@ int main(int argc, char** argv) {
   round_trip_rows(b, &rows);
   if (me == 0) report(rows, blocks, json_path);
 
-  bench::barrier_all();
+  shmem_barrier_all();
   CHECK_CUDA(cudaEventDestroy(b.start));
   CHECK_CUDA(cudaEventDestroy(b.stop));
   CHECK_CUDA(cudaStreamDestroy(b.stream));
-  bench::free(b.sig);
-  bench::free(b.word);
-  bench::free(b.dst);
-  bench::free(b.src);
-  bench::finalize();
+  shmem_free(b.sig);
+  shmem_free(b.word);
+  shmem_free(b.dst);
+  shmem_free(b.src);
+  shmem_finalize();
   return 0;
 }
