@@ -92,7 +92,8 @@ device::world collective_world(Runtime& rt, const char* call) {
   device::world w{};
   if (!rt.device_world(&w, sizeof w, call))
     util::fatal_user_error(call,
-                           "the collectives on a stream need the device heap (allocate device memory first)");
+                           "the barrier and collectives on a stream need the device heap (allocate device "
+                           "memory first)");
   for (int pe = 0; pe < rt.n_pes(); ++pe) {
     const int index = rt.route(pe).device_transport;
     tl::Transport* t = index >= 0 ? rt.transport(index) : nullptr;
@@ -169,10 +170,8 @@ void stream_signal_wait_until(Runtime& rt, uint64_t* sig_addr, int cmp, uint64_t
 
 void stream_barrier_all(Runtime& rt, void* stream, const char* call) {
   require_stream(stream, call);
-  device::world w;
-  if (!rt.device_world(&w, sizeof w, call))
-    util::fatal_user_error(call,
-                           "the barrier on a stream needs the device heap (allocate device memory first)");
+  // Every PE's barrier words are bumped through this GPU's peer mappings, like a collective's.
+  const device::world w = collective_world(rt, call);
 #if CAUSEWAY_HAVE_CUDA
   const util::cuda::DeviceScope on(rt.cuda_device());
   if (!on.ok()) util::fatal_user_error(call, "cannot make GPU %d current", rt.cuda_device());
