@@ -31,14 +31,21 @@ struct PeerHeap {
   CUmemGenericAllocationHandle handle = 0;  // imported (0 for this PE's own)
 };
 
+struct CudaIpcContext;
+
 struct CudaIpcTransport : Transport {
   const util::cuda::Driver* cu = nullptr;
   int device = -1;
   std::vector<std::vector<PeerHeap>> peers;  // [pe][segment]
+  std::mutex contexts_mutex;
+  std::vector<CudaIpcContext*> contexts;  // live ones, made ready when this PE's heap attaches
+  bool own_heap_attached = false;         // under contexts_mutex
 };
 
-// CUDA state is made on a context's first operation, not with the context: a program that never
-// touches device memory creates no CUDA context through this transport.
+// A context's CUDA state is made when this PE's device heap attaches (or with the context, after
+// that), not on its first operation: a program that never touches device memory creates no CUDA
+// context through this transport, and a first host operation never allocates pinned memory (an
+// implicit device synchronisation) behind a kernel of this PE that spins waiting for it.
 struct CudaIpcContext : Context {
   std::once_flag made;
   bool usable = false;
@@ -56,6 +63,18 @@ bool failed(cudaError_t error, const char* call) {
   return true;
 }
 
+// The context's stream and pinned slot, made once (the calling thread has the device current).
+bool ready(CudaIpcContext* c) {
+  std::call_once(c->made, [c] {
+    void* pinned = nullptr;
+    c->usable =
+        !failed(cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking), "cudaStreamCreateWithFlags") &&
+        !failed(cudaMallocHost(&pinned, sizeof(uint64_t)), "cudaMallocHost");
+    c->old_value = static_cast<uint64_t*>(pinned);
+  });
+  return c->usable;
+}
+
 std::vector<std::byte> address(Transport*) { return {}; }
 
 Status add_peer(Transport*, int, std::span<const std::byte>) { return Status::ok; }
@@ -70,8 +89,12 @@ Status attach_segment(Transport* t, int pe, int segment, const RemoteSegment& re
     heap.size = remote.size;
     // Loaded now: a kernel's module loads at its first launch, which may wait for the device to be
     // idle, and the first host AMO may come while this PE's own kernel spins on the result.
+    const util::cuda::DeviceScope on(ipc->device);
     if (cudaError_t e = cuda_ipc::preload_kernels(); e != cudaSuccess)
       util::log(util::LogLevel::warn, "cuda_ipc: %s", describe("loading the AMO kernel", e).c_str());
+    std::lock_guard lock(ipc->contexts_mutex);
+    ipc->own_heap_attached = true;
+    for (CudaIpcContext* c : ipc->contexts) ready(c);
     return Status::ok;
   }
   if (remote.fd < 0) return Status::ok;  // another node: not this transport's peer
@@ -136,27 +159,27 @@ void destroy(Transport* t) {
 Status context_create(Transport* t, long, Context** out) {
   auto* c = new CudaIpcContext;
   c->transport = t;
+  CudaIpcTransport* ipc = ipc_of(t);
+  std::lock_guard lock(ipc->contexts_mutex);
+  ipc->contexts.push_back(c);
+  if (ipc->own_heap_attached) {
+    const util::cuda::DeviceScope on(ipc->device);
+    ready(c);
+  }
   *out = c;
   return Status::ok;
 }
 
 void context_destroy(Context* c) {
   CudaIpcContext* ipc = ctx_of(c);
+  {
+    CudaIpcTransport* t = ipc_of(c->transport);
+    std::lock_guard lock(t->contexts_mutex);
+    std::erase(t->contexts, ipc);
+  }
   if (ipc->stream) cudaStreamDestroy(ipc->stream);
   if (ipc->old_value) cudaFreeHost(ipc->old_value);
   delete ipc;
-}
-
-// The context's stream and pinned slot, made once (the calling thread has the device current).
-bool ready(CudaIpcContext* c) {
-  std::call_once(c->made, [c] {
-    void* pinned = nullptr;
-    c->usable =
-        !failed(cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking), "cudaStreamCreateWithFlags") &&
-        !failed(cudaMallocHost(&pinned, sizeof(uint64_t)), "cudaMallocHost");
-    c->old_value = static_cast<uint64_t*>(pinned);
-  });
-  return c->usable;
 }
 
 // `pe`'s [offset, offset + n) of `segment` as mapped here, or nullptr (then the status says why).
