@@ -97,21 +97,19 @@ __device__ inline uint64_t now_ns() {
   return t;
 }
 
-// One LL packet in one 16-byte volatile store (generic address: local or a peer's mapped heap).
-// Each 8-byte half carries the flag, so even if the store lands, or the load reads, in halves, a
-// reader never takes a half from an older epoch.
+// One LL packet in one 16-byte volatile store (generic address: local or a peer's mapped heap),
+// {data0, epoch, data1, epoch}. Each 8-byte half carries the flag and is one 64-bit element of the
+// vector store and load (PTX keeps each element whole, not the vector), so even if the store lands,
+// or the load reads, in halves, a reader never takes a half from an older epoch.
 __device__ inline void ll_put(uint4* p, uint32_t d0, uint32_t d1, uint32_t flag) {
-  asm volatile("st.volatile.v4.u32 [%0], {%1, %2, %3, %4};" ::"l"(p), "r"(d0), "r"(flag), "r"(d1), "r"(flag)
-               : "memory");
+  const uint64_t lo = uint64_t(flag) << 32 | d0, hi = uint64_t(flag) << 32 | d1;
+  asm volatile("st.volatile.v2.u64 [%0], {%1, %2};" ::"l"(p), "l"(lo), "l"(hi) : "memory");
 }
 
 __device__ inline uint4 ll_load(const uint4* p) {
-  uint4 v;
-  asm volatile("ld.volatile.v4.u32 {%0, %1, %2, %3}, [%4];"
-               : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
-               : "l"(p)
-               : "memory");
-  return v;
+  uint64_t lo, hi;
+  asm volatile("ld.volatile.v2.u64 {%0, %1}, [%2];" : "=l"(lo), "=l"(hi) : "l"(p) : "memory");
+  return make_uint4(uint32_t(lo), uint32_t(lo >> 32), uint32_t(hi), uint32_t(hi >> 32));
 }
 
 // at_least: the flag may be newer (acks, which carry no data); otherwise it must be this epoch.
@@ -500,7 +498,7 @@ int main(int argc, char** argv) {
   const dev::world w = dev::this_world();
   const std::vector<dev::route> route = download(w.route_of, npes);
   for (int pe = 0; pe < npes; ++pe)
-    if (route[pe] != dev::route::p2p) {
+    if (route[pe] == dev::route::none) {  // LL packets and signal sets: stores, no atomics
       std::fprintf(stderr, "moe_cuda: PE %d: PE %d's device heap is not reachable from a kernel here\n", me,
                    pe);
       shmem_global_exit(1);
