@@ -13,8 +13,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "causeway/device/world.cuh"
 #include "causeway_build_config.h"
@@ -45,6 +48,7 @@ struct DeviceHeap {
 #endif
   uint64_t* peer_base = nullptr;  // device arrays the world points to
   device::route* route_of = nullptr;
+  std::vector<bool> no_native_atomics;  // [pe]: this GPU's link to PE pe's has no native atomics
   device::world world{};
 };
 
@@ -95,6 +99,34 @@ int choose_device(long setting, int local_rank, std::string* why) {
   if (cu->ctx_get_current(&current) == CUDA_SUCCESS && current && cu->ctx_get_device(&device) == CUDA_SUCCESS)
     return static_cast<int>(device);
   return local_rank % count;
+}
+
+// The 16 bytes of GPU `device`'s UUID (zeros if the runtime cannot say).
+std::array<char, 16> gpu_uuid(int device) {
+  std::array<char, 16> uuid{};
+  cudaDeviceProp prop{};
+  if (cudaGetDeviceProperties(&prop, device) == cudaSuccess)
+    std::memcpy(uuid.data(), prop.uuid.bytes, uuid.size());
+  return uuid;
+}
+
+// Whether kernels on GPU `device` update the memory of the GPU with `uuid` atomically with that
+// GPU's own atomics: the same GPU, or a link with native atomics (NVLink; not every PCIe
+// peer-to-peer pair). A GPU this process cannot see is assumed to have them (nothing to ask).
+bool native_atomics_with(int device, std::string_view uuid) {
+  const std::array<char, 16> mine = gpu_uuid(device);
+  if (uuid == std::string_view(mine.data(), mine.size())) return true;
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess) return true;
+  for (int other = 0; other < count; ++other) {
+    const std::array<char, 16> theirs = gpu_uuid(other);
+    if (uuid != std::string_view(theirs.data(), theirs.size())) continue;
+    int native = 1;
+    if (cudaDeviceGetP2PAttribute(&native, cudaDevP2PAttrNativeAtomicSupported, device, other) != cudaSuccess)
+      return true;
+    return native != 0;
+  }
+  return true;
 }
 
 // This PE's device: it supports what the heap needs; its allocation granularity.
@@ -225,17 +257,24 @@ bool Runtime::create_device_heap(const char* call) {
     return false;
   }
   // 1. Every PE's granularity: the size is rounded to the largest, so it is the same everywhere.
+  // With them, each PE's GPU (by UUID) for the atomics check of step 3.
   struct Probe {
     uint8_t ok, pad[7];
     uint64_t granularity;
+    char uuid[16];
   } probe{};
   std::size_t granularity = 0;
   probe.ok = probe_device(heap.device, &granularity, &heap.why);
   probe.granularity = granularity;
+  std::memcpy(probe.uuid, gpu_uuid(heap.device).data(), sizeof probe.uuid);
   std::vector<std::byte> all;
   if (is_error(bootstrap_->allgather(std::as_bytes(std::span(&probe, 1)), &all)))
     return give_up("the exchange of GPU granularities");
   const auto* probes = reinterpret_cast<const Probe*>(all.data());
+  heap.no_native_atomics.assign(n_pes_, false);
+  for (int pe = 0; pe < n_pes_; ++pe)
+    heap.no_native_atomics[pe] =
+        !native_atomics_with(heap.device, std::string_view(probes[pe].uuid, sizeof probes[pe].uuid));
   std::size_t largest = 1;
   int unusable = -1;  // the first PE whose GPU cannot hold a device heap
   for (int pe = 0; pe < n_pes_; ++pe) {
@@ -328,7 +367,15 @@ Status Runtime::build_device_world() {
     tl::Transport* t = index >= 0 ? transports_[index] : nullptr;
     void* base = t && t->ops->device_pointer ? t->ops->device_pointer(t, pe, kCudaHeapSegment) : nullptr;
     peer_base[pe] = reinterpret_cast<uint64_t>(base);
-    route_of[pe] = base ? device::route::p2p : device::route::none;
+    route_of[pe] = !base                        ? device::route::none
+                   : heap.no_native_atomics[pe] ? device::route::p2p_no_atomics
+                                                : device::route::p2p;
+    if (base && heap.no_native_atomics[pe])
+      util::log(util::LogLevel::warn,
+                "PE %d's GPU has no native atomics with PE %d's (PCIe peer-to-peer): kernels here load and "
+                "store its device memory, but their atomics and signal adds to it, and host AMOs on it from "
+                "this PE, are not atomic with its own (checks mode refuses them in kernels)",
+                my_pe_, pe);
   }
   const std::size_t bases = sizeof(uint64_t) * n_pes_, routes = sizeof(device::route) * n_pes_;
   void *bases_at = nullptr, *routes_at = nullptr;

@@ -36,7 +36,7 @@ inline constexpr auto relaxed = cuda::memory_order_relaxed;
 
 template <typename T>
 __device__ inline system_ref<T> amo_ref(const world& w, const T* sym, int pe, const char* what) {
-  return system_ref<T>(*peer_ptr_checked(w, const_cast<T*>(sym), 1, pe, what, "address"));
+  return system_ref<T>(*peer_ptr_checked(w, const_cast<T*>(sym), 1, pe, what, "address", true));
 }
 
 }  // namespace detail

@@ -54,11 +54,20 @@ __device__ inline void check_pe(const world& w, int pe, const char* what) {
   }
 }
 
-__device__ inline void check_route(const world& w, int pe, const char* what) {
-  if (w.route_of[pe] != route::p2p || w.peer_base[pe] == 0) {
+// atomic: the access is an atomic read-modify-write, which a route without native atomics
+// would silently break.
+__device__ inline void check_route(const world& w, int pe, const char* what, bool atomic = false) {
+  if (w.route_of[pe] == route::none || w.peer_base[pe] == 0) {
     printf(
         "causeway device [PE %d] %s: PE %d is not reachable from a kernel on this GPU (no peer "
         "mapping); use the host API\n",
+        static_cast<int>(w.my_pe), what, pe);
+    __trap();
+  }
+  if (atomic && w.route_of[pe] != route::p2p) {
+    printf(
+        "causeway device [PE %d] %s: the link from this GPU to PE %d's has no native atomics, so an "
+        "atomic update from a kernel here would not be atomic there\n",
         static_cast<int>(w.my_pe), what, pe);
     __trap();
   }
@@ -86,31 +95,32 @@ __device__ inline void check_range(const world& w, const void* sym, size_t bytes
 // Everything a remote access needs: a valid world, a PE in range that a kernel can reach, and a
 // symmetric range. A zero-byte range is not checked, since a zero-length transfer touches nothing.
 __device__ inline void check_remote(const world& w, const void* sym, size_t bytes, size_t align, int pe,
-                                    const char* what, const char* arg) {
+                                    const char* what, const char* arg, bool atomic = false) {
   check_version(w, what);
   check_pe(w, pe, what);
-  check_route(w, pe, what);
+  check_route(w, pe, what, atomic);
   if (bytes != 0) check_range(w, sym, bytes, align, what, arg);
 }
 
 // translate(), validated in checks mode. `what` names the public call in messages.
 template <typename T>
 __device__ inline T* peer_ptr_checked(const world& w, T* sym, size_t nelems, int pe, const char* what,
-                                      const char* arg) {
+                                      const char* arg, bool atomic = false) {
 #ifdef CAUSEWAY_DEVICE_CHECKS
-  check_remote(w, sym, nelems * size_or_one<T>, align_or_one<T>, pe, what, arg);
+  check_remote(w, sym, nelems * size_or_one<T>, align_or_one<T>, pe, what, arg, atomic);
 #else
   (void)nelems;
   (void)what;
   (void)arg;
+  (void)atomic;
 #endif
   return translate(w, sym, pe);
 }
 
 }  // namespace detail
 
-// PE pe's copy of the symmetric object at sym, for direct loads, stores and atomics. The PE must be
-// reachable (route::p2p); checks mode traps otherwise.
+// PE pe's copy of the symmetric object at sym, for direct loads and stores (and atomics where the
+// route is route::p2p). The PE must be reachable; checks mode traps otherwise.
 template <typename T>
 [[nodiscard]] __device__ inline T* peer_ptr(const world& w, T* sym, int pe) {
   return detail::peer_ptr_checked(w, sym, 1, pe, "peer_ptr", "address");
@@ -124,7 +134,7 @@ template <typename T>
   detail::check_pe(w, pe, "ptr");
   detail::check_range(w, sym, detail::size_or_one<T>, 1, "ptr", "address");
 #endif
-  if (w.route_of[pe] != route::p2p || w.peer_base[pe] == 0) return nullptr;
+  if (w.route_of[pe] == route::none || w.peer_base[pe] == 0) return nullptr;
   return detail::translate(w, const_cast<T*>(sym), pe);
 }
 

@@ -123,6 +123,7 @@ __device__ inline void putmem_signal_impl(const world& w, void* dst, const void*
   if (rank_in<S>() == 0) {
     check_remote(w, dst, bytes, align, pe, what, "dest");
     check_range(w, sig, sizeof(uint64_t), alignof(uint64_t), what, "signal");
+    if (op == signal_op::add) check_route(w, pe, what, true);
     if (op != signal_op::set && op != signal_op::add) {
       printf("causeway device [PE %d] %s: signal op %d is neither set (0) nor add (1)\n",
              static_cast<int>(w.my_pe), what, static_cast<int>(op));

@@ -14,6 +14,10 @@ inline constexpr uint32_t kWorldVersion = 1;
 enum class route : uint8_t {
   none = 0,  // not from a kernel (another node, or a GPU without peer access): host API only
   p2p = 1,   // loads, stores and atomics through the peer heap mapped on this GPU
+  // Loads and stores through the mapping, but the link between the two GPUs (PCIe peer-to-peer
+  // without native atomics) does not make a kernel's atomics atomic with the peer's own: device
+  // atomics and signal adds to that PE are refused in checks mode.
+  p2p_no_atomics = 2,
 };
 
 // Symmetric words the device barrier uses, at sync_offset in every PE's device heap.
