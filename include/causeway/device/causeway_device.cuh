@@ -9,7 +9,8 @@
 //   atomic.cuh  atomic_{fetch, set, swap, compare_swap, [fetch_]add, [fetch_]inc, [fetch_]and/or/xor}
 //   signal.cuh  put_signal[_nbi]<S, T>, putmem_signal[_nbi]<S>, signal_fetch, signal_wait_until,
 //               wait_until, test; signal_op, cmp
-//   sync.cuh    fence<S>, quiet<S>, barrier_all_block, sync_all_block
+//   sync.cuh    fence<S>, quiet<S>, barrier_all_block, sync_all_block, barrier_all_grid, sync_all_grid
+//               (cooperative launch: launch_cooperative, max_cooperative_blocks in host.hpp)
 //   coll.cuh    allreduce_sum_block<T> (float, __half, __nv_bfloat16), allreduce_scratch_bytes,
 //               alltoall_block (one block per PE, collective)
 //

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Ordering and completion (fence, quiet) and the device-side barriers across PEs
-// (barrier_all_block, sync_all_block).
+// (barrier_all_block, sync_all_block; barrier_all_grid, sync_all_grid).
 #pragma once
+
+#include <cooperative_groups.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -80,6 +82,64 @@ __device__ inline void sync_all_block(const world& w) {
   __syncthreads();
   if (detail::block_rank() == 0) detail::dissemination_barrier(w, "sync_all_block");
   __syncthreads();
+}
+
+namespace detail {
+
+// The grid of a cooperative launch. cooperative_groups' grid sync is header-only in CUDA 12 and 13
+// (a counter in a workspace the driver passes to cooperative launches), so it needs no -rdc.
+__device__ inline cooperative_groups::grid_group cooperative_grid(const world& w, const char* what) {
+  cooperative_groups::grid_group grid = cooperative_groups::this_grid();
+#ifdef CAUSEWAY_DEVICE_CHECKS
+  // Without a cooperative launch the driver passes no workspace. grid.sync() would trap anyway, but
+  // silently; one thread says why, and the others give its line time to get out before they trap.
+  if (!grid.is_valid()) {
+    if (grid.thread_rank() == 0) {
+      printf(
+          "causeway device [PE %d] %s: the grid was not launched cooperatively; launch it with "
+          "causeway::device::launch_cooperative (host.hpp) or cudaLaunchCooperativeKernel\n",
+          static_cast<int>(w.my_pe), what);
+    } else {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 700
+#pragma unroll 1
+      for (int i = 0; i < 100; ++i) __nanosleep(1000000);  // about 0.1 s
+#endif
+    }
+    __trap();
+  }
+#else
+  (void)w;
+  (void)what;
+#endif
+  return grid;
+}
+
+}  // namespace detail
+
+// Barriers across all PEs for a whole grid. Every thread of every block of a grid launched
+// cooperatively (launch_cooperative in host.hpp) must call them, the same number of times on every
+// PE, and the grids of all PEs must run at once, as for the block barriers. Between two grid syncs
+// the grid's first thread runs the block barriers' protocol on their counters: call them in the same
+// order as the other device barriers (and the device collectives) on every PE.
+
+// Completes every block's earlier puts and AMOs (quiet), then waits for every PE to arrive.
+__device__ inline void barrier_all_grid(const world& w) {
+  cooperative_groups::grid_group grid = detail::cooperative_grid(w, "barrier_all_grid");
+  // Each block fences its own stores at system scope, as barrier_all_block does, rather than
+  // trusting the grid sync's GPU-scope release to carry other SMs' stores to peer GPUs.
+  __syncthreads();
+  if (detail::block_rank() == 0) __threadfence_system();
+  grid.sync();  // every block's stores are fenced before the first thread starts the PE barrier
+  if (grid.thread_rank() == 0) detail::dissemination_barrier(w, "barrier_all_grid");
+  grid.sync();  // nobody leaves before every PE has arrived
+}
+
+// Waits for every PE to arrive, without completing outstanding puts and AMOs.
+__device__ inline void sync_all_grid(const world& w) {
+  cooperative_groups::grid_group grid = detail::cooperative_grid(w, "sync_all_grid");
+  grid.sync();
+  if (grid.thread_rank() == 0) detail::dissemination_barrier(w, "sync_all_grid");
+  grid.sync();
 }
 
 }  // namespace causeway::device
