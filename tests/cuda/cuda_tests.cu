@@ -12,9 +12,11 @@
 #include <shmem.h>
 #include <shmemx.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -299,6 +301,122 @@ TEST(CudaKernel, DeviceBarrierSeparatesRounds) {
   shmem_barrier_all();
   shmem_free(bad);
   shmem_free(slots);
+}
+
+// ---- Grid barriers ----
+
+constexpr unsigned kGridChunk = 64;  // ints each block writes on each PE per round
+constexpr unsigned kGridMaxBlocks = 128;
+
+// Distinct for every round, writer PE, block and element while round < 2000 and pe * kGridMaxBlocks + block
+// fits the 1000003 / kGridChunk slots of a round.
+__device__ int grid_value(int round, int pe, unsigned block, unsigned i) {
+  return round * 1000003 + (pe * int(kGridMaxBlocks) + int(block)) * int(kGridChunk) + int(i);
+}
+
+// Rounds of: every block of every PE writes its chunk on every PE, a grid barrier, every block checks
+// the chunks that the blocks of its index on all PEs wrote here, and a second barrier so that no PE
+// writes the next round before every PE has checked this one. A barrier that let a block through
+// early, or lost a put, shows as a stale chunk. Odd rounds complete the puts with quiet and use
+// sync_all_grid instead; both share the device barrier's counters, so they interleave.
+__global__ void grid_barrier_rounds(dev::world w, int* chunks, int first_round, int rounds, int* bad,
+                                    int* first_bad) {
+  const unsigned blocks = gridDim.x * gridDim.y * gridDim.z;
+  const unsigned b = blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z);
+  const unsigned t = threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z);
+  const unsigned nt = blockDim.x * blockDim.y * blockDim.z;
+  for (int r = first_round; r < first_round + rounds; ++r) {
+    const bool sync_only = r % 2 != 0;
+    int* mine = &chunks[(std::size_t(w.my_pe) * blocks + b) * kGridChunk];
+    for (int pe = 0; pe < w.n_pes; ++pe)
+      for (unsigned i = t; i < kGridChunk; i += nt) dev::p(w, &mine[i], grid_value(r, w.my_pe, b, i), pe);
+    if (sync_only) {
+      dev::quiet<scope::block>(w);
+      dev::sync_all_grid(w);
+    } else {
+      dev::barrier_all_grid(w);
+    }
+    for (int pe = 0; pe < w.n_pes; ++pe)
+      for (unsigned i = t; i < kGridChunk; i += nt)
+        if (chunks[(std::size_t(pe) * blocks + b) * kGridChunk + i] != grid_value(r, pe, b, i) &&
+            atomicAdd(bad, 1) == 0)
+          *first_bad = r;
+    if (sync_only) {
+      dev::sync_all_grid(w);
+    } else {
+      dev::barrier_all_grid(w);
+    }
+  }
+}
+
+// Three launches in a row, of different shapes, continue one sequence of rounds: the barrier's
+// epochs carry over from kernel to kernel with no host barrier in between. Each grid is sized so
+// that the grids of all PEs fit on one GPU at once (PEs may share it, under MPS too).
+TEST(CudaGrid, GridBarrierSeparatesRoundsOfEveryBlock) {
+  SKIP_WITHOUT_GPU();
+  const int fit = dev::max_cooperative_blocks(grid_barrier_rounds, dim3(256), 0, shmem_n_pes());
+  ASSERT_GE(fit, 8) << "blocks of grid_barrier_rounds that fit per PE on this GPU";
+  auto* chunks = device_alloc<int>(std::size_t(shmem_n_pes()) * kGridMaxBlocks * kGridChunk);
+  auto* bad = device_alloc<int>(2);
+  ASSERT_NE(nullptr, bad);
+  CUDA_OK(cudaMemset(chunks, 0, std::size_t(shmem_n_pes()) * kGridMaxBlocks * kGridChunk * sizeof(int)));
+  CUDA_OK(cudaMemset(bad, 0, 2 * sizeof(int)));
+  DEVICE_DONE();
+  shmem_barrier_all();
+  const dev::world w = dev::this_world();
+  struct shape {
+    dim3 grid, block;
+    int rounds;
+  };
+  const shape shapes[] = {{dim3(std::min(unsigned(fit), kGridMaxBlocks)), dim3(256), 100},
+                          {dim3(2, 2, 2), dim3(32, 2, 2), 50},  // blocks and threads counted in 3-D
+                          {dim3(1), dim3(32), 50}};
+  int round = 1;
+  for (const shape& s : shapes) {
+    CUDA_OK(dev::launch_cooperative(grid_barrier_rounds, s.grid, s.block, 0, nullptr, w, chunks, round,
+                                    s.rounds, bad, bad + 1));
+    CUDA_OK(cudaDeviceSynchronize());
+    const auto got = read_local(bad, 2);
+    EXPECT_EQ(0, got[0]) << "stale chunks after grid barriers (grid " << s.grid.x << " x " << s.grid.y
+                         << " x " << s.grid.z << "), the first in round " << got[1];
+    round += s.rounds;
+  }
+  shmem_barrier_all();
+  shmem_free(bad);
+  shmem_free(chunks);
+}
+
+__global__ void count_blocks(unsigned* count) {
+  if (threadIdx.x == 0 && threadIdx.y == 0 && threadIdx.z == 0) atomicAdd(count, 1u);
+}
+
+// One block more than fits is refused, with a line naming the call and both sizes, and nothing runs;
+// the largest grid that fits runs every block.
+TEST(CudaGrid, LaunchHelperRefusesAGridThatCannotBeCoResident) {
+  SKIP_WITHOUT_GPU();
+  const int fit = dev::max_cooperative_blocks(count_blocks, dim3(256));
+  ASSERT_GT(fit, 0);
+  EXPECT_EQ(fit / 4, dev::max_cooperative_blocks(count_blocks, dim3(256), 0, 4));
+  unsigned* count = nullptr;
+  CUDA_OK(cudaMalloc(&count, sizeof(unsigned)));
+  CUDA_OK(cudaMemset(count, 0, sizeof(unsigned)));
+  for (const dim3 grid : {dim3(unsigned(fit) + 1), dim3(unsigned(fit) / 2 + 1, 2)}) {
+    testing::internal::CaptureStderr();
+    const cudaError_t err = dev::launch_cooperative(count_blocks, grid, dim3(256), 0, nullptr, count);
+    const std::string said = testing::internal::GetCapturedStderr();
+    EXPECT_EQ(cudaErrorCooperativeLaunchTooLarge, err) << cudaGetErrorString(err);
+    const unsigned long long blocks = 1ull * grid.x * grid.y * grid.z;
+    EXPECT_NE(std::string::npos,
+              said.find("launch_cooperative: grid of " + std::to_string(blocks) + " blocks"))
+        << said;
+    EXPECT_NE(std::string::npos, said.find("at most " + std::to_string(fit) + " blocks")) << said;
+  }
+  CUDA_OK(cudaDeviceSynchronize());
+  EXPECT_EQ(0u, read_local(count, 1)[0]) << "a refused grid ran";
+  CUDA_OK(dev::launch_cooperative(count_blocks, dim3(unsigned(fit)), dim3(256), 0, nullptr, count));
+  CUDA_OK(cudaDeviceSynchronize());
+  EXPECT_EQ(unsigned(fit), read_local(count, 1)[0]);
+  CUDA_OK(cudaFree(count));
 }
 
 TEST(CudaKernel, PtrGivesPeerAddressesOnlyWhereMapped) {

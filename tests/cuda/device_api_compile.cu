@@ -2,10 +2,12 @@
 // Compile check of the header-only CUDA device API: instantiates every call at every scope and for
 // every type it accepts, in kernels that are never launched, so nvcc type-checks and code-generates
 // all of it. device_api_compile_checks.cu builds the same with CAUSEWAY_DEVICE_CHECKS. Needs no GPU.
+// The host helpers of host.hpp are compiled (and linked) too, in a function nothing calls.
 #include <cstddef>
 #include <cstdint>
 
 #include "causeway/device/causeway_device.cuh"
+#include "causeway/device/host.hpp"
 
 namespace {
 
@@ -115,6 +117,14 @@ __global__ void signal_kernel(cwd::world w, uint64_t* sig, uint64_t* out) {
   cwd::sync_all_block(w);
 }
 
+// The grid barriers, in a kernel that takes more parameters than the world to exercise the
+// launch helper's argument forwarding.
+__global__ void grid_kernel(cwd::world w, int* out, size_t n) {
+  if (threadIdx.x == 0 && blockIdx.x == 0 && n != 0) out[0] = w.my_pe;
+  cwd::barrier_all_grid(w);
+  cwd::sync_all_grid(w);
+}
+
 // Both allreduce algorithms (the size picks one at run time) and the alltoall, one block per PE.
 template <typename T>
 __global__ void coll_kernel(cwd::world w, T* dest, const T* source, size_t n, void* scratch, void* bytes_dest,
@@ -187,9 +197,26 @@ const void* const* causeway_device_api_compile_kernels[] = {
       static const void* const k[] = {reinterpret_cast<const void*>(&mem_kernel<scope::thread>),
                                       reinterpret_cast<const void*>(&mem_kernel<scope::warp>),
                                       reinterpret_cast<const void*>(&mem_kernel<scope::block>),
-                                      reinterpret_cast<const void*>(&signal_kernel)};
+                                      reinterpret_cast<const void*>(&signal_kernel),
+                                      reinterpret_cast<const void*>(&grid_kernel)};
       return k;
     }(),
 };
+
+// The host side of a grid barrier kernel: size the grid, launch it cooperatively (arguments that
+// convert to the parameter types, as with <<<>>>), and a kernel with no parameters.
+__global__ void no_parameters() {}
+cudaError_t causeway_device_api_compile_launch(const causeway::device::world& w, int* out,
+                                               cudaStream_t stream);
+cudaError_t causeway_device_api_compile_launch(const causeway::device::world& w, int* out,
+                                               cudaStream_t stream) {
+  namespace cwd = causeway::device;
+  const int blocks = cwd::max_cooperative_blocks(grid_kernel, dim3(128, 2), 1024, w.n_pes);
+  const int one = 1;
+  cudaError_t err =
+      cwd::launch_cooperative(grid_kernel, dim3(blocks), dim3(128, 2), 1024, stream, w, out, one);
+  if (err == cudaSuccess) err = cwd::launch_cooperative(no_parameters, dim3(1), dim3(1), 0, stream);
+  return err;
+}
 
 int main() { return 0; }
