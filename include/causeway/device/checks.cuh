@@ -12,6 +12,18 @@
 
 #include "causeway/device/world.cuh"
 
+// How long the waits a kernel cannot be told a timeout for (device barriers, the collectives'
+// packet waits) spin before they print what they waited for, and for which PE, and trap: 0 waits
+// forever. Checks mode defaults to 60 s, so a PE that never arrives ends a test instead of hanging
+// it; define this before including the headers to choose.
+#ifndef CAUSEWAY_DEVICE_WAIT_TIMEOUT_NS
+#ifdef CAUSEWAY_DEVICE_CHECKS
+#define CAUSEWAY_DEVICE_WAIT_TIMEOUT_NS 60000000000ull
+#else
+#define CAUSEWAY_DEVICE_WAIT_TIMEOUT_NS 0ull
+#endif
+#endif
+
 namespace causeway::device {
 
 namespace detail {

@@ -163,15 +163,30 @@ __device__ inline void ll_store(uint4* line, uint2 payload, uint32_t flag) {
                : "memory");
 }
 
-// Spins (volatile loads: never a stale L1 line) until both words of the packet carry `flag`.
-__device__ inline uint2 ll_wait(const uint4* line, uint32_t flag) {
+// Spins (volatile loads: never a stale L1 line) until both words of the packet carry `flag`; after
+// CAUSEWAY_DEVICE_WAIT_TIMEOUT_NS (if not 0) says which PE's packet never came, and traps.
+__device__ inline uint2 ll_wait(const world& w, const uint4* line, uint32_t flag, int sender,
+                                const char* what) {
   unsigned spins = 0, ns = 32;
+  [[maybe_unused]] const uint64_t start = CAUSEWAY_DEVICE_WAIT_TIMEOUT_NS != 0 ? global_ns() : 0;
   for (;;) {
     uint64_t lo, hi;
     asm volatile("ld.volatile.v2.u64 {%0, %1}, [%2];" : "=l"(lo), "=l"(hi) : "l"(line) : "memory");
     if (static_cast<uint32_t>(lo >> 32) == flag && static_cast<uint32_t>(hi >> 32) == flag)
       return make_uint2(static_cast<uint32_t>(lo), static_cast<uint32_t>(hi));
-    if (++spins > 256) backoff(ns);  // a PE far behind (time-sliced GPU): stop hammering memory
+    if (++spins > 256) {
+      backoff(ns);  // a PE far behind (time-sliced GPU): stop hammering memory
+      if constexpr (CAUSEWAY_DEVICE_WAIT_TIMEOUT_NS != 0) {
+        if (global_ns() - start >= CAUSEWAY_DEVICE_WAIT_TIMEOUT_NS) {
+          printf(
+              "causeway device [PE %d] %s: timed out waiting for PE %d's packet at %p (epoch %u; holds %u, "
+              "%u)\n",
+              static_cast<int>(w.my_pe), what, sender, static_cast<const void*>(line), flag,
+              static_cast<unsigned>(lo >> 32), static_cast<unsigned>(hi >> 32));
+          __trap();
+        }
+      }
+    }
   }
 }
 
@@ -277,8 +292,9 @@ __device__ inline void allreduce_ll(const world& w, T* dest, const T* source, si
   for (size_t l = rank; l < lines; l += nthreads) {
     float acc[k] = {};
     for (int q = 0; q < n; ++q)
-      accumulate<T>(acc,
-                    q == me ? load_payload(src, bytes, l) : ll_wait(ll_line(scratch, n, l, q, half), flag));
+      accumulate<T>(acc, q == me
+                             ? load_payload(src, bytes, l)
+                             : ll_wait(w, ll_line(scratch, n, l, q, half), flag, q, "allreduce_sum_block"));
     store_payload(reinterpret_cast<unsigned char*>(dest), bytes, l, pack<T, uint2>(acc));
   }
   // The next LL call (which may write this half again on peers) starts after every packet was read.

@@ -82,10 +82,10 @@ __device__ inline T load_acquire(const T* local) {
 
 // Spins until compare(*local, c, value) holds and returns the value that satisfied it. With a
 // nonzero timeout_ns it gives up after that long: prints what it waited for (`what` is the call, `noun`
-// the kind of word) and traps.
+// the kind of word, `from_pe` the PE expected to write it, if known) and traps.
 template <typename T>
 __device__ inline T wait_impl(const world* w, T* local, cmp c, T value, uint64_t timeout_ns, const char* what,
-                              const char* noun) {
+                              const char* noun, int from_pe = -1) {
   const uint64_t start = timeout_ns != 0 ? global_ns() : 0;
   unsigned ns = 32;
   for (;;) {
@@ -95,6 +95,8 @@ __device__ inline T wait_impl(const world* w, T* local, cmp c, T value, uint64_t
       const uint64_t waited = global_ns() - start;
       if (waited >= timeout_ns) {
         const int me = w != nullptr ? static_cast<int>(w->my_pe) : -1;
+        if (from_pe >= 0)
+          printf("causeway device [PE %d] %s: PE %d has not written the %s below\n", me, what, from_pe, noun);
         if constexpr (std::is_signed_v<T>) {
           printf(
               "causeway device [PE %d] %s: timed out after %llu ns waiting for %s at %p (cmp %s, value %lld, "

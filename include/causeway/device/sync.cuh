@@ -11,6 +11,7 @@
 
 #include "causeway/device/checks.cuh"
 #include "causeway/device/scope.cuh"
+#include "causeway/device/signal.cuh"
 #include "causeway/device/world.cuh"
 
 namespace causeway::device {
@@ -48,14 +49,9 @@ __device__ inline void dissemination_barrier(const world& w, const char* what) {
     const int to = static_cast<int>((w.my_pe + (int64_t{1} << r)) % w.n_pes);
     uint64_t* peer = peer_ptr_checked(w, &local->round[r], 1, to, what, "sync area");
     cuda::atomic_ref<uint64_t, cuda::thread_scope_system>(*peer).fetch_add(1, cuda::memory_order_release);
-    cuda::atomic_ref<uint64_t, cuda::thread_scope_system> mine(local->round[r]);
-    unsigned ns = 32;
-    while (mine.load(cuda::memory_order_acquire) < epoch) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 700
-      __nanosleep(ns);
-      if (ns < 1024) ns *= 2;
-#endif
-    }
+    const int from = static_cast<int>((w.my_pe - (int64_t{1} << r) % w.n_pes + w.n_pes) % w.n_pes);
+    wait_impl(&w, &local->round[r], cmp::ge, epoch, CAUSEWAY_DEVICE_WAIT_TIMEOUT_NS, what, "barrier counter",
+              from);
   }
 }
 
