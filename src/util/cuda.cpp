@@ -2,13 +2,15 @@
 #include "util/cuda.hpp"
 
 #include <atomic>
+#include <map>
 #include <mutex>
 
 namespace causeway::util::cuda {
 
 namespace {
 
-// The driver API version the entry points are asked for: the VMM calls have not changed since.
+// The driver API version the entry points are asked for: the VMM calls have not changed since, and
+// from 12.0 the stream memory operations are the _v2 ones.
 constexpr unsigned kDriverApiVersion = 12000;
 
 template <class Fn>
@@ -24,6 +26,13 @@ bool load(const char* symbol, Fn* out, std::string* why) {
   }
   *out = reinterpret_cast<Fn>(fn);
   return true;
+}
+
+// An entry point the library can do without (it has a fallback): nullptr when missing.
+template <class Fn>
+void load_optional(const char* symbol, Fn* out) {
+  std::string ignored;
+  if (!load(symbol, out, &ignored)) *out = nullptr;
 }
 
 }  // namespace
@@ -66,11 +75,36 @@ const Driver* driver(std::string* why) {
         load("cuMemExportToShareableHandle", &d.mem_export_to_shareable_handle, &failure) &&
         load("cuMemImportFromShareableHandle", &d.mem_import_from_shareable_handle, &failure);
     if (!ok) return;
+    load_optional("cuStreamWriteValue64", &d.stream_write_value64);
+    load_optional("cuStreamWaitValue64", &d.stream_wait_value64);
     table = d;
     loaded = &table;
   });
   if (!loaded && why) *why = failure;
   return loaded;
+}
+
+StreamMemOps stream_memops(int device) {
+  static std::mutex mutex;
+  static std::map<int, StreamMemOps> known;
+  std::lock_guard lock(mutex);
+  if (auto it = known.find(device); it != known.end()) return it->second;
+  StreamMemOps ops;
+  const Driver* cu = driver(nullptr);
+  CUdevice dev = 0;
+  if (cu && device >= 0 && cu->device_get(&dev, device) == CUDA_SUCCESS) {
+    const auto attribute = [&](CUdevice_attribute a) {
+      int value = 0;
+      return cu->device_get_attribute(&value, a, dev) == CUDA_SUCCESS && value != 0;
+    };
+    const bool bits64 = attribute(CU_DEVICE_ATTRIBUTE_CAN_USE_64_BIT_STREAM_MEM_OPS);
+    ops.write64 = bits64 && cu->stream_write_value64;
+    ops.wait64 = bits64 && cu->stream_wait_value64;
+    ops.wait_nor = ops.wait64 && attribute(CU_DEVICE_ATTRIBUTE_CAN_USE_STREAM_WAIT_VALUE_NOR);
+    ops.flush = attribute(CU_DEVICE_ATTRIBUTE_CAN_FLUSH_REMOTE_WRITES);
+  }
+  known.emplace(device, ops);
+  return ops;
 }
 
 namespace {

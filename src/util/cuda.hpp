@@ -26,10 +26,24 @@ struct Driver {
   decltype(&::cuMemSetAccess) mem_set_access;
   decltype(&::cuMemExportToShareableHandle) mem_export_to_shareable_handle;
   decltype(&::cuMemImportFromShareableHandle) mem_import_from_shareable_handle;
+  // Optional (nullptr when this driver has none): the 64-bit stream memory operations.
+  decltype(&::cuStreamWriteValue64) stream_write_value64;
+  decltype(&::cuStreamWaitValue64) stream_wait_value64;
 };
 
 // The driver, or nullptr when this machine has none (`why` then says so). Loaded once.
 const Driver* driver(std::string* why);
+
+// What the stream memory operations can do on a GPU: all false without the driver's entry points.
+struct StreamMemOps {
+  bool write64 = false;   // cuStreamWriteValue64
+  bool wait64 = false;    // cuStreamWaitValue64 (CU_STREAM_WAIT_VALUE_EQ, _AND)
+  bool wait_nor = false;  // CU_STREAM_WAIT_VALUE_NOR
+  bool flush = false;     // CU_STREAM_WAIT_VALUE_FLUSH (the platform can flush remote writes)
+};
+// Asked of the driver once per device, then cached: the first ask should come before any stream
+// capture (a transport's creation), though the attribute queries are not stream work.
+StreamMemOps stream_memops(int device);
 
 // Devices the runtime sees (0 without a driver or a GPU); `why` says why there are none.
 int device_count(std::string* why);
