@@ -6,7 +6,10 @@
 #include "core/checks.hpp"
 #include "util/log.hpp"
 #if CAUSEWAY_HAVE_CUDA
+#include <atomic>
+
 #include "core/device_kernels.hpp"
+#include "core/stream_wait.hpp"
 #include "util/cuda.hpp"
 #endif
 
@@ -107,6 +110,37 @@ device::world collective_world(Runtime& rt, const char* call) {
   return w;
 }
 
+#if CAUSEWAY_HAVE_CUDA
+// Set when the driver refused a stream wait operation it claimed to support: the kernels then wait.
+std::atomic<bool> g_wait_memops_refused{false};
+
+// Queues the wait as a stream wait operation where one means exactly the comparison and the GPU can
+// flush remote writes: without the flush, data a peer wrote before the signal may not yet be visible
+// to the work after the wait (a kernel's acquire load gives that; the operation alone does not).
+// False when the kernel must wait instead. The calling thread has the PE's GPU current.
+bool wait_with_memop(Runtime& rt, cudaStream_t stream, uint64_t* sig_addr, int cmp, uint64_t value) {
+  if (!rt.config().cuda_stream_memops || g_wait_memops_refused.load(std::memory_order_relaxed)) return false;
+  const util::cuda::StreamMemOps can = util::cuda::stream_memops(rt.cuda_device());
+  if (!can.wait64 || !can.flush) return false;
+  const StreamWaitOp op = stream_wait_op(cmp, value, can.wait_nor);
+  unsigned flags = CU_STREAM_WAIT_VALUE_FLUSH;
+  switch (op.condition) {
+    case StreamWait::none: return false;
+    case StreamWait::eq: flags |= CU_STREAM_WAIT_VALUE_EQ; break;
+    case StreamWait::any: flags |= CU_STREAM_WAIT_VALUE_AND; break;
+    case StreamWait::nor: flags |= CU_STREAM_WAIT_VALUE_NOR; break;
+  }
+  const util::cuda::Driver* cu = util::cuda::driver(nullptr);
+  const CUresult r =
+      cu->stream_wait_value64(stream, reinterpret_cast<CUdeviceptr>(sig_addr), op.operand, flags);
+  if (r == CUDA_SUCCESS) return true;
+  if (!g_wait_memops_refused.exchange(true))
+    util::log(util::LogLevel::warn, "%s; stream waits use kernels from now on",
+              util::cuda::describe("cuStreamWaitValue64", r).c_str());
+  return false;
+}
+#endif
+
 void require_stream(void* stream, const char* call) {
   (void)stream;
   (void)call;
@@ -162,6 +196,7 @@ void stream_signal_wait_until(Runtime& rt, uint64_t* sig_addr, int cmp, uint64_t
 #if CAUSEWAY_HAVE_CUDA
   const util::cuda::DeviceScope on(rt.cuda_device());
   if (!on.ok()) util::fatal_user_error(call, "cannot make GPU %d current", rt.cuda_device());
+  if (wait_with_memop(rt, static_cast<cudaStream_t>(stream), sig_addr, cmp, value)) return;
   if (cudaError_t e = launch_wait_until(static_cast<cudaStream_t>(stream), sig_addr, cmp, value);
       e != cudaSuccess)
     util::fatal_user_error(call, "%s", util::cuda::describe("launching the wait", e).c_str());

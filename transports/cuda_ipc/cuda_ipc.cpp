@@ -10,6 +10,7 @@
 // Several PEs may share one GPU: the mapping is the same, with no peer link in between.
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 #include <mutex>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "transports/common/cpu_direct.hpp"
 #include "transports/cuda_ipc/cuda_ipc_kernels.hpp"
 #include "transports/transport.hpp"
+#include "util/config.hpp"
 #include "util/cuda.hpp"
 #include "util/log.hpp"
 
@@ -36,6 +38,9 @@ struct CudaIpcContext;
 struct CudaIpcTransport : Transport {
   const util::cuda::Driver* cu = nullptr;
   int device = -1;
+  // SHMEM_SIGNAL_SET on a stream as cuStreamWriteValue64 (CAUSEWAY_CUDA_STREAM_MEMOPS and a GPU
+  // with 64-bit stream memory operations); cleared if the driver refuses one.
+  std::atomic<bool> write_memops{false};
   std::vector<std::vector<PeerHeap>> peers;  // [pe][segment]
   std::mutex contexts_mutex;
   std::vector<CudaIpcContext*> contexts;  // live ones, made ready when this PE's heap attaches
@@ -300,10 +305,26 @@ Status stream_signal(Transport* t, void* stream, int pe, int segment, std::size_
   char* word = mapped(t, pe, segment, offset, sizeof(uint64_t), &status);
   if (!word) return status;
   if (offset % sizeof(uint64_t) != 0 || (op != AmoOp::set && op != AmoOp::add)) return Status::invalid_arg;
-  const util::cuda::DeviceScope on(ipc_of(t)->device);
-  if (!on.ok() || failed(cuda_ipc::launch_signal(static_cast<cudaStream_t>(stream),
-                                                 reinterpret_cast<uint64_t*>(word), value, op == AmoOp::add),
-                         "signal kernel launch"))
+  CudaIpcTransport* ipc = ipc_of(t);
+  const util::cuda::DeviceScope on(ipc->device);
+  if (!on.ok()) return Status::internal;
+  // The stream starts the write once the copy before it has finished, and with
+  // CU_STREAM_WRITE_VALUE_DEFAULT the driver puts a memory barrier before it, like
+  // __threadfence_system() for everything earlier on the stream (cuda.h: the _v2 operations do not
+  // support the flag that drops it): whoever sees the signal sees the data, as after the kernel's
+  // fence and release store. SHMEM_SIGNAL_ADD stays a kernel: no stream operation adds.
+  if (op == AmoOp::set && ipc->write_memops.load(std::memory_order_relaxed)) {
+    const CUresult r =
+        ipc->cu->stream_write_value64(static_cast<CUstream>(stream), reinterpret_cast<CUdeviceptr>(word),
+                                      value, CU_STREAM_WRITE_VALUE_DEFAULT);
+    if (r == CUDA_SUCCESS) return Status::ok;
+    if (ipc->write_memops.exchange(false))
+      util::log(util::LogLevel::warn, "cuda_ipc: %s; stream signals use kernels from now on",
+                describe("cuStreamWriteValue64", r).c_str());
+  }
+  if (failed(cuda_ipc::launch_signal(static_cast<cudaStream_t>(stream), reinterpret_cast<uint64_t*>(word),
+                                     value, op == AmoOp::add),
+             "signal kernel launch"))
     return Status::internal;
   return Status::ok;
 }
@@ -385,6 +406,16 @@ Transport* create_cuda_ipc_transport(const TransportInit& init, Status* status) 
   t->cu = cu;
   t->device = device;
   t->peers.resize(init.n_pes);
+  // Asked now, before a program may be capturing a stream (util::cuda caches it for core's waits).
+  const util::cuda::StreamMemOps can = util::cuda::stream_memops(device);
+  t->write_memops = init.config->cuda_stream_memops && can.write64;
+  CW_LOG_AT(
+      transport, util::LogLevel::debug,
+      "cuda_ipc: stream memory operations on GPU %d: 64-bit %s, NOR %s, remote-write flush %s; "
+      "signals on a stream set by %s, waits (where a condition fits) %s",
+      device, can.write64 ? "yes" : "no", can.wait_nor ? "yes" : "no", can.flush ? "yes" : "no",
+      t->write_memops ? "cuStreamWriteValue64" : "kernel",
+      init.config->cuda_stream_memops && can.wait64 && can.flush ? "by cuStreamWaitValue64" : "in a kernel");
   *status = Status::ok;
   return t;
 }
