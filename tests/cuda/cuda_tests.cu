@@ -45,15 +45,40 @@ bool gpu_expected() {
 #define CUDA_OK(call) \
   ASSERT_EQ(cudaSuccess, (call)) << #call << ": " << cudaGetErrorString(cudaGetLastError())
 
-// Skips without a device heap; otherwise makes the library's GPU for this PE current, so the test's
-// kernels run where its device memory is.
-#define SKIP_WITHOUT_GPU()                                                                             \
-  do {                                                                                                 \
-    if (!has_gpu()) {                                                                                  \
-      if (gpu_expected()) FAIL() << "CAUSEWAY_EXPECT_GPU is set but this job has no device heap";      \
-      GTEST_SKIP() << "no device heap on this machine (no CUDA device, or CAUSEWAY_CUDA_HEAP_SIZE=0)"; \
-    }                                                                                                  \
-    CUDA_OK(cudaSetDevice(shmemx_cuda_device()));                                                      \
+// The first PE whose device heap a kernel on this GPU cannot reach, or -1 (every test here reaches
+// peers from kernels or through the same mappings: one node, with peer access).
+int unmapped_pe() {
+  static const int pe = [] {
+    // Collective, once, at the same test on every PE (they run the same tests in order): it makes
+    // the device heap if no test has yet, so that the handle exists.
+    static void* const heap_made = shmemx_malloc_kind(SHMEMX_MEM_CUDA, 256);
+    if (!heap_made) return 0;
+    const dev::world w = dev::this_world();
+    std::vector<dev::route> route(w.n_pes);
+    if (cudaMemcpy(route.data(), w.route_of, route.size() * sizeof(dev::route), cudaMemcpyDeviceToHost) !=
+        cudaSuccess)
+      return 0;
+    for (int p = 0; p < w.n_pes; ++p)
+      if (route[p] == dev::route::none) return p;
+    return -1;
+  }();
+  return pe;
+}
+
+// Skips without a device heap, or when a peer's heap is not mapped on this GPU (then a kernel's
+// access would fault and end every later CUDA call); otherwise makes the library's GPU for this PE
+// current, so the test's kernels run where its device memory is.
+#define SKIP_WITHOUT_GPU()                                                                                   \
+  do {                                                                                                       \
+    if (!has_gpu()) {                                                                                        \
+      if (gpu_expected()) FAIL() << "CAUSEWAY_EXPECT_GPU is set but this job has no device heap";            \
+      GTEST_SKIP() << "no device heap on this machine (no CUDA device, or CAUSEWAY_CUDA_HEAP_SIZE=0)";       \
+    }                                                                                                        \
+    CUDA_OK(cudaSetDevice(shmemx_cuda_device()));                                                            \
+    if (unmapped_pe() >= 0) {                                                                                \
+      if (gpu_expected()) FAIL() << "PE " << unmapped_pe() << "'s device heap is not mapped on this GPU";    \
+      GTEST_SKIP() << "PE " << unmapped_pe() << "'s device heap is not mapped on this GPU (no peer access)"; \
+    }                                                                                                        \
   } while (0)
 
 // Before a host barrier: this PE's device work (memsets, copies, kernels) is done, so peers and the

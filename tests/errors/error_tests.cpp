@@ -154,6 +154,22 @@ INSTANTIATE_TEST_SUITE_P(
              kNoChecks}),
     case_name);
 
+// Bad input on the device path (tests/cuda/device_error_cases, built in checks mode): PE 1's kernel
+// reports the PE, the call and what was wrong, or the PE it waited for, and traps; the job ends.
+// Without a GPU each case says there is no CUDA device.
+INSTANTIATE_TEST_SUITE_P(
+    Device, ErrorCase,
+    ::testing::Values(
+        Case{"pe_out_of_range", {"PE 1", " p: |no CUDA device", "PE 2 is out of range|no CUDA device"}},
+        Case{"not_symmetric",
+             {"PE 1", "putmem|no CUDA device", "dest|no CUDA device",
+              "not inside the symmetric heap|no CUDA device"}},
+        Case{"signal_timeout", {"PE 1", "signal_wait_until|no CUDA device", "timed out|no CUDA device"}},
+        Case{"barrier_timeout",
+             {"PE 1", "barrier_all_block|no CUDA device",
+              "PE 0 has not written the barrier counter|no CUDA device"}}),
+    case_name);
+
 // Settings are read strictly at shmem_init: a malformed or out-of-range value ends the job with a
 // message naming the variable, the value and what is accepted (it used to fall back to the default).
 INSTANTIATE_TEST_SUITE_P(MalformedSetting, ErrorCase,

@@ -8,6 +8,8 @@
 #include <shmem.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "pe_util.hpp"
@@ -64,6 +66,21 @@ class FailurePrinter : public ::testing::EmptyTestEventListener {
   std::string prefix_;
 };
 
+// CAUSEWAY_TEST_EXIT_ON_FAILURE=1: a failed test ends the job at once. For the GPU tests: a PE whose
+// kernel failed leaves its CUDA context unusable and its peers waiting in the next collective, so
+// finishing the run would only bury the failure under the launcher's timeout.
+class ExitOnFailure : public ::testing::EmptyTestEventListener {
+ public:
+  void OnTestEnd(const ::testing::TestInfo& info) override {
+    if (!info.result()->Failed()) return;
+    std::fflush(stdout);
+    std::fprintf(stderr, "[PE %d] %s.%s failed: ending the job (CAUSEWAY_TEST_EXIT_ON_FAILURE)\n",
+                 shmem_my_pe(), info.test_suite_name(), info.name());
+    std::fflush(stderr);
+    shmem_global_exit(1);
+  }
+};
+
 }  // namespace
 }  // namespace pe
 
@@ -76,6 +93,8 @@ int main(int argc, char** argv) {
     delete listeners.Release(listeners.default_result_printer());
     listeners.Append(new pe::FailurePrinter(me));
   }
+  if (const char* v = std::getenv("CAUSEWAY_TEST_EXIT_ON_FAILURE"); v && !std::strcmp(v, "1"))
+    ::testing::UnitTest::GetInstance()->listeners().Append(new pe::ExitOnFailure);
 
   int local_status = RUN_ALL_TESTS();
   const int failed_here = ::testing::UnitTest::GetInstance()->failed_test_count();
