@@ -179,6 +179,7 @@ struct RemoteSegment {
   int fd;                    // a received descriptor for the peer's memfd, or -1; core closes it after
   uintptr_t local_base = 0;  // this PE's own copy: a mapping is placed relative to it
   uint8_t kind = kHostMemory;
+  const void* cuda_ipc_handle = nullptr;  // device heaps made by cudaMalloc: the cudaIpcMemHandle_t to open
 };
 
 struct Transport;

@@ -10,10 +10,12 @@
 //
 // Also the device handle kernels take (causeway::device::world): each peer's heap as this GPU
 // addresses it, from every peer's device route, copied to device memory once the heap exists.
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -45,6 +47,10 @@ struct DeviceHeap {
 #if CAUSEWAY_HAVE_CUDA
   CUmemGenericAllocationHandle handle = 0;
   bool reserved = false, mapped = false;
+  // The fallback where CUDA VMM with file descriptors is refused: cudaMalloc, shared through a
+  // cudaIpc handle (fd is then an empty memfd, only so every PE passes one descriptor).
+  bool legacy = false;
+  cudaIpcMemHandle_t ipc{};
 #endif
   uint64_t* peer_base = nullptr;  // device arrays the world points to
   device::route* route_of = nullptr;
@@ -60,6 +66,7 @@ void release(DeviceHeap& heap) {
   if (heap.peer_base) cudaFree(heap.peer_base);
   if (heap.route_of) cudaFree(heap.route_of);
   const auto va = reinterpret_cast<CUdeviceptr>(heap.base);
+  if (heap.legacy && heap.base) cudaFree(heap.base);
   if (heap.mapped) cu->mem_unmap(va, heap.size);
   if (heap.reserved) cu->mem_address_free(va, heap.size);
   if (heap.handle) cu->mem_release(heap.handle);
@@ -191,6 +198,32 @@ bool create_memory(DeviceHeap* heap, std::size_t size, std::size_t alignment, st
   }
   return true;
 }
+
+// The fallback allocation: cudaMalloc and its cudaIpc handle (every PE still passes a descriptor
+// in the exchange of step 3, an empty memfd here).
+bool create_legacy(DeviceHeap* heap, std::size_t size, std::string* why) {
+  heap->legacy = true;
+  heap->size = size;
+  void* base = nullptr;
+  const char* step = "cudaMalloc";
+  cudaError_t e = cudaMalloc(&base, size);
+  heap->base = static_cast<char*>(base);
+  if (e == cudaSuccess) {
+    step = "cudaIpcGetMemHandle";
+    e = cudaIpcGetMemHandle(&heap->ipc, base);
+  }
+  if (e != cudaSuccess) {
+    *why = "GPU " + std::to_string(heap->device) + ", " + std::to_string(size) +
+           " bytes: " + util::cuda::describe(step, e);
+    return false;
+  }
+  heap->fd = memfd_create("causeway-cuda-ipc", MFD_CLOEXEC);
+  if (heap->fd < 0) {
+    *why = std::string("memfd_create: ") + std::strerror(errno);
+    return false;
+  }
+  return true;
+}
 #endif
 
 // The first PE whose byte in `all` is 0, or -1.
@@ -264,7 +297,18 @@ bool Runtime::create_device_heap(const char* call) {
     char uuid[16];
   } probe{};
   std::size_t granularity = 0;
-  probe.ok = probe_device(heap.device, &granularity, &heap.why);
+  std::string vmm_refused;
+  if (config_.cuda_ipc_handles) {
+    vmm_refused = "CAUSEWAY_CUDA_IPC_HANDLES=1";
+  } else if (!probe_device(heap.device, &granularity, &vmm_refused)) {
+    granularity = 0;
+  }
+  if (granularity == 0) {
+    // cudaMalloc and cudaIpc handles instead (rounded like a large page; any GPU can do this).
+    heap.legacy = true;
+    granularity = std::size_t{2} << 20;
+  }
+  probe.ok = 1;
   probe.granularity = granularity;
   std::memcpy(probe.uuid, gpu_uuid(heap.device).data(), sizeof probe.uuid);
   std::vector<std::byte> all;
@@ -286,14 +330,25 @@ bool Runtime::create_device_heap(const char* call) {
     heap.why = "PE " + std::to_string(unusable) + "'s GPU cannot hold a device heap";
   // 2. The memory, and its base and size for peers.
   struct Made {
-    uint8_t ok, pad[7];
+    uint8_t ok, legacy, pad[6];
     uint64_t base, size;
+    cudaIpcMemHandle_t ipc;  // with legacy
   } made{};
   if (everywhere) {
     const std::size_t size = (config_.cuda_heap_size + largest - 1) / largest * largest;
-    made.ok = create_memory(&heap, size, largest, &heap.why);
+    if (!heap.legacy) {
+      made.ok = create_memory(&heap, size, largest, &vmm_refused);
+      if (!made.ok) release(heap);  // then the fallback below
+    }
+    if (!made.ok) {
+      CW_LOG_AT(heap, util::LogLevel::debug, "device heap by cudaMalloc and cudaIpc handles: %s",
+                vmm_refused.c_str());
+      made.ok = create_legacy(&heap, size, &heap.why);
+    }
+    made.legacy = heap.legacy;
     made.base = reinterpret_cast<uint64_t>(heap.base);
     made.size = heap.size;
+    made.ipc = heap.ipc;
   }
   if (is_error(bootstrap_->allgather(std::as_bytes(std::span(&made, 1)), &all)))
     return give_up("the exchange of device heap addresses");
@@ -316,8 +371,9 @@ bool Runtime::create_device_heap(const char* call) {
     const int index = routes_[pe].device_transport;
     if (index >= 0) {
       tl::Transport* t = transports_[index];
-      const tl::RemoteSegment remote{peers[pe].base, peers[pe].size, fds[pe],
-                                     reinterpret_cast<uintptr_t>(heap.base), tl::kCudaMemory};
+      const tl::RemoteSegment remote{peers[pe].base,  peers[pe].size,
+                                     fds[pe],         reinterpret_cast<uintptr_t>(heap.base),
+                                     tl::kCudaMemory, peers[pe].legacy ? &peers[pe].ipc : nullptr};
       if (Status s = t->ops->attach_segment(t, pe, kCudaHeapSegment, remote); is_error(s)) {
         util::log(util::LogLevel::error, "%s: transport %s cannot attach PE %d's device heap: %s", call,
                   t->name, pe, to_string(s));

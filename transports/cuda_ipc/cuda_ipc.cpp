@@ -31,6 +31,7 @@ struct PeerHeap {
   char* base = nullptr;  // mapped here (this PE's own segment: its own address)
   std::size_t size = 0;
   CUmemGenericAllocationHandle handle = 0;  // imported (0 for this PE's own)
+  bool ipc_opened = false;                  // opened from a cudaIpc handle (the cudaMalloc fallback)
 };
 
 struct CudaIpcContext;
@@ -102,6 +103,23 @@ Status attach_segment(Transport* t, int pe, int segment, const RemoteSegment& re
     for (CudaIpcContext* c : ipc->contexts) ready(c);
     return Status::ok;
   }
+  if (remote.cuda_ipc_handle) {  // the peer's heap is a cudaMalloc allocation
+    cudaIpcMemHandle_t handle;
+    std::memcpy(&handle, remote.cuda_ipc_handle, sizeof handle);
+    void* base = nullptr;
+    const util::cuda::DeviceScope on(ipc->device);
+    if (cudaError_t e = cudaIpcOpenMemHandle(&base, handle, cudaIpcMemLazyEnablePeerAccess);
+        e != cudaSuccess) {
+      util::log(util::LogLevel::warn,
+                "cuda_ipc: cannot open PE %d's device heap on GPU %d (%s); operations on it will fail", pe,
+                ipc->device, describe("cudaIpcOpenMemHandle", e).c_str());
+      return Status::ok;
+    }
+    heap = {static_cast<char*>(base), remote.size, 0, true};
+    CW_LOG_AT(transport, util::LogLevel::debug, "cuda_ipc: PE %d's device heap opened at %p on GPU %d", pe,
+              heap.base, ipc->device);
+    return Status::ok;
+  }
   if (remote.fd < 0) return Status::ok;  // another node: not this transport's peer
   const util::cuda::Driver* cu = ipc->cu;
   CUmemGenericAllocationHandle handle = 0;
@@ -153,7 +171,9 @@ void destroy(Transport* t) {
   CudaIpcTransport* ipc = ipc_of(t);
   for (int pe = 0; pe < t->n_pes; ++pe)
     for (PeerHeap& heap : ipc->peers[pe])
-      if (heap.handle) {
+      if (heap.ipc_opened) {
+        cudaIpcCloseMemHandle(heap.base);
+      } else if (heap.handle) {
         ipc->cu->mem_unmap(reinterpret_cast<CUdeviceptr>(heap.base), heap.size);
         ipc->cu->mem_address_free(reinterpret_cast<CUdeviceptr>(heap.base), heap.size);
         ipc->cu->mem_release(heap.handle);
