@@ -331,12 +331,11 @@ void round_trip_rows(const Buffers& b, std::vector<Row>* rows) {
   shmem_barrier_all();
 }
 
+// The driver's word (CUDA 12.x and later): contexts on this GPU are MPS clients, so the PEs'
+// kernels run at once rather than by time slices.
 bool under_mps() {
-  const char* pipe = std::getenv("CUDA_MPS_PIPE_DIRECTORY");
-  if (pipe && *pipe) return true;
-  FILE* f = std::fopen("/tmp/nvidia-mps/control", "r");
-  if (f) std::fclose(f);
-  return f != nullptr;
+  int mps = 0;
+  return cudaDeviceGetAttribute(&mps, cudaDevAttrMpsEnabled, shmemx_cuda_device()) == cudaSuccess && mps != 0;
 }
 
 void report(const std::vector<Row>& rows, int blocks, const char* json_path) {

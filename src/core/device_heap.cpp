@@ -316,9 +316,21 @@ bool Runtime::create_device_heap(const char* call) {
     return give_up("the exchange of GPU granularities");
   const auto* probes = reinterpret_cast<const Probe*>(all.data());
   heap.no_native_atomics.assign(n_pes_, false);
-  for (int pe = 0; pe < n_pes_; ++pe)
+  int sharing = 0, first_sharing = -1;  // PEs on this PE's GPU, and the lowest of them
+  for (int pe = 0; pe < n_pes_; ++pe) {
     heap.no_native_atomics[pe] =
         !native_atomics_with(heap.device, std::string_view(probes[pe].uuid, sizeof probes[pe].uuid));
+    if (std::memcmp(probes[pe].uuid, probe.uuid, sizeof probe.uuid) == 0 && sharing++ == 0)
+      first_sharing = pe;
+  }
+  int mps = 0;
+  cudaDeviceGetAttribute(&mps, cudaDevAttrMpsEnabled, heap.device);
+  if (sharing > 1 && !mps && first_sharing == my_pe_)
+    util::log(util::LogLevel::info,
+              "%d PEs share GPU %d without MPS: their kernels run by turns (time slices), so a device wait "
+              "or barrier between them can take a slice each; start nvidia-cuda-mps-control for kernels that "
+              "run at once",
+              sharing, heap.device);
   std::size_t largest = 1;
   int unusable = -1;  // the first PE whose GPU cannot hold a device heap
   for (int pe = 0; pe < n_pes_; ++pe) {

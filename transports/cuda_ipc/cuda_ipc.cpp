@@ -393,9 +393,12 @@ std::string probe_cuda_ipc() {
   std::string text = std::to_string(count) + " CUDA device(s):";
   for (int d = 0; d < count; ++d) {
     cudaDeviceProp prop{};
+    int mps = 0;  // whether PEs sharing it run kernels at once (MPS) or by time slices
+    cudaDeviceGetAttribute(&mps, cudaDevAttrMpsEnabled, d);
     if (cudaGetDeviceProperties(&prop, d) == cudaSuccess)
       text += " [" + std::to_string(d) + "] " + prop.name + " (sm_" + std::to_string(prop.major) +
-              std::to_string(prop.minor) + ", " + std::to_string(prop.totalGlobalMem >> 30) + " GiB)";
+              std::to_string(prop.minor) + ", " + std::to_string(prop.totalGlobalMem >> 30) + " GiB, " +
+              (mps ? "MPS" : "no MPS") + ")";
   }
   return text;
 }
