@@ -180,6 +180,9 @@ struct RemoteSegment {
   uintptr_t local_base = 0;  // this PE's own copy: a mapping is placed relative to it
   uint8_t kind = kHostMemory;
   const void* cuda_ipc_handle = nullptr;  // device heaps made by cudaMalloc: the cudaIpcMemHandle_t to open
+  // Device heaps backed in chunks (CUDA VMM): the bytes [chunk_offset, chunk_offset + chunk_size)
+  // that fd backs. A later attach of the same segment adds a chunk to what is mapped.
+  std::size_t chunk_offset = 0, chunk_size = 0;
 };
 
 struct Transport;

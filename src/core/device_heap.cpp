@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// The CUDA device heap: one symmetric segment of device memory per PE (kCudaHeapSegment), made of
-// one CUDA VMM allocation on the PE's GPU, exported as a POSIX file descriptor that travels to node
-// peers over the node channel (the cuda_ipc transport maps it there).
+// The CUDA device heap: one symmetric segment of device memory per PE (kCudaHeapSegment). Each PE
+// reserves addresses for all of it and backs them in chunks as allocations reach them
+// (core/device_memory.hpp); every chunk is exported as a POSIX file descriptor that travels to node
+// peers over the node channel, where the cuda_ipc transport maps it into their reservation. Where
+// VMM export is refused, a PE's part is one cudaMalloc allocation shared by a cudaIpc handle.
 //
 // It is created by the first device allocation (collective, like every allocation), not at init:
 // a host-only program on a GPU node then pays for no CUDA context and no device memory. Init only
@@ -28,6 +30,7 @@
 #include "core/sync.hpp"
 #if CAUSEWAY_HAVE_CUDA
 #include "core/device_kernels.hpp"
+#include "core/device_memory.hpp"
 #endif
 #include "util/log.hpp"
 #if CAUSEWAY_HAVE_CUDA
@@ -41,16 +44,9 @@ struct DeviceHeap {
   bool failed = false;    // creating it failed on some PE: device allocations return NULL from now on
   std::string why;        // why there is none
   int device = -1;
-  std::size_t size = 0;  // mapped bytes
-  char* base = nullptr;
-  int fd = -1;  // the exported handle
 #if CAUSEWAY_HAVE_CUDA
-  CUmemGenericAllocationHandle handle = 0;
-  bool reserved = false, mapped = false;
-  // The fallback where CUDA VMM with file descriptors is refused: cudaMalloc, shared through a
-  // cudaIpc handle (fd is then an empty memfd, only so every PE passes one descriptor).
-  bool legacy = false;
-  cudaIpcMemHandle_t ipc{};
+  DeviceMemory memory;      // this PE's part: reserved whole, backed as allocations reach it
+  std::size_t quantum = 0;  // the step it grows by: a multiple of every PE's granularity
 #endif
   uint64_t* peer_base = nullptr;  // device arrays the world points to
   device::route* route_of = nullptr;
@@ -62,31 +58,11 @@ namespace {
 
 #if CAUSEWAY_HAVE_CUDA
 void release(DeviceHeap& heap) {
-  const util::cuda::Driver* cu = util::cuda::driver(nullptr);
   if (heap.peer_base) cudaFree(heap.peer_base);
   if (heap.route_of) cudaFree(heap.route_of);
-  const auto va = reinterpret_cast<CUdeviceptr>(heap.base);
-  if (heap.legacy && heap.base) cudaFree(heap.base);
-  if (heap.mapped) cu->mem_unmap(va, heap.size);
-  if (heap.reserved) cu->mem_address_free(va, heap.size);
-  if (heap.handle) cu->mem_release(heap.handle);
-  if (heap.fd >= 0) close(heap.fd);
   heap.peer_base = nullptr;
   heap.route_of = nullptr;
-  heap.base = nullptr;
-  heap.size = 0;
-  heap.handle = 0;
-  heap.fd = -1;
-  heap.reserved = heap.mapped = false;
-}
-
-CUmemAllocationProp allocation_properties(int device) {
-  CUmemAllocationProp prop{};
-  prop.type = CU_MEM_ALLOCATION_TYPE_PINNED;
-  prop.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
-  prop.location.id = device;
-  prop.requestedHandleTypes = CU_MEM_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR;
-  return prop;
+  heap.memory.release();
 }
 
 // The GPU this PE uses: CAUSEWAY_CUDA_DEVICE, else the one the program made current before
@@ -149,7 +125,7 @@ bool probe_device(int device, std::size_t* granularity, std::string* why) {
            " does not support CUDA virtual memory management with POSIX file-descriptor handles";
     return false;
   }
-  const CUmemAllocationProp prop = allocation_properties(device);
+  const CUmemAllocationProp prop = DeviceMemory::properties(device);
   const CUresult r =
       cu->mem_get_allocation_granularity(granularity, &prop, CU_MEM_ALLOC_GRANULARITY_RECOMMENDED);
   if (r != CUDA_SUCCESS || *granularity == 0) {
@@ -159,72 +135,19 @@ bool probe_device(int device, std::size_t* granularity, std::string* why) {
   return true;
 }
 
-// The allocation, its mapping here with access for this PE's GPU, and its exported descriptor.
-// On failure `heap` keeps what was made, for release().
-bool create_memory(DeviceHeap* heap, std::size_t size, std::size_t alignment, std::string* why) {
-  const util::cuda::Driver* cu = util::cuda::driver(why);
-  const CUmemAllocationProp prop = allocation_properties(heap->device);
-  heap->size = size;
-  CUdeviceptr va = 0;
-  const char* step = "cuMemCreate";
-  CUresult r = cu->mem_create(&heap->handle, size, &prop, 0);
-  if (r == CUDA_SUCCESS) {
-    step = "cuMemAddressReserve";
-    r = cu->mem_address_reserve(&va, size, alignment, 0, 0);
-    heap->reserved = r == CUDA_SUCCESS;
-    heap->base = reinterpret_cast<char*>(va);
-  }
-  if (r == CUDA_SUCCESS) {
-    step = "cuMemMap";
-    r = cu->mem_map(va, size, 0, heap->handle, 0);
-    heap->mapped = r == CUDA_SUCCESS;
-  }
-  if (r == CUDA_SUCCESS) {
-    CUmemAccessDesc access{};
-    access.location = prop.location;
-    access.flags = CU_MEM_ACCESS_FLAGS_PROT_READWRITE;
-    step = "cuMemSetAccess";
-    r = cu->mem_set_access(va, size, &access, 1);
-  }
-  if (r == CUDA_SUCCESS) {
-    step = "cuMemExportToShareableHandle";
-    r = cu->mem_export_to_shareable_handle(&heap->fd, heap->handle, CU_MEM_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR,
-                                           0);
-  }
-  if (r != CUDA_SUCCESS) {
-    *why = "GPU " + std::to_string(heap->device) + ", " + std::to_string(size) +
-           " bytes: " + util::cuda::describe(step, r);
-    return false;
-  }
-  return true;
-}
-
-// The fallback allocation: cudaMalloc and its cudaIpc handle (every PE still passes a descriptor
-// in the exchange of step 3, an empty memfd here).
-bool create_legacy(DeviceHeap* heap, std::size_t size, std::string* why) {
-  heap->legacy = true;
-  heap->size = size;
-  void* base = nullptr;
-  const char* step = "cudaMalloc";
-  cudaError_t e = cudaMalloc(&base, size);
-  heap->base = static_cast<char*>(base);
-  if (e == cudaSuccess) {
-    step = "cudaIpcGetMemHandle";
-    e = cudaIpcGetMemHandle(&heap->ipc, base);
-  }
-  if (e != cudaSuccess) {
-    *why = "GPU " + std::to_string(heap->device) + ", " + std::to_string(size) +
-           " bytes: " + util::cuda::describe(step, e);
-    return false;
-  }
-  heap->fd = memfd_create("causeway-cuda-ipc", MFD_CLOEXEC);
-  if (heap->fd < 0) {
-    *why = std::string("memfd_create: ") + std::strerror(errno);
-    return false;
-  }
-  return true;
+// An empty memfd: a heap made by cudaMalloc passes it in the exchange of descriptors, where every
+// PE passes one (its peers open the cudaIpc handle instead).
+int placeholder_fd(std::string* why) {
+  const int fd = memfd_create("causeway-cuda-ipc", MFD_CLOEXEC);
+  if (fd < 0) *why = std::string("memfd_create: ") + std::strerror(errno);
+  return fd;
 }
 #endif
+
+// The step a VMM heap grows by (rounded up to the GPUs' granularity): large enough that growing,
+// a collective exchange of descriptors, is rare, small enough that a heap sized for the largest
+// job takes little memory in small ones.
+constexpr std::size_t kGrowthQuantum = std::size_t{64} << 20;
 
 // The first PE whose byte in `all` is 0, or -1.
 int first_without(const std::vector<std::byte>& all, std::size_t stride) {
@@ -298,6 +221,7 @@ bool Runtime::create_device_heap(const char* call) {
   } probe{};
   std::size_t granularity = 0;
   std::string vmm_refused;
+  bool legacy = false;
   if (config_.cuda_ipc_handles) {
     vmm_refused = "CAUSEWAY_CUDA_IPC_HANDLES=1";
   } else if (!probe_device(heap.device, &granularity, &vmm_refused)) {
@@ -305,7 +229,7 @@ bool Runtime::create_device_heap(const char* call) {
   }
   if (granularity == 0) {
     // cudaMalloc and cudaIpc handles instead (rounded like a large page; any GPU can do this).
-    heap.legacy = true;
+    legacy = true;
     granularity = std::size_t{2} << 20;
   }
   probe.ok = 1;
@@ -340,84 +264,83 @@ bool Runtime::create_device_heap(const char* call) {
   const bool everywhere = unusable < 0;
   if (!everywhere && probe.ok)
     heap.why = "PE " + std::to_string(unusable) + "'s GPU cannot hold a device heap";
-  // 2. The memory, and its base and size for peers.
+  // 2. The memory: the whole size reserved, the first chunk (the barrier words and the stream
+  // collectives' scratch) backed; or, where VMM export is refused, all of it by cudaMalloc.
+  const std::size_t size = (config_.cuda_heap_size + largest - 1) / largest * largest;
+  heap.quantum = (kGrowthQuantum + largest - 1) / largest * largest;
+  const std::size_t reserve = kSyncAreaBytes + coll_scratch_bytes(config_, size);
   struct Made {
     uint8_t ok, legacy, pad[6];
-    uint64_t base, size;
+    uint64_t base, size, mapped;
     cudaIpcMemHandle_t ipc;  // with legacy
   } made{};
+  int my_fd = -1;
   if (everywhere) {
-    const std::size_t size = (config_.cuda_heap_size + largest - 1) / largest * largest;
-    if (!heap.legacy) {
-      made.ok = create_memory(&heap, size, largest, &vmm_refused);
-      if (!made.ok) release(heap);  // then the fallback below
-    }
+    made.ok = !legacy && heap.memory.reserve(heap.device, size, largest, &vmm_refused) &&
+              heap.memory.grow(reserve, heap.quantum, &my_fd, &vmm_refused);
     if (!made.ok) {
+      heap.memory.release();
       CW_LOG_AT(heap, util::LogLevel::debug, "device heap by cudaMalloc and cudaIpc handles: %s",
                 vmm_refused.c_str());
-      made.ok = create_legacy(&heap, size, &heap.why);
+      made.ok =
+          heap.memory.make_legacy(heap.device, size, &heap.why) && (my_fd = placeholder_fd(&heap.why)) >= 0;
     }
-    made.legacy = heap.legacy;
-    made.base = reinterpret_cast<uint64_t>(heap.base);
-    made.size = heap.size;
-    made.ipc = heap.ipc;
+    made.legacy = heap.memory.legacy();
+    made.base = reinterpret_cast<uint64_t>(heap.memory.base());
+    made.size = heap.memory.size();
+    made.mapped = heap.memory.mapped();
+    made.ipc = heap.memory.ipc_handle();
   }
-  if (is_error(bootstrap_->allgather(std::as_bytes(std::span(&made, 1)), &all)))
+  if (is_error(bootstrap_->allgather(std::as_bytes(std::span(&made, 1)), &all))) {
+    if (my_fd >= 0) close(my_fd);
     return give_up("the exchange of device heap addresses");
+  }
   const auto* peers = reinterpret_cast<const Made*>(all.data());
   int failed_pe = -1;
   for (int pe = 0; pe < n_pes_ && failed_pe < 0; ++pe)
     if (!peers[pe].ok) failed_pe = pe;
   if (failed_pe >= 0) {
     if (made.ok) heap.why = "PE " + std::to_string(failed_pe) + " could not create its part";
+    if (my_fd >= 0) close(my_fd);
     release(heap);
     heap.failed = true;
     return false;
   }
-  // 3. The descriptors to node peers; each peer's part attached to its device route here.
+  // 3. The descriptors to node peers; each peer's part attached to its device route here (the
+  // segment's base first: the transport places this PE's own part by it).
+  segments_[kCudaHeapSegment].base = heap.memory.base();
   std::vector<int> fds;
-  const int my_fd[1] = {heap.fd};
-  if (is_error(bootstrap_->exchange_fds(my_fd, &fds))) return give_up("the exchange of device heap handles");
-  bool attached = true;
+  const Status exchanged = bootstrap_->exchange_fds(std::span(&my_fd, 1), &fds);
+  close(my_fd);
+  if (is_error(exchanged)) return give_up("the exchange of device heap handles");
   for (int pe = 0; pe < n_pes_; ++pe) {
-    const int index = routes_[pe].device_transport;
-    if (index >= 0) {
-      tl::Transport* t = transports_[index];
-      const tl::RemoteSegment remote{peers[pe].base,  peers[pe].size,
-                                     fds[pe],         reinterpret_cast<uintptr_t>(heap.base),
-                                     tl::kCudaMemory, peers[pe].legacy ? &peers[pe].ipc : nullptr};
-      if (Status s = t->ops->attach_segment(t, pe, kCudaHeapSegment, remote); is_error(s)) {
-        util::log(util::LogLevel::error, "%s: transport %s cannot attach PE %d's device heap: %s", call,
-                  t->name, pe, to_string(s));
-        attached = false;
-      }
-    }
+    attach_device_chunk(pe, peers[pe].base, peers[pe].size, fds[pe], 0, peers[pe].mapped,
+                        peers[pe].legacy ? &peers[pe].ipc : nullptr, call);
     if (fds[pe] >= 0) close(fds[pe]);
   }
-  if (!attached) util::fatal_user_error(call, "cannot reach the device heaps of this node's PEs");
   if (cudaError_t e = preload_kernels(); e != cudaSuccess)
     util::log(util::LogLevel::warn, "%s: %s", call,
               util::cuda::describe("loading the stream kernels", e).c_str());
   // 4. The segment, its allocator (first the device barrier's words and the scratch of the
   // collectives on a stream, zeroed once, at one offset everywhere) and the device handle, all in
   // place before the closing barrier of the allocation.
-  segments_[kCudaHeapSegment].allocator = std::make_shared<OffsetAllocator>(heap.size);
-  const std::size_t reserve = kSyncAreaBytes + coll_scratch_bytes(config_, heap.size);
+  segments_[kCudaHeapSegment].allocator = std::make_shared<OffsetAllocator>(size);
   const auto sync_offset = segments_[kCudaHeapSegment].allocator->allocate(reserve, 256);
-  if (!sync_offset || cudaMemset(heap.base + *sync_offset, 0, reserve) != cudaSuccess)
+  if (!sync_offset || *sync_offset + reserve > heap.memory.mapped() ||
+      cudaMemset(heap.memory.base() + *sync_offset, 0, reserve) != cudaSuccess)
     util::fatal_user_error(call, "cannot clear the device heap's barrier words and collective scratch");
   heap.world.sync_offset = *sync_offset;
   if (Status s = build_device_world(); is_error(s))
     util::fatal_user_error(call, "cannot build the device handle: %s", to_string(s));
   Segment& segment = segments_[kCudaHeapSegment];
-  segment.base = heap.base;
-  segment.fd = heap.fd;
-  segment.map_size = heap.size;
-  segment.registered = heap.size;
+  segment.fd = -1;
+  segment.map_size = size;
+  segment.registered = size;
   std::atomic_thread_fence(std::memory_order_release);
-  segment.size = heap.size;  // last: locate() finds it from now on
-  CW_LOG_AT(heap, util::LogLevel::debug, "device heap on GPU %d at %p, %zu bytes", heap.device, heap.base,
-            heap.size);
+  segment.size = size;  // last: locate() finds it from now on
+  CW_LOG_AT(heap, util::LogLevel::debug, "device heap on GPU %d at %p, %zu bytes (%zu backed, by %s)",
+            heap.device, heap.memory.base(), size, heap.memory.mapped(),
+            heap.memory.legacy() ? "cudaMalloc" : "CUDA VMM");
   return true;
 #else
   (void)call;
@@ -463,12 +386,79 @@ Status Runtime::build_device_world() {
   w.version = device::kWorldVersion;
   w.my_pe = my_pe_;
   w.n_pes = n_pes_;
-  w.heap_base = reinterpret_cast<uint64_t>(heap.base);
-  w.heap_size = heap.size;
+  w.heap_base = reinterpret_cast<uint64_t>(heap.memory.base());
+  w.heap_size = heap.memory.size();
   w.peer_base = heap.peer_base;
   w.route_of = heap.route_of;
 #endif
   return Status::ok;
+}
+
+void Runtime::attach_device_chunk(int pe, uint64_t base, std::size_t size, int fd, std::size_t offset,
+                                  std::size_t bytes, const void* ipc_handle, const char* call) {
+  const int index = routes_[pe].device_transport;
+  if (index < 0) return;  // another node: no device route
+  tl::Transport* t = transports_[index];
+  const tl::RemoteSegment remote{.base = base,
+                                 .size = size,
+                                 .fd = fd,
+                                 .local_base = reinterpret_cast<uintptr_t>(segments_[kCudaHeapSegment].base),
+                                 .kind = tl::kCudaMemory,
+                                 .cuda_ipc_handle = ipc_handle,
+                                 .chunk_offset = offset,
+                                 .chunk_size = bytes};
+  if (Status s = t->ops->attach_segment(t, pe, kCudaHeapSegment, remote); is_error(s))
+    util::fatal_user_error(call, "transport %s cannot attach bytes %zu to %zu of PE %d's device heap: %s",
+                           t->name, offset, offset + bytes, pe, to_string(s));
+}
+
+// Collective, inside a device allocation whose block ends past what is backed: every PE backs the
+// same next chunk and its node peers map it. false (on every PE) when some PE has no memory for it.
+bool Runtime::grow_device_heap(std::size_t end, const char* call) {
+#if CAUSEWAY_HAVE_CUDA
+  DeviceHeap& heap = *device_heap_;
+  if (heap.memory.legacy() || end <= heap.memory.mapped()) return true;  // the same on every PE
+  ProgressEngine::BlockedScope blocked(progress_);  // the exchanges block in the bootstrap
+  const util::cuda::DeviceScope on(heap.device);
+  struct Grown {
+    uint8_t ok, pad[7];
+    uint64_t offset, bytes;
+  } grown{};
+  grown.offset = heap.memory.mapped();
+  int fd = -1;
+  std::string why;
+  grown.ok = on.ok() && heap.memory.grow(end, heap.quantum, &fd, &why);
+  grown.bytes = heap.memory.mapped() - grown.offset;
+  std::vector<std::byte> all;
+  if (is_error(bootstrap_->allgather(std::as_bytes(std::span(&grown, 1)), &all)))
+    util::fatal_user_error(call, "the exchange that grows the device heap failed");
+  const auto* peers = reinterpret_cast<const Grown*>(all.data());
+  for (int pe = 0; pe < n_pes_; ++pe) {
+    if (peers[pe].ok) continue;
+    if (grown.ok) heap.memory.shrink_last();  // every PE keeps the same backed size
+    if (fd >= 0) close(fd);
+    util::log(util::LogLevel::error, "%s: PE %d cannot back its device heap up to %zu bytes%s%s", call, pe,
+              end, pe == my_pe_ ? ": " : "", pe == my_pe_ ? why.c_str() : "");
+    return false;
+  }
+  std::vector<int> fds;
+  const Status exchanged = bootstrap_->exchange_fds(std::span(&fd, 1), &fds);
+  close(fd);
+  if (is_error(exchanged)) util::fatal_user_error(call, "the exchange of device heap handles failed");
+  for (int pe = 0; pe < n_pes_; ++pe) {
+    if (pe != my_pe_)
+      attach_device_chunk(pe, 0, heap.memory.size(), fds[pe], peers[pe].offset, peers[pe].bytes, nullptr,
+                          call);
+    if (fds[pe] >= 0) close(fds[pe]);
+  }
+  CW_LOG_AT(heap, util::LogLevel::debug, "device heap backed up to %zu of %zu bytes", heap.memory.mapped(),
+            heap.memory.size());
+  return true;
+#else
+  (void)end;
+  (void)call;
+  return false;
+#endif
 }
 
 void Runtime::release_device_heap() {
@@ -515,6 +505,13 @@ void* Runtime::device_allocate(std::size_t size, std::size_t alignment, const ch
   {
     std::lock_guard lock(heap_mutex_);
     offset = allocator.allocate(size, alignment < 256 ? 256 : alignment);
+  }
+  // Every PE got the same offset, so every PE grows here or none does.
+  if (offset && !grow_device_heap(*offset + size, call)) {
+    std::lock_guard lock(heap_mutex_);
+    allocator.release(*offset);
+    barrier_all(*this);
+    return nullptr;
   }
   void* p = nullptr;
   if (offset)

@@ -299,6 +299,11 @@ class Runtime {
   // attached, and their release.
   Status setup_device_heap();
   bool create_device_heap(const char* call);
+  // Device heap chunks (core/device_heap.cpp): a peer's chunk attached to its device route, and
+  // the collective growth of every PE's backed part to cover `end`.
+  void attach_device_chunk(int pe, uint64_t base, std::size_t size, int fd, std::size_t offset,
+                           std::size_t bytes, const void* ipc_handle, const char* call);
+  bool grow_device_heap(std::size_t end, const char* call);
   Status build_device_world();
   void release_device_heap();
   // Registers this PE's chunks of `id` up to `end` bytes with every transport that registers

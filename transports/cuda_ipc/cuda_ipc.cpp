@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// cuda_ipc: device memory of PEs on this node. Each peer's device heap, exported by its owner as a
-// CUDA VMM handle (a POSIX file descriptor core passes over the node channel), is imported and
-// mapped into this process's address space with access for this PE's GPU. Kernels then load, store
-// and update peers' memory through those addresses (device_pointer, the device API's peer_base),
-// and host calls copy with the copy engines on a stream of the context: synchronous, so every
+// cuda_ipc: device memory of PEs on this node. Each peer's device heap is reserved in this
+// process's address space, and each chunk its owner backs, exported as a CUDA VMM handle (a POSIX
+// file descriptor core passes over the node channel), is imported and mapped into it with access
+// for this PE's GPU (or, for the cudaMalloc fallback, the whole heap opened from a cudaIpc
+// handle). Kernels then load, store and update peers' memory through those addresses
+// (device_pointer, the device API's peer_base), and host calls copy with the copy engines on a stream of the context: synchronous, so every
 // operation is complete when it returns (fence and quiet have nothing left to do). A host AMO is a
 // one-thread kernel, atomic with kernels' system-scope atomics on the same word.
 //
@@ -27,11 +28,19 @@ namespace {
 
 using util::cuda::describe;
 
+// A peer's device heap here: its whole size reserved in this process's address space, and the
+// chunks its owner has backed so far mapped into it (or, for the cudaMalloc fallback, all of it
+// opened from a cudaIpc handle). This PE's own: its own address, nothing imported.
 struct PeerHeap {
-  char* base = nullptr;  // mapped here (this PE's own segment: its own address)
+  struct Chunk {
+    CUmemGenericAllocationHandle handle;
+    std::size_t offset, size;
+  };
+  char* base = nullptr;
   std::size_t size = 0;
-  CUmemGenericAllocationHandle handle = 0;  // imported (0 for this PE's own)
-  bool ipc_opened = false;                  // opened from a cudaIpc handle (the cudaMalloc fallback)
+  bool reserved = false;    // base..base+size reserved here (the chunks are mapped into it)
+  bool ipc_opened = false;  // opened from a cudaIpc handle
+  std::vector<Chunk> chunks;
 };
 
 struct CudaIpcContext;
@@ -85,12 +94,91 @@ std::vector<std::byte> address(Transport*) { return {}; }
 
 Status add_peer(Transport*, int, std::span<const std::byte>) { return Status::ok; }
 
+// The cudaMalloc fallback: the peer's whole heap, opened from its cudaIpc handle.
+Status open_ipc_heap(CudaIpcTransport* ipc, int pe, const RemoteSegment& remote, PeerHeap* heap) {
+  cudaIpcMemHandle_t handle;
+  std::memcpy(&handle, remote.cuda_ipc_handle, sizeof handle);
+  void* base = nullptr;
+  const util::cuda::DeviceScope on(ipc->device);
+  if (cudaError_t e = cudaIpcOpenMemHandle(&base, handle, cudaIpcMemLazyEnablePeerAccess); e != cudaSuccess) {
+    // Not fatal: the peer stays unreachable for device memory (a GPU without peer access to ours).
+    util::log(util::LogLevel::warn,
+              "cuda_ipc: cannot open PE %d's device heap on GPU %d (%s); operations on it will fail", pe,
+              ipc->device, describe("cudaIpcOpenMemHandle", e).c_str());
+    return Status::ok;
+  }
+  heap->base = static_cast<char*>(base);
+  heap->size = remote.size;
+  heap->ipc_opened = true;
+  CW_LOG_AT(transport, util::LogLevel::debug, "cuda_ipc: PE %d's device heap opened at %p on GPU %d", pe,
+            heap->base, ipc->device);
+  return Status::ok;
+}
+
+// One chunk of a peer's VMM heap: its addresses reserved here with the first chunk, the chunk's
+// handle imported from the descriptor and mapped at its offset with access for this PE's GPU. The
+// first chunk failing leaves the peer unreachable (a GPU without peer access to ours: not fatal);
+// a later one failing is an error, since kernels already address the whole heap.
+Status map_chunk(CudaIpcTransport* ipc, int pe, const RemoteSegment& remote, PeerHeap* heap) {
+  const util::cuda::Driver* cu = ipc->cu;
+  const bool first = !heap->reserved;
+  CUresult r = CUDA_SUCCESS;
+  const char* step = "cuMemAddressReserve";
+  if (first) {
+    CUdeviceptr va = 0;
+    r = cu->mem_address_reserve(&va, remote.size, 0, 0, 0);
+    if (r == CUDA_SUCCESS) *heap = {reinterpret_cast<char*>(va), remote.size, true, false, {}};
+  }
+  CUmemGenericAllocationHandle handle = 0;
+  bool mapped = false;
+  const auto at = reinterpret_cast<CUdeviceptr>(heap->base + remote.chunk_offset);
+  if (r == CUDA_SUCCESS && (remote.chunk_size == 0 || remote.chunk_offset + remote.chunk_size > heap->size)) {
+    util::log(util::LogLevel::error,
+              "cuda_ipc: PE %d's device heap chunk [%zu, %zu) lies outside its %zu bytes", pe,
+              remote.chunk_offset, remote.chunk_offset + remote.chunk_size, heap->size);
+    return Status::invalid_arg;
+  }
+  if (r == CUDA_SUCCESS) {
+    step = "cuMemImportFromShareableHandle";
+    r = cu->mem_import_from_shareable_handle(&handle, reinterpret_cast<void*>(intptr_t(remote.fd)),
+                                             CU_MEM_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR);
+  }
+  if (r == CUDA_SUCCESS) {
+    step = "cuMemMap";
+    r = cu->mem_map(at, remote.chunk_size, 0, handle, 0);
+    mapped = r == CUDA_SUCCESS;
+  }
+  if (r == CUDA_SUCCESS) {
+    CUmemAccessDesc access{};
+    access.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
+    access.location.id = ipc->device;
+    access.flags = CU_MEM_ACCESS_FLAGS_PROT_READWRITE;
+    step = "cuMemSetAccess";
+    r = cu->mem_set_access(at, remote.chunk_size, &access, 1);
+  }
+  if (r == CUDA_SUCCESS) {
+    heap->chunks.push_back({handle, remote.chunk_offset, remote.chunk_size});
+    return Status::ok;
+  }
+  if (mapped) cu->mem_unmap(at, remote.chunk_size);
+  if (handle) cu->mem_release(handle);
+  util::log(first ? util::LogLevel::warn : util::LogLevel::error,
+            "cuda_ipc: cannot map bytes %zu to %zu of PE %d's device heap on GPU %d (%s)%s",
+            remote.chunk_offset, remote.chunk_offset + remote.chunk_size, pe, ipc->device,
+            describe(step, r).c_str(), first ? "; operations on it will fail" : "");
+  if (!first) return Status::internal;
+  if (heap->reserved) cu->mem_address_free(reinterpret_cast<CUdeviceptr>(heap->base), heap->size);
+  *heap = {};
+  return Status::ok;
+}
+
 Status attach_segment(Transport* t, int pe, int segment, const RemoteSegment& remote) {
   CudaIpcTransport* ipc = ipc_of(t);
   if (ipc->peers[pe].size() <= static_cast<std::size_t>(segment)) ipc->peers[pe].resize(segment + 1);
   PeerHeap& heap = ipc->peers[pe][segment];
   if (ipc->device < 0) ipc->device = util::cuda::process_device();
   if (pe == t->my_pe) {
+    if (heap.base) return Status::ok;  // attached already (this is a later chunk)
     heap.base = reinterpret_cast<char*>(remote.local_base);
     heap.size = remote.size;
     // Loaded now: a kernel's module loads at its first launch, which may wait for the device to be
@@ -103,60 +191,14 @@ Status attach_segment(Transport* t, int pe, int segment, const RemoteSegment& re
     for (CudaIpcContext* c : ipc->contexts) ready(c);
     return Status::ok;
   }
-  if (remote.cuda_ipc_handle) {  // the peer's heap is a cudaMalloc allocation
-    cudaIpcMemHandle_t handle;
-    std::memcpy(&handle, remote.cuda_ipc_handle, sizeof handle);
-    void* base = nullptr;
-    const util::cuda::DeviceScope on(ipc->device);
-    if (cudaError_t e = cudaIpcOpenMemHandle(&base, handle, cudaIpcMemLazyEnablePeerAccess);
-        e != cudaSuccess) {
-      util::log(util::LogLevel::warn,
-                "cuda_ipc: cannot open PE %d's device heap on GPU %d (%s); operations on it will fail", pe,
-                ipc->device, describe("cudaIpcOpenMemHandle", e).c_str());
-      return Status::ok;
-    }
-    heap = {static_cast<char*>(base), remote.size, 0, true};
-    CW_LOG_AT(transport, util::LogLevel::debug, "cuda_ipc: PE %d's device heap opened at %p on GPU %d", pe,
-              heap.base, ipc->device);
-    return Status::ok;
-  }
+  if (remote.cuda_ipc_handle) return open_ipc_heap(ipc, pe, remote, &heap);
   if (remote.fd < 0) return Status::ok;  // another node: not this transport's peer
-  const util::cuda::Driver* cu = ipc->cu;
-  CUmemGenericAllocationHandle handle = 0;
-  CUdeviceptr va = 0;
-  CUresult r = cu->mem_import_from_shareable_handle(&handle, reinterpret_cast<void*>(intptr_t(remote.fd)),
-                                                    CU_MEM_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR);
-  const char* step = "cuMemImportFromShareableHandle";
-  if (r == CUDA_SUCCESS) {
-    step = "cuMemAddressReserve";
-    r = cu->mem_address_reserve(&va, remote.size, 0, 0, 0);
-  }
-  if (r == CUDA_SUCCESS) {
-    step = "cuMemMap";
-    r = cu->mem_map(va, remote.size, 0, handle, 0);
-  }
-  if (r == CUDA_SUCCESS) {
-    CUmemAccessDesc access{};
-    access.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
-    access.location.id = ipc->device;
-    access.flags = CU_MEM_ACCESS_FLAGS_PROT_READWRITE;
-    step = "cuMemSetAccess";
-    r = cu->mem_set_access(va, remote.size, &access, 1);
-    if (r != CUDA_SUCCESS) cu->mem_unmap(va, remote.size);
-  }
-  if (r != CUDA_SUCCESS) {
-    // Not fatal: the peer stays unreachable for device memory (a GPU without peer access to ours).
-    util::log(util::LogLevel::warn,
-              "cuda_ipc: cannot map PE %d's device heap on GPU %d (%s); operations on it "
-              "will fail",
-              pe, ipc->device, describe(step, r).c_str());
-    if (va) cu->mem_address_free(va, remote.size);
-    if (handle) cu->mem_release(handle);
-    return Status::ok;
-  }
-  heap = {reinterpret_cast<char*>(va), remote.size, handle};
-  CW_LOG_AT(transport, util::LogLevel::debug, "cuda_ipc: PE %d's device heap mapped at %p on GPU %d", pe,
-            heap.base, ipc->device);
+  const bool first = !heap.reserved;
+  if (first && remote.chunk_offset != 0) return Status::ok;  // its first chunk did not map: unreachable
+  if (Status s = map_chunk(ipc, pe, remote, &heap); is_error(s) || !first) return s;
+  if (!heap.chunks.empty())
+    CW_LOG_AT(transport, util::LogLevel::debug, "cuda_ipc: PE %d's device heap reserved at %p on GPU %d", pe,
+              heap.base, ipc->device);
   return Status::ok;
 }
 
@@ -170,14 +212,14 @@ void* host_pointer(Transport*, int, int) { return nullptr; }
 void destroy(Transport* t) {
   CudaIpcTransport* ipc = ipc_of(t);
   for (int pe = 0; pe < t->n_pes; ++pe)
-    for (PeerHeap& heap : ipc->peers[pe])
-      if (heap.ipc_opened) {
-        cudaIpcCloseMemHandle(heap.base);
-      } else if (heap.handle) {
-        ipc->cu->mem_unmap(reinterpret_cast<CUdeviceptr>(heap.base), heap.size);
-        ipc->cu->mem_address_free(reinterpret_cast<CUdeviceptr>(heap.base), heap.size);
-        ipc->cu->mem_release(heap.handle);
+    for (PeerHeap& heap : ipc->peers[pe]) {
+      if (heap.ipc_opened) cudaIpcCloseMemHandle(heap.base);
+      for (const PeerHeap::Chunk& c : heap.chunks) {
+        ipc->cu->mem_unmap(reinterpret_cast<CUdeviceptr>(heap.base + c.offset), c.size);
+        ipc->cu->mem_release(c.handle);
       }
+      if (heap.reserved) ipc->cu->mem_address_free(reinterpret_cast<CUdeviceptr>(heap.base), heap.size);
+    }
   delete ipc;
 }
 
