@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The device API from kernels: RMA at each scope, AMOs, signals, the block and grid barriers, ptr.
+
+#include "cuda_test_util.cuh"
+
+namespace cuda_tests {
+namespace {
+
+// ---- Kernels ----
+
+template <scope S>
+__global__ void put_to_next(dev::world w, int64_t* dst, const int64_t* src, std::size_t n, int pe) {
+  dev::put<S>(w, dst, src, n, pe);
+  dev::quiet<S>(w);
+}
+
+// Each warp (or block, or thread) puts its own slice, so every scope's cooperative copy is used.
+template <scope S>
+void check_put_at_scope(unsigned blocks, unsigned threads) {
+  constexpr std::size_t n = 1 << 14;
+  auto* dst = device_alloc<int64_t>(n);
+  auto* src = device_alloc<int64_t>(n);
+  ASSERT_NE(nullptr, dst);
+  ASSERT_NE(nullptr, src);
+  std::vector<int64_t> values(n);
+  for (std::size_t i = 0; i < n; ++i) values[i] = (int64_t(shmem_my_pe()) << 40) + int64_t(i) * 3;
+  CUDA_OK(cudaMemcpy(src, values.data(), n * sizeof(int64_t), cudaMemcpyHostToDevice));
+  DEVICE_DONE();
+  dev::world w = dev::this_world();
+  put_to_next<S><<<blocks, threads>>>(w, dst, src, n, next_pe());
+  CUDA_OK(cudaDeviceSynchronize());
+  shmem_barrier_all();
+  const auto got = read_local(dst, n);
+  for (std::size_t i = 0; i < n; ++i)
+    ASSERT_EQ((int64_t(prev_pe()) << 40) + int64_t(i) * 3, got[i]) << "element " << i;
+  shmem_barrier_all();
+  shmem_free(src);
+  shmem_free(dst);
+}
+
+TEST(CudaKernel, PutAtThreadScope) {
+  SKIP_WITHOUT_GPU();
+  check_put_at_scope<scope::thread>(1, 1);
+}
+TEST(CudaKernel, PutAtWarpScope) {
+  SKIP_WITHOUT_GPU();
+  check_put_at_scope<scope::warp>(1, 32);
+}
+TEST(CudaKernel, PutAtBlockScope) {
+  SKIP_WITHOUT_GPU();
+  check_put_at_scope<scope::block>(1, 256);
+}
+
+__global__ void get_and_p(dev::world w, int* dst_local, const int* src_sym, int* p_target, int pe) {
+  if (threadIdx.x == 0) {
+    dst_local[0] = dev::g(w, src_sym, pe);
+    dev::p(w, p_target, w.my_pe + 1000, pe);
+    dev::quiet<scope::thread>(w);
+  }
+}
+
+TEST(CudaKernel, GAndPReachThePeer) {
+  SKIP_WITHOUT_GPU();
+  auto* words = device_alloc<int>(2);
+  auto* out = device_alloc<int>(1);
+  ASSERT_NE(nullptr, words);
+  const int mine[2] = {shmem_my_pe() * 7, -1};
+  CUDA_OK(cudaMemcpy(words, mine, sizeof mine, cudaMemcpyHostToDevice));
+  DEVICE_DONE();
+  shmem_barrier_all();
+  get_and_p<<<1, 32>>>(dev::this_world(), out, &words[0], &words[1], next_pe());
+  CUDA_OK(cudaDeviceSynchronize());
+  shmem_barrier_all();
+  EXPECT_EQ(next_pe() * 7, read_local(out, 1)[0]);
+  EXPECT_EQ(prev_pe() + 1000, read_local(&words[1], 1)[0]);
+  shmem_barrier_all();
+  shmem_free(out);
+  shmem_free(words);
+}
+
+// Every thread of every PE adds to every PE's counters: the totals must be exact.
+__global__ void add_everywhere(dev::world w, unsigned long long* counters) {
+  for (int pe = 0; pe < w.n_pes; ++pe) {
+    dev::atomic_add(w, &counters[0], 1ull, pe);
+    dev::atomic_fetch_add(w, &counters[1], 2ull, pe);
+    dev::atomic_inc(w, &counters[2], pe);
+    dev::atomic_fetch_or(w, &counters[3], 1ull << (threadIdx.x % 64), pe);
+  }
+  dev::quiet<scope::thread>(w);
+}
+
+TEST(CudaKernel, ConcurrentAtomicsFromAllPesAreExact) {
+  SKIP_WITHOUT_GPU();
+  auto* counters = device_alloc<unsigned long long>(4);
+  ASSERT_NE(nullptr, counters);
+  CUDA_OK(cudaMemset(counters, 0, 4 * sizeof(unsigned long long)));
+  DEVICE_DONE();
+  shmem_barrier_all();
+  constexpr unsigned kBlocks = 8, kThreads = 128;
+  add_everywhere<<<kBlocks, kThreads>>>(dev::this_world(), counters);
+  CUDA_OK(cudaDeviceSynchronize());
+  shmem_barrier_all();
+  const auto got = read_local(counters, 4);
+  const unsigned long long per_pe = kBlocks * kThreads * unsigned(shmem_n_pes());
+  EXPECT_EQ(per_pe, got[0]);
+  EXPECT_EQ(2 * per_pe, got[1]);
+  EXPECT_EQ(per_pe, got[2]);
+  EXPECT_EQ(~0ull, got[3]);
+  shmem_barrier_all();
+  shmem_free(counters);
+}
+
+// PE i's block puts a payload and a signal to PE i+1; each PE's kernel waits for its signal and
+// then checks the payload from inside the kernel: a signal seen means its data is visible.
+__global__ void signal_ring(dev::world w, int* payload, const int* src, std::size_t n, uint64_t* sig,
+                            int* bad) {
+  const int to = (w.my_pe + 1) % w.n_pes;
+  dev::put_signal<scope::block>(w, payload, src, n, sig, 1, dev::signal_op::add, to);
+  if (threadIdx.x == 0) dev::signal_wait_until(w, sig, dev::cmp::ge, uint64_t{1}, kWaitTimeoutNs);
+  __syncthreads();
+  const int from = (w.my_pe + w.n_pes - 1) % w.n_pes;
+  for (std::size_t i = threadIdx.x; i < n; i += blockDim.x)
+    if (payload[i] != from * 100000 + int(i)) atomicAdd(bad, 1);
+}
+
+TEST(CudaKernel, SignalSeenMeansDataVisible) {
+  SKIP_WITHOUT_GPU();
+  constexpr std::size_t n = 4096;
+  auto* payload = device_alloc<int>(n);
+  auto* src = device_alloc<int>(n);
+  auto* sig = device_alloc<uint64_t>(1);
+  auto* bad = device_alloc<int>(1);
+  ASSERT_NE(nullptr, bad);
+  std::vector<int> values(n);
+  for (std::size_t i = 0; i < n; ++i) values[i] = shmem_my_pe() * 100000 + int(i);
+  CUDA_OK(cudaMemcpy(src, values.data(), n * sizeof(int), cudaMemcpyHostToDevice));
+  CUDA_OK(cudaMemset(sig, 0, sizeof(uint64_t)));
+  CUDA_OK(cudaMemset(bad, 0, sizeof(int)));
+  DEVICE_DONE();
+  shmem_barrier_all();
+  signal_ring<<<1, 256>>>(dev::this_world(), payload, src, n, sig, bad);
+  CUDA_OK(cudaDeviceSynchronize());
+  EXPECT_EQ(0, read_local(bad, 1)[0]);
+  EXPECT_EQ(1u, read_local(sig, 1)[0]);
+  shmem_barrier_all();
+  shmem_free(bad);
+  shmem_free(sig);
+  shmem_free(src);
+  shmem_free(payload);
+}
+
+// Rounds of: write my slot on every PE, device barrier, check every slot. A barrier that let a PE
+// through early shows as a stale slot.
+__global__ void barrier_rounds(dev::world w, int* slots, int rounds, int* bad) {
+  for (int r = 1; r <= rounds; ++r) {
+    if (threadIdx.x < w.n_pes) dev::p(w, &slots[w.my_pe], r, int(threadIdx.x));
+    dev::barrier_all_block(w);
+    if (threadIdx.x < w.n_pes && slots[threadIdx.x] < r) atomicAdd(bad, 1);
+    dev::barrier_all_block(w);  // nobody writes round r+1 before everyone checked round r
+  }
+}
+
+TEST(CudaKernel, DeviceBarrierSeparatesRounds) {
+  SKIP_WITHOUT_GPU();
+  ASSERT_LE(shmem_n_pes(), 256);
+  auto* slots = device_alloc<int>(shmem_n_pes());
+  auto* bad = device_alloc<int>(1);
+  ASSERT_NE(nullptr, bad);
+  CUDA_OK(cudaMemset(slots, 0, shmem_n_pes() * sizeof(int)));
+  CUDA_OK(cudaMemset(bad, 0, sizeof(int)));
+  DEVICE_DONE();
+  shmem_barrier_all();
+  barrier_rounds<<<1, 256>>>(dev::this_world(), slots, 5, bad);
+  CUDA_OK(cudaDeviceSynchronize());
+  EXPECT_EQ(0, read_local(bad, 1)[0]);
+  shmem_barrier_all();
+  shmem_free(bad);
+  shmem_free(slots);
+}
+
+// ---- Grid barriers ----
+
+constexpr unsigned kGridChunk = 64;  // ints each block writes on each PE per round
+constexpr unsigned kGridMaxBlocks = 128;
+
+// Distinct for every round, writer PE, block and element while round < 2000 and pe * kGridMaxBlocks + block
+// fits the 1000003 / kGridChunk slots of a round.
+__device__ int grid_value(int round, int pe, unsigned block, unsigned i) {
+  return round * 1000003 + (pe * int(kGridMaxBlocks) + int(block)) * int(kGridChunk) + int(i);
+}
+
+// Rounds of: every block of every PE writes its chunk on every PE, a grid barrier, every block checks
+// the chunks that the blocks of its index on all PEs wrote here, and a second barrier so that no PE
+// writes the next round before every PE has checked this one. A barrier that let a block through
+// early, or lost a put, shows as a stale chunk. Odd rounds complete the puts with quiet and use
+// sync_all_grid instead; both share the device barrier's counters, so they interleave.
+__global__ void grid_barrier_rounds(dev::world w, int* chunks, int first_round, int rounds, int* bad,
+                                    int* first_bad) {
+  const unsigned blocks = gridDim.x * gridDim.y * gridDim.z;
+  const unsigned b = blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z);
+  const unsigned t = threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z);
+  const unsigned nt = blockDim.x * blockDim.y * blockDim.z;
+  for (int r = first_round; r < first_round + rounds; ++r) {
+    const bool sync_only = r % 2 != 0;
+    int* mine = &chunks[(std::size_t(w.my_pe) * blocks + b) * kGridChunk];
+    for (int pe = 0; pe < w.n_pes; ++pe)
+      for (unsigned i = t; i < kGridChunk; i += nt) dev::p(w, &mine[i], grid_value(r, w.my_pe, b, i), pe);
+    if (sync_only) {
+      dev::quiet<scope::block>(w);
+      dev::sync_all_grid(w);
+    } else {
+      dev::barrier_all_grid(w);
+    }
+    for (int pe = 0; pe < w.n_pes; ++pe)
+      for (unsigned i = t; i < kGridChunk; i += nt)
+        if (chunks[(std::size_t(pe) * blocks + b) * kGridChunk + i] != grid_value(r, pe, b, i) &&
+            atomicAdd(bad, 1) == 0)
+          *first_bad = r;
+    if (sync_only) {
+      dev::sync_all_grid(w);
+    } else {
+      dev::barrier_all_grid(w);
+    }
+  }
+}
+
+// Three launches in a row, of different shapes, continue one sequence of rounds: the barrier's
+// epochs carry over from kernel to kernel with no host barrier in between. Each grid is sized so
+// that the grids of all PEs fit on one GPU at once (PEs may share it, under MPS too).
+TEST(CudaGrid, GridBarrierSeparatesRoundsOfEveryBlock) {
+  SKIP_WITHOUT_GPU();
+  const int fit = dev::max_cooperative_blocks(grid_barrier_rounds, dim3(256), 0, shmem_n_pes());
+  ASSERT_GE(fit, 8) << "blocks of grid_barrier_rounds that fit per PE on this GPU";
+  auto* chunks = device_alloc<int>(std::size_t(shmem_n_pes()) * kGridMaxBlocks * kGridChunk);
+  auto* bad = device_alloc<int>(2);
+  ASSERT_NE(nullptr, bad);
+  CUDA_OK(cudaMemset(chunks, 0, std::size_t(shmem_n_pes()) * kGridMaxBlocks * kGridChunk * sizeof(int)));
+  CUDA_OK(cudaMemset(bad, 0, 2 * sizeof(int)));
+  DEVICE_DONE();
+  shmem_barrier_all();
+  const dev::world w = dev::this_world();
+  struct shape {
+    dim3 grid, block;
+    int rounds;
+  };
+  const shape shapes[] = {{dim3(std::min(unsigned(fit), kGridMaxBlocks)), dim3(256), 100},
+                          {dim3(2, 2, 2), dim3(32, 2, 2), 50},  // blocks and threads counted in 3-D
+                          {dim3(1), dim3(32), 50}};
+  int round = 1;
+  for (const shape& s : shapes) {
+    CUDA_OK(dev::launch_cooperative(grid_barrier_rounds, s.grid, s.block, 0, nullptr, w, chunks, round,
+                                    s.rounds, bad, bad + 1));
+    CUDA_OK(cudaDeviceSynchronize());
+    const auto got = read_local(bad, 2);
+    EXPECT_EQ(0, got[0]) << "stale chunks after grid barriers (grid " << s.grid.x << " x " << s.grid.y
+                         << " x " << s.grid.z << "), the first in round " << got[1];
+    round += s.rounds;
+  }
+  shmem_barrier_all();
+  shmem_free(bad);
+  shmem_free(chunks);
+}
+
+__global__ void count_blocks(unsigned* count) {
+  if (threadIdx.x == 0 && threadIdx.y == 0 && threadIdx.z == 0) atomicAdd(count, 1u);
+}
+
+// One block more than fits is refused, with a line naming the call and both sizes, and nothing runs;
+// the largest grid that fits runs every block.
+TEST(CudaGrid, LaunchHelperRefusesAGridThatCannotBeCoResident) {
+  SKIP_WITHOUT_GPU();
+  const int fit = dev::max_cooperative_blocks(count_blocks, dim3(256));
+  ASSERT_GT(fit, 0);
+  EXPECT_EQ(fit / 4, dev::max_cooperative_blocks(count_blocks, dim3(256), 0, 4));
+  unsigned* count = nullptr;
+  CUDA_OK(cudaMalloc(&count, sizeof(unsigned)));
+  CUDA_OK(cudaMemset(count, 0, sizeof(unsigned)));
+  for (const dim3 grid : {dim3(unsigned(fit) + 1), dim3(unsigned(fit) / 2 + 1, 2)}) {
+    testing::internal::CaptureStderr();
+    const cudaError_t err = dev::launch_cooperative(count_blocks, grid, dim3(256), 0, nullptr, count);
+    const std::string said = testing::internal::GetCapturedStderr();
+    EXPECT_EQ(cudaErrorCooperativeLaunchTooLarge, err) << cudaGetErrorString(err);
+    const unsigned long long blocks = 1ull * grid.x * grid.y * grid.z;
+    EXPECT_NE(std::string::npos,
+              said.find("launch_cooperative: grid of " + std::to_string(blocks) + " blocks"))
+        << said;
+    EXPECT_NE(std::string::npos, said.find("at most " + std::to_string(fit) + " blocks")) << said;
+  }
+  CUDA_OK(cudaDeviceSynchronize());
+  EXPECT_EQ(0u, read_local(count, 1)[0]) << "a refused grid ran";
+  CUDA_OK(dev::launch_cooperative(count_blocks, dim3(unsigned(fit)), dim3(256), 0, nullptr, count));
+  CUDA_OK(cudaDeviceSynchronize());
+  EXPECT_EQ(unsigned(fit), read_local(count, 1)[0]);
+  CUDA_OK(cudaFree(count));
+}
+
+TEST(CudaKernel, PtrGivesPeerAddressesOnlyWhereMapped) {
+  SKIP_WITHOUT_GPU();
+  auto* word = device_alloc<int>(1);
+  ASSERT_NE(nullptr, word);
+  const dev::world w = dev::this_world();
+  EXPECT_EQ(dev::kWorldVersion, w.version);
+  EXPECT_EQ(shmem_my_pe(), w.my_pe);
+  EXPECT_EQ(shmem_n_pes(), w.n_pes);
+  EXPECT_EQ(reinterpret_cast<uint64_t>(word) - w.heap_base < w.heap_size, true);
+  // A host thread gets no CPU pointer to device memory.
+  EXPECT_EQ(nullptr, shmem_ptr(word, next_pe()));
+  shmem_barrier_all();
+  shmem_free(word);
+}
+
+}  // namespace
+}  // namespace cuda_tests
