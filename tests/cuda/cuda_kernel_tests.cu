@@ -14,7 +14,7 @@ __global__ void put_to_next(dev::world w, int64_t* dst, const int64_t* src, std:
   dev::quiet<S>(w);
 }
 
-// Each warp (or block, or thread) puts its own slice, so every scope's cooperative copy is used.
+// One thread, warp or block copies the whole buffer (the slice tests below split one among many).
 template <scope S>
 void check_put_at_scope(unsigned blocks, unsigned threads) {
   constexpr std::size_t n = 1 << 14;
@@ -49,6 +49,226 @@ TEST(CudaKernel, PutAtWarpScope) {
 TEST(CudaKernel, PutAtBlockScope) {
   SKIP_WITHOUT_GPU();
   check_put_at_scope<scope::block>(1, 256);
+}
+
+// ---- Many scope instances at once, and unaligned byte ranges ----
+
+// The instance of scope S (a thread, a warp or a block of a 1-D grid) that this thread belongs to,
+// and how many there are: each takes its own part of the work. A block of 48 threads has two warps,
+// the second of 16 lanes.
+template <scope S>
+__device__ unsigned instance_of() {
+  if constexpr (S == scope::thread) {
+    return blockIdx.x * blockDim.x + threadIdx.x;
+  } else if constexpr (S == scope::warp) {
+    return blockIdx.x * ((blockDim.x + 31) / 32) + threadIdx.x / 32;
+  } else {
+    return blockIdx.x;
+  }
+}
+
+template <scope S>
+__device__ unsigned instances() {
+  if constexpr (S == scope::thread) {
+    return gridDim.x * blockDim.x;
+  } else if constexpr (S == scope::warp) {
+    return gridDim.x * ((blockDim.x + 31) / 32);
+  } else {
+    return gridDim.x;
+  }
+}
+
+// Instance k of m copies elements [n * k / m, n * (k + 1) / m): slices of uneven length whose ends
+// fall at 8 and 16 bytes alike, all in flight at once. A put writes the peer's dst from the local
+// src; a get reads the peer's src into the local dst.
+template <scope S, bool kGet>
+__global__ void copy_slices(dev::world w, int64_t* dst, const int64_t* src, std::size_t n, int pe) {
+  const unsigned k = instance_of<S>(), m = instances<S>();
+  const std::size_t begin = n * k / m, end = n * (k + 1) / m;
+  if constexpr (kGet) {
+    dev::get<S>(w, dst + begin, src + begin, end - begin, pe);
+  } else {
+    dev::put<S>(w, dst + begin, src + begin, end - begin, pe);
+  }
+  dev::quiet<S>(w);
+}
+
+constexpr int64_t kSentinel = 0x5a5a5a5a5a5a5a5a;  // what the slice tests' dst holds where nobody writes
+
+int64_t slice_value(int pe, std::size_t i) { return (int64_t(pe) << 40) + int64_t(i) * 3 + 1; }
+
+// dst has kGuard sentinel elements on each side of the n that the slices cover: the copies must fill
+// every element of the range with the other PE's values and leave the guards alone. A put goes to the
+// next PE, a get reads from it.
+template <scope S, bool kGet>
+void check_slices(unsigned blocks, unsigned threads) {
+  constexpr std::size_t n = 10007, kGuard = 64;  // n prime: slices of uneven length
+  auto* dst = device_alloc<int64_t>(n + 2 * kGuard);
+  auto* src = device_alloc<int64_t>(n);
+  ASSERT_NE(nullptr, dst);
+  ASSERT_NE(nullptr, src);
+  std::vector<int64_t> values(n), sentinels(n + 2 * kGuard, kSentinel);
+  for (std::size_t i = 0; i < n; ++i) values[i] = slice_value(shmem_my_pe(), i);
+  CUDA_OK(cudaMemcpy(src, values.data(), n * sizeof(int64_t), cudaMemcpyHostToDevice));
+  CUDA_OK(cudaMemcpy(dst, sentinels.data(), sentinels.size() * sizeof(int64_t), cudaMemcpyHostToDevice));
+  DEVICE_DONE();
+  shmem_barrier_all();  // every PE's src is written and its dst cleared before any copy
+  copy_slices<S, kGet><<<blocks, threads>>>(dev::this_world(), dst + kGuard, src, n, next_pe());
+  CUDA_OK(cudaDeviceSynchronize());
+  shmem_barrier_all();  // every put has landed
+  const int from = kGet ? next_pe() : prev_pe();
+  const auto got = read_local(dst, n + 2 * kGuard);
+  for (std::size_t i = 0; i < kGuard; ++i) {
+    ASSERT_EQ(kSentinel, got[i]) << "guard element " << i << " before the range";
+    ASSERT_EQ(kSentinel, got[kGuard + n + i]) << "guard element " << i << " after the range";
+  }
+  for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(slice_value(from, i), got[kGuard + i]) << "element " << i;
+  shmem_barrier_all();
+  shmem_free(src);
+  shmem_free(dst);
+}
+
+TEST(CudaKernel, PutSlicesFromManyThreads) {
+  SKIP_WITHOUT_GPU();
+  check_slices<scope::thread, false>(3, 50);
+}
+TEST(CudaKernel, PutSlicesFromNineWarps) {
+  SKIP_WITHOUT_GPU();
+  check_slices<scope::warp, false>(3, 96);
+}
+TEST(CudaKernel, PutSlicesWithAPartialLastWarp) {
+  SKIP_WITHOUT_GPU();
+  check_slices<scope::warp, false>(2, 48);
+}
+TEST(CudaKernel, PutSlicesFromFourBlocks) {
+  SKIP_WITHOUT_GPU();
+  check_slices<scope::block, false>(4, 160);
+}
+TEST(CudaKernel, GetSlicesFromManyThreads) {
+  SKIP_WITHOUT_GPU();
+  check_slices<scope::thread, true>(3, 50);
+}
+TEST(CudaKernel, GetSlicesFromNineWarps) {
+  SKIP_WITHOUT_GPU();
+  check_slices<scope::warp, true>(3, 96);
+}
+TEST(CudaKernel, GetSlicesWithAPartialLastWarp) {
+  SKIP_WITHOUT_GPU();
+  check_slices<scope::warp, true>(2, 48);
+}
+TEST(CudaKernel, GetSlicesFromFourBlocks) {
+  SKIP_WITHOUT_GPU();
+  check_slices<scope::block, true>(4, 160);
+}
+
+// Byte ranges that the vectorised copy must split into an unaligned head, a body of words and a
+// tail: case k of kByteCases copies bytes(k) bytes to dst_off(k) in region k of the destination
+// from src_off(k) in region k of the source. Every length in {1, 7, 13, 4099} at every destination
+// offset 0..15, with the source offset apart from it by 0 (16-byte words after the head), 8
+// (8-byte words), 4 (4-byte words) or 1 (bytes only). Regions are 16-byte aligned.
+constexpr unsigned kByteCases = 4 * 16 * 4;
+constexpr std::size_t kByteRegion = 4160;  // > 15 + 4099, a multiple of 16
+
+struct ByteCase {
+  std::size_t dst_off, src_off, bytes;
+};
+
+__host__ __device__ ByteCase byte_case(unsigned k) {
+  const std::size_t lengths[] = {1, 7, 13, 4099}, apart[] = {0, 8, 4, 1};
+  const std::size_t dst_off = (k / 4) % 16;
+  return {dst_off, (dst_off + apart[k / 64]) % 16, lengths[k % 4]};
+}
+
+// Each instance of scope S takes cases k, k + m, ... (every thread of the instance the same ones).
+template <scope S, bool kGet>
+__global__ void copy_byte_cases(dev::world w, unsigned char* dst, const unsigned char* src, int pe) {
+  for (unsigned k = instance_of<S>(); k < kByteCases; k += instances<S>()) {
+    const ByteCase c = byte_case(k);
+    unsigned char* to = dst + k * kByteRegion + c.dst_off;
+    const unsigned char* from = src + k * kByteRegion + c.src_off;
+    if constexpr (kGet) {
+      dev::getmem<S>(w, to, from, c.bytes, pe);
+    } else {
+      dev::putmem<S>(w, to, from, c.bytes, pe);
+    }
+  }
+  dev::quiet<S>(w);
+}
+
+unsigned char source_byte(int pe, std::size_t x) {
+  return static_cast<unsigned char>((pe + 1) * 41 + x * 7 + x / 253);
+}
+unsigned char sentinel_byte(std::size_t x) { return static_cast<unsigned char>(0xa5 ^ (x * 3)); }
+
+// Every byte of the destination checked: the cases' ranges hold the other PE's source bytes, and
+// every byte outside them (the neighbours of each range included) still holds its sentinel.
+template <scope S, bool kGet>
+void check_byte_cases(unsigned blocks, unsigned threads) {
+  constexpr std::size_t total = kByteCases * kByteRegion;
+  auto* dst = device_alloc<unsigned char>(total);
+  auto* src = device_alloc<unsigned char>(total);
+  ASSERT_NE(nullptr, dst);
+  ASSERT_NE(nullptr, src);
+  std::vector<unsigned char> bytes(total);
+  for (std::size_t x = 0; x < total; ++x) bytes[x] = source_byte(shmem_my_pe(), x);
+  CUDA_OK(cudaMemcpy(src, bytes.data(), total, cudaMemcpyHostToDevice));
+  for (std::size_t x = 0; x < total; ++x) bytes[x] = sentinel_byte(x);
+  CUDA_OK(cudaMemcpy(dst, bytes.data(), total, cudaMemcpyHostToDevice));
+  DEVICE_DONE();
+  shmem_barrier_all();  // every PE's src is written and its dst set to sentinels before any copy
+  copy_byte_cases<S, kGet><<<blocks, threads>>>(dev::this_world(), dst, src, next_pe());
+  CUDA_OK(cudaDeviceSynchronize());
+  shmem_barrier_all();  // every put has landed
+  const int from = kGet ? next_pe() : prev_pe();
+  std::vector<unsigned char> expected(total);
+  for (std::size_t x = 0; x < total; ++x) expected[x] = sentinel_byte(x);
+  for (unsigned k = 0; k < kByteCases; ++k) {
+    const ByteCase c = byte_case(k);
+    for (std::size_t i = 0; i < c.bytes; ++i)
+      expected[k * kByteRegion + c.dst_off + i] = source_byte(from, k * kByteRegion + c.src_off + i);
+  }
+  const auto got = read_local(dst, total);
+  std::size_t bad = 0, first = 0;
+  for (std::size_t x = 0; x < total; ++x)
+    if (got[x] != expected[x] && bad++ == 0) first = x;
+  if (bad != 0) {
+    const unsigned k = unsigned(first / kByteRegion);
+    const ByteCase c = byte_case(k);
+    const std::size_t at = first % kByteRegion;
+    const bool inside = at >= c.dst_off && at < c.dst_off + c.bytes;
+    ADD_FAILURE() << bad << " bytes wrong; the first in case " << k << " (" << c.bytes << " bytes to offset "
+                  << c.dst_off << " from offset " << c.src_off << "), byte " << at << " of its region, "
+                  << (inside ? "inside" : "outside") << " the range: " << int(got[first]) << ", expected "
+                  << int(expected[first]);
+  }
+  shmem_barrier_all();
+  shmem_free(src);
+  shmem_free(dst);
+}
+
+TEST(CudaKernel, PutmemUnalignedAtThreadScope) {
+  SKIP_WITHOUT_GPU();
+  check_byte_cases<scope::thread, false>(2, 64);
+}
+TEST(CudaKernel, PutmemUnalignedAtWarpScope) {
+  SKIP_WITHOUT_GPU();
+  check_byte_cases<scope::warp, false>(3, 80);  // 9 warps, 3 of them 16 lanes
+}
+TEST(CudaKernel, PutmemUnalignedAtBlockScope) {
+  SKIP_WITHOUT_GPU();
+  check_byte_cases<scope::block, false>(4, 100);
+}
+TEST(CudaKernel, GetmemUnalignedAtThreadScope) {
+  SKIP_WITHOUT_GPU();
+  check_byte_cases<scope::thread, true>(2, 64);
+}
+TEST(CudaKernel, GetmemUnalignedAtWarpScope) {
+  SKIP_WITHOUT_GPU();
+  check_byte_cases<scope::warp, true>(3, 80);
+}
+TEST(CudaKernel, GetmemUnalignedAtBlockScope) {
+  SKIP_WITHOUT_GPU();
+  check_byte_cases<scope::block, true>(4, 100);
 }
 
 __global__ void get_and_p(dev::world w, int* dst_local, const int* src_sym, int* p_target, int pe) {
