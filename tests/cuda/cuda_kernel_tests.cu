@@ -514,19 +514,51 @@ TEST(CudaGrid, LaunchHelperRefusesAGridThatCannotBeCoResident) {
   CUDA_OK(cudaFree(count));
 }
 
+// Every PE's copy of slots[my_pe] through ptr, recorded, and a store through each: slot p of every
+// PE must end up holding 1000 + p.
+__global__ void store_through_ptr(dev::world w, int* slots, unsigned long long* addresses) {
+  for (int pe = int(threadIdx.x); pe < w.n_pes; pe += int(blockDim.x)) {
+    int* peer = dev::ptr(w, &slots[w.my_pe], pe);
+    addresses[pe] = reinterpret_cast<uintptr_t>(peer);
+    if (peer) *static_cast<volatile int*>(peer) = 1000 + w.my_pe;
+  }
+  __threadfence_system();
+}
+
+// SKIP_WITHOUT_GPU leaves only jobs where this GPU maps every PE's heap (one node, peer access), so
+// ptr must give an address for every PE, a different one for each, and stores through them land.
 TEST(CudaKernel, PtrGivesPeerAddressesOnlyWhereMapped) {
   SKIP_WITHOUT_GPU();
-  auto* word = device_alloc<int>(1);
-  ASSERT_NE(nullptr, word);
+  const int n_pes = shmem_n_pes();
+  auto* slots = device_alloc<int>(n_pes);
+  auto* addresses = device_alloc<unsigned long long>(n_pes);
+  ASSERT_NE(nullptr, slots);
+  ASSERT_NE(nullptr, addresses);
   const dev::world w = dev::this_world();
   EXPECT_EQ(dev::kWorldVersion, w.version);
   EXPECT_EQ(shmem_my_pe(), w.my_pe);
   EXPECT_EQ(shmem_n_pes(), w.n_pes);
-  EXPECT_EQ(reinterpret_cast<uint64_t>(word) - w.heap_base < w.heap_size, true);
+  EXPECT_EQ(reinterpret_cast<uint64_t>(slots) - w.heap_base < w.heap_size, true);
   // A host thread gets no CPU pointer to device memory.
-  EXPECT_EQ(nullptr, shmem_ptr(word, next_pe()));
+  EXPECT_EQ(nullptr, shmem_ptr(slots, next_pe()));
+  CUDA_OK(cudaMemset(slots, 0, n_pes * sizeof(int)));
+  CUDA_OK(cudaMemset(addresses, 0, n_pes * sizeof(unsigned long long)));
+  DEVICE_DONE();
+  shmem_barrier_all();  // every PE's slots are cleared before any PE stores into them
+  store_through_ptr<<<1, 32>>>(w, slots, addresses);
+  CUDA_OK(cudaDeviceSynchronize());
+  shmem_barrier_all();  // every PE's stores have landed
+  const auto got = read_local(addresses, n_pes);
+  for (int pe = 0; pe < n_pes; ++pe) {
+    EXPECT_NE(0u, got[pe]) << "ptr gave nullptr for PE " << pe;
+    for (int other = 0; other < pe; ++other)
+      EXPECT_NE(got[other], got[pe]) << "ptr gave PEs " << other << " and " << pe << " the same address";
+  }
+  const auto landed = read_local(slots, n_pes);
+  for (int pe = 0; pe < n_pes; ++pe) EXPECT_EQ(1000 + pe, landed[pe]) << "slot of PE " << pe;
   shmem_barrier_all();
-  shmem_free(word);
+  shmem_free(addresses);
+  shmem_free(slots);
 }
 
 }  // namespace
