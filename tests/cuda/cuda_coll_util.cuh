@@ -11,8 +11,8 @@
 namespace cuda_tests {
 
 // Small integers: exact in float, half and bfloat16, and so are their sums over up to 4 PEs, so every
-// result must match the reference exactly whichever algorithm ran.
-inline float coll_value(int pe, std::size_t i, int round) {
+// result must match the reference exactly whichever algorithm ran. Kernels fill sources with it too.
+__host__ __device__ inline float coll_value(int pe, std::size_t i, int round) {
   return float(int((std::size_t(pe) * 7 + i * 3 + std::size_t(round) * 5) % 17) - 8);
 }
 
@@ -52,23 +52,26 @@ void fill_sources(T* source, std::size_t n, int rounds) {
             cudaMemcpy(source, values.data(), values.size() * sizeof(T), cudaMemcpyHostToDevice));
 }
 
-// dest holds `rounds` results of n elements: each must be the sum over PEs, in PE order, in fp32.
+// dest holds `rounds` results of n elements, of rounds first_round, first_round + 1, ...: each must be
+// the sum over PEs, in PE order, in fp32.
 template <class T>
-void expect_sums(const T* dest, std::size_t n, int rounds, const char* what) {
+void expect_sums(const T* dest, std::size_t n, int rounds, const char* what, int first_round = 0) {
   const auto got = read_local(dest, n * rounds);
   std::size_t bad = 0, first = 0;
   for (int r = 0; r < rounds; ++r)
     for (std::size_t i = 0; i < n; ++i) {
       float sum = 0.0f;
-      for (int pe = 0; pe < shmem_n_pes(); ++pe) sum += to_float(from_float<T>(coll_value(pe, i, r)));
+      for (int pe = 0; pe < shmem_n_pes(); ++pe)
+        sum += to_float(from_float<T>(coll_value(pe, i, first_round + r)));
       if (to_float(got[r * n + i]) != to_float(from_float<T>(sum)) && bad++ == 0) first = r * n + i;
     }
   EXPECT_EQ(0u, bad) << what << ", " << n << " elements: " << bad << " wrong, the first at " << first
-                     << " (round " << first / n << ", element " << first % n << ")";
+                     << " (round " << first_round + int(first / n) << ", element " << first % n << ")";
 }
 
-inline unsigned char alltoall_byte(int from, int to, std::size_t k) {
-  return static_cast<unsigned char>(from * 131 + to * 31 + int(k * 7 + k / 251));
+// Byte k of the block PE `from` sends to PE `to`; a round number makes every round's bytes new.
+__host__ __device__ inline unsigned char alltoall_byte(int from, int to, std::size_t k, int round = 0) {
+  return static_cast<unsigned char>(from * 131 + to * 31 + int(k * 7 + k / 251) + round * 57);
 }
 
 // Block j of every PE's source, filled with alltoall_byte(me, j, k).
@@ -80,16 +83,17 @@ inline void fill_alltoall_source(unsigned char* source, std::size_t bytes_per_pe
   ASSERT_EQ(cudaSuccess, cudaMemcpy(source, values.data(), values.size(), cudaMemcpyHostToDevice));
 }
 
-// Block j of dest must hold PE j's block for this PE.
-inline void expect_alltoall(const unsigned char* dest, std::size_t bytes_per_pe) {
+// Block j of dest must hold PE j's block for this PE (of that round).
+inline void expect_alltoall(const unsigned char* dest, std::size_t bytes_per_pe, int round = 0) {
   const auto got = read_local(dest, bytes_per_pe * shmem_n_pes());
   std::size_t bad = 0, first = 0;
   for (int j = 0; j < shmem_n_pes(); ++j)
     for (std::size_t k = 0; k < bytes_per_pe; ++k)
-      if (got[j * bytes_per_pe + k] != alltoall_byte(j, shmem_my_pe(), k) && bad++ == 0)
+      if (got[j * bytes_per_pe + k] != alltoall_byte(j, shmem_my_pe(), k, round) && bad++ == 0)
         first = j * bytes_per_pe + k;
-  EXPECT_EQ(0u, bad) << bytes_per_pe << " bytes per PE: " << bad << " wrong, the first in block "
-                     << first / bytes_per_pe << " at byte " << first % bytes_per_pe;
+  EXPECT_EQ(0u, bad) << "round " << round << ", " << bytes_per_pe << " bytes per PE: " << bad
+                     << " wrong, the first in block " << first / bytes_per_pe << " at byte "
+                     << first % bytes_per_pe;
 }
 
 // 13: the byte-wise path.

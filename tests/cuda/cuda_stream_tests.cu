@@ -372,5 +372,133 @@ TEST(CudaStream, AlltoallmemSizes) {
   shmem_free(source);
 }
 
+// ---- A captured sequence with the collectives on a stream ----
+
+// The graph's first kernel: this PE's replay count, which the kernels after it read.
+__global__ void next_round(int* round) { ++*round; }
+
+// Element i of the payload PE pe puts in replay `round` (i < 10000).
+__host__ __device__ int graph_payload(int pe, int round, std::size_t i) {
+  return pe * 1000000 + round * 10000 + int(i);
+}
+
+struct GraphBuffers {
+  int* payload_src;
+  int* payload_dst;
+  std::size_t payload_n;
+  float* ll_src;  // sizes that take the allreduce's LL path
+  float* ll_dst;
+  std::size_t ll_n;
+  float* direct_src;  // and its direct path
+  float* direct_dst;
+  std::size_t direct_n;
+  unsigned char* a2a_src;
+  unsigned char* a2a_dst;
+  std::size_t a2a_bytes;  // per PE
+};
+
+// This replay's inputs, new every replay: values of the replay count the kernel before it advanced.
+__global__ void fill_round(GraphBuffers b, const int* round, int my_pe, int n_pes) {
+  const int r = *round;
+  const std::size_t first = blockIdx.x * blockDim.x + threadIdx.x, stride = gridDim.x * blockDim.x;
+  for (std::size_t i = first; i < b.payload_n; i += stride) b.payload_src[i] = graph_payload(my_pe, r, i);
+  for (std::size_t i = first; i < b.ll_n; i += stride) b.ll_src[i] = coll_value(my_pe, i, r);
+  for (std::size_t i = first; i < b.direct_n; i += stride) b.direct_src[i] = coll_value(my_pe, i, r);
+  for (std::size_t i = first; i < b.a2a_bytes * n_pes; i += stride)
+    b.a2a_src[i] = alltoall_byte(my_pe, int(i / b.a2a_bytes), i % b.a2a_bytes, r);
+}
+
+// After the signal wait: the payload must be what PE `from` put in this replay.
+__global__ void count_payload_mismatches(const int* data, std::size_t n, int from, const int* round,
+                                         int* bad) {
+  for (std::size_t i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x)
+    if (data[i] != graph_payload(from, *round, i)) atomicAdd(bad, 1);
+}
+
+// One replay of a sequence that every PE captures alike: new inputs from a kernel, a put with a
+// signal added to the next PE, the wait for the previous PE's signal and a kernel that checks what
+// it sent, the word cleared, a barrier (nobody adds to a word again before its owner cleared it), an
+// allreduce on each path and an alltoall. Replayed several times, checked on the host after each:
+// the barrier's epochs, the LL epochs and halves and the signal must all carry over from replay to
+// replay, since the graph holds the calls as they were captured.
+TEST(CudaStream, CollectivesCapturedInAGraphAndReplayed) {
+  SKIP_WITHOUT_GPU();
+  constexpr int kReplays = 4;  // the LL halves alternate
+  GraphBuffers b{};
+  b.payload_n = 4096;
+  b.ll_n = 1000;         // 4000 bytes: LL
+  b.direct_n = 1 << 18;  // 1 MiB: direct
+  b.a2a_bytes = 4099;    // odd: the byte-wise path
+  const std::size_t a2a_total = b.a2a_bytes * shmem_n_pes();
+  b.payload_src = device_alloc<int>(b.payload_n);
+  b.payload_dst = device_alloc<int>(b.payload_n);
+  b.ll_src = device_alloc<float>(b.ll_n);
+  b.ll_dst = device_alloc<float>(b.ll_n);
+  b.direct_src = device_alloc<float>(b.direct_n);
+  b.direct_dst = device_alloc<float>(b.direct_n);
+  b.a2a_src = device_alloc<unsigned char>(a2a_total);
+  b.a2a_dst = device_alloc<unsigned char>(a2a_total);
+  auto* sig = device_alloc<uint64_t>(1);
+  auto* round = device_alloc<int>(1);
+  auto* bad = device_alloc<int>(1);
+  ASSERT_NE(nullptr, bad);
+  CUDA_OK(cudaMemset(sig, 0, sizeof(uint64_t)));
+  CUDA_OK(cudaMemset(round, 0, sizeof(int)));
+  CUDA_OK(cudaMemset(bad, 0, sizeof(int)));
+  DEVICE_DONE();
+  shmem_barrier_all();
+  cudaStream_t stream;
+  CUDA_OK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  cudaGraph_t graph;
+  cudaGraphExec_t exec;
+  CUDA_OK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+  next_round<<<1, 1, 0, stream>>>(round);
+  fill_round<<<32, 256, 0, stream>>>(b, round, shmem_my_pe(), shmem_n_pes());
+  shmemx_putmem_signal_on_stream(b.payload_dst, b.payload_src, b.payload_n * sizeof(int), sig, 1,
+                                 SHMEM_SIGNAL_ADD, next_pe(), stream);
+  shmemx_signal_wait_until_on_stream(sig, SHMEM_CMP_GE, 1, stream);
+  count_payload_mismatches<<<4, 256, 0, stream>>>(b.payload_dst, b.payload_n, prev_pe(), round, bad);
+  CUDA_OK(cudaMemsetAsync(sig, 0, sizeof(uint64_t), stream));
+  shmemx_barrier_all_on_stream(stream);
+  shmemx_float_sum_allreduce_on_stream(b.ll_dst, b.ll_src, b.ll_n, stream);
+  shmemx_float_sum_allreduce_on_stream(b.direct_dst, b.direct_src, b.direct_n, stream);
+  shmemx_alltoallmem_on_stream(b.a2a_dst, b.a2a_src, b.a2a_bytes, stream);
+  CUDA_OK(cudaStreamEndCapture(stream, &graph));
+  CUDA_OK(cudaGraphInstantiate(&exec, graph, 0));
+  for (int r = 1; r <= kReplays; ++r) {
+    CUDA_OK(cudaGraphLaunch(exec, stream));
+    CUDA_OK(cudaStreamSynchronize(stream));
+    EXPECT_EQ(r, read_local(round, 1)[0]);
+    EXPECT_EQ(0, read_local(bad, 1)[0]) << "payload mismatches after the signal wait, replay " << r;
+    EXPECT_EQ(0u, read_local(sig, 1)[0]) << "replay " << r;
+    const auto payload = read_local(b.payload_dst, b.payload_n);
+    std::size_t wrong = 0, first = 0;
+    for (std::size_t i = 0; i < b.payload_n; ++i)
+      if (payload[i] != graph_payload(prev_pe(), r, i) && wrong++ == 0) first = i;
+    EXPECT_EQ(0u, wrong) << "payload elements wrong after replay " << r << ", the first at " << first;
+    expect_sums(b.ll_dst, b.ll_n, 1, "float LL in a graph", r);
+    expect_sums(b.direct_dst, b.direct_n, 1, "float direct in a graph", r);
+    expect_alltoall(b.a2a_dst, b.a2a_bytes, r);
+    // A peer's next replay writes this PE's payload, allreduce and alltoall results: read them first.
+    shmem_barrier_all();
+  }
+  CUDA_OK(cudaGraphExecDestroy(exec));
+  CUDA_OK(cudaGraphDestroy(graph));
+  CUDA_OK(cudaStreamDestroy(stream));
+  DEVICE_DONE();
+  shmem_barrier_all();
+  shmem_free(bad);
+  shmem_free(round);
+  shmem_free(sig);
+  shmem_free(b.a2a_dst);
+  shmem_free(b.a2a_src);
+  shmem_free(b.direct_dst);
+  shmem_free(b.direct_src);
+  shmem_free(b.ll_dst);
+  shmem_free(b.ll_src);
+  shmem_free(b.payload_dst);
+  shmem_free(b.payload_src);
+}
+
 }  // namespace
 }  // namespace cuda_tests
