@@ -183,6 +183,7 @@ struct RemoteSegment {
   // Device heaps backed in chunks (CUDA VMM): the bytes [chunk_offset, chunk_offset + chunk_size)
   // that fd backs. A later attach of the same segment adds a chunk to what is mapped.
   std::size_t chunk_offset = 0, chunk_size = 0;
+  std::size_t alignment = 0;  // device heaps: what a reservation of `size` bytes needs (granularity)
 };
 
 struct Transport;

@@ -90,13 +90,16 @@ std::array<char, 16> gpu_uuid(int device) {
   cudaDeviceProp prop{};
   if (cudaGetDeviceProperties(&prop, device) == cudaSuccess)
     std::memcpy(uuid.data(), prop.uuid.bytes, uuid.size());
+  else
+    cudaGetLastError();  // not the program's error to find later
   return uuid;
 }
 
 // Whether kernels on GPU `device` update the memory of the GPU with `uuid` atomically with that
 // GPU's own atomics: the same GPU, or a link with native atomics (NVLink; not every PCIe
-// peer-to-peer pair). A GPU this process cannot see is assumed to have them (nothing to ask).
-bool native_atomics_with(int device, std::string_view uuid) {
+// peer-to-peer pair). A GPU this process cannot see (CUDA_VISIBLE_DEVICES set per PE) is assumed
+// to have them, and *unknown is set: the caller says so.
+bool native_atomics_with(int device, std::string_view uuid, bool* unknown) {
   const std::array<char, 16> mine = gpu_uuid(device);
   if (uuid == std::string_view(mine.data(), mine.size())) return true;
   int count = 0;
@@ -105,10 +108,14 @@ bool native_atomics_with(int device, std::string_view uuid) {
     const std::array<char, 16> theirs = gpu_uuid(other);
     if (uuid != std::string_view(theirs.data(), theirs.size())) continue;
     int native = 1;
-    if (cudaDeviceGetP2PAttribute(&native, cudaDevP2PAttrNativeAtomicSupported, device, other) != cudaSuccess)
+    if (cudaDeviceGetP2PAttribute(&native, cudaDevP2PAttrNativeAtomicSupported, device, other) !=
+        cudaSuccess) {
+      cudaGetLastError();  // not the program's error to find later
       return true;
+    }
     return native != 0;
   }
+  *unknown = true;
   return true;
 }
 
@@ -215,7 +222,7 @@ bool Runtime::create_device_heap(const char* call) {
   // 1. Every PE's granularity: the size is rounded to the largest, so it is the same everywhere.
   // With them, each PE's GPU (by UUID) for the atomics check of step 3.
   struct Probe {
-    uint8_t ok, pad[7];
+    uint8_t ok, legacy, pad[6];  // legacy: this PE's GPU refuses VMM with descriptors (or it was asked)
     uint64_t granularity;
     char uuid[16];
   } probe{};
@@ -233,6 +240,7 @@ bool Runtime::create_device_heap(const char* call) {
     granularity = std::size_t{2} << 20;
   }
   probe.ok = 1;
+  probe.legacy = legacy;
   probe.granularity = granularity;
   std::memcpy(probe.uuid, gpu_uuid(heap.device).data(), sizeof probe.uuid);
   std::vector<std::byte> all;
@@ -241,14 +249,26 @@ bool Runtime::create_device_heap(const char* call) {
   const auto* probes = reinterpret_cast<const Probe*>(all.data());
   heap.no_native_atomics.assign(n_pes_, false);
   int sharing = 0, first_sharing = -1;  // PEs on this PE's GPU, and the lowest of them
+  int unseen = -1;                      // a PE whose GPU this process cannot see
   for (int pe = 0; pe < n_pes_; ++pe) {
-    heap.no_native_atomics[pe] =
-        !native_atomics_with(heap.device, std::string_view(probes[pe].uuid, sizeof probes[pe].uuid));
+    bool unknown = false;
+    heap.no_native_atomics[pe] = !native_atomics_with(
+        heap.device, std::string_view(probes[pe].uuid, sizeof probes[pe].uuid), &unknown);
+    if (unknown && unseen < 0) unseen = pe;
     if (std::memcmp(probes[pe].uuid, probe.uuid, sizeof probe.uuid) == 0 && sharing++ == 0)
       first_sharing = pe;
   }
-  int mps = 0;
-  cudaDeviceGetAttribute(&mps, cudaDevAttrMpsEnabled, heap.device);
+  int mps = 0;  // through the driver: a runtime query's failure would stay as the program's last error
+  CUdevice cu_device = 0;
+  if (const util::cuda::Driver* cu = util::cuda::driver(nullptr);
+      cu && cu->device_get(&cu_device, heap.device) == CUDA_SUCCESS)
+    cu->device_get_attribute(&mps, CU_DEVICE_ATTRIBUTE_MPS_ENABLED, cu_device);
+  if (unseen >= 0)
+    util::log(util::LogLevel::info,
+              "PE %d's GPU (and maybe others') is not visible to this process (CUDA_VISIBLE_DEVICES), so "
+              "whether the link to it keeps atomics atomic is unknown; assumed so (true of NVLink, not of "
+              "every PCIe peer-to-peer pair)",
+              unseen);
   if (sharing > 1 && !mps && first_sharing == my_pe_)
     util::log(util::LogLevel::info,
               "%d PEs share GPU %d without MPS: their kernels run by turns (time slices), so a device wait "
@@ -274,14 +294,22 @@ bool Runtime::create_device_heap(const char* call) {
     uint64_t base, size, mapped;
     cudaIpcMemHandle_t ipc;  // with legacy
   } made{};
+  // Every PE takes the same kind, so that they all grow together (a cudaMalloc heap never does):
+  // VMM if every PE's GPU offers it and every PE's reservation and first chunk succeed, else the
+  // fallback everywhere.
   int my_fd = -1;
-  if (everywhere) {
-    made.ok = !legacy && heap.memory.reserve(heap.device, size, largest, &vmm_refused) &&
-              heap.memory.grow(reserve, heap.quantum, &my_fd, &vmm_refused);
-    if (!made.ok) {
-      heap.memory.release();
-      CW_LOG_AT(heap, util::LogLevel::debug, "device heap by cudaMalloc and cudaIpc handles: %s",
-                vmm_refused.c_str());
+  bool vmm = everywhere;
+  for (int pe = 0; pe < n_pes_; ++pe) vmm = vmm && !probes[pe].legacy;
+  const Made* peers = nullptr;
+  for (int attempt = vmm ? 0 : 1; attempt < 2 && everywhere; ++attempt) {
+    made = {};
+    if (attempt == 0) {
+      made.ok = heap.memory.reserve(heap.device, size, largest, &vmm_refused) &&
+                heap.memory.grow(reserve, heap.quantum, &my_fd, &vmm_refused);
+    } else {
+      CW_LOG_AT(
+          heap, util::LogLevel::debug, "device heap by cudaMalloc and cudaIpc handles: %s",
+          vmm_refused.empty() ? "a PE's GPU refuses CUDA VMM with file descriptors" : vmm_refused.c_str());
       made.ok =
           heap.memory.make_legacy(heap.device, size, &heap.why) && (my_fd = placeholder_fd(&heap.why)) >= 0;
     }
@@ -290,18 +318,26 @@ bool Runtime::create_device_heap(const char* call) {
     made.size = heap.memory.size();
     made.mapped = heap.memory.mapped();
     made.ipc = heap.memory.ipc_handle();
-  }
-  if (is_error(bootstrap_->allgather(std::as_bytes(std::span(&made, 1)), &all))) {
+    if (is_error(bootstrap_->allgather(std::as_bytes(std::span(&made, 1)), &all))) {
+      if (my_fd >= 0) close(my_fd);
+      return give_up("the exchange of device heap addresses");
+    }
+    peers = reinterpret_cast<const Made*>(all.data());
+    bool all_ok = true;
+    for (int pe = 0; pe < n_pes_; ++pe) all_ok = all_ok && peers[pe].ok;
+    if (all_ok) break;
+    // Some PE could not: the next attempt (the fallback) starts clean, or the heap fails.
     if (my_fd >= 0) close(my_fd);
-    return give_up("the exchange of device heap addresses");
+    my_fd = -1;
+    heap.memory.release();
+    if (attempt == 1) peers = nullptr;
   }
-  const auto* peers = reinterpret_cast<const Made*>(all.data());
-  int failed_pe = -1;
-  for (int pe = 0; pe < n_pes_ && failed_pe < 0; ++pe)
-    if (!peers[pe].ok) failed_pe = pe;
-  if (failed_pe >= 0) {
-    if (made.ok) heap.why = "PE " + std::to_string(failed_pe) + " could not create its part";
-    if (my_fd >= 0) close(my_fd);
+  if (!peers) {
+    int failed_pe = -1;
+    for (int pe = 0; everywhere && pe < n_pes_ && failed_pe < 0; ++pe)
+      if (!reinterpret_cast<const Made*>(all.data())[pe].ok) failed_pe = pe;
+    if (failed_pe >= 0 && failed_pe != my_pe_)
+      heap.why = "PE " + std::to_string(failed_pe) + " could not create its part";
     release(heap);
     heap.failed = true;
     return false;
@@ -312,7 +348,11 @@ bool Runtime::create_device_heap(const char* call) {
   std::vector<int> fds;
   const Status exchanged = bootstrap_->exchange_fds(std::span(&my_fd, 1), &fds);
   close(my_fd);
-  if (is_error(exchanged)) return give_up("the exchange of device heap handles");
+  if (is_error(exchanged)) {
+    for (int fd : fds)
+      if (fd >= 0) close(fd);
+    return give_up("the exchange of device heap handles");
+  }
   for (int pe = 0; pe < n_pes_; ++pe) {
     attach_device_chunk(pe, peers[pe].base, peers[pe].size, fds[pe], 0, peers[pe].mapped,
                         peers[pe].legacy ? &peers[pe].ipc : nullptr, call);
@@ -399,14 +439,17 @@ void Runtime::attach_device_chunk(int pe, uint64_t base, std::size_t size, int f
   const int index = routes_[pe].device_transport;
   if (index < 0) return;  // another node: no device route
   tl::Transport* t = transports_[index];
-  const tl::RemoteSegment remote{.base = base,
-                                 .size = size,
-                                 .fd = fd,
-                                 .local_base = reinterpret_cast<uintptr_t>(segments_[kCudaHeapSegment].base),
-                                 .kind = tl::kCudaMemory,
-                                 .cuda_ipc_handle = ipc_handle,
-                                 .chunk_offset = offset,
-                                 .chunk_size = bytes};
+  tl::RemoteSegment remote{.base = base,
+                           .size = size,
+                           .fd = fd,
+                           .local_base = reinterpret_cast<uintptr_t>(segments_[kCudaHeapSegment].base),
+                           .kind = tl::kCudaMemory,
+                           .cuda_ipc_handle = ipc_handle,
+                           .chunk_offset = offset,
+                           .chunk_size = bytes};
+#if CAUSEWAY_HAVE_CUDA
+  remote.alignment = device_heap_->quantum;  // a multiple of every PE's granularity
+#endif
   if (Status s = t->ops->attach_segment(t, pe, kCudaHeapSegment, remote); is_error(s))
     util::fatal_user_error(call, "transport %s cannot attach bytes %zu to %zu of PE %d's device heap: %s",
                            t->name, offset, offset + bytes, pe, to_string(s));
@@ -444,7 +487,8 @@ bool Runtime::grow_device_heap(std::size_t end, const char* call) {
   std::vector<int> fds;
   const Status exchanged = bootstrap_->exchange_fds(std::span(&fd, 1), &fds);
   close(fd);
-  if (is_error(exchanged)) util::fatal_user_error(call, "the exchange of device heap handles failed");
+  if (is_error(exchanged))
+    util::fatal_user_error(call, "the exchange of device heap handles failed");  // ends the job
   for (int pe = 0; pe < n_pes_; ++pe) {
     if (pe != my_pe_)
       attach_device_chunk(pe, 0, heap.memory.size(), fds[pe], peers[pe].offset, peers[pe].bytes, nullptr,

@@ -4,13 +4,14 @@
 // file descriptor core passes over the node channel), is imported and mapped into it with access
 // for this PE's GPU (or, for the cudaMalloc fallback, the whole heap opened from a cudaIpc
 // handle). Kernels then load, store and update peers' memory through those addresses
-// (device_pointer, the device API's peer_base), and host calls copy with the copy engines on a stream of the context: synchronous, so every
-// operation is complete when it returns (fence and quiet have nothing left to do). A host AMO is a
-// one-thread kernel, atomic with kernels' system-scope atomics on the same word.
+// (device_pointer, the device API's peer_base), and host calls copy with the copy engines on a stream of the
+// context: synchronous, so every operation is complete when it returns (fence and quiet have nothing left to
+// do). A host AMO is a one-thread kernel, atomic with kernels' system-scope atomics on the same word.
 //
 // Several PEs may share one GPU: the mapping is the same, with no peer link in between.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <mutex>
@@ -38,6 +39,7 @@ struct PeerHeap {
   };
   char* base = nullptr;
   std::size_t size = 0;
+  std::size_t backed = 0;   // the bytes from base that are mapped (host calls go no further)
   bool reserved = false;    // base..base+size reserved here (the chunks are mapped into it)
   bool ipc_opened = false;  // opened from a cudaIpc handle
   std::vector<Chunk> chunks;
@@ -108,7 +110,7 @@ Status open_ipc_heap(CudaIpcTransport* ipc, int pe, const RemoteSegment& remote,
     return Status::ok;
   }
   heap->base = static_cast<char*>(base);
-  heap->size = remote.size;
+  heap->size = heap->backed = remote.size;
   heap->ipc_opened = true;
   CW_LOG_AT(transport, util::LogLevel::debug, "cuda_ipc: PE %d's device heap opened at %p on GPU %d", pe,
             heap->base, ipc->device);
@@ -126,8 +128,8 @@ Status map_chunk(CudaIpcTransport* ipc, int pe, const RemoteSegment& remote, Pee
   const char* step = "cuMemAddressReserve";
   if (first) {
     CUdeviceptr va = 0;
-    r = cu->mem_address_reserve(&va, remote.size, 0, 0, 0);
-    if (r == CUDA_SUCCESS) *heap = {reinterpret_cast<char*>(va), remote.size, true, false, {}};
+    r = cu->mem_address_reserve(&va, remote.size, remote.alignment, 0, 0);
+    if (r == CUDA_SUCCESS) *heap = {reinterpret_cast<char*>(va), remote.size, 0, true, false, {}};
   }
   CUmemGenericAllocationHandle handle = 0;
   bool mapped = false;
@@ -158,6 +160,7 @@ Status map_chunk(CudaIpcTransport* ipc, int pe, const RemoteSegment& remote, Pee
   }
   if (r == CUDA_SUCCESS) {
     heap->chunks.push_back({handle, remote.chunk_offset, remote.chunk_size});
+    heap->backed = std::max(heap->backed, remote.chunk_offset + remote.chunk_size);
     return Status::ok;
   }
   if (mapped) cu->mem_unmap(at, remote.chunk_size);
@@ -180,7 +183,7 @@ Status attach_segment(Transport* t, int pe, int segment, const RemoteSegment& re
   if (pe == t->my_pe) {
     if (heap.base) return Status::ok;  // attached already (this is a later chunk)
     heap.base = reinterpret_cast<char*>(remote.local_base);
-    heap.size = remote.size;
+    heap.size = heap.backed = remote.size;  // core allocates in what it has backed
     // Loaded now: a kernel's module loads at its first launch, which may wait for the device to be
     // idle, and the first host AMO may come while this PE's own kernel spins on the result.
     const util::cuda::DeviceScope on(ipc->device);
@@ -257,7 +260,7 @@ char* locate(Context* c, int pe, int segment, std::size_t offset, std::size_t n,
     return nullptr;
   }
   const PeerHeap& heap = segments[segment];
-  if (offset > heap.size || n > heap.size - offset) {
+  if (offset > heap.backed || n > heap.backed - offset) {
     *status = Status::invalid_arg;
     return nullptr;
   }
@@ -332,7 +335,7 @@ char* mapped(Transport* t, int pe, int segment, std::size_t offset, std::size_t 
     return nullptr;
   }
   const PeerHeap& heap = segments[segment];
-  if (offset > heap.size || n > heap.size - offset) {
+  if (offset > heap.backed || n > heap.backed - offset) {
     *status = Status::invalid_arg;
     return nullptr;
   }
@@ -436,7 +439,7 @@ std::string probe_cuda_ipc() {
   for (int d = 0; d < count; ++d) {
     cudaDeviceProp prop{};
     int mps = 0;  // whether PEs sharing it run kernels at once (MPS) or by time slices
-    cudaDeviceGetAttribute(&mps, cudaDevAttrMpsEnabled, d);
+    if (cudaDeviceGetAttribute(&mps, cudaDevAttrMpsEnabled, d) != cudaSuccess) cudaGetLastError();
     if (cudaGetDeviceProperties(&prop, d) == cudaSuccess)
       text += " [" + std::to_string(d) + "] " + prop.name + " (sm_" + std::to_string(prop.major) +
               std::to_string(prop.minor) + ", " + std::to_string(prop.totalGlobalMem >> 30) + " GiB, " +
