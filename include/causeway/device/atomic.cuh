@@ -34,9 +34,12 @@ using system_ref = cuda::atomic_ref<T, cuda::thread_scope_system>;
 
 inline constexpr auto relaxed = cuda::memory_order_relaxed;
 
+// rmw: a read-modify-write, which a link without native atomics would not keep atomic (an aligned
+// load or store alone is atomic on any link).
 template <typename T>
-__device__ inline system_ref<T> amo_ref(const world& w, const T* sym, int pe, const char* what) {
-  return system_ref<T>(*peer_ptr_checked(w, const_cast<T*>(sym), 1, pe, what, "address", true));
+__device__ inline system_ref<T> amo_ref(const world& w, const T* sym, int pe, const char* what,
+                                        bool rmw = true) {
+  return system_ref<T>(*peer_ptr_checked(w, const_cast<T*>(sym), 1, pe, what, "address", rmw));
 }
 
 }  // namespace detail
@@ -44,13 +47,13 @@ __device__ inline system_ref<T> amo_ref(const world& w, const T* sym, int pe, co
 template <typename T>
 [[nodiscard]] __device__ inline T atomic_fetch(const world& w, const T* src, int pe) {
   static_assert(detail::is_amo_extended<T>, "atomic_fetch: T must be an integer AMO type, float or double");
-  return detail::amo_ref(w, src, pe, "atomic_fetch").load(detail::relaxed);
+  return detail::amo_ref(w, src, pe, "atomic_fetch", false).load(detail::relaxed);
 }
 
 template <typename T>
 __device__ inline void atomic_set(const world& w, T* dst, std::type_identity_t<T> value, int pe) {
   static_assert(detail::is_amo_extended<T>, "atomic_set: T must be an integer AMO type, float or double");
-  detail::amo_ref(w, dst, pe, "atomic_set").store(value, detail::relaxed);
+  detail::amo_ref(w, dst, pe, "atomic_set", false).store(value, detail::relaxed);
 }
 
 template <typename T>

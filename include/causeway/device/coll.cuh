@@ -168,7 +168,8 @@ __device__ inline void ll_store(uint4* line, uint2 payload, uint32_t flag) {
 __device__ inline uint2 ll_wait(const world& w, const uint4* line, uint32_t flag, int sender,
                                 const char* what) {
   unsigned spins = 0, ns = 32;
-  [[maybe_unused]] const uint64_t start = CAUSEWAY_DEVICE_WAIT_TIMEOUT_NS != 0 ? global_ns() : 0;
+  const uint64_t timeout_ns = CAUSEWAY_DEVICE_WAIT_TIMEOUT_NS;  // a variable: 0 is a valid setting
+  const uint64_t start = timeout_ns != 0 ? global_ns() : 0;
   for (;;) {
     uint64_t lo, hi;
     asm volatile("ld.volatile.v2.u64 {%0, %1}, [%2];" : "=l"(lo), "=l"(hi) : "l"(line) : "memory");
@@ -176,15 +177,13 @@ __device__ inline uint2 ll_wait(const world& w, const uint4* line, uint32_t flag
       return make_uint2(static_cast<uint32_t>(lo), static_cast<uint32_t>(hi));
     if (++spins > 256) {
       backoff(ns);  // a PE far behind (time-sliced GPU): stop hammering memory
-      if constexpr (CAUSEWAY_DEVICE_WAIT_TIMEOUT_NS != 0) {
-        if (global_ns() - start >= CAUSEWAY_DEVICE_WAIT_TIMEOUT_NS) {
-          printf(
-              "causeway device [PE %d] %s: timed out waiting for PE %d's packet at %p (epoch %u; holds %u, "
-              "%u)\n",
-              static_cast<int>(w.my_pe), what, sender, static_cast<const void*>(line), flag,
-              static_cast<unsigned>(lo >> 32), static_cast<unsigned>(hi >> 32));
-          __trap();
-        }
+      if (timeout_ns != 0 && global_ns() - start >= timeout_ns) {
+        printf(
+            "causeway device [PE %d] %s: timed out waiting for PE %d's packet at %p (epoch %u; holds %u, "
+            "%u)\n",
+            static_cast<int>(w.my_pe), what, sender, static_cast<const void*>(line), flag,
+            static_cast<unsigned>(lo >> 32), static_cast<unsigned>(hi >> 32));
+        __trap();
       }
     }
   }

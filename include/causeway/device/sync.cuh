@@ -35,9 +35,10 @@ __device__ inline void quiet(const world&) {
 
 namespace detail {
 
-// Dissemination barrier over all PEs, run by one thread per PE. In round r each PE bumps the round[r]
-// counter of the PE 2^r after it and waits for its own round[r] to reach this barrier's epoch. Each
-// counter has one writer per barrier and only grows, so no reset is needed between barriers.
+// Dissemination barrier over all PEs, run by one thread per PE. In round r each PE sets the round[r]
+// counter of the PE 2^r after it to this barrier's epoch and waits for its own round[r] to reach
+// the epoch. Each counter has one writer (the PE 2^r before) and only grows, so no reset is needed
+// between barriers.
 __device__ inline void dissemination_barrier(const world& w, const char* what) {
   auto* local = reinterpret_cast<sync_area*>(w.heap_base + w.sync_offset);
 #ifdef CAUSEWAY_DEVICE_CHECKS
@@ -48,7 +49,9 @@ __device__ inline void dissemination_barrier(const world& w, const char* what) {
   for (int r = 0; r < sync_area::kMaxRounds && (int64_t{1} << r) < w.n_pes; ++r) {
     const int to = static_cast<int>((w.my_pe + (int64_t{1} << r)) % w.n_pes);
     uint64_t* peer = peer_ptr_checked(w, &local->round[r], 1, to, what, "sync area");
-    cuda::atomic_ref<uint64_t, cuda::thread_scope_system>(*peer).fetch_add(1, cuda::memory_order_release);
+    // A store of the epoch, not an add: this PE is the counter's only writer, and a store stays
+    // atomic on a link without native atomics (route p2p_no_atomics).
+    cuda::atomic_ref<uint64_t, cuda::thread_scope_system>(*peer).store(epoch, cuda::memory_order_release);
     const int from = static_cast<int>((w.my_pe - (int64_t{1} << r) % w.n_pes + w.n_pes) % w.n_pes);
     wait_impl(&w, &local->round[r], cmp::ge, epoch, CAUSEWAY_DEVICE_WAIT_TIMEOUT_NS, what, "barrier counter",
               from);

@@ -24,7 +24,7 @@ enum class route : uint8_t {
 struct sync_area {
   static constexpr int kMaxRounds = 32;
   uint64_t epoch;              // this PE's count of completed device barriers (only it writes it)
-  uint64_t round[kMaxRounds];  // round r of a barrier: bumped by the PE 2^r before this one
+  uint64_t round[kMaxRounds];  // round r: the epoch of the PE 2^r before this one's last barrier
 };
 
 struct world {
