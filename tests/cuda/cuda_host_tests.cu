@@ -42,6 +42,41 @@ TEST(CudaHost, PutAndGetReachEveryPesDeviceHeap) {
   shmem_free(buf);
 }
 
+// One store into PE pe's copy of *dst through a handle taken before the heap grew.
+__global__ void store_through(dev::world w, int64_t* dst, int64_t value, int pe) {
+  dev::p(w, dst, value, pe);
+}
+
+// The heap is backed in 64 MiB chunks as allocations reach them: blocks far past the first chunk
+// are reachable from the host and from kernels on every PE, through handles taken before they
+// existed, and an allocation larger than the heap fails on every PE and leaves it usable.
+TEST(CudaHost, HeapGrowsAsAllocationsReachIt) {
+  SKIP_WITHOUT_GPU();
+  const dev::world before = dev::this_world();
+  constexpr std::size_t kBlock = std::size_t{150} << 20, n = kBlock / sizeof(int64_t);
+  std::vector<int64_t*> blocks;
+  for (int b = 0; b < 3; ++b) {
+    auto* block = device_alloc<int64_t>(n);
+    ASSERT_NE(nullptr, block) << "block " << b;
+    blocks.push_back(block);
+    const int64_t from_host = int64_t(shmem_my_pe()) << 40 | b, from_kernel = from_host | 1 << 20;
+    shmem_int64_p(&block[n - 1], from_host, next_pe());  // the block's last word
+    store_through<<<1, 1>>>(before, &block[n / 2], from_kernel, next_pe());
+    CUDA_OK(cudaGetLastError());
+    DEVICE_DONE();
+    shmem_barrier_all();
+    const int64_t expect = int64_t(prev_pe()) << 40 | b;
+    EXPECT_EQ(expect, read_local(&block[n - 1], 1)[0]) << "block " << b << ", host put";
+    EXPECT_EQ(expect | 1 << 20, read_local(&block[n / 2], 1)[0]) << "block " << b << ", kernel store";
+    shmem_barrier_all();
+  }
+  EXPECT_EQ(nullptr, shmemx_malloc_kind(SHMEMX_MEM_CUDA, std::size_t{1} << 40));  // past the heap
+  auto* after = device_alloc<int64_t>(8);
+  EXPECT_NE(nullptr, after);
+  shmem_free(after);
+  for (int64_t* block : blocks) shmem_free(block);
+}
+
 TEST(CudaHost, AtomicsOnDeviceMemoryAreExact) {
   SKIP_WITHOUT_GPU();
   auto* counter = device_alloc<uint64_t>(2);

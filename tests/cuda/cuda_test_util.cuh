@@ -49,22 +49,31 @@ inline bool gpu_expected() {
 #define CUDA_OK(call) \
   ASSERT_EQ(cudaSuccess, (call)) << #call << ": " << cudaGetErrorString(cudaGetLastError())
 
-// The first PE whose device heap a kernel on this GPU cannot reach, or -1 (every test here reaches
-// peers from kernels or through the same mappings: one node, with peer access).
+// A PE whose device heap a kernel cannot reach from some PE's GPU, or -1 (every test here reaches
+// peers from kernels or through the same mappings: one node, with peer access). The same answer on
+// every PE, so that all skip a test or none does.
 inline int unmapped_pe() {
   static const int pe = [] {
     // Collective, once, at the same test on every PE (they run the same tests in order): it makes
     // the device heap if no test has yet, so that the handle exists.
     static void* const heap_made = shmemx_malloc_kind(SHMEMX_MEM_CUDA, 256);
-    if (!heap_made) return 0;
-    const dev::world w = dev::this_world();
-    std::vector<dev::route> route(w.n_pes);
-    if (cudaMemcpy(route.data(), w.route_of, route.size() * sizeof(dev::route), cudaMemcpyDeviceToHost) !=
-        cudaSuccess)
-      return 0;
-    for (int p = 0; p < w.n_pes; ++p)
-      if (route[p] == dev::route::none) return p;
-    return -1;
+    int mine = -1;
+    if (!heap_made) {
+      mine = 0;
+    } else {
+      const dev::world w = dev::this_world();
+      std::vector<dev::route> route(w.n_pes);
+      if (cudaMemcpy(route.data(), w.route_of, route.size() * sizeof(dev::route), cudaMemcpyDeviceToHost) !=
+          cudaSuccess)
+        mine = 0;
+      for (int p = 0; p < w.n_pes && mine < 0; ++p)
+        if (route[p] == dev::route::none) mine = p;
+    }
+    static int* const slots = static_cast<int*>(shmem_malloc(2 * sizeof(int)));
+    slots[0] = mine;
+    shmem_barrier_all();
+    shmem_int_max_reduce(SHMEM_TEAM_WORLD, &slots[1], &slots[0], 1);
+    return slots[1];
   }();
   return pe;
 }
