@@ -14,6 +14,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 namespace nvshmem_compat {
@@ -32,6 +33,23 @@ inline state& self() {
   return s;
 }
 
+// The launcher's pid and start time (field 22 of /proc/PID/stat): names this job's file of the
+// unique id, and no later job's, even if the pid comes round again.
+inline std::string launcher_id() {
+  const std::string pid = std::to_string(getppid());
+  std::string start = "0";
+  if (FILE* f = std::fopen(("/proc/" + pid + "/stat").c_str(), "r")) {
+    char line[1024] = {};
+    if (std::fgets(line, sizeof line, f)) {
+      const char* p = std::strrchr(line, ')');  // the command name may hold spaces
+      for (int field = 2; p && field < 22; ++field) p = std::strchr(p + 1, ' ');
+      if (p) start = std::to_string(std::strtoull(p + 1, nullptr, 10));
+    }
+    std::fclose(f);
+  }
+  return pid + "." + start;
+}
+
 // GPU: CAUSEWAY_CUDA_DEVICE, else the rank modulo the GPUs (Causeway's defaults on one host).
 inline void init() {
   int devices = 0;
@@ -40,7 +58,7 @@ inline void init() {
   const int device = env_int("CAUSEWAY_CUDA_DEVICE", rank % devices);
   if (cudaSetDevice(device) != cudaSuccess) return;
   nvshmemx_uniqueid_t id = NVSHMEMX_UNIQUEID_INITIALIZER;
-  const std::string path = "/tmp/cw-nvshmem-uid." + std::to_string(getppid());
+  const std::string path = "/tmp/cw-nvshmem-uid." + launcher_id();
   if (rank == 0) {
     nvshmemx_get_uniqueid(&id);
     const std::string tmp = path + ".tmp";
@@ -61,7 +79,11 @@ inline void init() {
   }
   nvshmemx_init_attr_t attr = NVSHMEMX_INIT_ATTR_INITIALIZER;
   nvshmemx_set_attr_uniqueid_args(rank, size, &id, &attr);
-  nvshmemx_init_attr(NVSHMEMX_INIT_WITH_UNIQUEID, &attr);
+  if (const int status = nvshmemx_init_attr(NVSHMEMX_INIT_WITH_UNIQUEID, &attr); status != 0) {
+    // (Two PEs on one GPU, say, which NVSHMEM refuses without MPS.)
+    std::fprintf(stderr, "nvshmem_compat: rank %d: nvshmemx_init_attr failed (status %d)\n", rank, status);
+    std::exit(1);
+  }
   nvshmem_barrier_all();
   if (rank == 0) std::remove(path.c_str());
   self() = {true, device};
