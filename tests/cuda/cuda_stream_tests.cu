@@ -256,7 +256,9 @@ TEST(CudaStream, SignalSetAndWaitCapturedInAGraph) {
   CUDA_OK(cudaGraphInstantiate(&exec, graph, 0));
   for (int r = 0; r < kReplays; ++r) {
     const int base = prev_pe() * 1000 + r + 1;  // the peer's source after r + 1 bumps
-    CUDA_OK(cudaMemcpy(expected, &base, sizeof base, cudaMemcpyHostToDevice));
+    // On the graph's stream: a plain cudaMemcpy from pageable memory may return before the data
+    // lands, and the non-blocking stream would not wait for it.
+    CUDA_OK(cudaMemcpyAsync(expected, &base, sizeof base, cudaMemcpyHostToDevice, stream));
     CUDA_OK(cudaGraphLaunch(exec, stream));
     CUDA_OK(cudaStreamSynchronize(stream));
     shmem_barrier_all();  // every PE has cleared its word before any sets it again

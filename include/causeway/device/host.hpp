@@ -72,6 +72,8 @@ template <class... Params, class... Args>
                                              std::size_t smem, cudaStream_t stream, Args&&... args) {
   static_assert(sizeof...(Params) == sizeof...(Args),
                 "launch_cooperative: one argument per kernel parameter");
+  static_assert((std::is_convertible_v<Args&&, std::remove_cvref_t<Params>> && ...),
+                "launch_cooperative: each argument must convert implicitly to its parameter, as in <<<>>>");
   const unsigned threads = detail::threads_of(block);
   const unsigned long long blocks = 1ull * grid.x * grid.y * grid.z;
   int device = 0, per_sm = 0, sms = 0;
@@ -85,6 +87,17 @@ template <class... Params, class... Args>
     return err;
   }
   const unsigned long long fit = 1ull * static_cast<unsigned>(per_sm) * static_cast<unsigned>(sms);
+  if (blocks == 0 || threads == 0 || fit == 0) {
+    std::fprintf(stderr,
+                 "causeway launch_cooperative: %s on device %d (grid %u x %u x %u, block of %u threads, %zu "
+                 "bytes of dynamic shared memory)\n",
+                 fit == 0
+                     ? "no block of this kernel fits (too many threads per block, or dynamic shared memory "
+                       "over 48 KiB without cudaFuncAttributeMaxDynamicSharedMemorySize)"
+                     : "an empty grid or block",
+                 device, grid.x, grid.y, grid.z, threads, smem);
+    return cudaErrorInvalidConfiguration;
+  }
   if (blocks > fit) {
     std::fprintf(stderr,
                  "causeway launch_cooperative: grid of %llu blocks (%u x %u x %u) cannot be co-resident on "
@@ -100,8 +113,12 @@ template <class... Params, class... Args>
         return std::array<void*, sizeof...(Params) + 1>{static_cast<void*>(&v)..., nullptr};
       },
       values);
-  return cudaLaunchCooperativeKernel(reinterpret_cast<const void*>(kernel), grid, block, pointers.data(),
-                                     smem, stream);
+  const cudaError_t launched = cudaLaunchCooperativeKernel(reinterpret_cast<const void*>(kernel), grid, block,
+                                                           pointers.data(), smem, stream);
+  if (launched != cudaSuccess)
+    std::fprintf(stderr, "causeway launch_cooperative: cudaLaunchCooperativeKernel on device %d: %s\n",
+                 device, cudaGetErrorString(launched));
+  return launched;
 }
 
 }  // namespace causeway::device
