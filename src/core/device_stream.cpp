@@ -205,7 +205,7 @@ void stream_signal_wait_until(Runtime& rt, uint64_t* sig_addr, int cmp, uint64_t
 
 void stream_barrier_all(Runtime& rt, void* stream, const char* call) {
   require_stream(stream, call);
-  // Every PE's barrier words are bumped through this GPU's peer mappings, like a collective's.
+  // Every PE's barrier counters are written through this GPU's peer mappings, like a collective's.
   const device::world w = collective_world(rt, call);
 #if CAUSEWAY_HAVE_CUDA
   const util::cuda::DeviceScope on(rt.cuda_device());
