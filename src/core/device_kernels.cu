@@ -6,8 +6,12 @@ namespace causeway::core {
 
 namespace {
 
-__global__ void wait_until_kernel(uint64_t* word, int cmp, uint64_t value) {
-  device::signal_wait_until(word, static_cast<device::cmp>(cmp), value);
+// With a nonzero timeout (checks mode) it reports the PE, the word and the comparison, and traps.
+__global__ void wait_until_kernel(int my_pe, uint64_t* word, int cmp, uint64_t value, uint64_t timeout_ns) {
+  device::world w{};
+  w.my_pe = my_pe;  // the report's PE: the wait reads nothing else of the world
+  device::detail::wait_impl<uint64_t>(&w, word, static_cast<device::cmp>(cmp), value, timeout_ns,
+                                      "shmemx_signal_wait_until_on_stream", "signal");
 }
 
 __global__ void barrier_all_kernel(device::world w) { device::barrier_all_block(w); }
@@ -41,9 +45,10 @@ void launch_sum(cudaStream_t stream, const device::world& w, void* dest, const v
 
 // Launch errors are read with cudaGetLastError, which also returns an older error nobody cleared:
 // cleared first, so a good launch is not reported as failed.
-cudaError_t launch_wait_until(cudaStream_t stream, uint64_t* word, int cmp, uint64_t value) {
+cudaError_t launch_wait_until(cudaStream_t stream, int my_pe, uint64_t* word, int cmp, uint64_t value,
+                              uint64_t timeout_ns) {
   cudaGetLastError();
-  wait_until_kernel<<<1, 1, 0, stream>>>(word, cmp, value);
+  wait_until_kernel<<<1, 1, 0, stream>>>(my_pe, word, cmp, value, timeout_ns);
   return cudaGetLastError();
 }
 

@@ -11,8 +11,10 @@
 
 namespace causeway::core {
 
-// Holds `stream` until the local word at `word` compares `cmp` (SHMEM_CMP_*) to `value`.
-cudaError_t launch_wait_until(cudaStream_t stream, uint64_t* word, int cmp, uint64_t value);
+// Holds `stream` until the local word at `word` compares `cmp` (SHMEM_CMP_*) to `value`; after
+// `timeout_ns` (if not 0) the kernel reports PE `my_pe`'s wait and traps.
+cudaError_t launch_wait_until(cudaStream_t stream, int my_pe, uint64_t* word, int cmp, uint64_t value,
+                              uint64_t timeout_ns);
 // The device barrier (quiet, then every PE arrives) as a one-block kernel on `stream`.
 cudaError_t launch_barrier_all(cudaStream_t stream, const device::world& w);
 

@@ -111,6 +111,10 @@ device::world collective_world(Runtime& rt, const char* call) {
 }
 
 #if CAUSEWAY_HAVE_CUDA
+// How long a stream's signal wait spins in checks mode (without CAUSEWAY_CUDA_WAIT_TIMEOUT) before it
+// reports and traps.
+constexpr long kCheckedStreamWaitSeconds = 60;
+
 // Set when the driver refused a stream wait operation it claimed to support: the kernels then wait.
 std::atomic<bool> g_wait_memops_refused{false};
 
@@ -196,8 +200,15 @@ void stream_signal_wait_until(Runtime& rt, uint64_t* sig_addr, int cmp, uint64_t
 #if CAUSEWAY_HAVE_CUDA
   const util::cuda::DeviceScope on(rt.cuda_device());
   if (!on.ok()) util::fatal_user_error(call, "cannot make GPU %d current", rt.cuda_device());
-  if (wait_with_memop(rt, static_cast<cudaStream_t>(stream), sig_addr, cmp, value)) return;
-  if (cudaError_t e = launch_wait_until(static_cast<cudaStream_t>(stream), sig_addr, cmp, value);
+  // A wait that never ends reports and traps instead, when a timeout is set (a stream memory
+  // operation cannot time out, so the kernel waits then).
+  const long seconds = rt.config().cuda_wait_timeout != 0 ? rt.config().cuda_wait_timeout
+                       : rt.checks()                      ? kCheckedStreamWaitSeconds
+                                                          : 0;
+  const uint64_t timeout_ns = static_cast<uint64_t>(seconds) * 1'000'000'000ull;
+  if (timeout_ns == 0 && wait_with_memop(rt, static_cast<cudaStream_t>(stream), sig_addr, cmp, value)) return;
+  if (cudaError_t e =
+          launch_wait_until(static_cast<cudaStream_t>(stream), rt.my_pe(), sig_addr, cmp, value, timeout_ns);
       e != cudaSuccess)
     util::fatal_user_error(call, "%s", util::cuda::describe("launching the wait", e).c_str());
 #endif

@@ -138,7 +138,13 @@ StreamMemops expected_stream_memops() {
            value != 0;
   };
   const bool bits64 = has(CU_DEVICE_ATTRIBUTE_CAN_USE_64_BIT_STREAM_MEM_OPS);
-  return {bits64, bits64 && has(CU_DEVICE_ATTRIBUTE_CAN_FLUSH_REMOTE_WRITES)};
+  // In checks mode (CAUSEWAY_CHECKS or SHMEM_DEBUG) a wait is a kernel, so that it can time out.
+  const auto set = [](const char* name) {
+    const char* v = std::getenv(name);
+    return v && *v && std::strcmp(v, "0") != 0;
+  };
+  const bool checked = set("CAUSEWAY_CHECKS") || set("SHMEM_DEBUG") || set("CAUSEWAY_CUDA_WAIT_TIMEOUT");
+  return {bits64, bits64 && !checked && has(CU_DEVICE_ATTRIBUTE_CAN_FLUSH_REMOTE_WRITES)};
 }
 
 // A put_signal with SHMEM_SIGNAL_SET and the peer's wait, round after round, each round on a fresh

@@ -2,7 +2,8 @@
 // Bad input on the device path, one case per run (tests/errors/error_tests.cpp, suite Device, runs
 // each under `causeway-run -n 2` and reads stderr). Built with CAUSEWAY_DEVICE_CHECKS and a 2 s
 // CAUSEWAY_DEVICE_WAIT_TIMEOUT_NS: PE 1's kernel must print what was wrong (PE, call, argument or
-// the PE it waited for) and trap, and the program then ends the job. Device printf goes to stdout,
+// the PE it waited for) and trap, and the program then ends the job; so must the library's wait on a
+// stream under CAUSEWAY_CUDA_WAIT_TIMEOUT. Device printf goes to stdout,
 // so stdout is made stderr first. Without a GPU every case says "no CUDA device" and exits 1.
 #include <cuda_runtime_api.h>
 #include <shmem.h>
@@ -56,7 +57,9 @@ int main(int argc, char** argv) {
   const dev::world w = dev::this_world();
   if (shmem_my_pe() == 1) {
     long* outside = nullptr;  // device memory, but not the symmetric heap's
-    if (cudaMalloc(&outside, 64) != cudaSuccess) end(1, "cudaMalloc failed");
+    cudaStream_t stream = nullptr;
+    if (cudaMalloc(&outside, 64) != cudaSuccess || cudaStreamCreate(&stream) != cudaSuccess)
+      end(1, "cudaMalloc or cudaStreamCreate failed");
     if (!std::strcmp(name, "pe_out_of_range"))
       p_to_pe<<<1, 1>>>(w, x, shmem_n_pes());
     else if (!std::strcmp(name, "not_symmetric"))
@@ -65,6 +68,9 @@ int main(int argc, char** argv) {
       wait_signal<<<1, 1>>>(w, reinterpret_cast<uint64_t*>(x + 8));
     else if (!std::strcmp(name, "barrier_timeout"))  // PE 0 never enters the device barrier
       barrier<<<1, 32>>>(w);
+    else if (!std::strcmp(name,
+                          "stream_wait_timeout"))  // nobody sets the word (CAUSEWAY_CUDA_WAIT_TIMEOUT=2)
+      shmemx_signal_wait_until_on_stream(reinterpret_cast<uint64_t*>(x + 16), SHMEM_CMP_EQ, 5, stream);
     else
       end(2, "unknown case");
     const cudaError_t e = cudaDeviceSynchronize();

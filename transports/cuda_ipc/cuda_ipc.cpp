@@ -39,11 +39,17 @@ struct PeerHeap {
   };
   char* base = nullptr;
   std::size_t size = 0;
-  std::size_t backed = 0;   // the bytes from base that are mapped (host calls go no further)
+  // The bytes from base that are mapped (host calls go no further). Grown by a collective
+  // allocation while other threads may be in host calls: read and written through backed_ref.
+  std::size_t backed = 0;
   bool reserved = false;    // base..base+size reserved here (the chunks are mapped into it)
   bool ipc_opened = false;  // opened from a cudaIpc handle
   std::vector<Chunk> chunks;
 };
+
+std::atomic_ref<std::size_t> backed_ref(const PeerHeap& heap) {
+  return std::atomic_ref<std::size_t>(const_cast<std::size_t&>(heap.backed));
+}
 
 struct CudaIpcContext;
 
@@ -160,7 +166,9 @@ Status map_chunk(CudaIpcTransport* ipc, int pe, const RemoteSegment& remote, Pee
   }
   if (r == CUDA_SUCCESS) {
     heap->chunks.push_back({handle, remote.chunk_offset, remote.chunk_size});
-    heap->backed = std::max(heap->backed, remote.chunk_offset + remote.chunk_size);
+    // After the chunk is mapped: a host call that sees the new size finds the memory there.
+    backed_ref(*heap).store(std::max(heap->backed, remote.chunk_offset + remote.chunk_size),
+                            std::memory_order_release);
     return Status::ok;
   }
   if (mapped) cu->mem_unmap(at, remote.chunk_size);
@@ -260,7 +268,8 @@ char* locate(Context* c, int pe, int segment, std::size_t offset, std::size_t n,
     return nullptr;
   }
   const PeerHeap& heap = segments[segment];
-  if (offset > heap.backed || n > heap.backed - offset) {
+  const std::size_t backed = backed_ref(heap).load(std::memory_order_acquire);
+  if (offset > backed || n > backed - offset) {
     *status = Status::invalid_arg;
     return nullptr;
   }
@@ -335,7 +344,8 @@ char* mapped(Transport* t, int pe, int segment, std::size_t offset, std::size_t 
     return nullptr;
   }
   const PeerHeap& heap = segments[segment];
-  if (offset > heap.backed || n > heap.backed - offset) {
+  const std::size_t backed = backed_ref(heap).load(std::memory_order_acquire);
+  if (offset > backed || n > backed - offset) {
     *status = Status::invalid_arg;
     return nullptr;
   }
