@@ -113,27 +113,8 @@ unsigned char test_byte(int pe, size_t off) {
                                     (8 * (off & 7)));
 }
 
-template <typename T>
-float to_f32(T v) {
-  if constexpr (std::is_same_v<T, float>) {
-    return v;
-  } else if constexpr (std::is_same_v<T, __half>) {
-    return __half2float(v);
-  } else {
-    return __bfloat162float(v);
-  }
-}
-
-template <typename T>
-T from_f32(float v) {
-  if constexpr (std::is_same_v<T, float>) {
-    return v;
-  } else if constexpr (std::is_same_v<T, __half>) {
-    return __float2half_rn(v);
-  } else {
-    return __float2bfloat16_rn(v);
-  }
-}
+using causeway::device::detail::from_f32;
+using causeway::device::detail::to_f32;
 
 template <typename T>
 const char* type_name() {
@@ -283,17 +264,6 @@ struct Bench {
   }
 
   template <typename T>
-  void stream_allreduce(T* d, const T* s, size_t n) {
-    if constexpr (std::is_same_v<T, float>) {
-      shmemx_float_sum_allreduce_on_stream(d, s, n, st);
-    } else if constexpr (std::is_same_v<T, __half>) {
-      shmemx_fp16_sum_allreduce_on_stream(d, s, n, st);
-    } else {
-      shmemx_bf16_sum_allreduce_on_stream(d, s, n, st);
-    }
-  }
-
-  template <typename T>
   void allreduce(const std::vector<size_t>& sizes) {
     const std::string bench = std::string("allreduce_") + type_name<T>();
     const size_t max_n = max_bytes / sizeof(T);
@@ -326,7 +296,7 @@ struct Bench {
       check_allreduce<T>(bench.c_str(), "launch", d, n, sum);
 
       clear(d, bytes);
-      auto on_stream = [&] { stream_allreduce<T>(d, s, n); };
+      auto on_stream = [&] { dev::sum_allreduce_on_stream(d, s, n, st); };
       r.stream_us = time_us(calls, on_stream, [&] {
         for (int i = 0; i < calls; ++i) on_stream();
       });

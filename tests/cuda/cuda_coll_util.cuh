@@ -16,27 +16,8 @@ __host__ __device__ inline float coll_value(int pe, std::size_t i, int round) {
   return float(int((std::size_t(pe) * 7 + i * 3 + std::size_t(round) * 5) % 17) - 8);
 }
 
-template <class T>
-T from_float(float v) {
-  if constexpr (std::is_same_v<T, float>) {
-    return v;
-  } else if constexpr (std::is_same_v<T, __half>) {
-    return __float2half(v);
-  } else {
-    return __float2bfloat16(v);
-  }
-}
-
-template <class T>
-float to_float(T v) {
-  if constexpr (std::is_same_v<T, float>) {
-    return v;
-  } else if constexpr (std::is_same_v<T, __half>) {
-    return __half2float(v);
-  } else {
-    return __bfloat162float(v);
-  }
-}
+using causeway::device::detail::from_f32;
+using causeway::device::detail::to_f32;
 
 // Element sizes 1, 7 and 1000 take the LL path, 1 << 20 the direct one (for every type).
 inline constexpr std::size_t kSumSizes[] = {1, 7, 1000, std::size_t{1} << 20};
@@ -47,7 +28,7 @@ template <class T>
 void fill_sources(T* source, std::size_t n, int rounds) {
   std::vector<T> values(n * rounds);
   for (int r = 0; r < rounds; ++r)
-    for (std::size_t i = 0; i < n; ++i) values[r * n + i] = from_float<T>(coll_value(shmem_my_pe(), i, r));
+    for (std::size_t i = 0; i < n; ++i) values[r * n + i] = from_f32<T>(coll_value(shmem_my_pe(), i, r));
   ASSERT_EQ(cudaSuccess,
             cudaMemcpy(source, values.data(), values.size() * sizeof(T), cudaMemcpyHostToDevice));
 }
@@ -62,8 +43,8 @@ void expect_sums(const T* dest, std::size_t n, int rounds, const char* what, int
     for (std::size_t i = 0; i < n; ++i) {
       float sum = 0.0f;
       for (int pe = 0; pe < shmem_n_pes(); ++pe)
-        sum += to_float(from_float<T>(coll_value(pe, i, first_round + r)));
-      if (to_float(got[r * n + i]) != to_float(from_float<T>(sum)) && bad++ == 0) first = r * n + i;
+        sum += to_f32(from_f32<T>(coll_value(pe, i, first_round + r)));
+      if (to_f32(got[r * n + i]) != to_f32(from_f32<T>(sum)) && bad++ == 0) first = r * n + i;
     }
   EXPECT_EQ(0u, bad) << what << ", " << n << " elements: " << bad << " wrong, the first at " << first
                      << " (round " << first_round + int(first / n) << ", element " << first % n << ")";

@@ -79,8 +79,9 @@ __host__ __device__ constexpr size_t allreduce_scratch_bytes(int n_pes, size_t n
 
 namespace detail {
 
+// Host code too: the tests and benchmarks compute their references with them.
 template <typename T>
-__device__ inline float to_f32(T v) {
+__host__ __device__ inline float to_f32(T v) {
   if constexpr (std::is_same_v<T, float>) {
     return v;
   } else if constexpr (std::is_same_v<T, __half>) {
@@ -91,7 +92,7 @@ __device__ inline float to_f32(T v) {
 }
 
 template <typename T>
-__device__ inline T from_f32(float v) {
+__host__ __device__ inline T from_f32(float v) {
   if constexpr (std::is_same_v<T, float>) {
     return v;
   } else if constexpr (std::is_same_v<T, __half>) {

@@ -4,6 +4,8 @@
 // C programs call shmemx_cuda_world (shmemx.h) instead. Header-only, compiled by the program's own
 // compiler against its CUDA runtime.
 #pragma once
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
 #include <cuda_runtime_api.h>
 #include <shmemx.h>
 
@@ -24,6 +26,21 @@ inline world this_world() {
   world w{};
   if (shmemx_cuda_world(&w, sizeof w) != 0) throw std::runtime_error("causeway: this job has no device heap");
   return w;
+}
+
+// shmemx_float_sum_allreduce_on_stream, _fp16_ or _bf16_ by the element type (float, __half,
+// __nv_bfloat16): collective, as those are.
+template <typename T>
+inline void sum_allreduce_on_stream(T* dest, const T* source, std::size_t nelems, cudaStream_t stream) {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, __half> || std::is_same_v<T, __nv_bfloat16>,
+                "sum_allreduce_on_stream: float, __half or __nv_bfloat16");
+  if constexpr (std::is_same_v<T, float>) {
+    shmemx_float_sum_allreduce_on_stream(dest, source, nelems, stream);
+  } else if constexpr (std::is_same_v<T, __half>) {
+    shmemx_fp16_sum_allreduce_on_stream(dest, source, nelems, stream);
+  } else {
+    shmemx_bf16_sum_allreduce_on_stream(dest, source, nelems, stream);
+  }
 }
 
 namespace detail {
