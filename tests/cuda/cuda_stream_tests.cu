@@ -67,6 +67,26 @@ TEST(CudaStream, OperationsAreOrderedWithKernelsOnTheStream) {
   shmem_free(src);
 }
 
+// The graph tests' start: a new stream, this PE's source filled (PE * 1000 + i), and every PE past
+// that point before any captures.
+void start_with_source(int* src, std::size_t n, cudaStream_t* stream) {
+  CUDA_OK(cudaStreamCreateWithFlags(stream, cudaStreamNonBlocking));
+  fill<<<4, 256, 0, *stream>>>(src, n, shmem_my_pe() * 1000);
+  CUDA_OK(cudaStreamSynchronize(*stream));
+  DEVICE_DONE();
+  shmem_barrier_all();
+}
+
+// And their end: the graph and stream gone, this PE's device work done, every PE past that point
+// before the buffers are freed.
+void end_graph_test(cudaGraphExec_t exec, cudaGraph_t graph, cudaStream_t stream) {
+  CUDA_OK(cudaGraphExecDestroy(exec));
+  CUDA_OK(cudaGraphDestroy(graph));
+  CUDA_OK(cudaStreamDestroy(stream));
+  DEVICE_DONE();
+  shmem_barrier_all();
+}
+
 // The same calls captured once in a CUDA graph and replayed: every replay sends the source as the
 // kernel before it left it, and adds one to the peer's signal.
 TEST(CudaStream, CapturedInAGraphAndReplayed) {
@@ -79,11 +99,7 @@ TEST(CudaStream, CapturedInAGraphAndReplayed) {
   ASSERT_NE(nullptr, sig);
   CUDA_OK(cudaMemset(sig, 0, sizeof(uint64_t)));
   cudaStream_t stream;
-  CUDA_OK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
-  fill<<<4, 256, 0, stream>>>(src, n, shmem_my_pe() * 1000);
-  CUDA_OK(cudaStreamSynchronize(stream));
-  DEVICE_DONE();
-  shmem_barrier_all();
+  start_with_source(src, n, &stream);
   cudaGraph_t graph;
   cudaGraphExec_t exec;
   CUDA_OK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
@@ -100,11 +116,7 @@ TEST(CudaStream, CapturedInAGraphAndReplayed) {
   for (std::size_t i = 0; i < n; ++i)
     ASSERT_EQ(prev_pe() * 1000 + int(i) + kReplays, got[i]) << "element " << i;
   EXPECT_EQ(uint64_t(kReplays), read_local(sig, 1)[0]);
-  CUDA_OK(cudaGraphExecDestroy(exec));
-  CUDA_OK(cudaGraphDestroy(graph));
-  CUDA_OK(cudaStreamDestroy(stream));
-  DEVICE_DONE();
-  shmem_barrier_all();
+  end_graph_test(exec, graph, stream);
   shmem_free(sig);
   shmem_free(dst);
   shmem_free(src);
@@ -241,11 +253,7 @@ TEST(CudaStream, SignalSetAndWaitCapturedInAGraph) {
   CUDA_OK(cudaMemset(sig, 0, sizeof(uint64_t)));
   CUDA_OK(cudaMemset(bad, 0, sizeof(int)));
   cudaStream_t stream;
-  CUDA_OK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
-  fill<<<4, 256, 0, stream>>>(src, n, shmem_my_pe() * 1000);
-  CUDA_OK(cudaStreamSynchronize(stream));
-  DEVICE_DONE();
-  shmem_barrier_all();
+  start_with_source(src, n, &stream);
   cudaGraph_t graph;
   cudaGraphExec_t exec;
   CUDA_OK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
@@ -273,27 +281,12 @@ TEST(CudaStream, SignalSetAndWaitCapturedInAGraph) {
   const auto got = read_local(dst, n);
   for (std::size_t i = 0; i < n; i += 61)
     ASSERT_EQ(prev_pe() * 1000 + int(i) + kReplays, got[i]) << "element " << i;
-  CUDA_OK(cudaGraphExecDestroy(exec));
-  CUDA_OK(cudaGraphDestroy(graph));
-  CUDA_OK(cudaStreamDestroy(stream));
-  DEVICE_DONE();
-  shmem_barrier_all();
+  end_graph_test(exec, graph, stream);
   shmem_free(bad);
   shmem_free(expected);
   shmem_free(sig);
   shmem_free(dst);
   shmem_free(src);
-}
-
-template <class T>
-void sum_on_stream(T* dest, const T* source, std::size_t n, cudaStream_t stream) {
-  if constexpr (std::is_same_v<T, float>) {
-    shmemx_float_sum_allreduce_on_stream(dest, source, n, stream);
-  } else if constexpr (std::is_same_v<T, __half>) {
-    shmemx_fp16_sum_allreduce_on_stream(dest, source, n, stream);
-  } else {
-    shmemx_bf16_sum_allreduce_on_stream(dest, source, n, stream);
-  }
 }
 
 // The library's own scratch (CAUSEWAY_CUDA_COLL_SCRATCH) and kernels: the same sizes and checks as
@@ -309,7 +302,8 @@ void check_allreduce_on_stream(const char* type) {
   for (const std::size_t n : kSumSizes) {
     fill_sources(source, n, kSumRounds);
     DEVICE_DONE();
-    for (int r = 0; r < kSumRounds; ++r) sum_on_stream(dest + r * n, source + r * n, n, stream);
+    for (int r = 0; r < kSumRounds; ++r)
+      dev::sum_allreduce_on_stream(dest + r * n, source + r * n, n, stream);
     CUDA_OK(cudaStreamSynchronize(stream));
     expect_sums(dest, n, kSumRounds, type);
     shmem_barrier_all();
@@ -490,11 +484,7 @@ TEST(CudaStream, CollectivesCapturedInAGraphAndReplayed) {
     // A peer's next replay writes this PE's payload, allreduce and alltoall results: read them first.
     shmem_barrier_all();
   }
-  CUDA_OK(cudaGraphExecDestroy(exec));
-  CUDA_OK(cudaGraphDestroy(graph));
-  CUDA_OK(cudaStreamDestroy(stream));
-  DEVICE_DONE();
-  shmem_barrier_all();
+  end_graph_test(exec, graph, stream);
   shmem_free(bad);
   shmem_free(round);
   shmem_free(sig);
