@@ -10,6 +10,7 @@
 Run it on 4 PEs with `causeway-run -n 4 python3 prog.py` (or oshrun, mpirun, srun). See doc/python.md.
 """
 from ._lib import library_path
+from . import moe  # causeway.moe.ExpertParallel (host API), DeviceExpertParallel (GPU kernels)
 from .am import (Message, am_max_payload, am_progress, am_register, am_send, am_send_long, clock, clock_merge,
                  publish, put_stamped, stamp_compare, stamp_next, stamp_test, stamp_wait)
 from .memory import CUDA, HOST, DeviceArray, SymmetricArray, empty, free, full, torch_tensor, zeros

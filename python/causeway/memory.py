@@ -15,8 +15,9 @@ _KINDS = {"host": HOST, "cpu": HOST, "cuda": CUDA, "gpu": CUDA}
 class _Block:
     """One shmem_malloc'd (or shmemx_malloc_kind'd) region."""
 
-    def __init__(self, address, nbytes, kind):
+    def __init__(self, address, nbytes, kind, freed_by=None):
         self.address, self.nbytes, self.kind, self.live = address, nbytes, kind, True
+        self.freed_by = freed_by  # for memory another object allocated and frees: the call that does
 
     def holds(self, address, nbytes):
         return self.live and self.address <= address and address + nbytes <= self.address + self.nbytes
@@ -78,6 +79,20 @@ class SymmetricArray(np.ndarray):
         return out
 
 
+def adopt_block(address, nbytes, kind, freed_by):
+    """Registers symmetric memory the library allocated for another object (so data calls accept it);
+    `freed_by` names the call that releases it."""
+    block = _Block(address, nbytes, kind, freed_by)
+    _live_blocks[address] = block
+    return block
+
+
+def release_adopted(block):
+    block.live = False
+    _live_blocks.pop(block.address, None)
+    _last_hit[0] = None
+
+
 def empty(shape, dtype=np.float64, kind="host"):
     """A symmetric array (collective: every PE makes the same call). kind='cuda' gives a DeviceArray."""
     code = _kind_code("empty", kind)
@@ -122,6 +137,8 @@ def free(array):
         raise error("free", "argument 'array' is not a symmetric array from causeway.empty/zeros", TypeError)
     if not block.live:
         raise error("free", "argument 'array' was freed already", ValueError)
+    if block.freed_by:
+        raise error("free", f"argument 'array' belongs to another object: {block.freed_by}() releases it", ValueError)
     block.live = False
     _live_blocks.pop(block.address, None)
     _last_hit[0] = None

@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Expert-parallel MoE dispatch and combine over the host API (the Python twin of examples/moe).
+"""Expert-parallel MoE dispatch and combine: ExpertParallel over the host API on NumPy arrays (the
+Python twin of examples/moe/moe_cpu.c), and DeviceExpertParallel, GPU kernels on CUDA tensors
+(moe_cuda.py, libcauseway_moe).
 
     ep = causeway.moe.ExpertParallel(num_experts=64, hidden=4096, max_tokens=256, top_k=8)
     rows, src_pe, token, k, expert = ep.dispatch(x, topk_idx)     # rows routed to my experts
@@ -13,6 +15,7 @@ combine, in the same order.
 import numpy as np
 
 from . import memory, rma, runtime
+from .moe_cuda import DeviceExpertParallel  # noqa: F401  (the GPU kernels, libcauseway_moe)
 from .runtime import error
 
 

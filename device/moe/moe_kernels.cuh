@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The kernels of libcauseway_moe (include/causeway/moe.h): dispatch and combine, one kernel each.
+//
+// dispatch: a block per expert e (grid-stride). It walks this PE's tokens in chunks of a block; the
+//   tokens of a chunk that chose e get consecutive slots (a ballot per warp, then the warps' counts
+//   in order), so rows keep token order with no atomics and no counting pass. A warp copies each
+//   picked row, 16 bytes a lane, straight into e's PE's recv_x, lane 0 writes {token, k}. When the
+//   block is done with e it sets that PE's signal word for (e, me) to epoch << 32 | rows. Then every
+//   block waits for the signals of its share of (local expert, source) pairs and records the counts.
+// combine: a block per (local expert, source) pair copies the outputs of that pair's rows back to
+//   the source's comb[token][k] and sets the source's signal word for the expert to epoch << 32.
+//   Then every block waits for all num_experts signal words and sums its tokens.
+//
+// The blocks of a kernel wait for signals other blocks (of this and other PEs) set, so every block
+// of every PE on a GPU must be resident at once: the host launches at most SMs / (PEs on the GPU)
+// blocks of kThreads. Epochs grow every call and are never reset, so nothing is cleared between
+// calls; a PE's next dispatch cannot overwrite rows a peer has not used, as it follows its combine,
+// which waited for the peer's outputs.
+#pragma once
+#include <cuda_bf16.h>
+
+#include <cstdint>
+
+#include "causeway/device/causeway_device.cuh"
+
+namespace causeway::moe {
+
+namespace dev = causeway::device;
+
+inline constexpr int kThreads = 256;
+inline constexpr int kWarps = kThreads / 32;
+inline constexpr uint64_t kWaitTimeoutNs = 60'000'000'000ull;  // then the wait names the PE and traps
+
+// What both kernels read; pointers into the device heap (symmetric) unless said otherwise.
+struct Layer {
+  int me, n_pes, num_experts, local_experts, hidden, max_tokens, top_k;
+  int row_vectors;                   // hidden / 8: 16-byte vectors per row
+  uint4* recv_x = nullptr;           // [local][n_pes * max_tokens][row_vectors]
+  int2* recv_src = nullptr;          // [local][n_pes * max_tokens]: {token at the source, k}
+  uint64_t* dispatch_sig = nullptr;  // [local][n_pes]: epoch << 32 | rows, set by the source
+  int* recv_count =
+      nullptr;            // [local][n_pes], written by this PE's dispatch kernel (heap: readable by peers)
+  uint4* comb = nullptr;  // [max_tokens][top_k][row_vectors]: my tokens' outputs, set by expert PEs
+  uint64_t* combine_sig = nullptr;  // [num_experts]: epoch << 32, set by the expert's PE
+};
+
+// Entry i of topk_idx (int32 or int64, as the caller's framework made it).
+__device__ inline long long topk_entry(const void* topk_idx, int idx_bytes, size_t i) {
+  return idx_bytes == 8 ? static_cast<const long long*>(topk_idx)[i] : static_cast<const int*>(topk_idx)[i];
+}
+
+__device__ inline void set_signal(const dev::world& w, uint64_t* sig, uint64_t value, int pe) {
+  // A zero-byte putmem_signal: a system fence, then the release store of the signal.
+  dev::putmem_signal<dev::scope::thread>(w, sig, nullptr, 0, sig, value, dev::signal_op::set, pe);
+}
+
+__device__ inline void copy_row(uint4* dst, const uint4* src, int vectors, int lane) {
+  for (int j = lane; j < vectors; j += 32) dst[j] = src[j];
+}
+
+// Traps on an entry outside [-1, num_experts): it would route nowhere and its output never return.
+__device__ inline void check_topk(const Layer& L, const void* topk_idx, int idx_bytes, int tokens) {
+  const size_t n = size_t(tokens) * L.top_k;
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n; i += size_t(gridDim.x) * blockDim.x) {
+    const long long e = topk_entry(topk_idx, idx_bytes, i);
+    if (e < -1 || e >= L.num_experts) {
+      printf("causeway_moe_dispatch: PE %d: argument 'topk_idx' [%llu][%llu] = %lld is not in [-1, %d)\n",
+             L.me, static_cast<unsigned long long>(i / L.top_k), static_cast<unsigned long long>(i % L.top_k),
+             e, L.num_experts);
+      __trap();
+    }
+  }
+}
+
+// Sends this PE's rows for expert e and sets e's PE's signal for (e, me). Called by a whole block.
+__device__ inline void send_expert(const dev::world& w, const Layer& L, const uint4* x, const void* topk_idx,
+                                   int idx_bytes, int tokens, int e, uint32_t epoch) {
+  __shared__ int warp_rows[kWarps];
+  __shared__ int2 picked[kThreads];  // {token, k} of this chunk's rows, in slot order
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  const int pe = e / L.local_experts, pair = (e % L.local_experts) * L.n_pes + L.me;
+  const size_t first_row = size_t(pair) * L.max_tokens;  // of this (expert, source) block at pe
+  uint4* rows = dev::peer_ptr(w, L.recv_x + first_row * L.row_vectors, pe);
+  int2* src = dev::peer_ptr(w, L.recv_src + first_row, pe);
+  int sent = 0;
+  for (int t0 = 0; t0 < tokens; t0 += kThreads) {
+    const int t = t0 + threadIdx.x;
+    int k_hit = -1;
+    if (t < tokens)
+      for (int k = 0; k < L.top_k; ++k)
+        if (topk_entry(topk_idx, idx_bytes, size_t(t) * L.top_k + k) == e) {
+          if (k_hit >= 0) {
+            printf(
+                "causeway_moe_dispatch: PE %d: argument 'topk_idx' [%d] names expert %d twice (k = %d and "
+                "%d)\n",
+                L.me, t, e, k_hit, k);
+            __trap();
+          }
+          k_hit = k;
+        }
+    const unsigned hits = __ballot_sync(0xffffffffu, k_hit >= 0);
+    if (lane == 0) warp_rows[warp] = __popc(hits);
+    __syncthreads();
+    int before = 0, chunk_rows = 0;
+    for (int i = 0; i < kWarps; ++i) {
+      before += i < warp ? warp_rows[i] : 0;
+      chunk_rows += warp_rows[i];
+    }
+    if (k_hit >= 0) picked[before + __popc(hits & ((1u << lane) - 1))] = make_int2(t, k_hit);
+    __syncthreads();
+    for (int p = warp; p < chunk_rows; p += kWarps) {
+      const int2 tk = picked[p];
+      copy_row(rows + size_t(sent + p) * L.row_vectors, x + size_t(tk.x) * L.row_vectors, L.row_vectors,
+               lane);
+      if (lane == 0) src[sent + p] = tk;
+    }
+    sent += chunk_rows;
+    __syncthreads();  // picked and warp_rows are reused by the next chunk
+  }
+  // Every thread's stores happened before the barrier; thread 0's fence orders them before the signal.
+  if (threadIdx.x == 0) set_signal(w, L.dispatch_sig + pair, uint64_t(epoch) << 32 | uint32_t(sent), pe);
+}
+
+__global__ void __launch_bounds__(kThreads)
+    dispatch_kernel(dev::world w, Layer L, const uint4* x, const void* topk_idx, int idx_bytes, int tokens,
+                    uint32_t epoch) {
+  check_topk(L, topk_idx, idx_bytes, tokens);
+  for (int e = blockIdx.x; e < L.num_experts; e += gridDim.x) {
+    send_expert(w, L, x, topk_idx, idx_bytes, tokens, e, epoch);
+    __syncthreads();
+  }
+  const int pairs = L.local_experts * L.n_pes;
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < pairs; i += gridDim.x * blockDim.x) {
+    const uint64_t v =
+        dev::signal_wait_until(w, L.dispatch_sig + i, dev::cmp::ge, uint64_t(epoch) << 32, kWaitTimeoutNs);
+    L.recv_count[i] = int(uint32_t(v));
+  }
+}
+
+__device__ inline float2 bf16x2_to_float2(uint32_t u) {
+  __nv_bfloat162 b;
+  memcpy(&b, &u, sizeof b);
+  return __bfloat1622float2(b);
+}
+
+__device__ inline uint32_t float2_to_bf16x2(float a, float b) {
+  const __nv_bfloat162 v = __floats2bfloat162_rn(a, b);
+  uint32_t u;
+  memcpy(&u, &v, sizeof u);
+  return u;
+}
+
+__global__ void __launch_bounds__(kThreads)
+    combine_kernel(dev::world w, Layer L, const uint4* expert_out, const void* topk_idx, int idx_bytes,
+                   const float* topk_weights, uint4* y, int tokens, uint32_t epoch) {
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  const int pairs = L.local_experts * L.n_pes;
+  // (a) Outputs back home: a block per (local expert, source) pair.
+  for (int pair = blockIdx.x; pair < pairs; pair += gridDim.x) {
+    const int source = pair % L.n_pes, expert = L.me * L.local_experts + pair / L.n_pes;
+    const size_t first_row = size_t(pair) * L.max_tokens;
+    const int rows = L.recv_count[pair];
+    for (int r = warp; r < rows; r += kWarps) {
+      const int2 tk = L.recv_src[first_row + r];
+      uint4* dst = dev::peer_ptr(w, L.comb + (size_t(tk.x) * L.top_k + tk.y) * L.row_vectors, source);
+      copy_row(dst, expert_out + (first_row + r) * L.row_vectors, L.row_vectors, lane);
+    }
+    __syncthreads();
+    if (threadIdx.x == 0) set_signal(w, L.combine_sig + expert, uint64_t(epoch) << 32, source);
+  }
+  // (b) Every expert's outputs for my tokens are here once its signal is.
+  for (int e = threadIdx.x; e < L.num_experts; e += blockDim.x)
+    dev::signal_wait_until(w, L.combine_sig + e, dev::cmp::ge, uint64_t(epoch) << 32, kWaitTimeoutNs);
+  __syncthreads();
+  // (c) y[t] = sum_k weight * output, a thread per 8 values; .cg loads skip the (incoherent) L1.
+  const size_t items = size_t(tokens) * L.row_vectors;
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < items;
+       i += size_t(gridDim.x) * blockDim.x) {
+    const size_t t = i / L.row_vectors, j = i % L.row_vectors;
+    float acc[8] = {};
+    for (int k = 0; k < L.top_k; ++k) {
+      if (topk_entry(topk_idx, idx_bytes, t * L.top_k + k) < 0) continue;
+      const float wt = topk_weights[t * L.top_k + k];
+      const uint4 v = __ldcg(L.comb + (t * L.top_k + k) * L.row_vectors + j);
+      const uint32_t q[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+      for (int h = 0; h < 4; ++h) {
+        const float2 f = bf16x2_to_float2(q[h]);
+        acc[2 * h] += wt * f.x;
+        acc[2 * h + 1] += wt * f.y;
+      }
+    }
+    y[i] = make_uint4(float2_to_bf16x2(acc[0], acc[1]), float2_to_bf16x2(acc[2], acc[3]),
+                      float2_to_bf16x2(acc[4], acc[5]), float2_to_bf16x2(acc[6], acc[7]));
+  }
+}
+
+}  // namespace causeway::moe
