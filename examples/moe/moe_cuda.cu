@@ -3,7 +3,7 @@
 // moe_cpu.c; the problem is in moe_common.h). Payloads are bf16, sums fp32.
 //
 //   causeway-run -n 4 build/examples/moe/moe_cuda [tokens=N] [hidden=N] [top_k=N] [experts=N]
-//                [routing=random|hot|sparse] [seed=N] [mode=ll|bulk|both] [iters=N]
+//                [routing=random|hot|sparse] [seed=N] [mode=ll|bulk|layer|both|all] [iters=N]
 //
 // ll   one kernel per iteration, no host inside it. Every 16-byte store is an LL packet
 //      {data0, epoch, data1, epoch}: the receiver polls a packet until both flags hold this
@@ -16,6 +16,10 @@
 // bulk three kernels: dispatch (block-scope puts, then one signal per destination PE carrying
 //      epoch << 32 | rows, set by the last block to finish), experts (wait for each source's
 //      signal, compute, put the outputs back, signal each source), combine.
+// layer the library a model calls (libcauseway_moe, include/causeway/moe.h): its dispatch kernel, an
+//      experts kernel of this program's on the rows it delivered, its combine kernel. Routing is
+//      the device's input here (topk_idx), not a host prefix count. Needs hidden % 8 == 0; not in
+//      the NVSHMEM build. both = ll and bulk; all (the default) = every mode built.
 //
 // Several PEs may share one GPU and the kernels spin on each other's data, so every PE launches at
 // most (SMs / PEs on its GPU) blocks: all PEs' blocks fit on the GPU at once. Kernels of different
@@ -40,6 +44,9 @@
 #include "causeway/device/causeway_device.cuh"
 #include "causeway/device/host.hpp"
 #include "moe_common.h"
+#ifdef MOE_WITH_LAYER
+#include "causeway/moe.h"
+#endif
 
 namespace {
 
@@ -373,6 +380,85 @@ __global__ void __launch_bounds__(kThreads) local_combine(Moe m, const bf16* pac
   combine_tokens(m, packed, row_of);
 }
 
+// ---- layer: libcauseway_moe, with this program's experts in between ----
+
+#ifdef MOE_WITH_LAYER
+constexpr bool kHaveLayer = true;
+
+// expert_fn on every row the layer delivered, in place: a block per row slot, slots past their
+// source's count skipped.
+__global__ void __launch_bounds__(kThreads)
+    layer_experts(causeway_moe_buffers b, int max_tokens, int row_vectors, int first_expert) {
+  const size_t slots = size_t(b.local_experts) * b.rows_per_expert;
+  for (size_t i = blockIdx.x; i < slots; i += gridDim.x) {
+    const int e = int(i / b.rows_per_expert), r = int(i % b.rows_per_expert);
+    if (r % max_tokens >= b.recv_count[e * b.n_pes + r / max_tokens]) continue;
+    uint4* row = static_cast<uint4*>(b.recv_x) + i * row_vectors;
+    for (int j = threadIdx.x; j < row_vectors; j += blockDim.x) row[j] = expert8(first_expert + e, row[j]);
+  }
+}
+
+void layer_check(int rc) {
+  if (rc == 0) return;
+  std::fprintf(stderr, "moe_cuda: %s\n", causeway_moe_last_error());
+  shmem_global_exit(1);
+}
+
+class LayerMode {
+ public:
+  // Collective, as causeway_moe_create is.
+  void start(const moe_config& c, int npes) {
+    const causeway_moe_config config{c.experts, c.hidden, std::max(c.tokens, 1), c.top_k};
+    layer_check(causeway_moe_create(&config, &layer_));
+    layer_check(causeway_moe_get_buffers(layer_, &b_));
+    max_tokens_ = config.max_tokens;
+    first_expert_ = shmem_my_pe() * (c.experts / npes);
+    CK(cudaMalloc(&y_, std::max<size_t>(size_t(c.tokens) * c.hidden * sizeof(bf16), 256)));
+  }
+  void launch(const Moe& m, int blocks, cudaStream_t st) {
+    layer_check(causeway_moe_dispatch(layer_, m.x, m.expert, 4, m.tokens, st));
+    layer_experts<<<blocks, kThreads, 0, st>>>(b_, max_tokens_, m.hidden / 8, first_expert_);
+    CK(cudaGetLastError());
+    layer_check(causeway_moe_combine(layer_, b_.recv_x, m.expert, 4, m.weight, y_, m.tokens, st));
+  }
+  void poison_y(size_t n, cudaStream_t st) { CK(cudaMemsetAsync(y_, 0xff, std::max<size_t>(n * 2, 1), st)); }
+  std::vector<float> y(size_t n) const {
+    std::vector<bf16> raw(n);
+    if (n) CK(cudaMemcpy(raw.data(), y_, n * sizeof(bf16), cudaMemcpyDeviceToHost));
+    std::vector<float> out(n);
+    for (size_t i = 0; i < n; ++i) out[i] = __bfloat162float(raw[i]);
+    return out;
+  }
+  std::vector<int> rows_from(int npes) const {  // summed over my experts
+    std::vector<int> by_pair(size_t(b_.local_experts) * npes), out(npes);
+    CK(cudaMemcpy(by_pair.data(), b_.recv_count, by_pair.size() * sizeof(int), cudaMemcpyDeviceToHost));
+    for (size_t i = 0; i < by_pair.size(); ++i) out[i % npes] += by_pair[i];
+    return out;
+  }
+  void finish() {  // collective
+    layer_check(causeway_moe_destroy(layer_));
+    CK(cudaFree(y_));
+  }
+
+ private:
+  causeway_moe* layer_ = nullptr;
+  causeway_moe_buffers b_{};
+  bf16* y_ = nullptr;
+  int max_tokens_ = 1, first_expert_ = 0;
+};
+#else
+constexpr bool kHaveLayer = false;
+class LayerMode {  // not built: never started (run_layer is false)
+ public:
+  void start(const moe_config&, int) {}
+  void launch(const Moe&, int, cudaStream_t) {}
+  void poison_y(size_t, cudaStream_t) {}
+  std::vector<float> y(size_t) const { return {}; }
+  std::vector<int> rows_from(int) const { return {}; }
+  void finish() {}
+};
+#endif
+
 // ---- Host ----
 
 template <class T>
@@ -435,16 +521,24 @@ int main(int argc, char** argv) {
   moe_config cfg;
   char error[256];
   int iters = 20;
-  const char* mode = "both";
+  const char* mode = "all";
   for (int i = 1; i < argc; ++i) {
     if (!std::strncmp(argv[i], "iters=", 6)) iters = std::max(1, std::atoi(argv[i] + 6));
     if (!std::strncmp(argv[i], "mode=", 5)) mode = argv[i] + 5;
   }
-  const bool run_ll = !std::strcmp(mode, "ll") || !std::strcmp(mode, "both");
-  const bool run_bulk = !std::strcmp(mode, "bulk") || !std::strcmp(mode, "both");
-  if (moe_parse(&cfg, npes, argc, argv, error, sizeof error) != 0 || (!run_ll && !run_bulk)) {
-    if (me == 0)
-      std::fprintf(stderr, "moe_cuda: %s\n", run_ll || run_bulk ? error : "mode must be ll, bulk or both");
+  const bool all = !std::strcmp(mode, "all"), both = !std::strcmp(mode, "both");
+  const bool run_ll = all || both || !std::strcmp(mode, "ll");
+  const bool run_bulk = all || both || !std::strcmp(mode, "bulk");
+  const bool parsed = moe_parse(&cfg, npes, argc, argv, error, sizeof error) == 0;
+  // The layer needs 16-byte rows; "all" leaves it out where they are not.
+  const bool run_layer = kHaveLayer && ((all && cfg.hidden % 8 == 0) || !std::strcmp(mode, "layer"));
+  const char* bad = !parsed                                ? error
+                    : !run_ll && !run_bulk && !run_layer ? "mode must be ll, bulk, layer, both or all (layer only "
+                                                           "where libcauseway_moe was built)"
+                    : run_layer && cfg.hidden % 8          ? "mode=layer needs hidden % 8 == 0"
+                                                           : nullptr;
+  if (bad) {
+    if (me == 0) std::fprintf(stderr, "moe_cuda: %s\n", bad);
     shmem_finalize();
     return 2;
   }
@@ -586,14 +680,18 @@ int main(int argc, char** argv) {
     CK(cudaGetLastError());
   });
 
+  LayerMode layer;
+  if (run_layer) layer.start(cfg, npes);
   uint32_t ll_epoch = 0, bulk_epoch = 0;
-  for (const char* name : {"ll", "bulk"}) {
-    const bool is_ll = !std::strcmp(name, "ll");
-    if (!(is_ll ? run_ll : run_bulk)) continue;
+  for (const char* name : {"ll", "bulk", "layer"}) {
+    const bool is_ll = !std::strcmp(name, "ll"), is_layer = !std::strcmp(name, "layer");
+    if (!(is_ll ? run_ll : is_layer ? run_layer : run_bulk)) continue;
     CK(cudaMemsetAsync(m.y, 0xff, std::max<size_t>(size_t(T) * H * sizeof(float), 1),
                        st));  // NaN until written
     CK(cudaMemsetAsync(m.recv_count, 0xff, npes * sizeof(int), st));
+    if (is_layer) layer.poison_y(size_t(T) * H, st);
     const double us = median_us(st, iters, [&] {
+      if (is_layer) return layer.launch(m, blocks, st);
       if (is_ll) {
         ll_kernel<<<blocks, kThreads, 0, st>>>(w, m, ll, ++ll_epoch);
         CK(cudaGetLastError());
@@ -605,14 +703,16 @@ int main(int argc, char** argv) {
       bulk_combine<<<blocks, kThreads, 0, st>>>(w, m, bulk, bulk_epoch);
       CK(cudaGetLastError());
     });
-    const std::vector<float> y = download(m.y, size_t(T) * H);
-    const std::vector<int> got_count = download(m.recv_count, npes);
+    const std::vector<float> y = is_layer ? layer.y(size_t(T) * H) : download(m.y, size_t(T) * H);
+    const std::vector<int> got_count = is_layer ? layer.rows_from(npes) : download(m.recv_count, npes);
     for (int s = 0; s < npes; ++s)
       if (got_count[s] != expect_count[s])
         mismatch(name, "rows received from PE", s, 0, got_count[s], expect_count[s]);
-    // Outputs are bf16-exact; only the fp32 sums' order and fusing may differ from the host's.
+    // Outputs are bf16-exact; only the fp32 sums' order and fusing may differ from the host's, and
+    // the layer rounds its sums to bf16 (half an ulp: at most 2^-8 of the sum).
+    const float tolerance = is_layer ? 7e-3f : 5e-3f;
     for (size_t i = 0; i < y.size(); ++i)
-      if (!(std::fabs(y[i] - ref[i]) <= 5e-3f * scale[i] + 1e-6f))
+      if (!(std::fabs(y[i] - ref[i]) <= tolerance * scale[i] + 1e-6f))
         mismatch(name, "y (token, h)", long(i / H), long(i % H), y[i], ref[i]);
     shmem_barrier_all();
     if (me == 0)
@@ -624,6 +724,7 @@ int main(int argc, char** argv) {
   }
 
   CK(cudaStreamSynchronize(st));
+  if (run_layer) layer.finish();
   CK(cudaStreamDestroy(st));
   for (void* p :
        {(void*)m.x, (void*)m.expert, (void*)m.weight, (void*)m.slot, (void*)m.send_count, (void*)m.y,
