@@ -137,19 +137,6 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
-__device__ inline float2 bf16x2_to_float2(uint32_t u) {
-  __nv_bfloat162 b;
-  memcpy(&b, &u, sizeof b);
-  return __bfloat1622float2(b);
-}
-
-__device__ inline uint32_t float2_to_bf16x2(float a, float b) {
-  const __nv_bfloat162 v = __floats2bfloat162_rn(a, b);
-  uint32_t u;
-  memcpy(&u, &v, sizeof u);
-  return u;
-}
-
 __global__ void __launch_bounds__(kThreads)
     combine_kernel(dev::world w, Layer L, const uint4* expert_out, const void* topk_idx, int idx_bytes,
                    const float* topk_weights, uint4* y, int tokens, uint32_t epoch) {
@@ -181,17 +168,18 @@ __global__ void __launch_bounds__(kThreads)
     for (int k = 0; k < L.top_k; ++k) {
       if (topk_entry(topk_idx, idx_bytes, t * L.top_k + k) < 0) continue;
       const float wt = topk_weights[t * L.top_k + k];
-      const uint4 v = __ldcg(L.comb + (t * L.top_k + k) * L.row_vectors + j);
-      const uint32_t q[4] = {v.x, v.y, v.z, v.w};
+      const uint4 raw = __ldcg(L.comb + (t * L.top_k + k) * L.row_vectors + j);
+      __nv_bfloat16 v[8];
+      memcpy(v, &raw, sizeof raw);
 #pragma unroll
-      for (int h = 0; h < 4; ++h) {
-        const float2 f = bf16x2_to_float2(q[h]);
-        acc[2 * h] += wt * f.x;
-        acc[2 * h + 1] += wt * f.y;
-      }
+      for (int h = 0; h < 8; ++h) acc[h] += wt * __bfloat162float(v[h]);
     }
-    y[i] = make_uint4(float2_to_bf16x2(acc[0], acc[1]), float2_to_bf16x2(acc[2], acc[3]),
-                      float2_to_bf16x2(acc[4], acc[5]), float2_to_bf16x2(acc[6], acc[7]));
+    __nv_bfloat16 sum[8];
+#pragma unroll
+    for (int h = 0; h < 8; ++h) sum[h] = __float2bfloat16_rn(acc[h]);
+    uint4 packed;  // one 16-byte store
+    memcpy(&packed, sum, sizeof sum);
+    y[i] = packed;
   }
 }
 
