@@ -532,11 +532,12 @@ int main(int argc, char** argv) {
   const bool parsed = moe_parse(&cfg, npes, argc, argv, error, sizeof error) == 0;
   // The layer needs 16-byte rows; "all" leaves it out where they are not.
   const bool run_layer = kHaveLayer && ((all && cfg.hidden % 8 == 0) || !std::strcmp(mode, "layer"));
-  const char* bad = !parsed                                ? error
-                    : !run_ll && !run_bulk && !run_layer ? "mode must be ll, bulk, layer, both or all (layer only "
-                                                           "where libcauseway_moe was built)"
-                    : run_layer && cfg.hidden % 8          ? "mode=layer needs hidden % 8 == 0"
-                                                           : nullptr;
+  const char* bad = !parsed ? error
+                    : !run_ll && !run_bulk && !run_layer
+                        ? "mode must be ll, bulk, layer, both or all (layer only "
+                          "where libcauseway_moe was built)"
+                    : run_layer && cfg.hidden % 8 ? "mode=layer needs hidden % 8 == 0"
+                                                  : nullptr;
   if (bad) {
     if (me == 0) std::fprintf(stderr, "moe_cuda: %s\n", bad);
     shmem_finalize();
