@@ -143,3 +143,38 @@ def test_dispatch_combine(me, npes, routing, idx_dtype):
         for array in (y_d, out_d, w_d, idx_d, x_d):
             cw.free(array)
     ep.free()
+
+
+@gpu
+def test_torch_tensors_on_the_current_stream(me, npes):
+    torch = pytest.importorskip("torch")
+    experts, hidden, max_tokens, top_k = 4 * npes, 64, 32, 4
+    local = experts // npes
+    ep = DeviceExpertParallel(experts, hidden, max_tokens, top_k)
+    device = torch.device("cuda", _lib.shmemx_cuda_device())
+    generator = torch.Generator().manual_seed(7 + me)
+    stream = torch.cuda.Stream(device)  # not the default stream: the layer must follow torch's current one
+    with torch.cuda.stream(stream):
+        for tokens in (max_tokens, 5, 0):
+            x = (torch.randint(-64, 64, (tokens, hidden), generator=generator) / 64).to(device, torch.bfloat16)
+            scores = torch.rand((tokens, experts), generator=generator)
+            weights, topk = scores.topk(top_k, dim=1)  # int64, distinct experts
+            weights, topk = weights.to(device).float().contiguous(), topk.to(device).contiguous()
+            recv_x, recv_count, recv_src = ep.dispatch(x, topk)
+            assert recv_x.shape == (local, npes * max_tokens, hidden) and recv_x.dtype == torch.bfloat16
+            first = me * local
+            scale = torch.tensor([1.0 + (first + e) / 8.0 for e in range(local)], device=device)
+            shift = torch.tensor([(first + e) * 0.03 for e in range(local)], device=device)
+            out = (recv_x.float() * scale[:, None, None] + shift[:, None, None]).to(torch.bfloat16)
+            y = ep.combine(out, topk, weights)
+            reference = torch.zeros((tokens, hidden), device=device)
+            for k in range(top_k):
+                e = topk[:, k:k + 1].float()
+                term = (x.float() * (1.0 + e / 8.0) + e * 0.03).to(torch.bfloat16).float()
+                reference += weights[:, k:k + 1] * term
+            assert y.shape == (tokens, hidden) and y.dtype == torch.bfloat16
+            torch.testing.assert_close(y.float(), reference, rtol=1e-2, atol=1e-2)
+            assert recv_count.shape == (local, npes) and recv_src.shape == (local, npes * max_tokens, 2)
+    stream.synchronize()
+    cw.barrier_all()
+    ep.free()
