@@ -12,10 +12,12 @@
 //   Then every block waits for all num_experts signal words and sums its tokens.
 //
 // The blocks of a kernel wait for signals other blocks (of this and other PEs) set, so every block
-// of every PE on a GPU must be resident at once: the host launches at most SMs / (PEs on the GPU)
-// blocks of kThreads. Epochs grow every call and are never reset, so nothing is cleared between
-// calls; a PE's next dispatch cannot overwrite rows a peer has not used, as it follows its combine,
-// which waited for the peer's outputs.
+// of every PE on a GPU must be resident at once: the host sizes the grid to its share of the GPU.
+// The epoch lives on the device (the last block of combine advances it), so a CUDA graph that
+// captured the calls replays correctly; waits compare the epoch for equality, so it may wrap.
+// Nothing is cleared between calls. A signal word is set again only after its reader is done with
+// it: a PE's next dispatch follows its combine, which waited for every expert PE's outputs, and an
+// expert PE sends outputs only after its dispatch read every source's words and rows.
 #pragma once
 #include <cuda_bf16.h>
 
@@ -29,7 +31,6 @@ namespace dev = causeway::device;
 
 inline constexpr int kThreads = 256;
 inline constexpr int kWarps = kThreads / 32;
-inline constexpr uint64_t kWaitTimeoutNs = 60'000'000'000ull;  // then the wait names the PE and traps
 
 // What both kernels read; pointers into the device heap (symmetric) unless said otherwise.
 struct Layer {
@@ -41,8 +42,32 @@ struct Layer {
   int* recv_count =
       nullptr;            // [local][n_pes], written by this PE's dispatch kernel (heap: readable by peers)
   uint4* comb = nullptr;  // [max_tokens][top_k][row_vectors]: my tokens' outputs, set by expert PEs
-  uint64_t* combine_sig = nullptr;  // [num_experts]: epoch << 32, set by the expert's PE
+  uint64_t* combine_sig = nullptr;             // [num_experts]: epoch << 32, set by the expert's PE
+  uint32_t* epoch = nullptr;                   // local: the last epoch combined (0 at first)
+  unsigned long long* combine_done = nullptr;  // local: blocks that finished combine, never reset
+  uint64_t wait_timeout_ns = 0;                // 0: wait forever
 };
+
+// Waits until the local signal word carries `epoch` in its top half; returns the word. After
+// L.wait_timeout_ns it says which word and PE it waited for, and traps.
+__device__ inline uint64_t wait_epoch(const Layer& L, uint64_t* sig, uint32_t epoch, const char* call,
+                                      const char* word, int index, int from_pe) {
+  cuda::atomic_ref<uint64_t, cuda::thread_scope_system> ref(*sig);
+  uint64_t v = ref.load(cuda::memory_order_acquire);
+  const uint64_t start = L.wait_timeout_ns ? dev::detail::global_ns() : 0;
+  for (unsigned ns = 32; uint32_t(v >> 32) != epoch; v = ref.load(cuda::memory_order_acquire)) {
+    if (L.wait_timeout_ns && dev::detail::global_ns() - start > L.wait_timeout_ns) {
+      printf(
+          "%s: PE %d: PE %d has not set %s %d for epoch %u after %llu s (it holds epoch %u): did it make the "
+          "same call?\n",
+          call, L.me, from_pe, word, index, epoch,
+          static_cast<unsigned long long>(L.wait_timeout_ns / 1000000000), uint32_t(v >> 32));
+      __trap();
+    }
+    dev::detail::backoff(ns);
+  }
+  return v;
+}
 
 // Entry i of topk_idx (int32 or int64, as the caller's framework made it).
 __device__ inline long long topk_entry(const void* topk_idx, int idx_bytes, size_t i) {
@@ -122,8 +147,8 @@ __device__ inline void send_expert(const dev::world& w, const Layer& L, const ui
 }
 
 __global__ void __launch_bounds__(kThreads)
-    dispatch_kernel(dev::world w, Layer L, const uint4* x, const void* topk_idx, int idx_bytes, int tokens,
-                    uint32_t epoch) {
+    dispatch_kernel(dev::world w, Layer L, const uint4* x, const void* topk_idx, int idx_bytes, int tokens) {
+  const uint32_t epoch = *L.epoch + 1;
   check_topk(L, topk_idx, idx_bytes, tokens);
   for (int e = blockIdx.x; e < L.num_experts; e += gridDim.x) {
     send_expert(w, L, x, topk_idx, idx_bytes, tokens, e, epoch);
@@ -131,15 +156,16 @@ __global__ void __launch_bounds__(kThreads)
   }
   const int pairs = L.local_experts * L.n_pes;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < pairs; i += gridDim.x * blockDim.x) {
-    const uint64_t v =
-        dev::signal_wait_until(w, L.dispatch_sig + i, dev::cmp::ge, uint64_t(epoch) << 32, kWaitTimeoutNs);
+    const uint64_t v = wait_epoch(L, L.dispatch_sig + i, epoch, "causeway_moe_dispatch",
+                                  "the row count of local expert", i / L.n_pes, i % L.n_pes);
     L.recv_count[i] = int(uint32_t(v));
   }
 }
 
 __global__ void __launch_bounds__(kThreads)
     combine_kernel(dev::world w, Layer L, const uint4* expert_out, const void* topk_idx, int idx_bytes,
-                   const float* topk_weights, uint4* y, int tokens, uint32_t epoch) {
+                   const float* topk_weights, uint4* y, int tokens) {
+  const uint32_t epoch = *L.epoch + 1;
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
   const int pairs = L.local_experts * L.n_pes;
   // (a) Outputs back home: a block per (local expert, source) pair.
@@ -157,7 +183,8 @@ __global__ void __launch_bounds__(kThreads)
   }
   // (b) Every expert's outputs for my tokens are here once its signal is.
   for (int e = threadIdx.x; e < L.num_experts; e += blockDim.x)
-    dev::signal_wait_until(w, L.combine_sig + e, dev::cmp::ge, uint64_t(epoch) << 32, kWaitTimeoutNs);
+    wait_epoch(L, L.combine_sig + e, epoch, "causeway_moe_combine", "the outputs of expert", e,
+               e / L.local_experts);
   __syncthreads();
   // (c) y[t] = sum_k weight * output, a thread per 8 values; .cg loads skip the (incoherent) L1.
   const size_t items = size_t(tokens) * L.row_vectors;
@@ -180,6 +207,13 @@ __global__ void __launch_bounds__(kThreads)
     uint4 packed;  // one 16-byte store
     memcpy(&packed, sum, sizeof sum);
     y[i] = packed;
+  }
+  // The last block to finish advances the epoch for the next calls. Every block read it at its start;
+  // the fence keeps that read before the block's count.
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    __threadfence();
+    if ((atomicAdd(L.combine_done, 1ull) + 1) % gridDim.x == 0) *L.epoch = epoch;
   }
 }
 

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "causeway/device/host.hpp"
@@ -39,7 +40,10 @@ int cuda_fail(const char* call, const char* what, cudaError_t err) {
 }
 
 // The device heap allocations, in the order they are made (the same on every PE).
-enum Buffer { kRecvX, kRecvSrc, kRecvCount, kDispatchSig, kComb, kCombineSig, kBuffers };
+// kState: this PE's epoch and combine's block count (local words; in the heap to be allocated and
+// zeroed with the rest).
+enum Buffer { kRecvX, kRecvSrc, kRecvCount, kDispatchSig, kComb, kCombineSig, kState, kBuffers };
+constexpr int kDefaultWaitTimeoutS = 600;
 
 }  // namespace
 
@@ -48,8 +52,9 @@ struct causeway_moe {
   Layer layer{};
   causeway::device::world world{};
   void* heap[kBuffers] = {};
+  int device = -1;
+  bool null_argument = false;
   int blocks = 1;
-  uint32_t epoch = 0;
   int dispatched_tokens = -1;  // -1: the next call must be a dispatch
 };
 
@@ -110,16 +115,20 @@ int configure(causeway_moe* m, const char* call) {
   const causeway_moe_config& c = m->config;
   const int n = shmem_n_pes(), device = shmemx_cuda_device();  // every PE agreed on the device at init
   if (device < 0) return fail(call, "this PE has no CUDA device or device heap (see causeway-info)");
+  m->device = device;
   cudaDeviceProp prop{};
   uint64_t uuid[2] = {};
   char text[256];
-  bool failed = false;
-  if (const cudaError_t err = cudaSetDevice(device); err != cudaSuccess)
+  bool failed = m->null_argument;  // create said which; this PE still takes part in the exchange
+  if (failed) {
+    // nothing more to check
+  } else if (const cudaError_t err = cudaSetDevice(device); err != cudaSuccess) {
     failed = cuda_fail(call, "cudaSetDevice", err) != 0;
-  else if (const cudaError_t err = cudaGetDeviceProperties(&prop, device); err != cudaSuccess)
+  } else if (const cudaError_t err = cudaGetDeviceProperties(&prop, device); err != cudaSuccess) {
     failed = cuda_fail(call, "cudaGetDeviceProperties", err) != 0;
-  else if (const char* problem = config_problem(c, n, text, sizeof text))
+  } else if (const char* problem = config_problem(c, n, text, sizeof text)) {
     failed = fail(call, "%s", problem) != 0;
+  }
   std::memcpy(uuid, prop.uuid.bytes, sizeof uuid);
   std::vector<int64_t> all;
   if (exchange(c, failed, uuid[0] ^ uuid[1], all) != 0)
@@ -138,7 +147,15 @@ int configure(causeway_moe* m, const char* call) {
           c.num_experts, c.hidden, c.max_tokens, c.top_k);
     sharing += uint64_t(theirs[5]) == (uuid[0] ^ uuid[1]);
   }
-  m->blocks = std::max(1, prop.multiProcessorCount / std::max(1, sharing));  // every PE's grid resident
+  // Every PE on this GPU launches its share of what fits at once (at least one block per SM fits:
+  // 256 threads, 2 KiB of shared memory).
+  int per_sm = 1;
+  if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, causeway::moe::dispatch_kernel,
+                                                    causeway::moe::kThreads, 0) != cudaSuccess ||
+      per_sm < 1)
+    per_sm = 1;
+  cudaGetLastError();
+  m->blocks = std::max(1, per_sm * prop.multiProcessorCount / std::max(1, sharing));
   return 0;
 }
 
@@ -147,7 +164,7 @@ int prepare_local(causeway_moe* m, const char* call, const size_t (&sizes)[kBuff
   const Layer& L = m->layer;
   // Epoch 0 is never used, so zeroed signal words mean "nothing arrived yet".
   cudaError_t err = cudaSuccess;
-  for (int i : {int(kRecvCount), int(kDispatchSig), int(kCombineSig)})
+  for (int i : {int(kRecvCount), int(kDispatchSig), int(kCombineSig), int(kState)})
     if (err == cudaSuccess) err = cudaMemset(m->heap[i], 0, sizes[i]);
   if (err == cudaSuccess) err = cudaDeviceSynchronize();
   if (err != cudaSuccess) return cuda_fail(call, "zeroing the signal words", err);
@@ -175,7 +192,8 @@ int setup(causeway_moe* m, const char* call) {
                                   pairs * sizeof(int),
                                   pairs * 8,
                                   size_t(c.max_tokens) * c.top_k * row_bytes,
-                                  size_t(c.num_experts) * 8};
+                                  size_t(c.num_experts) * 8,
+                                  16};
   size_t total = 0;
   for (size_t s : sizes) total += s;
   for (int i = 0; i < kBuffers; ++i)  // collective, the same sizes everywhere: fails on every PE alike
@@ -188,14 +206,19 @@ int setup(causeway_moe* m, const char* call) {
   L.dispatch_sig = static_cast<uint64_t*>(m->heap[kDispatchSig]);
   L.comb = static_cast<uint4*>(m->heap[kComb]);
   L.combine_sig = static_cast<uint64_t*>(m->heap[kCombineSig]);
+  L.epoch = static_cast<uint32_t*>(m->heap[kState]);
+  L.combine_done = reinterpret_cast<unsigned long long*>(static_cast<char*>(m->heap[kState]) + 8);
+  const int timeout_s = c.wait_timeout_s == 0 ? kDefaultWaitTimeoutS : std::max(c.wait_timeout_s, 0);
+  L.wait_timeout_ns = uint64_t(timeout_s) * 1000000000ull;
   const bool failed = prepare_local(m, call, sizes) != 0;
   std::vector<int64_t> all;
   if (exchange(c, failed, 0, all) != 0) return fail(call, "agreeing on the set-up failed");
   return agree(call, failed, all);
 }
 
-// A device pointer the kernels read or write: aligned, and memory this PE's GPU can reach.
-int check_pointer(const char* call, const void* pointer, const char* name, size_t align) {
+// A pointer the kernels read or write: aligned, and memory of this PE's GPU (or managed memory).
+int check_pointer(const causeway_moe* m, const char* call, const void* pointer, const char* name,
+                  size_t align) {
   if (reinterpret_cast<uintptr_t>(pointer) % align)
     return fail(call, "argument '%s' = %p is not %zu-byte aligned", name, pointer, align);
   cudaPointerAttributes attributes{};
@@ -203,16 +226,38 @@ int check_pointer(const char* call, const void* pointer, const char* name, size_
     cudaGetLastError();  // the query's error is not the caller's
     return fail(call, "argument '%s' = %p is not device memory this PE's GPU can reach", name, pointer);
   }
+  if (attributes.type == cudaMemoryTypeDevice && attributes.device != m->device)
+    return fail(call, "argument '%s' = %p is on GPU %d, not this PE's GPU %d", name, pointer,
+                attributes.device, m->device);
   return 0;
 }
 
+// The checks every call makes; also makes this PE's GPU current (the caller's thread may have
+// another one current, or none yet).
 int check_call(const causeway_moe* m, const char* call, int tokens, int idx_bytes, const void* topk_idx) {
   if (!m) return fail(call, "argument 'layer' is NULL");
+  if (const cudaError_t err = cudaSetDevice(m->device); err != cudaSuccess)
+    return cuda_fail(call, "cudaSetDevice", err);
   if (tokens < 0 || tokens > m->config.max_tokens)
     return fail(call, "argument 'tokens' = %d is not in [0, max_tokens = %d]", tokens, m->config.max_tokens);
   if (idx_bytes != 4 && idx_bytes != 8)
     return fail(call, "argument 'idx_bytes' = %d is not 4 (int32) or 8 (int64)", idx_bytes);
-  return tokens == 0 ? 0 : check_pointer(call, topk_idx, "topk_idx", size_t(idx_bytes));
+  return tokens == 0 ? 0 : check_pointer(m, call, topk_idx, "topk_idx", size_t(idx_bytes));
+}
+
+// Launches with the launch's own error (cudaGetLastError could return an older, unrelated one).
+template <class... Params, class... Args>
+cudaError_t launch(void (*kernel)(Params...), const causeway_moe* m, void* stream, Args... args) {
+  std::tuple<Params...> values(args...);
+  void* pointers[sizeof...(Params)];
+  std::apply(
+      [&](auto&... v) {
+        int i = 0;
+        ((pointers[i++] = &v), ...);
+      },
+      values);
+  return cudaLaunchKernel(reinterpret_cast<const void*>(kernel), dim3(m->blocks),
+                          dim3(causeway::moe::kThreads), pointers, 0, static_cast<cudaStream_t>(stream));
 }
 
 }  // namespace
@@ -223,10 +268,14 @@ const char* causeway_moe_last_error(void) { return last_error.c_str(); }
 
 int causeway_moe_create(const causeway_moe_config* config, causeway_moe** layer) {
   constexpr const char* call = "causeway_moe_create";
-  if (!config || !layer) return fail(call, "argument '%s' is NULL", config ? "layer" : "config");
-  *layer = nullptr;
+  if (layer) *layer = nullptr;
   auto* m = new causeway_moe;
-  m->config = *config;
+  if (!config || !layer) {  // failed, but collectively: the peers are in the same call
+    fail(call, "argument '%s' is NULL", config ? "layer" : "config");
+    m->null_argument = true;
+  } else {
+    m->config = *config;
+  }
   if (setup(m, call) != 0) {
     // Every PE fails together (setup agrees on each step), so the collective frees stay matched.
     const std::string why = last_error;
@@ -242,8 +291,9 @@ int causeway_moe_create(const causeway_moe_config* config, causeway_moe** layer)
 
 int causeway_moe_destroy(causeway_moe* m) {
   if (!m) return 0;
-  const cudaError_t err = cudaDeviceSynchronize();  // the layer's kernels are done with its buffers
-  shmem_barrier_all();                              // and so are the peers'
+  cudaError_t err = cudaSetDevice(m->device);
+  if (err == cudaSuccess) err = cudaDeviceSynchronize();  // the layer's kernels are done with its buffers
+  shmem_barrier_all();                                    // and so are the peers'
   free_heap(m);
   delete m;
   return err == cudaSuccess ? 0 : cuda_fail("causeway_moe_destroy", "cudaDeviceSynchronize", err);
@@ -261,14 +311,14 @@ int causeway_moe_dispatch(causeway_moe* m, const void* x, const void* topk_idx, 
                           void* stream) {
   constexpr const char* call = "causeway_moe_dispatch";
   if (check_call(m, call, tokens, idx_bytes, topk_idx) != 0 ||
-      (tokens && check_pointer(call, x, "x", 16) != 0))
+      (tokens && check_pointer(m, call, x, "x", 16) != 0))
     return -1;
   if (m->dispatched_tokens >= 0) return fail(call, "the previous dispatch has not been combined yet");
-  causeway::moe::
-      dispatch_kernel<<<m->blocks, causeway::moe::kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
-          m->world, m->layer, static_cast<const uint4*>(x), topk_idx, idx_bytes, tokens, m->epoch + 1);
-  if (const cudaError_t err = cudaGetLastError(); err != cudaSuccess) return cuda_fail(call, "launch", err);
-  ++m->epoch;
+  // A launch that fails here leaves the peers waiting: their kernels report after the timeout.
+  if (const cudaError_t err = launch(causeway::moe::dispatch_kernel, m, stream, m->world, m->layer,
+                                     static_cast<const uint4*>(x), topk_idx, idx_bytes, tokens);
+      err != cudaSuccess)
+    return cuda_fail(call, "launching the kernel", err);
   m->dispatched_tokens = tokens;
   return 0;
 }
@@ -277,18 +327,19 @@ int causeway_moe_combine(causeway_moe* m, const void* expert_out, const void* to
                          const float* topk_weights, void* y, int tokens, void* stream) {
   constexpr const char* call = "causeway_moe_combine";
   if (check_call(m, call, tokens, idx_bytes, topk_idx) != 0 ||
-      (tokens &&
-       (check_pointer(call, topk_weights, "topk_weights", 4) != 0 || check_pointer(call, y, "y", 16) != 0)))
+      (tokens && (check_pointer(m, call, topk_weights, "topk_weights", 4) != 0 ||
+                  check_pointer(m, call, y, "y", 16) != 0)))
     return -1;
   if (m->dispatched_tokens < 0) return fail(call, "there is no dispatch to combine");
   if (tokens != m->dispatched_tokens)
     return fail(call, "argument 'tokens' = %d, but the dispatch sent %d", tokens, m->dispatched_tokens);
   // expert_out is read for the rows received, which may be some even when this PE sent none.
-  if (check_pointer(call, expert_out, "expert_out", 16) != 0) return -1;
-  causeway::moe::combine_kernel<<<m->blocks, causeway::moe::kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
-      m->world, m->layer, static_cast<const uint4*>(expert_out), topk_idx, idx_bytes, topk_weights,
-      static_cast<uint4*>(y), tokens, m->epoch);
-  if (const cudaError_t err = cudaGetLastError(); err != cudaSuccess) return cuda_fail(call, "launch", err);
+  if (check_pointer(m, call, expert_out, "expert_out", 16) != 0) return -1;
+  if (const cudaError_t err = launch(causeway::moe::combine_kernel, m, stream, m->world, m->layer,
+                                     static_cast<const uint4*>(expert_out), topk_idx, idx_bytes, topk_weights,
+                                     static_cast<uint4*>(y), tokens);
+      err != cudaSuccess)
+    return cuda_fail(call, "launching the kernel", err);
   m->dispatched_tokens = -1;
   return 0;
 }
@@ -296,6 +347,8 @@ int causeway_moe_combine(causeway_moe* m, const void* expert_out, const void* to
 int causeway_moe_synchronize(causeway_moe* m, void* stream) {
   constexpr const char* call = "causeway_moe_synchronize";
   if (!m) return fail(call, "argument 'layer' is NULL");
+  if (const cudaError_t err = cudaSetDevice(m->device); err != cudaSuccess)
+    return cuda_fail(call, "cudaSetDevice", err);
   const cudaError_t err = cudaStreamSynchronize(static_cast<cudaStream_t>(stream));
   // A kernel that trapped printed why (a bad topk_idx entry, a wait that timed out) before this.
   return err == cudaSuccess ? 0 : cuda_fail(call, "the stream's work failed", err);

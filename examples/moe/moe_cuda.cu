@@ -408,7 +408,8 @@ class LayerMode {
  public:
   // Collective, as causeway_moe_create is.
   void start(const moe_config& c, int npes) {
-    const causeway_moe_config config{c.experts, c.hidden, std::max(c.tokens, 1), c.top_k};
+    const causeway_moe_config config{c.experts, c.hidden, std::max(c.tokens, 1), c.top_k,
+                                     int(kTimeoutNs / 1000000000)};
     layer_check(causeway_moe_create(&config, &layer_));
     layer_check(causeway_moe_get_buffers(layer_, &b_));
     max_tokens_ = config.max_tokens;

@@ -12,15 +12,21 @@
  * Both are one kernel each on the caller's stream, device-initiated and non-blocking: the payload is
  * stored straight into the receiver's buffer and one signal word per (expert, source PE) pair carries
  * the epoch and the row count, so there is no barrier and no host round trip; the host returns once
- * the kernel is queued. Both are collective: every PE calls dispatch, then combine, alternately,
- * with its own token count (0 included). A topk_idx entry of -1 routes nowhere (a dropped choice).
+ * the kernel is queued. The epoch is kept on the device, so the calls may be captured in a CUDA graph
+ * and replayed. Both are collective: every PE calls dispatch, then combine, alternately, with its
+ * own token count (0 included), on one stream (or streams ordered so that each call follows the
+ * last); one layer's call at a time per GPU, as the kernels fill their share of it. A topk_idx entry
+ * of -1 routes nowhere (a dropped choice).
  *
  * recv_x is [local_experts][n_pes * max_tokens][hidden]: the rows source PE s sent to local expert
  * e are at [e][s * max_tokens + i] for i < recv_count[e][s], in the source's token order;
- * recv_src[e][s * max_tokens + i] is {token index at s, k}. All three stay valid until the next
- * dispatch. Functions return 0, or -1 with causeway_moe_last_error() saying which PE, call and
- * argument; a bad topk_idx entry (outside [-1, num_experts), or an expert twice in one token) is
- * found on the device, which prints it and traps, so the next CUDA call on the stream fails. */
+ * recv_src[e][s * max_tokens + i] is {token index at s, k}. recv_x and recv_src hold until this
+ * PE's combine (once it has returned a source's outputs, that source's next dispatch may overwrite
+ * them); recv_count until the next dispatch. Functions return 0, or -1 with
+ * causeway_moe_last_error() saying which PE, call and argument; the calls that fail before
+ * launching change nothing, but the peers' kernels then wait for this PE's part (see
+ * wait_timeout_s). A bad topk_idx entry (outside [-1, num_experts), or an expert twice in one token)
+ * is found on the device, which prints it and traps, so the next CUDA call on the stream fails. */
 #ifndef CAUSEWAY_MOE_H
 #define CAUSEWAY_MOE_H
 #include <stdint.h>
@@ -38,6 +44,9 @@ typedef struct {
   int hidden;      /* bf16 values per row: a positive multiple of 8 (rows are 16-byte aligned) */
   int max_tokens;  /* the most tokens a PE dispatches in one call */
   int top_k;       /* choices per token, in [1, num_experts] */
+  /* Seconds a kernel waits for a peer's part before it prints which PE and word it waited for and
+   * traps (the CUDA context is lost then): 0 means 600, a negative value no limit. */
+  int wait_timeout_s;
 } causeway_moe_config;
 
 typedef struct {

@@ -7,10 +7,12 @@ or any CUDA buffer (CuPy, Numba, causeway.DeviceArray):
     out = my_experts(recv_x, recv_count)                     # [local_experts, n_pes * max_tokens, hidden]
     y = ep.combine(out, topk_idx, topk_weights)              # bf16 [tokens, hidden]
 
-Both calls queue one kernel on the stream (torch's current stream for tensors, or `stream=`) and
-return at once: no host synchronisation, so they can be captured in a CUDA graph. recv_x, recv_count
-and recv_src are the layer's own buffers, valid until the next dispatch. Collective: every PE calls
-dispatch, then combine, in turn.
+Both calls queue one kernel on a stream (dispatch: torch's current stream for tensors, or
+`stream=`; combine and synchronize: dispatch's, unless given) and return at once: no host
+synchronisation, and the epoch is kept on the device, so they can be captured in a CUDA graph and
+replayed. recv_x and recv_src are the layer's own buffers, valid until this PE's combine (peers may
+overwrite them after it), recv_count until the next dispatch. Collective: every PE calls dispatch,
+then combine, in turn.
 """
 import ctypes
 import os
@@ -21,7 +23,8 @@ from .runtime import CausewayError, error, require_init
 
 
 class _Config(Structure):
-    _fields_ = [("num_experts", c_int), ("hidden", c_int), ("max_tokens", c_int), ("top_k", c_int)]
+    _fields_ = [("num_experts", c_int), ("hidden", c_int), ("max_tokens", c_int), ("top_k", c_int),
+                ("wait_timeout_s", c_int)]
 
 
 class _Buffers(Structure):
@@ -118,15 +121,16 @@ def _stream(stream, is_torch):
 class DeviceExpertParallel:
     """Collective. num_experts is a multiple of the PE count (PE p owns experts [p * local, (p + 1) *
     local)); hidden a multiple of 8; payloads are bfloat16, topk_idx int32 or int64 (-1: no expert),
-    topk_weights float32."""
+    topk_weights float32. wait_timeout_s: how long a kernel waits for a peer before it reports and
+    traps (0: 600 s; negative: no limit)."""
 
-    def __init__(self, num_experts, hidden, max_tokens, top_k):
+    def __init__(self, num_experts, hidden, max_tokens, top_k, wait_timeout_s=0):
         require_init("DeviceExpertParallel")
         self._lib = lib = _library()
         self.num_experts, self.hidden, self.max_tokens, self.top_k = num_experts, hidden, max_tokens, top_k
         handle = c_void_p()
-        _check(lib, lib.causeway_moe_create(ctypes.byref(_Config(num_experts, hidden, max_tokens, top_k)),
-                                            ctypes.byref(handle)))
+        config = _Config(num_experts, hidden, max_tokens, top_k, wait_timeout_s)
+        _check(lib, lib.causeway_moe_create(ctypes.byref(config), ctypes.byref(handle)))
         self._handle = handle
         buffers = _Buffers()
         _check(lib, lib.causeway_moe_get_buffers(handle, ctypes.byref(buffers)))
@@ -144,6 +148,7 @@ class DeviceExpertParallel:
             block = memory.adopt_block(getattr(buffers, name), nbytes, memory.CUDA, "DeviceExpertParallel.free")
             self._arrays[name] = memory.DeviceArray(block, shape, dtype)
         self._tokens = None
+        self._stream = None  # dispatch's: the default for combine and synchronize
 
     @property
     def recv_x(self):
@@ -177,15 +182,16 @@ class DeviceExpertParallel:
         tokens = _token_count(call, x)
         x_address, _, is_torch = _operand(call, x, "x", ("bfloat16",), (tokens, self.hidden))
         idx_address, idx_dtype, _ = _operand(call, topk_idx, "topk_idx", ("int32", "int64"), (tokens, self.top_k))
+        stream = _stream(stream, is_torch)
         _check(self._lib, self._lib.causeway_moe_dispatch(self._handle, x_address, idx_address,
-                                                          4 if idx_dtype == "int32" else 8, tokens,
-                                                          _stream(stream, is_torch)))
-        self._tokens = tokens
+                                                          4 if idx_dtype == "int32" else 8, tokens, stream))
+        self._tokens, self._stream = tokens, stream
         return self._views(is_torch)
 
     def combine(self, expert_out, topk_idx, topk_weights, out=None, stream=None):
-        """Queues the return of expert_out (recv_x's layout) and the weighted sums; returns `out` (bf16
-        [tokens, hidden]; a new torch tensor when out is None)."""
+        """Queues the return of expert_out (recv_x's layout; recv_x itself is allowed) and the weighted
+        sums on dispatch's stream (or `stream`); returns `out` (bf16 [tokens, hidden]; a new torch
+        tensor when out is None)."""
         call = "DeviceExpertParallel.combine"
         self._live(call)
         if self._tokens is None:
@@ -203,18 +209,21 @@ class DeviceExpertParallel:
         y_address, _, _ = _operand(call, out, "out", ("bfloat16",), (tokens, self.hidden))
         _check(self._lib, self._lib.causeway_moe_combine(self._handle, out_address, idx_address,
                                                          4 if idx_dtype == "int32" else 8, weights_address,
-                                                         y_address, tokens, _stream(stream, is_torch)))
+                                                         y_address, tokens,
+                                                         self._stream if stream is None else _stream(stream, False)))
         self._tokens = None
         return out
 
     def synchronize(self, stream=None):
-        """Waits for the stream (default: the legacy default stream); a kernel that failed (a bad
-        topk_idx entry, a peer that never answered) raises CausewayError here."""
+        """Waits for the stream (default: the last dispatch's); a kernel that failed (a bad topk_idx
+        entry, a peer that never answered) raises CausewayError here."""
         self._live("DeviceExpertParallel.synchronize")
-        _check(self._lib, self._lib.causeway_moe_synchronize(self._handle, _stream(stream, False)))
+        stream = self._stream if stream is None else _stream(stream, False)
+        _check(self._lib, self._lib.causeway_moe_synchronize(self._handle, stream))
 
     def free(self):
-        """Releases the layer (collective); waits for its kernels first."""
+        """Releases the layer (collective); waits for its kernels first. Views of its buffers (the
+        tensors dispatch returned) must not be used afterwards."""
         if self._handle is not None:
             handle, self._handle = self._handle, None
             for array in self._arrays.values():
