@@ -213,7 +213,8 @@ __global__ void __launch_bounds__(kThreads)
   __syncthreads();
   if (threadIdx.x == 0) {
     __threadfence();
-    if ((atomicAdd(L.combine_done, 1ull) + 1) % gridDim.x == 0) *L.epoch = epoch;
+    cuda::atomic_ref<unsigned long long, cuda::thread_scope_device> done(*L.combine_done);
+    if ((done.fetch_add(1, cuda::memory_order_acq_rel) + 1) % gridDim.x == 0) *L.epoch = epoch;
   }
 }
 

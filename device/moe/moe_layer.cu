@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // libcauseway_moe: the host side of include/causeway/moe.h (argument checks, buffers, launches).
 // The kernels are in moe_kernels.cuh.
+#include <cuda.h>
 #include <cuda_runtime_api.h>
 #include <shmem.h>
 #include <shmemx.h>
@@ -38,6 +39,48 @@ thread_local std::string last_error;
 int cuda_fail(const char* call, const char* what, cudaError_t err) {
   return fail(call, "%s: %s", what, cudaGetErrorString(err));
 }
+
+// Whether the calling thread has a current CUDA context (cudaGetDevice says 0 for one that has none).
+bool thread_has_context() {
+  using GetCurrent = CUresult (*)(CUcontext*);
+  static const GetCurrent get_current = [] {
+    void* function = nullptr;
+    cudaDriverEntryPointQueryResult found{};
+    if (cudaGetDriverEntryPointByVersion("cuCtxGetCurrent", &function, 12000, cudaEnableDefault, &found) !=
+            cudaSuccess ||
+        found != cudaDriverEntryPointSuccess)
+      function = nullptr;
+    return reinterpret_cast<GetCurrent>(function);
+  }();
+  CUcontext current = nullptr;
+  return get_current && get_current(&current) == CUDA_SUCCESS && current;
+}
+
+// Makes `device` current for the scope of a call and gives the caller's thread its own back after
+// (torch and other libraries keep their idea of the current device). A thread that had none keeps
+// the layer's: restoring "none" is not possible, and binding device 0 would create a context there.
+// No-op for device < 0.
+class DeviceScope {
+ public:
+  explicit DeviceScope(int device) {
+    if (device < 0) return;
+    int now = -1;
+    const bool bound = thread_has_context() && cudaGetDevice(&now) == cudaSuccess;
+    if (bound && now == device) return;
+    error_ = cudaSetDevice(device);
+    if (error_ == cudaSuccess && bound) saved_ = now;
+  }
+  ~DeviceScope() {
+    if (saved_ >= 0) cudaSetDevice(saved_);
+  }
+  DeviceScope(const DeviceScope&) = delete;
+  DeviceScope& operator=(const DeviceScope&) = delete;
+  cudaError_t error() const { return error_; }
+
+ private:
+  int saved_ = -1;  // the device to give back, or -1
+  cudaError_t error_ = cudaSuccess;
+};
 
 // The device heap allocations, in the order they are made (the same on every PE).
 // kState: this PE's epoch and combine's block count (local words; in the heap to be allocated and
@@ -149,11 +192,12 @@ int configure(causeway_moe* m, const char* call) {
   }
   // Every PE on this GPU launches its share of what fits at once (at least one block per SM fits:
   // 256 threads, 2 KiB of shared memory).
-  int per_sm = 1;
-  if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, causeway::moe::dispatch_kernel,
-                                                    causeway::moe::kThreads, 0) != cudaSuccess ||
-      per_sm < 1)
-    per_sm = 1;
+  int per_sm = 1, dispatch_fit = 0, combine_fit = 0;
+  if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&dispatch_fit, causeway::moe::dispatch_kernel,
+                                                    causeway::moe::kThreads, 0) == cudaSuccess &&
+      cudaOccupancyMaxActiveBlocksPerMultiprocessor(&combine_fit, causeway::moe::combine_kernel,
+                                                    causeway::moe::kThreads, 0) == cudaSuccess)
+    per_sm = std::max(1, std::min(dispatch_fit, combine_fit));  // one grid size serves both kernels
   cudaGetLastError();
   m->blocks = std::max(1, per_sm * prop.multiProcessorCount / std::max(1, sharing));
   return 0;
@@ -232,12 +276,9 @@ int check_pointer(const causeway_moe* m, const char* call, const void* pointer, 
   return 0;
 }
 
-// The checks every call makes; also makes this PE's GPU current (the caller's thread may have
-// another one current, or none yet).
+// The checks every call makes (the caller has made the layer's GPU current).
 int check_call(const causeway_moe* m, const char* call, int tokens, int idx_bytes, const void* topk_idx) {
   if (!m) return fail(call, "argument 'layer' is NULL");
-  if (const cudaError_t err = cudaSetDevice(m->device); err != cudaSuccess)
-    return cuda_fail(call, "cudaSetDevice", err);
   if (tokens < 0 || tokens > m->config.max_tokens)
     return fail(call, "argument 'tokens' = %d is not in [0, max_tokens = %d]", tokens, m->config.max_tokens);
   if (idx_bytes != 4 && idx_bytes != 8)
@@ -269,6 +310,7 @@ const char* causeway_moe_last_error(void) { return last_error.c_str(); }
 int causeway_moe_create(const causeway_moe_config* config, causeway_moe** layer) {
   constexpr const char* call = "causeway_moe_create";
   if (layer) *layer = nullptr;
+  const DeviceScope on_device(shmemx_cuda_device());  // configure reports a failure to set it
   auto* m = new causeway_moe;
   if (!config || !layer) {  // failed, but collectively: the peers are in the same call
     fail(call, "argument '%s' is NULL", config ? "layer" : "config");
@@ -291,7 +333,8 @@ int causeway_moe_create(const causeway_moe_config* config, causeway_moe** layer)
 
 int causeway_moe_destroy(causeway_moe* m) {
   if (!m) return 0;
-  cudaError_t err = cudaSetDevice(m->device);
+  const DeviceScope on_device(m->device);
+  cudaError_t err = on_device.error();
   if (err == cudaSuccess) err = cudaDeviceSynchronize();  // the layer's kernels are done with its buffers
   shmem_barrier_all();                                    // and so are the peers'
   free_heap(m);
@@ -310,6 +353,8 @@ int causeway_moe_get_buffers(const causeway_moe* m, causeway_moe_buffers* out) {
 int causeway_moe_dispatch(causeway_moe* m, const void* x, const void* topk_idx, int idx_bytes, int tokens,
                           void* stream) {
   constexpr const char* call = "causeway_moe_dispatch";
+  const DeviceScope on_device(m ? m->device : -1);
+  if (on_device.error() != cudaSuccess) return cuda_fail(call, "cudaSetDevice", on_device.error());
   if (check_call(m, call, tokens, idx_bytes, topk_idx) != 0 ||
       (tokens && check_pointer(m, call, x, "x", 16) != 0))
     return -1;
@@ -326,6 +371,8 @@ int causeway_moe_dispatch(causeway_moe* m, const void* x, const void* topk_idx, 
 int causeway_moe_combine(causeway_moe* m, const void* expert_out, const void* topk_idx, int idx_bytes,
                          const float* topk_weights, void* y, int tokens, void* stream) {
   constexpr const char* call = "causeway_moe_combine";
+  const DeviceScope on_device(m ? m->device : -1);
+  if (on_device.error() != cudaSuccess) return cuda_fail(call, "cudaSetDevice", on_device.error());
   if (check_call(m, call, tokens, idx_bytes, topk_idx) != 0 ||
       (tokens && (check_pointer(m, call, topk_weights, "topk_weights", 4) != 0 ||
                   check_pointer(m, call, y, "y", 16) != 0)))
@@ -347,8 +394,8 @@ int causeway_moe_combine(causeway_moe* m, const void* expert_out, const void* to
 int causeway_moe_synchronize(causeway_moe* m, void* stream) {
   constexpr const char* call = "causeway_moe_synchronize";
   if (!m) return fail(call, "argument 'layer' is NULL");
-  if (const cudaError_t err = cudaSetDevice(m->device); err != cudaSuccess)
-    return cuda_fail(call, "cudaSetDevice", err);
+  const DeviceScope on_device(m->device);
+  if (on_device.error() != cudaSuccess) return cuda_fail(call, "cudaSetDevice", on_device.error());
   const cudaError_t err = cudaStreamSynchronize(static_cast<cudaStream_t>(stream));
   // A kernel that trapped printed why (a bad topk_idx entry, a wait that timed out) before this.
   return err == cudaSuccess ? 0 : cuda_fail(call, "the stream's work failed", err);

@@ -105,13 +105,15 @@ def _operand(call, obj, name, dtypes, shape):
     return address, dtype, is_torch
 
 
-def _stream(stream, is_torch):
+def _stream(stream, tensor=None):
+    """The handle of `stream`; None: torch's current stream on `tensor`'s device when it is a torch
+    tensor, else the legacy default stream."""
     if stream is None:
-        if not is_torch:
-            return None  # the legacy default stream
+        if tensor is None or not hasattr(tensor, "is_cuda"):
+            return None
         import torch
 
-        return torch.cuda.current_stream().cuda_stream
+        return torch.cuda.current_stream(tensor.device).cuda_stream
     for attribute in ("cuda_stream", "ptr"):  # torch.cuda.Stream, cupy.cuda.Stream
         if hasattr(stream, attribute):
             return getattr(stream, attribute)
@@ -148,7 +150,8 @@ class DeviceExpertParallel:
             block = memory.adopt_block(getattr(buffers, name), nbytes, memory.CUDA, "DeviceExpertParallel.free")
             self._arrays[name] = memory.DeviceArray(block, shape, dtype)
         self._tokens = None
-        self._stream = None  # dispatch's: the default for combine and synchronize
+        self._stream = None  # the last call's: the default for combine and synchronize
+        self._torch_stream = None  # dispatch's as a torch stream, where it was one
 
     @property
     def recv_x(self):
@@ -182,16 +185,23 @@ class DeviceExpertParallel:
         tokens = _token_count(call, x)
         x_address, _, is_torch = _operand(call, x, "x", ("bfloat16",), (tokens, self.hidden))
         idx_address, idx_dtype, _ = _operand(call, topk_idx, "topk_idx", ("int32", "int64"), (tokens, self.top_k))
-        stream = _stream(stream, is_torch)
+        # torch's stream object, when there is one, so that combine can wait for it.
+        torch_stream = stream if hasattr(stream, "wait_stream") else None
+        if stream is None and is_torch:
+            import torch
+
+            torch_stream = torch.cuda.current_stream(x.device)
+        stream = _stream(stream, x)
         _check(self._lib, self._lib.causeway_moe_dispatch(self._handle, x_address, idx_address,
                                                           4 if idx_dtype == "int32" else 8, tokens, stream))
-        self._tokens, self._stream = tokens, stream
+        self._tokens, self._stream, self._torch_stream = tokens, stream, torch_stream
         return self._views(is_torch)
 
     def combine(self, expert_out, topk_idx, topk_weights, out=None, stream=None):
         """Queues the return of expert_out (recv_x's layout; recv_x itself is allowed) and the weighted
-        sums on dispatch's stream (or `stream`); returns `out` (bf16 [tokens, hidden]; a new torch
-        tensor when out is None)."""
+        sums on `stream`: by default torch's current stream when expert_out is a torch tensor (made to
+        wait for dispatch's stream if that is another), else dispatch's. Returns `out` (bf16 [tokens,
+        hidden]; a new torch tensor when out is None)."""
         call = "DeviceExpertParallel.combine"
         self._live(call)
         if self._tokens is None:
@@ -200,6 +210,20 @@ class DeviceExpertParallel:
         out_address, _, is_torch = _operand(call, expert_out, "expert_out", ("bfloat16",), self.recv_x.shape)
         idx_address, idx_dtype, _ = _operand(call, topk_idx, "topk_idx", ("int32", "int64"), (tokens, self.top_k))
         weights_address, _, _ = _operand(call, topk_weights, "topk_weights", ("float32",), (tokens, self.top_k))
+        if stream is not None:
+            stream = _stream(stream)
+        elif is_torch:
+            # The experts ran on torch's current stream: combine follows them there, and that stream
+            # follows dispatch's if dispatch ran on another.
+            import torch
+
+            current = torch.cuda.current_stream(expert_out.device)
+            stream = current.cuda_stream
+            if self._stream is not None and self._stream != stream:
+                dispatched_on = self._torch_stream or torch.cuda.ExternalStream(self._stream, device=expert_out.device)
+                current.wait_stream(dispatched_on)
+        else:
+            stream = self._stream
         if out is None:
             if not is_torch:
                 raise error(call, "argument 'out' is needed when expert_out is not a torch tensor", ValueError)
@@ -209,16 +233,16 @@ class DeviceExpertParallel:
         y_address, _, _ = _operand(call, out, "out", ("bfloat16",), (tokens, self.hidden))
         _check(self._lib, self._lib.causeway_moe_combine(self._handle, out_address, idx_address,
                                                          4 if idx_dtype == "int32" else 8, weights_address,
-                                                         y_address, tokens,
-                                                         self._stream if stream is None else _stream(stream, False)))
-        self._tokens = None
+                                                         y_address, tokens, stream))
+        self._tokens, self._stream = None, stream
         return out
 
     def synchronize(self, stream=None):
-        """Waits for the stream (default: the last dispatch's); a kernel that failed (a bad topk_idx
-        entry, a peer that never answered) raises CausewayError here."""
+        """Waits for the stream (default: the one the last dispatch or combine ran on; after replaying a
+        CUDA graph, wait on the replay's stream instead); a kernel that failed (a bad topk_idx entry,
+        a peer that never answered) raises CausewayError here."""
         self._live("DeviceExpertParallel.synchronize")
-        stream = self._stream if stream is None else _stream(stream, False)
+        stream = self._stream if stream is None else _stream(stream)
         _check(self._lib, self._lib.causeway_moe_synchronize(self._handle, stream))
 
     def free(self):

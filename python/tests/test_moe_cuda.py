@@ -71,12 +71,21 @@ def combined(x, topk, weights, expert=expert_fn):
     return reference
 
 
+def device_empty(shape, dtype, rows=MAX_TOKENS):
+    """Device-heap memory for `shape`, whose first extent (tokens) may differ between PEs: every PE
+    allocates `rows` rows (allocation is collective, so the sizes must agree) and gets a view of
+    the first shape[0]. causeway.free(view) frees the allocation."""
+    dtype = dtype if dtype == "bfloat16" else np.dtype(dtype)
+    made = cw.empty((rows,) + tuple(shape[1:]), dtype=dtype, kind="cuda")
+    return cw.DeviceArray(made._block, tuple(shape), dtype)
+
+
 def device(array, dtype):
-    """A device-heap copy of a host array (collective: every PE calls it with the same shape)."""
-    made = cw.empty(array.shape, dtype=dtype, kind="cuda")
+    """A device-heap copy of a host array of up to MAX_TOKENS rows (collective)."""
+    view = device_empty(array.shape, dtype)
     if array.size:
-        cw.put(made, array, cw.my_pe())
-    return made
+        cw.put(view, array, cw.my_pe())
+    return view
 
 
 def fetch(array, dtype, shape):
@@ -98,8 +107,8 @@ def test_bad_arguments_raise(me, npes):
     with pytest.raises(cw.CausewayError, match=rf"PE {me}: causeway_moe_create: argument 'hidden' = 12"):
         DeviceExpertParallel(2 * npes, 12, 4, 2)
     ep = DeviceExpertParallel(2 * npes, 8, 4, 2)
-    x = device(np.zeros((2, 8), np.uint16), "bfloat16")
-    idx = device(np.zeros((2, 2), np.int16), np.int16)
+    x = cw.empty((2, 8), dtype="bfloat16", kind="cuda")
+    idx = cw.empty((2, 2), dtype=np.int16, kind="cuda")
     with pytest.raises(TypeError, match="argument 'topk_idx' has dtype int16"):
         ep.dispatch(x, idx)
     with pytest.raises(TypeError, match="argument 'x' must be a CUDA tensor"):
@@ -126,7 +135,7 @@ def test_dispatch_combine(me, npes, routing, idx_dtype):
         x, topk, weights = everyone[me]
         x_d, idx_d, w_d = device(x, "bfloat16"), device(topk.astype(idx_dtype), idx_dtype), device(weights, np.float32)
         out_d = cw.empty((PER_PE, rows_per_expert, HIDDEN), dtype="bfloat16", kind="cuda")
-        y_d = cw.empty((len(x), HIDDEN), dtype="bfloat16", kind="cuda")
+        y_d = device_empty((len(x), HIDDEN), "bfloat16")
         ep.dispatch(x_d, idx_d)
         ep.synchronize()
         count = fetch(ep.recv_count, np.int32, (PER_PE, npes))
@@ -168,7 +177,7 @@ def test_steps_run_ahead_without_host_waits(me, npes):
         x, topk, weights = problem(me, npes, "masked" if step % 3 == 2 else "random", 100 + step,
                                    tokens=MAX_TOKENS // (1 + step % 4))
         made.append((x, topk, weights, device(x, "bfloat16"), device(topk, np.int64), device(weights, np.float32),
-                     cw.empty((len(x), HIDDEN), dtype="bfloat16", kind="cuda")))
+                     device_empty((len(x), HIDDEN), "bfloat16")))
     for _, _, _, x_d, idx_d, w_d, y_d in made:
         ep.dispatch(x_d, idx_d)
         ep.combine(ep.recv_x, idx_d, w_d, out=y_d)
@@ -210,6 +219,7 @@ def test_torch_tensors_on_the_current_stream(me, npes):
     local = experts // npes
     ep = DeviceExpertParallel(experts, hidden, max_tokens, top_k)
     device = torch.device("cuda", _lib.shmemx_cuda_device())
+    torch.cuda.set_device(device)  # torch's current stream and graph capture are per current device
     generator = torch.Generator().manual_seed(7 + me)
     stream = torch.cuda.Stream(device)  # not the default stream: the layer must follow torch's current one
     with torch.cuda.stream(stream):
@@ -221,6 +231,13 @@ def test_torch_tensors_on_the_current_stream(me, npes):
             y = ep.combine(_torch_experts(torch, recv_x, me * local, local), topk, weights)
             assert y.shape == (tokens, hidden) and y.dtype == torch.bfloat16
             torch.testing.assert_close(y.float(), _torch_reference(torch, x, topk, weights), rtol=RTOL, atol=ATOL)
+        x, topk, weights = _torch_problem(torch, device, generator, max_tokens, hidden, experts, top_k)
+        recv_x, _, _ = ep.dispatch(x, topk)
+    # Experts and combine on the default stream, which the user orders after the dispatch on `stream`
+    # (as for any cross-stream use): combine must run on it, after the experts.
+    torch.cuda.current_stream(device).wait_stream(stream)
+    y = ep.combine(_torch_experts(torch, recv_x, me * local, local), topk, weights)
+    torch.testing.assert_close(y.float(), _torch_reference(torch, x, topk, weights), rtol=RTOL, atol=ATOL)
     stream.synchronize()
     cw.barrier_all()
     ep.free()
@@ -234,6 +251,7 @@ def test_cuda_graph_replays(me, npes):
     local = experts // npes
     ep = DeviceExpertParallel(experts, hidden, tokens, top_k)
     device = torch.device("cuda", _lib.shmemx_cuda_device())
+    torch.cuda.set_device(device)
     generator = torch.Generator().manual_seed(70 + me)
     x, topk, weights = _torch_problem(torch, device, generator, tokens, hidden, experts, top_k)
     graph = torch.cuda.CUDAGraph()
