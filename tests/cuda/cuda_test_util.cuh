@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // What every GPU test file shares (cuda_host_tests, cuda_kernel_tests, cuda_coll_tests,
-// cuda_stream_tests, all linked into cuda_tests and cuda_tests_checks and run by every PE under
-// causeway-run, with tests/pe/pe_main.cpp's main): the skip without a device heap, CUDA_OK, the
+// cuda_stream_tests, moe_layer_tests, all linked into cuda_tests and cuda_tests_checks and run by every PE
+// under causeway-run, with tests/pe/pe_main.cpp's main): the skip without a device heap, CUDA_OK, the
 // symmetric device allocation and the read-back. Inline in a named namespace so that one copy of
 // each (and of unmapped_pe's collective allocation) serves every file.
 //
