@@ -85,7 +85,9 @@ TEST(MoeLayer, BadCallsAreRefusedBeforeLaunching) {
   EXPECT_EQ(-1, causeway_moe_dispatch(layer, x + 8, idx, 8, 4, nullptr));
   EXPECT_NE(std::string::npos, last_error().find("argument 'x' = ")) << last_error();
   EXPECT_NE(std::string::npos, last_error().find("is not 16-byte aligned")) << last_error();
-  std::vector<int64_t> on_host(8);
+  // A valid routing, so that if this GPU could read host memory after all, the worst is a failed
+  // expectation, not a kernel that traps on a bad entry.
+  const std::vector<int64_t> on_host = {0, 1, 0, 1, 0, 1, 0, 1};
   EXPECT_EQ(-1, causeway_moe_dispatch(layer, x, on_host.data(), 8, 4, nullptr));
   EXPECT_NE(std::string::npos, last_error().find("is not device memory this PE's GPU can reach"))
       << last_error();
@@ -96,12 +98,14 @@ TEST(MoeLayer, BadCallsAreRefusedBeforeLaunching) {
   EXPECT_EQ(0, causeway_moe_destroy(layer)) << last_error();
 }
 
-// Expert e of token t at PE pe (distinct over k): any PE can recompute any PE's routing.
-int route(int pe, int t, int k, int experts) { return (pe * 7 + t * 3 + k * (experts / 2 + 1)) % experts; }
+// Expert e of token t at PE pe in call c (distinct over k): any PE can recompute any PE's routing.
+int route(int pe, int t, int k, int c, int experts) {
+  return (pe * 7 + t * 3 + c * 5 + k * (experts / 2 + 1)) % experts;
+}
 
-// Identity experts (expert_out = recv_x), so y[t] = sum_k w[t][k] * x[t] and every received row is x of its
-// source's token: checks rows, counts, order and sums over three calls, PEs sending different
-// numbers of tokens (PE 1: none).
+// Identity experts (expert_out = recv_x), so y[t] = sum_k w[t][k] * x[t]: checks counts, order and
+// sums over three calls whose data and routing all differ (stale rows would show), PEs sending
+// different numbers of tokens (PE 1: none).
 TEST(MoeLayer, DispatchCombineRoundTrip) {
   SKIP_WITHOUT_GPU();
   const int me = shmem_my_pe(), n = shmem_n_pes(), max_tokens = 40, hidden = 64, top_k = 3;
@@ -114,7 +118,9 @@ TEST(MoeLayer, DispatchCombineRoundTrip) {
   ASSERT_EQ(local, b.local_experts);
   ASSERT_EQ(n * max_tokens, b.rows_per_expert);
   auto tokens_of = [&](int pe, int call) { return pe == 1 ? 0 : max_tokens - (pe + call) % 5; };
-  auto value = [](int pe, int t, int h) { return float((pe * 29 + t * 7 + h) % 64 - 32) / 32.0f; };
+  auto value = [](int pe, int t, int h, int call) {  // every call's data differs from the last
+    return float((pe * 29 + t * 7 + h + call * 13) % 64 - 32) / 32.0f;
+  };
   __nv_bfloat16 *x = nullptr, *y = nullptr;
   int32_t* idx = nullptr;
   float* w = nullptr;
@@ -128,9 +134,9 @@ TEST(MoeLayer, DispatchCombineRoundTrip) {
     std::vector<int32_t> hidx(size_t(max_tokens) * top_k);
     std::vector<float> hw(size_t(max_tokens) * top_k);
     for (int t = 0; t < tokens; ++t) {
-      for (int h = 0; h < hidden; ++h) hx[size_t(t) * hidden + h] = __float2bfloat16(value(me, t, h));
+      for (int h = 0; h < hidden; ++h) hx[size_t(t) * hidden + h] = __float2bfloat16(value(me, t, h, call));
       for (int k = 0; k < top_k; ++k) {
-        hidx[size_t(t) * top_k + k] = (t + k) % 5 == 4 ? -1 : route(me, t, k, experts);  // some dropped
+        hidx[size_t(t) * top_k + k] = (t + k) % 5 == 4 ? -1 : route(me, t, k, call, experts);  // some dropped
         hw[size_t(t) * top_k + k] = 0.25f * float(k + 1);
       }
     }
@@ -146,7 +152,7 @@ TEST(MoeLayer, DispatchCombineRoundTrip) {
         std::vector<std::pair<int, int>> expect;  // {token, k} in token order
         for (int t = 0; t < tokens_of(s, call); ++t)
           for (int k = 0; k < top_k; ++k)
-            if ((t + k) % 5 != 4 && route(s, t, k, experts) == me * local + e) expect.push_back({t, k});
+            if ((t + k) % 5 != 4 && route(s, t, k, call, experts) == me * local + e) expect.push_back({t, k});
         ASSERT_EQ(int(expect.size()), count[size_t(e) * n + s]) << "expert " << e << " source " << s;
         for (size_t i = 0; i < expect.size(); ++i) {
           const size_t row = size_t(e) * b.rows_per_expert + size_t(s) * max_tokens + i;
@@ -154,6 +160,7 @@ TEST(MoeLayer, DispatchCombineRoundTrip) {
           EXPECT_EQ(expect[i].second, src[2 * row + 1]);
         }
       }
+    CUDA_OK(cudaMemset(y, 0xff, max_tokens * hidden * 2));  // NaN until combine writes it
     ASSERT_EQ(0, causeway_moe_combine(layer, b.recv_x, idx, 4, w, y, tokens, nullptr)) << last_error();
     CUDA_OK(cudaDeviceSynchronize());
     std::vector<__nv_bfloat16> hy(size_t(max_tokens) * hidden);
