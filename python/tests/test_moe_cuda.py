@@ -212,16 +212,20 @@ def _torch_reference(torch, x, topk, weights):
     return reference
 
 
-@gpu
-def test_torch_tensors_on_the_current_stream(me, npes):
+def _torch_layer(npes, hidden, max_tokens, top_k):
+    """(torch, layer of 4 experts per PE, this PE's device), skipping where torch has no CUDA."""
     torch = pytest.importorskip("torch")
     if not torch.cuda.is_available():
         pytest.skip("this torch has no CUDA")
-    experts, hidden, max_tokens, top_k = 4 * npes, 64, 32, 4
-    local = experts // npes
-    ep = DeviceExpertParallel(experts, hidden, max_tokens, top_k)
     device = torch.device("cuda", _lib.shmemx_cuda_device())
     torch.cuda.set_device(device)  # torch's current stream and graph capture are per current device
+    return torch, DeviceExpertParallel(4 * npes, hidden, max_tokens, top_k), device
+
+
+@gpu
+def test_torch_tensors_on_the_current_stream(me, npes):
+    experts, hidden, max_tokens, top_k, local = 4 * npes, 64, 32, 4, 4
+    torch, ep, device = _torch_layer(npes, hidden, max_tokens, top_k)
     generator = torch.Generator().manual_seed(7 + me)
     stream = torch.cuda.Stream(device)  # not the default stream: the layer must follow torch's current one
     with torch.cuda.stream(stream):
@@ -248,14 +252,8 @@ def test_torch_tensors_on_the_current_stream(me, npes):
 @gpu
 def test_cuda_graph_replays(me, npes):
     # The epoch lives on the device, so a captured dispatch/experts/combine replays correctly.
-    torch = pytest.importorskip("torch")
-    if not torch.cuda.is_available():
-        pytest.skip("this torch has no CUDA")
-    experts, hidden, tokens, top_k = 4 * npes, 128, 48, 4
-    local = experts // npes
-    ep = DeviceExpertParallel(experts, hidden, tokens, top_k)
-    device = torch.device("cuda", _lib.shmemx_cuda_device())
-    torch.cuda.set_device(device)
+    experts, hidden, tokens, top_k, local = 4 * npes, 128, 48, 4, 4
+    torch, ep, device = _torch_layer(npes, hidden, tokens, top_k)
     generator = torch.Generator().manual_seed(70 + me)
     x, topk, weights = _torch_problem(torch, device, generator, tokens, hidden, experts, top_k)
     graph = torch.cuda.CUDAGraph()
