@@ -5,7 +5,6 @@ synchronously over the host API, and kind="cuda" allocations made in the host he
 test_moe_cuda.py's NumPy tests run the Python binding (argument checks, buffer views, stream and
 state handling) and the tests' own references on a machine without a GPU. It checks the binding and
 the tests, not the kernels: those run in the same tests on a GPU (scripts/gpu-check)."""
-import ctypes
 import numpy as np
 import causeway as cw
 from causeway import _lib, memory, moe_cuda
@@ -17,7 +16,7 @@ _host_empty = memory.empty
 def _empty(shape, dtype=np.float64, kind="host"):
     """kind="cuda": a DeviceArray over a host allocation (same block, so put/get/free work)."""
     if kind != "cuda":
-        return _orig_empty(shape, dtype, kind)
+        return _host_empty(shape, dtype, kind)
     bf = isinstance(dtype, str) and dtype == "bfloat16"
     arr = _host_empty(shape, np.uint16 if bf else dtype)
     return memory.DeviceArray(arr._block, shape, dtype if bf else np.dtype(dtype))
@@ -78,7 +77,7 @@ class LayerDouble:
     def causeway_moe_dispatch(self, h, x, idx, idx_bytes, tokens, stream):
         L = self.layers[getattr(h, "value", h)]
         E, H, M, K = L["c"]
-        n, me, local = cw.n_pes(), cw.my_pe(), L["local"]
+        me, local = cw.my_pe(), L["local"]
         if L["state"] is not None:
             self.err = f"PE {me}: causeway_moe_dispatch: the previous dispatch has not been combined yet".encode()
             return -1
