@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The kernels of libcauseway_moe (include/causeway/moe.h): dispatch and combine, one kernel each.
 //
-// dispatch: a block per expert e (grid-stride). It walks this PE's tokens in chunks of a block; the
-//   tokens of a chunk that chose e get consecutive slots (a ballot per warp, then the warps' counts
-//   in order), so rows keep token order with no atomics and no counting pass. A warp copies each
-//   picked row, 16 bytes a lane, straight into e's PE's recv_x, lane 0 writes {token, k}. When the
-//   block is done with e it sets that PE's signal word for (e, me) to epoch << 32 | rows. Then every
-//   block waits for the signals of its share of (local expert, source) pairs and records the counts.
+// dispatch, fixed layout (max_recv_tokens = 0): a block per expert e (grid-stride). It walks this
+//   PE's tokens in chunks of a block; the tokens of a chunk that chose e get consecutive slots (a
+//   ballot per warp, then the warps' counts in order), so rows keep token order with no atomics and
+//   no counting pass. A warp copies each picked row, 16 bytes a lane, straight into e's PE's recv_x
+//   at the (e, me) block's place, lane 0 writes {token, k}. When the block is done with e it sets that
+//   PE's signal word for (e, me) to epoch << 32 | rows. Then every block waits for the signals of its
+//   share of (local expert, source) pairs and records the counts.
+// dispatch, packed layout: the same walk first only counts, and sends each expert's PE the count
+//   for (e, me); block 0 of every PE waits for its pairs' counts, lays the pairs out one after
+//   another (expert by expert, then by source) and sends each source the offset of its block; then
+//   the walk sends the rows there and the done signal. Two more one-way trips than the fixed layout,
+//   for a receive area of the rows that arrive instead of the worst case.
 // combine: a block per (local expert, source) pair copies the outputs of that pair's rows back to
 //   the source's comb[token][k] and sets the source's signal word for the expert to epoch << 32.
 //   Then every block waits for all num_experts signal words and sums its tokens.
@@ -36,14 +42,17 @@ inline constexpr int kWarps = kThreads / 32;
 struct Layer {
   int me, n_pes, num_experts, local_experts, hidden, max_tokens, top_k;
   int row_vectors;                   // hidden / 8: 16-byte vectors per row
-  uint4* recv_x = nullptr;           // [local][n_pes * max_tokens][row_vectors]
-  int2* recv_src = nullptr;          // [local][n_pes * max_tokens]: {token at the source, k}
-  uint64_t* dispatch_sig = nullptr;  // [local][n_pes]: epoch << 32 | rows, set by the source
-  int* recv_count =
-      nullptr;            // [local][n_pes], written by this PE's dispatch kernel (heap: readable by peers)
-  uint4* comb = nullptr;  // [max_tokens][top_k][row_vectors]: my tokens' outputs, set by expert PEs
-  uint64_t* combine_sig = nullptr;             // [num_experts]: epoch << 32, set by the expert's PE
-  uint32_t* epoch = nullptr;                   // local: the last epoch combined (0 at first)
+  int max_recv = 0;                  // rows of the packed layout; 0: the fixed layout
+  uint4* recv_x = nullptr;           // [rows][row_vectors]: fixed, local * n_pes * max_tokens rows
+  int2* recv_src = nullptr;          // [rows]: {token at the source, k}
+  uint64_t* dispatch_sig = nullptr;  // [local][n_pes]: epoch << 32 | rows, set by the source when done
+  int* recv_count = nullptr;         // [local][n_pes], written by this PE's dispatch kernel
+  int* recv_offset = nullptr;        // [local][n_pes]: the pair's first row (fixed: set once by the host)
+  uint64_t* count_sig = nullptr;     // packed: [local][n_pes], epoch << 32 | rows about to come
+  uint64_t* offset_sig = nullptr;    // packed: [num_experts], epoch << 32 | where my rows for e go
+  uint4* comb = nullptr;            // [max_tokens][top_k][row_vectors]: my tokens' outputs, set by expert PEs
+  uint64_t* combine_sig = nullptr;  // [num_experts]: epoch << 32, set by the expert's PE
+  uint32_t* epoch = nullptr;        // local: the last epoch combined (0 at first)
   unsigned long long* combine_done = nullptr;  // local: blocks that finished combine, never reset
   uint64_t wait_timeout_ns = 0;                // 0: wait forever
 };
@@ -97,16 +106,13 @@ __device__ inline void check_topk(const Layer& L, const void* topk_idx, int idx_
   }
 }
 
-// Sends this PE's rows for expert e and sets e's PE's signal for (e, me). Called by a whole block.
-__device__ inline void send_expert(const dev::world& w, const Layer& L, const uint4* x, const void* topk_idx,
-                                   int idx_bytes, int tokens, int e, uint32_t epoch) {
+// Walks this PE's tokens for expert e; with `rows`, sends the picked rows there (and {token, k} to
+// `src`) in token order. Returns how many tokens picked e. Called by a whole block.
+__device__ inline int walk_expert(const Layer& L, const uint4* x, const void* topk_idx, int idx_bytes,
+                                  int tokens, int e, uint4* rows, int2* src) {
   __shared__ int warp_rows[kWarps];
   __shared__ int2 picked[kThreads];  // {token, k} of this chunk's rows, in slot order
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-  const int pe = e / L.local_experts, pair = (e % L.local_experts) * L.n_pes + L.me;
-  const size_t first_row = size_t(pair) * L.max_tokens;  // of this (expert, source) block at pe
-  uint4* rows = dev::peer_ptr(w, L.recv_x + first_row * L.row_vectors, pe);
-  int2* src = dev::peer_ptr(w, L.recv_src + first_row, pe);
   int sent = 0;
   for (int t0 = 0; t0 < tokens; t0 += kThreads) {
     const int t = t0 + threadIdx.x;
@@ -131,9 +137,9 @@ __device__ inline void send_expert(const dev::world& w, const Layer& L, const ui
       before += i < warp ? warp_rows[i] : 0;
       chunk_rows += warp_rows[i];
     }
-    if (k_hit >= 0) picked[before + __popc(hits & ((1u << lane) - 1))] = make_int2(t, k_hit);
+    if (rows && k_hit >= 0) picked[before + __popc(hits & ((1u << lane) - 1))] = make_int2(t, k_hit);
     __syncthreads();
-    for (int p = warp; p < chunk_rows; p += kWarps) {
+    for (int p = warp; rows && p < chunk_rows; p += kWarps) {
       const int2 tk = picked[p];
       copy_row(rows + size_t(sent + p) * L.row_vectors, x + size_t(tk.x) * L.row_vectors, L.row_vectors,
                lane);
@@ -142,24 +148,93 @@ __device__ inline void send_expert(const dev::world& w, const Layer& L, const ui
     sent += chunk_rows;
     __syncthreads();  // picked and warp_rows are reused by the next chunk
   }
-  // Every thread's stores happened before the barrier; thread 0's fence orders them before the signal.
+  return sent;
+}
+
+// Sends this PE's rows for expert e into e's PE's recv_x from row first_row on, then sets that PE's
+// signal for (e, me). Called by a whole block.
+__device__ inline void send_expert(const dev::world& w, const Layer& L, const uint4* x, const void* topk_idx,
+                                   int idx_bytes, int tokens, int e, size_t first_row, uint32_t epoch) {
+  const int pe = e / L.local_experts, pair = (e % L.local_experts) * L.n_pes + L.me;
+  uint4* rows = dev::peer_ptr(w, L.recv_x + first_row * L.row_vectors, pe);
+  int2* src = dev::peer_ptr(w, L.recv_src + first_row, pe);
+  const int sent = walk_expert(L, x, topk_idx, idx_bytes, tokens, e, rows, src);
+  // Every thread's stores happened before walk_expert's last barrier; thread 0's fence orders them
+  // before the signal.
   if (threadIdx.x == 0) set_signal(w, L.dispatch_sig + pair, uint64_t(epoch) << 32 | uint32_t(sent), pe);
+}
+
+// Packed layout, block 0: waits for the counts of this PE's (local expert, source) pairs, lays the
+// pairs out in that order and sends each source the offset of its block for each of my experts.
+__device__ inline void place_pairs(const dev::world& w, const Layer& L, uint32_t epoch) {
+  const int pairs = L.local_experts * L.n_pes;
+  for (int i = threadIdx.x; i < pairs; i += blockDim.x)
+    L.recv_count[i] =
+        int(uint32_t(wait_epoch(L, L.count_sig + i, epoch, "causeway_moe_dispatch",
+                                "the row count (packed) of local expert", i / L.n_pes, i % L.n_pes)));
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    long long offset = 0;
+    for (int i = 0; i < pairs; ++i) {
+      L.recv_offset[i] = int(offset);
+      offset += L.recv_count[i];
+    }
+    if (offset > L.max_recv) {
+      printf(
+          "causeway_moe_dispatch: PE %d: %lld rows are dispatched to its experts, more than max_recv_tokens "
+          "= "
+          "%d\n",
+          L.me, offset, L.max_recv);
+      __trap();
+    }
+  }
+  __syncthreads();
+  for (int i = threadIdx.x; i < pairs; i += blockDim.x)
+    set_signal(w, L.offset_sig + L.me * L.local_experts + i / L.n_pes,
+               uint64_t(epoch) << 32 | uint32_t(L.recv_offset[i]), i % L.n_pes);
 }
 
 __global__ void __launch_bounds__(kThreads)
     dispatch_kernel(dev::world w, Layer L, const uint4* x, const void* topk_idx, int idx_bytes, int tokens) {
   const uint32_t epoch = *L.epoch + 1;
   check_topk(L, topk_idx, idx_bytes, tokens);
-  for (int e = blockIdx.x; e < L.num_experts; e += gridDim.x) {
-    send_expert(w, L, x, topk_idx, idx_bytes, tokens, e, epoch);
-    __syncthreads();
-  }
   const int pairs = L.local_experts * L.n_pes;
-  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < pairs; i += gridDim.x * blockDim.x) {
-    const uint64_t v = wait_epoch(L, L.dispatch_sig + i, epoch, "causeway_moe_dispatch",
-                                  "the row count of local expert", i / L.n_pes, i % L.n_pes);
-    L.recv_count[i] = int(uint32_t(v));
+  if (L.max_recv == 0) {
+    for (int e = blockIdx.x; e < L.num_experts; e += gridDim.x) {
+      const int pair = (e % L.local_experts) * L.n_pes + L.me;
+      send_expert(w, L, x, topk_idx, idx_bytes, tokens, e, size_t(pair) * L.max_tokens, epoch);
+      __syncthreads();
+    }
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < pairs; i += gridDim.x * blockDim.x) {
+      const uint64_t v = wait_epoch(L, L.dispatch_sig + i, epoch, "causeway_moe_dispatch",
+                                    "the row count of local expert", i / L.n_pes, i % L.n_pes);
+      L.recv_count[i] = int(uint32_t(v));
+    }
+    return;
   }
+  // Packed. (a) Counts to each expert's PE; nothing here waits, so block 0 reaches (b).
+  for (int e = blockIdx.x; e < L.num_experts; e += gridDim.x) {
+    const int rows = walk_expert(L, x, topk_idx, idx_bytes, tokens, e, nullptr, nullptr);
+    if (threadIdx.x == 0)
+      set_signal(w, L.count_sig + (e % L.local_experts) * L.n_pes + L.me,
+                 uint64_t(epoch) << 32 | uint32_t(rows), e / L.local_experts);
+  }
+  // (b) Where each source's rows go here.
+  if (blockIdx.x == 0) place_pairs(w, L, epoch);
+  // (c) The rows, at the offsets the experts' PEs gave.
+  __shared__ int first_row;
+  for (int e = blockIdx.x; e < L.num_experts; e += gridDim.x) {
+    if (threadIdx.x == 0)
+      first_row = int(uint32_t(wait_epoch(L, L.offset_sig + e, epoch, "causeway_moe_dispatch",
+                                          "the row offset (packed) for expert", e, e / L.local_experts)));
+    __syncthreads();
+    send_expert(w, L, x, topk_idx, idx_bytes, tokens, e, size_t(first_row), epoch);
+    __syncthreads();  // first_row is rewritten for the next expert
+  }
+  // (d) Every source's rows for my experts are here once its done signal is.
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < pairs; i += gridDim.x * blockDim.x)
+    wait_epoch(L, L.dispatch_sig + i, epoch, "causeway_moe_dispatch", "the rows (packed) of local expert",
+               i / L.n_pes, i % L.n_pes);
 }
 
 __global__ void __launch_bounds__(kThreads)
@@ -171,7 +246,7 @@ __global__ void __launch_bounds__(kThreads)
   // (a) Outputs back home: a block per (local expert, source) pair.
   for (int pair = blockIdx.x; pair < pairs; pair += gridDim.x) {
     const int source = pair % L.n_pes, expert = L.me * L.local_experts + pair / L.n_pes;
-    const size_t first_row = size_t(pair) * L.max_tokens;
+    const size_t first_row = size_t(L.recv_offset[pair]);
     const int rows = L.recv_count[pair];
     for (int r = warp; r < rows; r += kWarps) {
       const int2 tk = L.recv_src[first_row + r];

@@ -88,7 +88,19 @@ class DeviceScope {
 // The device heap allocations, in the order they are made (the same on every PE).
 // kState: this PE's epoch and combine's block count (local words; in the heap to be allocated and
 // zeroed with the rest).
-enum Buffer { kRecvX, kRecvSrc, kRecvCount, kDispatchSig, kComb, kCombineSig, kState, kBuffers };
+enum Buffer {
+  kRecvX,
+  kRecvSrc,
+  kRecvCount,
+  kRecvOffset,
+  kDispatchSig,
+  kCountSig,
+  kOffsetSig,
+  kComb,
+  kCombineSig,
+  kState,
+  kBuffers
+};
 constexpr int kDefaultWaitTimeoutS = 600;
 
 }  // namespace
@@ -119,14 +131,21 @@ const char* config_problem(const causeway_moe_config& c, int n_pes, char* text, 
   else if (c.top_k < 1 || c.top_k > c.num_experts)
     std::snprintf(text, size, "argument 'top_k' = %d is not in [1, num_experts = %d]", c.top_k,
                   c.num_experts);
+  else if (static_cast<long long>(c.num_experts) * c.max_tokens > INT32_MAX)
+    std::snprintf(text, size, "num_experts x max_tokens = %lld rows: more than %d",
+                  static_cast<long long>(c.num_experts) * c.max_tokens, INT32_MAX);
+  else if (c.max_recv_tokens < 0)
+    std::snprintf(text, size, "argument 'max_recv_tokens' = %d is negative (0: the fixed layout)",
+                  c.max_recv_tokens);
   else
     return nullptr;
   return text;
 }
 
-// Every PE's {failed, num_experts, hidden, max_tokens, top_k, GPU}: collective, so that a step one PE
-// fails is failed by every PE together and the collective calls that follow stay matched.
-constexpr int kShared = 6;
+// Every PE's {failed, num_experts, hidden, max_tokens, top_k, max_recv_tokens, GPU}: collective, so
+// that a step one PE fails is failed by every PE together and the collective calls that follow stay
+// matched.
+constexpr int kShared = 7;
 int exchange(const causeway_moe_config& c, bool failed, uint64_t gpu, std::vector<int64_t>& all) {
   const int n = shmem_n_pes();
   all.assign(size_t(kShared) * n, 0);
@@ -134,7 +153,8 @@ int exchange(const causeway_moe_config& c, bool failed, uint64_t gpu, std::vecto
   auto* every = static_cast<int64_t*>(shmem_malloc(kShared * sizeof(int64_t) * n));
   int rc = mine && every ? 0 : -1;
   if (rc == 0) {
-    const int64_t values[kShared] = {failed, c.num_experts, c.hidden, c.max_tokens, c.top_k, int64_t(gpu)};
+    const int64_t values[kShared] = {failed,  c.num_experts,     c.hidden,    c.max_tokens,
+                                     c.top_k, c.max_recv_tokens, int64_t(gpu)};
     std::copy(values, values + kShared, mine);
     rc = shmem_int64_fcollect(SHMEM_TEAM_WORLD, every, mine, kShared);
     std::copy(every, every + all.size(), all.begin());
@@ -184,14 +204,14 @@ int configure(causeway_moe* m, const char* call) {
   for (int pe = 0; pe < n; ++pe) {
     const int64_t* theirs = &all[size_t(pe) * kShared];
     if (theirs[1] != c.num_experts || theirs[2] != c.hidden || theirs[3] != c.max_tokens ||
-        theirs[4] != c.top_k)
+        theirs[4] != c.top_k || theirs[5] != c.max_recv_tokens)
       return fail(
           call,
-          "PE %d asked for num_experts=%lld hidden=%lld max_tokens=%lld top_k=%lld, this PE for %d %d %d %d: "
-          "every PE must pass the same configuration",
+          "PE %d asked for num_experts=%lld hidden=%lld max_tokens=%lld top_k=%lld max_recv_tokens=%lld, "
+          "this PE for %d %d %d %d %d: every PE must pass the same configuration",
           pe, (long long)theirs[1], (long long)theirs[2], (long long)theirs[3], (long long)theirs[4],
-          c.num_experts, c.hidden, c.max_tokens, c.top_k);
-    sharing += uint64_t(theirs[5]) == (uuid[0] ^ uuid[1]);
+          (long long)theirs[5], c.num_experts, c.hidden, c.max_tokens, c.top_k, c.max_recv_tokens);
+    sharing += uint64_t(theirs[6]) == (uuid[0] ^ uuid[1]);
   }
   // Every PE on this GPU launches its share of what fits at once (at least one block per SM fits:
   // 256 threads, 2 KiB of shared memory).
@@ -211,8 +231,15 @@ int prepare_local(causeway_moe* m, const char* call, const size_t (&sizes)[kBuff
   const Layer& L = m->layer;
   // Epoch 0 is never used, so zeroed signal words mean "nothing arrived yet".
   cudaError_t err = cudaSuccess;
-  for (int i : {int(kRecvCount), int(kDispatchSig), int(kCombineSig), int(kState)})
+  for (int i : {int(kRecvCount), int(kRecvOffset), int(kDispatchSig), int(kCountSig), int(kOffsetSig),
+                int(kCombineSig), int(kState)})
     if (err == cudaSuccess) err = cudaMemset(m->heap[i], 0, sizes[i]);
+  if (L.max_recv == 0) {  // the fixed layout: pair (e, s) always starts at row (e * n_pes + s) * max_tokens
+    std::vector<int> offsets(size_t(L.local_experts) * L.n_pes);
+    for (size_t pair = 0; pair < offsets.size(); ++pair) offsets[pair] = int(pair * L.max_tokens);
+    if (err == cudaSuccess)
+      err = cudaMemcpy(L.recv_offset, offsets.data(), offsets.size() * sizeof(int), cudaMemcpyHostToDevice);
+  }
   if (err == cudaSuccess) err = cudaDeviceSynchronize();
   if (err != cudaSuccess) return cuda_fail(call, "zeroing the signal words", err);
   if (shmemx_cuda_world(&m->world, sizeof m->world) != 0) return fail(call, "shmemx_cuda_world failed");
@@ -232,15 +259,18 @@ int setup(causeway_moe* m, const char* call) {
   const int n = shmem_n_pes();
   L = Layer{shmem_my_pe(), n,       c.num_experts, c.num_experts / n, c.hidden,
             c.max_tokens,  c.top_k, c.hidden / 8};
-  const size_t rows = size_t(L.local_experts) * n * c.max_tokens, row_bytes = size_t(c.hidden) * 2;
-  const size_t pairs = size_t(L.local_experts) * n;
-  const size_t sizes[kBuffers] = {rows * row_bytes,
-                                  rows * sizeof(int2),
-                                  pairs * sizeof(int),
-                                  pairs * 8,
-                                  size_t(c.max_tokens) * c.top_k * row_bytes,
-                                  size_t(c.num_experts) * 8,
-                                  16};
+  L.max_recv = c.max_recv_tokens;
+  const size_t pairs = size_t(L.local_experts) * n, row_bytes = size_t(c.hidden) * 2;
+  const size_t rows = L.max_recv ? size_t(L.max_recv) : pairs * c.max_tokens;
+  size_t sizes[kBuffers] = {};
+  sizes[kRecvX] = rows * row_bytes;
+  sizes[kRecvSrc] = rows * sizeof(int2);
+  sizes[kRecvCount] = sizes[kRecvOffset] = pairs * sizeof(int);
+  sizes[kDispatchSig] = sizes[kCountSig] = pairs * 8;
+  sizes[kOffsetSig] = size_t(c.num_experts) * 8;
+  sizes[kComb] = size_t(c.max_tokens) * c.top_k * row_bytes;
+  sizes[kCombineSig] = size_t(c.num_experts) * 8;
+  sizes[kState] = 16;
   size_t total = 0;
   for (size_t s : sizes) total += s;
   for (int i = 0; i < kBuffers; ++i)  // collective, the same sizes everywhere: fails on every PE alike
@@ -250,7 +280,10 @@ int setup(causeway_moe* m, const char* call) {
   L.recv_x = static_cast<uint4*>(m->heap[kRecvX]);
   L.recv_src = static_cast<int2*>(m->heap[kRecvSrc]);
   L.recv_count = static_cast<int*>(m->heap[kRecvCount]);
+  L.recv_offset = static_cast<int*>(m->heap[kRecvOffset]);
   L.dispatch_sig = static_cast<uint64_t*>(m->heap[kDispatchSig]);
+  L.count_sig = static_cast<uint64_t*>(m->heap[kCountSig]);
+  L.offset_sig = static_cast<uint64_t*>(m->heap[kOffsetSig]);
   L.comb = static_cast<uint4*>(m->heap[kComb]);
   L.combine_sig = static_cast<uint64_t*>(m->heap[kCombineSig]);
   L.epoch = static_cast<uint32_t*>(m->heap[kState]);
@@ -347,9 +380,15 @@ int causeway_moe_destroy(causeway_moe* m) {
 
 int causeway_moe_get_buffers(const causeway_moe* m, causeway_moe_buffers* out) {
   if (!m || !out) return fail("causeway_moe_get_buffers", "argument '%s' is NULL", m ? "buffers" : "layer");
-  *out = causeway_moe_buffers{m->layer.recv_x,     reinterpret_cast<int32_t*>(m->layer.recv_src),
-                              m->layer.recv_count, m->layer.local_experts,
-                              m->layer.n_pes,      m->layer.n_pes * m->layer.max_tokens};
+  const Layer& L = m->layer;
+  out->recv_x = L.recv_x;
+  out->recv_src = reinterpret_cast<int32_t*>(L.recv_src);
+  out->recv_count = L.recv_count;
+  out->recv_offset = L.recv_offset;
+  out->local_experts = L.local_experts;
+  out->n_pes = L.n_pes;
+  out->rows_per_expert = L.max_recv ? 0 : L.n_pes * L.max_tokens;
+  out->recv_rows = L.max_recv ? L.max_recv : L.local_experts * L.n_pes * L.max_tokens;
   return 0;
 }
 

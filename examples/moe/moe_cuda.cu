@@ -3,7 +3,7 @@
 // moe_cpu.c; the problem is in moe_common.h). Payloads are bf16, sums fp32.
 //
 //   causeway-run -n 4 build/examples/moe/moe_cuda [tokens=N] [hidden=N] [top_k=N] [experts=N]
-//                [routing=random|hot|sparse] [seed=N] [mode=ll|bulk|layer|both|all] [iters=N]
+//                [routing=random|hot|sparse] [seed=N] [mode=ll|bulk|layer|packed|both|all] [iters=N]
 //
 // ll   one kernel per iteration, no host inside it. Every 16-byte store is an LL packet
 //      {data0, epoch, data1, epoch}: the receiver polls a packet until both flags hold this
@@ -19,7 +19,8 @@
 // layer the library a model calls (libcauseway_moe, include/causeway/moe.h): its dispatch kernel, an
 //      experts kernel of this program's on the rows it delivered, its combine kernel. Routing is
 //      the device's input here (topk_idx), not a host prefix count. Needs hidden % 8 == 0; not in
-//      the NVSHMEM build. both = ll and bulk; all (the default) = every mode built.
+//      the NVSHMEM build. packed: the same with the layer's packed layout. both = ll and bulk;
+//      all (the default) = every mode built.
 //
 // Several PEs may share one GPU and the kernels spin on each other's data, so every PE launches at
 // most (SMs / PEs on its GPU) blocks: all PEs' blocks fit on the GPU at once. Kernels of different
@@ -385,16 +386,15 @@ __global__ void __launch_bounds__(kThreads) local_combine(Moe m, const bf16* pac
 #ifdef MOE_WITH_LAYER
 constexpr bool kHaveLayer = true;
 
-// expert_fn on every row the layer delivered, in place: a block per row slot, slots past their
-// source's count skipped.
+// expert_fn on every row the layer delivered, in place, in either layout: a block per (local
+// expert, source) pair, whose rows start at recv_offset.
 __global__ void __launch_bounds__(kThreads)
-    layer_experts(causeway_moe_buffers b, int max_tokens, int row_vectors, int first_expert) {
-  const size_t slots = size_t(b.local_experts) * b.rows_per_expert;
-  for (size_t i = blockIdx.x; i < slots; i += gridDim.x) {
-    const int e = int(i / b.rows_per_expert), r = int(i % b.rows_per_expert);
-    if (r % max_tokens >= b.recv_count[e * b.n_pes + r / max_tokens]) continue;
-    uint4* row = static_cast<uint4*>(b.recv_x) + i * row_vectors;
-    for (int j = threadIdx.x; j < row_vectors; j += blockDim.x) row[j] = expert8(first_expert + e, row[j]);
+    layer_experts(causeway_moe_buffers b, int row_vectors, int first_expert) {
+  for (int pair = blockIdx.x; pair < b.local_experts * b.n_pes; pair += gridDim.x) {
+    const int e = first_expert + pair / b.n_pes;
+    uint4* rows = static_cast<uint4*>(b.recv_x) + size_t(b.recv_offset[pair]) * row_vectors;
+    const size_t n = size_t(b.recv_count[pair]) * row_vectors;
+    for (size_t j = threadIdx.x; j < n; j += blockDim.x) rows[j] = expert8(e, rows[j]);
   }
 }
 
@@ -406,19 +406,25 @@ void layer_check(int rc) {
 
 class LayerMode {
  public:
-  // Collective, as causeway_moe_create is.
-  void start(const moe_config& c, int npes) {
-    const causeway_moe_config config{c.experts, c.hidden, std::max(c.tokens, 1), c.top_k,
-                                     int(kTimeoutNs / 1000000000)};
+  // Collective, as causeway_moe_create is. packed: the packed layout, sized for the most rows this
+  // problem can send one PE (each source's tokens, each reaching a PE at most min(top_k, its
+  // experts) times).
+  void start(const moe_config& c, int npes, bool packed) {
+    const int per_pe = c.experts / npes;
+    const causeway_moe_config config{c.experts,
+                                     c.hidden,
+                                     std::max(c.tokens, 1),
+                                     c.top_k,
+                                     int(kTimeoutNs / 1000000000),
+                                     packed ? std::max(1, npes * c.tokens * std::min(c.top_k, per_pe)) : 0};
     layer_check(causeway_moe_create(&config, &layer_));
     layer_check(causeway_moe_get_buffers(layer_, &b_));
-    max_tokens_ = config.max_tokens;
     first_expert_ = shmem_my_pe() * (c.experts / npes);
     CK(cudaMalloc(&y_, std::max<size_t>(size_t(c.tokens) * c.hidden * sizeof(bf16), 256)));
   }
   void launch(const Moe& m, int blocks, cudaStream_t st) {
     layer_check(causeway_moe_dispatch(layer_, m.x, m.expert, 4, m.tokens, st));
-    layer_experts<<<blocks, kThreads, 0, st>>>(b_, max_tokens_, m.hidden / 8, first_expert_);
+    layer_experts<<<blocks, kThreads, 0, st>>>(b_, m.hidden / 8, first_expert_);
     CK(cudaGetLastError());
     layer_check(causeway_moe_combine(layer_, b_.recv_x, m.expert, 4, m.weight, y_, m.tokens, st));
   }
@@ -445,13 +451,13 @@ class LayerMode {
   causeway_moe* layer_ = nullptr;
   causeway_moe_buffers b_{};
   bf16* y_ = nullptr;
-  int max_tokens_ = 1, first_expert_ = 0;
+  int first_expert_ = 0;
 };
 #else
 constexpr bool kHaveLayer = false;
 class LayerMode {  // not built: never started (run_layer is false)
  public:
-  void start(const moe_config&, int) {}
+  void start(const moe_config&, int, bool) {}
   void launch(const Moe&, int, cudaStream_t) {}
   void poison_y(size_t, cudaStream_t) {}
   std::vector<float> y(size_t) const { return {}; }
@@ -533,12 +539,14 @@ int main(int argc, char** argv) {
   const bool parsed = moe_parse(&cfg, npes, argc, argv, error, sizeof error) == 0;
   // The layer needs 16-byte rows; "all" leaves it out where they are not.
   const bool run_layer = kHaveLayer && ((all && cfg.hidden % 8 == 0) || !std::strcmp(mode, "layer"));
+  const bool run_packed = kHaveLayer && ((all && cfg.hidden % 8 == 0) || !std::strcmp(mode, "packed"));
   const char* bad = !parsed ? error
-                    : !run_ll && !run_bulk && !run_layer
-                        ? "mode must be ll, bulk, layer, both or all (layer only "
+                    : !run_ll && !run_bulk && !run_layer && !run_packed
+                        ? "mode must be ll, bulk, layer, packed, both or all (layer and packed only "
                           "where libcauseway_moe was built)"
-                    : run_layer && cfg.hidden % 8 ? "mode=layer needs hidden % 8 == 0"
-                                                  : nullptr;
+                    : (run_layer || run_packed) && cfg.hidden % 8
+                        ? "modes layer and packed need hidden % 8 == 0"
+                        : nullptr;
   if (bad) {
     if (me == 0) std::fprintf(stderr, "moe_cuda: %s\n", bad);
     shmem_finalize();
@@ -682,12 +690,13 @@ int main(int argc, char** argv) {
     CK(cudaGetLastError());
   });
 
-  LayerMode layer;
-  if (run_layer) layer.start(cfg, npes);
   uint32_t ll_epoch = 0, bulk_epoch = 0;
-  for (const char* name : {"ll", "bulk", "layer"}) {
-    const bool is_ll = !std::strcmp(name, "ll"), is_layer = !std::strcmp(name, "layer");
-    if (!(is_ll ? run_ll : is_layer ? run_layer : run_bulk)) continue;
+  for (const char* name : {"ll", "bulk", "layer", "packed"}) {
+    const bool is_ll = !std::strcmp(name, "ll"), is_packed = !std::strcmp(name, "packed");
+    const bool is_layer = is_packed || !std::strcmp(name, "layer");
+    if (!(is_ll ? run_ll : is_packed ? run_packed : is_layer ? run_layer : run_bulk)) continue;
+    LayerMode layer;  // one layer at a time: the packed one needs less device heap
+    if (is_layer) layer.start(cfg, npes, is_packed);
     CK(cudaMemsetAsync(m.y, 0xff, std::max<size_t>(size_t(T) * H * sizeof(float), 1),
                        st));  // NaN until written
     CK(cudaMemsetAsync(m.recv_count, 0xff, npes * sizeof(int), st));
@@ -723,10 +732,10 @@ int main(int argc, char** argv) {
           "%.1f us = %.2fx, local gather %.1f us = %.2fx)\n",
           name, T, H, K, cfg.experts, routing[cfg.routing], npes, us, d2d_us, d2d_us / us, local_us,
           local_us / us);
+    if (is_layer) layer.finish();
   }
 
   CK(cudaStreamSynchronize(st));
-  if (run_layer) layer.finish();
   CK(cudaStreamDestroy(st));
   for (void* p :
        {(void*)m.x, (void*)m.expert, (void*)m.weight, (void*)m.slot, (void*)m.send_count, (void*)m.y,

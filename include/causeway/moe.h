@@ -18,9 +18,12 @@
  * last); one layer's call at a time per GPU, as the kernels fill their share of it. A topk_idx entry
  * of -1 routes nowhere (a dropped choice).
  *
- * recv_x is [local_experts][n_pes * max_tokens][hidden]: the rows source PE s sent to local expert
- * e are at [e][s * max_tokens + i] for i < recv_count[e][s], in the source's token order;
- * recv_src[e][s * max_tokens + i] is {token index at s, k}. recv_x and recv_src hold until this
+ * The rows source PE s sent to local expert e are recv_x[recv_offset[e][s] + i] for i <
+ * recv_count[e][s], in the source's token order, and recv_src at the same row is {token index at s,
+ * k}. In the fixed layout recv_offset[e][s] is (e * n_pes + s) * max_tokens (recv_x read as
+ * [local_experts][n_pes * max_tokens][hidden]): one kernel and one trip, but room for the worst case.
+ * In the packed layout the pairs follow each other (expert by expert, then by source), so each
+ * expert's rows are one contiguous run, as a grouped GEMM takes them. recv_x and recv_src hold until this
  * PE's combine (once it has returned a source's outputs, that source's next dispatch may overwrite
  * them); recv_count until the next dispatch. Functions return 0, or -1 with
  * causeway_moe_last_error() saying which PE, call and argument; the calls that fail before
@@ -47,15 +50,21 @@ typedef struct {
   /* Seconds a kernel waits for a peer's part before it prints which PE and word it waited for and
    * traps (the CUDA context is lost then): 0 means 600, a negative value no limit. */
   int wait_timeout_s;
+  /* 0: the fixed layout (below). > 0: the packed layout, a receive area of this many rows: dispatch
+   * first exchanges counts and offsets (two more one-way trips), then rows land packed; more rows
+   * than this for one PE traps on that PE. */
+  int max_recv_tokens;
 } causeway_moe_config;
 
 typedef struct {
-  void* recv_x;        /* bf16 [local_experts][n_pes * max_tokens][hidden], device heap */
-  int32_t* recv_src;   /* [local_experts][n_pes * max_tokens][2]: {token at its source, k}, device heap */
-  int32_t* recv_count; /* [local_experts][n_pes]: rows each source sent each local expert, device heap */
+  void* recv_x;         /* bf16 [recv_rows][hidden], device heap */
+  int32_t* recv_src;    /* [recv_rows][2]: {token at its source, k}, device heap */
+  int32_t* recv_count;  /* [local_experts][n_pes]: rows each source sent each local expert */
+  int32_t* recv_offset; /* [local_experts][n_pes]: the row where those rows start */
   int local_experts;
   int n_pes;
-  int rows_per_expert; /* n_pes * max_tokens */
+  int rows_per_expert; /* fixed layout: n_pes * max_tokens; packed: 0 */
+  int recv_rows;       /* fixed: local_experts * n_pes * max_tokens; packed: max_recv_tokens */
 } causeway_moe_buffers;
 
 /* Collective: allocates the buffers in every PE's device heap (CAUSEWAY_CUDA_HEAP_SIZE bounds them). */

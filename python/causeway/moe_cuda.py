@@ -24,12 +24,12 @@ from .runtime import CausewayError, error, require_init
 
 class _Config(Structure):
     _fields_ = [("num_experts", c_int), ("hidden", c_int), ("max_tokens", c_int), ("top_k", c_int),
-                ("wait_timeout_s", c_int)]
+                ("wait_timeout_s", c_int), ("max_recv_tokens", c_int)]
 
 
 class _Buffers(Structure):
-    _fields_ = [("recv_x", c_void_p), ("recv_src", c_void_p), ("recv_count", c_void_p), ("local_experts", c_int),
-                ("n_pes", c_int), ("rows_per_expert", c_int)]
+    _fields_ = [("recv_x", c_void_p), ("recv_src", c_void_p), ("recv_count", c_void_p), ("recv_offset", c_void_p),
+                ("local_experts", c_int), ("n_pes", c_int), ("rows_per_expert", c_int), ("recv_rows", c_int)]
 
 
 _moe = {}
@@ -124,22 +124,28 @@ class DeviceExpertParallel:
     """Collective. num_experts is a multiple of the PE count (PE p owns experts [p * local, (p + 1) *
     local)); hidden a multiple of 8; payloads are bfloat16, topk_idx int32 or int64 (-1: no expert),
     topk_weights float32. wait_timeout_s: how long a kernel waits for a peer before it reports and
-    traps (0: 600 s; negative: no limit)."""
+    traps (0: 600 s; negative: no limit). max_recv_tokens: 0 for the fixed layout (recv_x is
+    [local_experts, n_pes * max_tokens, hidden], one trip), or the rows of the packed layout (recv_x
+    is [max_recv_tokens, hidden], each expert's rows contiguous; counts and offsets travel first).
+    Either way the rows from PE s for local expert e start at recv_offset[e, s]."""
 
-    def __init__(self, num_experts, hidden, max_tokens, top_k, wait_timeout_s=0):
+    def __init__(self, num_experts, hidden, max_tokens, top_k, wait_timeout_s=0, max_recv_tokens=0):
         require_init("DeviceExpertParallel")
         self._lib = lib = _library()
         self.num_experts, self.hidden, self.max_tokens, self.top_k = num_experts, hidden, max_tokens, top_k
         handle = c_void_p()
-        config = _Config(num_experts, hidden, max_tokens, top_k, wait_timeout_s)
+        config = _Config(num_experts, hidden, max_tokens, top_k, wait_timeout_s, max_recv_tokens)
         _check(lib, lib.causeway_moe_create(ctypes.byref(config), ctypes.byref(handle)))
         self._handle = handle
         buffers = _Buffers()
         _check(lib, lib.causeway_moe_get_buffers(handle, ctypes.byref(buffers)))
         self.local_experts, rows = buffers.local_experts, buffers.rows_per_expert
-        shapes = {"recv_x": ((self.local_experts, rows, hidden), "bfloat16", 2),
-                  "recv_src": ((self.local_experts, rows, 2), "int32", 4),
-                  "recv_count": ((self.local_experts, buffers.n_pes), "int32", 4)}
+        self.packed = rows == 0
+        lead = (buffers.recv_rows,) if self.packed else (self.local_experts, rows)
+        shapes = {"recv_x": (lead + (hidden,), "bfloat16", 2),
+                  "recv_src": (lead + (2,), "int32", 4),
+                  "recv_count": ((self.local_experts, buffers.n_pes), "int32", 4),
+                  "recv_offset": ((self.local_experts, buffers.n_pes), "int32", 4)}
         # DeviceArrays over the layer's buffers (symmetric, so causeway.get can read a peer's too);
         # the layer frees them, causeway.free refuses to.
         self._arrays = {}
@@ -164,6 +170,11 @@ class DeviceExpertParallel:
     @property
     def recv_count(self):
         return self._arrays["recv_count"]
+
+    @property
+    def recv_offset(self):
+        """[local_experts, n_pes] int32: the row of recv_x where each pair's rows start."""
+        return self._arrays["recv_offset"]
 
     def _live(self, call):
         if self._handle is None:

@@ -126,21 +126,29 @@ def test_bad_arguments_raise(me, npes):
 @gpu
 @pytest.mark.parametrize("routing", ["random", "hot", "sparse", "masked", "some_empty", "empty"])
 @pytest.mark.parametrize("idx_dtype", [np.int64, np.int32])
-def test_dispatch_combine(me, npes, routing, idx_dtype):
+@pytest.mark.parametrize("layout", ["fixed", "packed"])
+def test_dispatch_combine(me, npes, routing, idx_dtype, layout):
     experts = PER_PE * npes
-    ep = DeviceExpertParallel(experts, HIDDEN, MAX_TOKENS, TOP_K)
-    rows_per_expert = npes * MAX_TOKENS
+    # packed: room for the most rows any PE can get (every token of every PE, top_k times).
+    ep = DeviceExpertParallel(experts, HIDDEN, MAX_TOKENS, TOP_K,
+                              max_recv_tokens=npes * MAX_TOKENS * TOP_K if layout == "packed" else 0)
+    assert ep.packed == (layout == "packed")
     for epoch in range(2):  # epochs advance; nothing is reset in between
         everyone = [problem(pe, npes, routing, epoch) for pe in range(npes)]
         x, topk, weights = everyone[me]
         x_d, idx_d, w_d = device(x, "bfloat16"), device(topk.astype(idx_dtype), idx_dtype), device(weights, np.float32)
-        out_d = cw.empty((PER_PE, rows_per_expert, HIDDEN), dtype="bfloat16", kind="cuda")
+        out_d = cw.empty(ep.recv_x.shape, dtype="bfloat16", kind="cuda")
         y_d = device_empty((len(x), HIDDEN), "bfloat16")
         ep.dispatch(x_d, idx_d)
         ep.synchronize()
         count = fetch(ep.recv_count, np.int32, (PER_PE, npes))
-        src = fetch(ep.recv_src, np.int32, (PER_PE, rows_per_expert, 2))
-        rows = fetch(ep.recv_x, np.uint16, (PER_PE, rows_per_expert, HIDDEN))
+        offset = fetch(ep.recv_offset, np.int32, (PER_PE, npes))
+        src = fetch(ep.recv_src, np.int32, ep.recv_src.shape).reshape(-1, 2)
+        rows = fetch(ep.recv_x, np.uint16, ep.recv_x.shape).reshape(-1, HIDDEN)
+        if layout == "packed":  # pairs one after another: expert by expert, then source by source
+            np.testing.assert_array_equal(offset.reshape(-1), np.cumsum(count.reshape(-1)) - count.reshape(-1))
+        else:
+            np.testing.assert_array_equal(offset.reshape(-1), np.arange(PER_PE * npes) * MAX_TOKENS)
         out = np.zeros_like(rows)
         for local in range(PER_PE):  # the reference: what each source routed to each of my experts
             expert = me * PER_PE + local
@@ -148,11 +156,11 @@ def test_dispatch_combine(me, npes, routing, idx_dtype):
                 picked = np.nonzero((ts == expert).any(axis=1))[0]  # token order
                 n = len(picked)
                 assert count[local, s] == n, (local, s)
-                block = slice(s * MAX_TOKENS, s * MAX_TOKENS + n)
-                np.testing.assert_array_equal(src[local, block, 0], picked)
-                np.testing.assert_array_equal(ts[picked, src[local, block, 1]], expert)
-                np.testing.assert_array_equal(rows[local, block], xs[picked])
-                out[local, block] = to_bf16(expert_fn(expert, from_bf16(rows[local, block])))
+                block = slice(offset[local, s], offset[local, s] + n)
+                np.testing.assert_array_equal(src[block, 0], picked)
+                np.testing.assert_array_equal(ts[picked, src[block, 1]], expert)
+                np.testing.assert_array_equal(rows[block], xs[picked])
+                out[block] = to_bf16(expert_fn(expert, from_bf16(rows[block])))
         cw.put(out_d, out, me)
         y = ep.combine(out_d, idx_d, w_d, out=y_d)
         assert y is y_d
@@ -166,12 +174,14 @@ def test_dispatch_combine(me, npes, routing, idx_dtype):
 
 
 @gpu
-def test_steps_run_ahead_without_host_waits(me, npes):
+@pytest.mark.parametrize("layout", ["fixed", "packed"])
+def test_steps_run_ahead_without_host_waits(me, npes, layout):
     # Many steps queued back to back, no synchronize or barrier in between, experts in place
     # (expert_out is recv_x, left as it came: the identity): a PE may start step n + 1 while a peer
     # is still in step n, which is when an epoch or buffer reused too early would show.
     steps = 12
-    ep = DeviceExpertParallel(PER_PE * npes, HIDDEN, MAX_TOKENS, TOP_K)
+    ep = DeviceExpertParallel(PER_PE * npes, HIDDEN, MAX_TOKENS, TOP_K,
+                              max_recv_tokens=npes * MAX_TOKENS * TOP_K if layout == "packed" else 0)
     made = []
     for step in range(steps):
         x, topk, weights = problem(me, npes, "masked" if step % 3 == 2 else "random", 100 + step,

@@ -17,7 +17,7 @@ std::string last_error() { return causeway_moe_last_error(); }
 std::string pe_prefix() { return "PE " + std::to_string(shmem_my_pe()) + ": "; }
 
 causeway_moe_config config(int max_tokens = 16) {
-  return causeway_moe_config{2 * shmem_n_pes(), 64, max_tokens, 2, 20};
+  return causeway_moe_config{2 * shmem_n_pes(), 64, max_tokens, 2, 20, 0};
 }
 
 TEST(MoeLayer, RefusedWithoutAGpu) {
@@ -103,20 +103,24 @@ int route(int pe, int t, int k, int c, int experts) {
   return (pe * 7 + t * 3 + c * 5 + k * (experts / 2 + 1)) % experts;
 }
 
-// Identity experts (expert_out = recv_x), so y[t] = sum_k w[t][k] * x[t]: checks counts, order and
-// sums over three calls whose data and routing all differ (stale rows would show), PEs sending
-// different numbers of tokens (PE 1: none).
-TEST(MoeLayer, DispatchCombineRoundTrip) {
+// Identity experts (expert_out = recv_x), so y[t] = sum_k w[t][k] * x[t]: checks counts, offsets,
+// order and sums over three calls whose data and routing all differ (stale rows would show), PEs
+// sending different numbers of tokens (PE 1: none), in the fixed (false) and packed (true) layouts.
+class MoeLayerRoundTrip : public ::testing::TestWithParam<bool> {};
+
+TEST_P(MoeLayerRoundTrip, DispatchCombine) {
   SKIP_WITHOUT_GPU();
+  const bool packed = GetParam();
   const int me = shmem_my_pe(), n = shmem_n_pes(), max_tokens = 40, hidden = 64, top_k = 3;
-  const int experts = 4 * n, local = 4;
-  const causeway_moe_config c{experts, hidden, max_tokens, top_k, 20};
+  const int experts = 4 * n, local = 4, max_recv = packed ? n * max_tokens * top_k : 0;
+  const causeway_moe_config c{experts, hidden, max_tokens, top_k, 20, max_recv};
   causeway_moe* layer = nullptr;
   ASSERT_EQ(0, causeway_moe_create(&c, &layer)) << last_error();
   causeway_moe_buffers b{};
   ASSERT_EQ(0, causeway_moe_get_buffers(layer, &b));
   ASSERT_EQ(local, b.local_experts);
-  ASSERT_EQ(n * max_tokens, b.rows_per_expert);
+  ASSERT_EQ(packed ? 0 : n * max_tokens, b.rows_per_expert);
+  ASSERT_EQ(packed ? max_recv : local * n * max_tokens, b.recv_rows);
   auto tokens_of = [&](int pe, int call) { return pe == 1 ? 0 : max_tokens - (pe + call) % 5; };
   auto value = [](int pe, int t, int h, int call) {  // every call's data differs from the last
     return float((pe * 29 + t * 7 + h + call * 13) % 64 - 32) / 32.0f;
@@ -146,7 +150,10 @@ TEST(MoeLayer, DispatchCombineRoundTrip) {
     ASSERT_EQ(0, causeway_moe_dispatch(layer, x, idx, 4, tokens, nullptr)) << last_error();
     CUDA_OK(cudaDeviceSynchronize());
     const std::vector<int32_t> count = read_local(b.recv_count, size_t(local) * n);
-    const std::vector<int32_t> src = read_local(b.recv_src, size_t(local) * b.rows_per_expert * 2);
+    const std::vector<int32_t> offset = read_local(b.recv_offset, size_t(local) * n);
+    const std::vector<int32_t> src = read_local(b.recv_src, size_t(b.recv_rows) * 2);
+    for (int pair = 0, next = 0; pair < local * n; next += count[pair++])  // packed: one after another
+      ASSERT_EQ(packed ? next : pair * max_tokens, offset[pair]) << "pair " << pair;
     for (int e = 0; e < local; ++e)
       for (int s = 0; s < n; ++s) {
         std::vector<std::pair<int, int>> expect;  // {token, k} in token order
@@ -155,7 +162,7 @@ TEST(MoeLayer, DispatchCombineRoundTrip) {
             if ((t + k) % 5 != 4 && route(s, t, k, call, experts) == me * local + e) expect.push_back({t, k});
         ASSERT_EQ(int(expect.size()), count[size_t(e) * n + s]) << "expert " << e << " source " << s;
         for (size_t i = 0; i < expect.size(); ++i) {
-          const size_t row = size_t(e) * b.rows_per_expert + size_t(s) * max_tokens + i;
+          const size_t row = size_t(offset[size_t(e) * n + s]) + i;
           EXPECT_EQ(expect[i].first, src[2 * row]);
           EXPECT_EQ(expect[i].second, src[2 * row + 1]);
         }
@@ -179,6 +186,11 @@ TEST(MoeLayer, DispatchCombineRoundTrip) {
   for (void* p : {(void*)x, (void*)y, (void*)idx, (void*)w}) CUDA_OK(cudaFree(p));
   EXPECT_EQ(0, causeway_moe_destroy(layer)) << last_error();
 }
+
+INSTANTIATE_TEST_SUITE_P(Layouts, MoeLayerRoundTrip, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "packed" : "fixed";
+                         });
 
 }  // namespace
 }  // namespace cuda_tests

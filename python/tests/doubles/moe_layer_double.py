@@ -57,11 +57,13 @@ class LayerDouble:
             self.err = f"PE {me}: causeway_moe_create: argument 'hidden' = {c.hidden} is not a positive multiple of 8".encode()
             return -1
         local = c.num_experts // n
-        L = dict(c=(c.num_experts, c.hidden, c.max_tokens, c.top_k), local=local,
-                 recv_x=cw.zeros((local, n * c.max_tokens, c.hidden), np.uint16),
-                 recv_src=cw.zeros((local, n * c.max_tokens, 2), np.int32),
-                 recv_count=cw.zeros((local, n), np.int32),
+        rows = c.max_recv_tokens or local * n * c.max_tokens
+        L = dict(c=(c.num_experts, c.hidden, c.max_tokens, c.top_k), local=local, packed=c.max_recv_tokens > 0,
+                 rows=rows, recv_x=cw.zeros((rows, c.hidden), np.uint16), recv_src=cw.zeros((rows, 2), np.int32),
+                 recv_count=cw.zeros((local, n), np.int32), recv_offset=cw.zeros((local, n), np.int32),
                  comb=cw.zeros((c.max_tokens, c.top_k, c.hidden), np.uint16), state=None)
+        if not L["packed"]:
+            L["recv_offset"][...] = np.arange(local * n).reshape(local, n) * c.max_tokens
         key = len(self.layers) + 100
         self.layers[key] = L
         handle_ref._obj.value = key
@@ -70,8 +72,11 @@ class LayerDouble:
     def causeway_moe_get_buffers(self, h, b_ref):
         L = self.layers[getattr(h, "value", h)]
         b = b_ref._obj
-        b.recv_x, b.recv_src, b.recv_count = (L[k].__array_interface__["data"][0] for k in ("recv_x", "recv_src", "recv_count"))
-        b.local_experts, b.n_pes, b.rows_per_expert = L["local"], cw.n_pes(), cw.n_pes() * L["c"][2]
+        for name in ("recv_x", "recv_src", "recv_count", "recv_offset"):
+            setattr(b, name, L[name].__array_interface__["data"][0])
+        b.local_experts, b.n_pes = L["local"], cw.n_pes()
+        b.rows_per_expert = 0 if L["packed"] else cw.n_pes() * L["c"][2]
+        b.recv_rows = L["rows"]
         return 0
 
     def causeway_moe_dispatch(self, h, x, idx, idx_bytes, tokens, stream):
@@ -83,15 +88,24 @@ class LayerDouble:
             return -1
         xs = view(x, np.uint16, (tokens, H)).copy()
         ids = view(idx, np.int32 if idx_bytes == 4 else np.int64, (tokens, K)).copy()
+        picked = [[(t, k) for t in range(tokens) for k in range(K) if ids[t, k] == e] for e in range(E)]
+        cw.barrier_all()
+        for e in range(E):  # counts first, as the packed layout's kernel sends them
+            cw.put(L["recv_count"][e % local, me:me + 1], np.array([len(picked[e])], np.int32), e // local)
+        cw.barrier_all()
+        if L["packed"]:
+            offsets = np.concatenate([[0], np.cumsum(L["recv_count"].reshape(-1))[:-1]])
+            assert offsets[-1] + L["recv_count"].reshape(-1)[-1] <= L["rows"], "more rows than max_recv_tokens"
+            L["recv_offset"][...] = offsets.reshape(L["recv_offset"].shape)
         cw.barrier_all()
         for e in range(E):
             pe, el = e // local, e % local
-            picked = [(t, k) for t in range(tokens) for k in range(K) if ids[t, k] == e]
-            base = me * M
-            if picked:
-                cw.put(L["recv_x"][el, base:base + len(picked)], xs[[t for t, _ in picked]], pe)
-                cw.put(L["recv_src"][el, base:base + len(picked)], np.array(picked, np.int32), pe)
-            cw.put(L["recv_count"][el, me:me + 1], np.array([len(picked)], np.int32), pe)
+            base = np.zeros(1, np.int32)
+            cw.get(base, L["recv_offset"][el, me:me + 1], pe)
+            base = int(base[0])
+            if picked[e]:
+                cw.put(L["recv_x"][base:base + len(picked[e])], xs[[t for t, _ in picked[e]]], pe)
+                cw.put(L["recv_src"][base:base + len(picked[e])], np.array(picked[e], np.int32), pe)
         cw.barrier_all()
         L["state"] = tokens
         return 0
@@ -103,13 +117,14 @@ class LayerDouble:
         if L["state"] is None:
             self.err = f"PE {me}: causeway_moe_combine: there is no dispatch to combine".encode()
             return -1
-        outs = view(out, np.uint16, (local, n * M, H)).copy()
+        outs = view(out, np.uint16, (L["rows"], H)).copy()
         cw.barrier_all()
         for el in range(local):
             for s in range(n):
+                base = int(L["recv_offset"][el, s])
                 for r in range(int(L["recv_count"][el, s])):
-                    t, k = L["recv_src"][el, s * M + r]
-                    cw.put(L["comb"][t, k], outs[el, s * M + r], s)
+                    t, k = L["recv_src"][base + r]
+                    cw.put(L["comb"][t, k], outs[base + r], s)
         cw.barrier_all()
         ids = view(idx, np.int32 if idx_bytes == 4 else np.int64, (tokens, K))
         ws = view(w, np.float32, (tokens, K))
@@ -128,7 +143,7 @@ class LayerDouble:
     def causeway_moe_destroy(self, h):
         L = self.layers.pop(getattr(h, "value", h))
         cw.barrier_all()
-        for k in ("comb", "recv_count", "recv_src", "recv_x"):
+        for k in ("comb", "recv_offset", "recv_count", "recv_src", "recv_x"):
             cw.free(L[k])
         return 0
 
