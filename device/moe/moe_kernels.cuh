@@ -23,7 +23,10 @@
 // captured the calls replays correctly; waits compare the epoch for equality, so it may wrap.
 // Nothing is cleared between calls. A signal word is set again only after its reader is done with
 // it: a PE's next dispatch follows its combine, which waited for every expert PE's outputs, and an
-// expert PE sends outputs only after its dispatch read every source's words and rows.
+// expert PE sends outputs only after its dispatch read every source's words and rows. The packed
+// layout's offset words go the other way (expert PE to source) and are safe the same way: an expert
+// PE's next dispatch follows its combine, which waited for the source's combine, which follows the
+// source's dispatch that read the offset.
 #pragma once
 #include <cuda_bf16.h>
 
@@ -166,7 +169,10 @@ __device__ inline void send_expert(const dev::world& w, const Layer& L, const ui
 
 // Packed layout, block 0: waits for the counts of this PE's (local expert, source) pairs, lays the
 // pairs out in that order and sends each source the offset of its block for each of my experts.
+inline constexpr uint32_t kNoRoom = 0xffffffffu;  // the offset word of a PE that has no room
+
 __device__ inline void place_pairs(const dev::world& w, const Layer& L, uint32_t epoch) {
+  __shared__ long long overflow;  // the rows that arrive, when more than max_recv; else 0
   const int pairs = L.local_experts * L.n_pes;
   for (int i = threadIdx.x; i < pairs; i += blockDim.x)
     L.recv_count[i] =
@@ -179,19 +185,22 @@ __device__ inline void place_pairs(const dev::world& w, const Layer& L, uint32_t
       L.recv_offset[i] = int(offset);
       offset += L.recv_count[i];
     }
-    if (offset > L.max_recv) {
-      printf(
-          "causeway_moe_dispatch: PE %d: %lld rows are dispatched to its experts, more than max_recv_tokens "
-          "= "
-          "%d\n",
-          L.me, offset, L.max_recv);
-      __trap();
-    }
+    overflow = offset > L.max_recv ? offset : 0;
   }
   __syncthreads();
+  // On overflow every source gets kNoRoom and stops at once instead of waiting out the timeout;
+  // this PE reports the numbers.
   for (int i = threadIdx.x; i < pairs; i += blockDim.x)
     set_signal(w, L.offset_sig + L.me * L.local_experts + i / L.n_pes,
-               uint64_t(epoch) << 32 | uint32_t(L.recv_offset[i]), i % L.n_pes);
+               uint64_t(epoch) << 32 | (overflow ? kNoRoom : uint32_t(L.recv_offset[i])), i % L.n_pes);
+  __syncthreads();
+  if (overflow && threadIdx.x == 0) {
+    printf(
+        "causeway_moe_dispatch: PE %d: %lld rows are dispatched to its experts, more than max_recv_tokens = "
+        "%d\n",
+        L.me, overflow, L.max_recv);
+    __trap();
+  }
 }
 
 __global__ void __launch_bounds__(kThreads)
@@ -224,17 +233,37 @@ __global__ void __launch_bounds__(kThreads)
   // (c) The rows, at the offsets the experts' PEs gave.
   __shared__ int first_row;
   for (int e = blockIdx.x; e < L.num_experts; e += gridDim.x) {
-    if (threadIdx.x == 0)
-      first_row = int(uint32_t(wait_epoch(L, L.offset_sig + e, epoch, "causeway_moe_dispatch",
-                                          "the row offset (packed) for expert", e, e / L.local_experts)));
+    if (threadIdx.x == 0) {
+      const uint32_t offset =
+          uint32_t(wait_epoch(L, L.offset_sig + e, epoch, "causeway_moe_dispatch",
+                              "the row offset (packed) for expert", e, e / L.local_experts));
+      if (offset == kNoRoom) {
+        printf(
+            "causeway_moe_dispatch: PE %d: PE %d has no room for its rows (more than max_recv_tokens arrive "
+            "there; it says how many)\n",
+            L.me, e / L.local_experts);
+        __trap();
+      }
+      first_row = int(offset);
+    }
     __syncthreads();
     send_expert(w, L, x, topk_idx, idx_bytes, tokens, e, size_t(first_row), epoch);
     __syncthreads();  // first_row is rewritten for the next expert
   }
-  // (d) Every source's rows for my experts are here once its done signal is.
-  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < pairs; i += gridDim.x * blockDim.x)
-    wait_epoch(L, L.dispatch_sig + i, epoch, "causeway_moe_dispatch", "the rows (packed) of local expert",
-               i / L.n_pes, i % L.n_pes);
+  // (d) Every source's rows for my experts are here once its done signal is. A count other than the
+  // announced one means topk_idx changed between the walks (another stream writing it): the rows
+  // may have gone past the pair's place, so stop.
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < pairs; i += gridDim.x * blockDim.x) {
+    const uint32_t sent = uint32_t(wait_epoch(L, L.dispatch_sig + i, epoch, "causeway_moe_dispatch",
+                                              "the rows (packed) of local expert", i / L.n_pes, i % L.n_pes));
+    if (sent != uint32_t(L.recv_count[i])) {
+      printf(
+          "causeway_moe_dispatch: PE %d: PE %d announced %d rows for local expert %d and sent %u: was its "
+          "topk_idx changed during the call?\n",
+          L.me, i % L.n_pes, L.recv_count[i], i / L.n_pes, sent);
+      __trap();
+    }
+  }
 }
 
 __global__ void __launch_bounds__(kThreads)
@@ -246,7 +275,8 @@ __global__ void __launch_bounds__(kThreads)
   // (a) Outputs back home: a block per (local expert, source) pair.
   for (int pair = blockIdx.x; pair < pairs; pair += gridDim.x) {
     const int source = pair % L.n_pes, expert = L.me * L.local_experts + pair / L.n_pes;
-    const size_t first_row = size_t(L.recv_offset[pair]);
+    // The fixed layout's places never move (recv_offset is only a copy of them for the caller).
+    const size_t first_row = L.max_recv ? size_t(L.recv_offset[pair]) : size_t(pair) * L.max_tokens;
     const int rows = L.recv_count[pair];
     for (int r = warp; r < rows; r += kWarps) {
       const int2 tk = L.recv_src[first_row + r];

@@ -411,12 +411,14 @@ class LayerMode {
   // experts) times).
   void start(const moe_config& c, int npes, bool packed) {
     const int per_pe = c.experts / npes;
-    const causeway_moe_config config{c.experts,
-                                     c.hidden,
-                                     std::max(c.tokens, 1),
-                                     c.top_k,
-                                     int(kTimeoutNs / 1000000000),
-                                     packed ? std::max(1, npes * c.tokens * std::min(c.top_k, per_pe)) : 0};
+    const causeway_moe_config config{
+        c.experts,
+        c.hidden,
+        std::max(c.tokens, 1),
+        c.top_k,
+        int(kTimeoutNs / 1000000000),
+        packed ? int(std::clamp<long long>(1LL * npes * c.tokens * std::min(c.top_k, per_pe), 1, INT32_MAX))
+               : 0};
     layer_check(causeway_moe_create(&config, &layer_));
     layer_check(causeway_moe_get_buffers(layer_, &b_));
     first_expert_ = shmem_my_pe() * (c.experts / npes);

@@ -52,7 +52,7 @@ typedef struct {
   int wait_timeout_s;
   /* 0: the fixed layout (below). > 0: the packed layout, a receive area of this many rows: dispatch
    * first exchanges counts and offsets (two more one-way trips), then rows land packed; more rows
-   * than this for one PE traps on that PE. */
+   * than this for one PE traps on that PE and on the PEs sending to it. */
   int max_recv_tokens;
 } causeway_moe_config;
 
