@@ -256,11 +256,12 @@ __global__ void __launch_bounds__(kThreads)
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < pairs; i += gridDim.x * blockDim.x) {
     const uint32_t sent = uint32_t(wait_epoch(L, L.dispatch_sig + i, epoch, "causeway_moe_dispatch",
                                               "the rows (packed) of local expert", i / L.n_pes, i % L.n_pes));
-    if (sent != uint32_t(L.recv_count[i])) {
+    const int announced = __ldcg(L.recv_count + i);  // block 0 wrote it, before the offsets went out
+    if (sent != uint32_t(announced)) {
       printf(
           "causeway_moe_dispatch: PE %d: PE %d announced %d rows for local expert %d and sent %u: was its "
           "topk_idx changed during the call?\n",
-          L.me, i % L.n_pes, L.recv_count[i], i / L.n_pes, sent);
+          L.me, i % L.n_pes, announced, i / L.n_pes, sent);
       __trap();
     }
   }
