@@ -167,10 +167,10 @@ __device__ inline void send_expert(const dev::world& w, const Layer& L, const ui
   if (threadIdx.x == 0) set_signal(w, L.dispatch_sig + pair, uint64_t(epoch) << 32 | uint32_t(sent), pe);
 }
 
-// Packed layout, block 0: waits for the counts of this PE's (local expert, source) pairs, lays the
-// pairs out in that order and sends each source the offset of its block for each of my experts.
 inline constexpr uint32_t kNoRoom = 0xffffffffu;  // the offset word of a PE that has no room
 
+// Packed layout, block 0: waits for the counts of this PE's (local expert, source) pairs, lays the
+// pairs out in that order and sends each source the offset of its block for each of my experts.
 __device__ inline void place_pairs(const dev::world& w, const Layer& L, uint32_t epoch) {
   __shared__ long long overflow;  // the rows that arrive, when more than max_recv; else 0
   const int pairs = L.local_experts * L.n_pes;
