@@ -190,7 +190,9 @@ class DeviceExpertParallel:
 
     def dispatch(self, x, topk_idx, stream=None):
         """Queues the dispatch of x[t] to each expert in topk_idx[t]. Returns (recv_x, recv_count,
-        recv_src): torch tensors when x is one, else causeway.DeviceArrays."""
+        recv_src): torch tensors when x is one, else causeway.DeviceArrays; the rows from PE s for
+        local expert e start at row recv_offset[e, s] (the recv_offset property; fixed layout:
+        recv_x[e, s * max_tokens + i])."""
         call = "DeviceExpertParallel.dispatch"
         self._live(call)
         tokens = _token_count(call, x)
