@@ -179,14 +179,30 @@ __device__ inline void place_pairs(const dev::world& w, const Layer& L, uint32_t
         int(uint32_t(wait_epoch(L, L.count_sig + i, epoch, "causeway_moe_dispatch",
                                 "the row count (packed) of local expert", i / L.n_pes, i % L.n_pes)));
   __syncthreads();
-  if (threadIdx.x == 0) {
-    long long offset = 0;
-    for (int i = 0; i < pairs; ++i) {
-      L.recv_offset[i] = int(offset);
-      offset += L.recv_count[i];
+  // recv_offset = exclusive prefix sum of the counts, a block's worth of pairs at a time (a warp
+  // scan by shuffles, then the warps' totals in order).
+  __shared__ long long carried;  // rows before this chunk of pairs
+  __shared__ int warp_total[kWarps];
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  if (threadIdx.x == 0) carried = 0;
+  __syncthreads();
+  for (int first = 0; first < pairs; first += blockDim.x) {
+    const int i = first + threadIdx.x, count = i < pairs ? L.recv_count[i] : 0;
+    int inclusive = count;
+    for (int d = 1; d < 32; d *= 2) {
+      const int below = __shfl_up_sync(0xffffffffu, inclusive, d);
+      if (lane >= d) inclusive += below;
     }
-    overflow = offset > L.max_recv ? offset : 0;
+    if (lane == 31) warp_total[warp] = inclusive;
+    __syncthreads();
+    long long before = carried;
+    for (int v = 0; v < warp; ++v) before += warp_total[v];
+    if (i < pairs) L.recv_offset[i] = int(before + inclusive - count);  // past max_recv only on overflow
+    __syncthreads();  // every thread has read carried and warp_total
+    if (threadIdx.x == blockDim.x - 1) carried = before + inclusive;
+    __syncthreads();
   }
+  if (threadIdx.x == 0) overflow = carried > L.max_recv ? carried : 0;
   __syncthreads();
   // On overflow every source gets kNoRoom and stops at once instead of waiting out the timeout;
   // this PE reports the numbers.
