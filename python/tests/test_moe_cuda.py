@@ -3,6 +3,8 @@
 # checked; with one, dispatch and combine against references built from plain gathers of every PE's
 # routing (which every PE can recompute from the seeds). NumPy only: results are read back with
 # causeway.get, so no torch is needed.
+import os
+
 import causeway as cw
 import numpy as np
 import pytest
@@ -98,6 +100,8 @@ def fetch(array, dtype, shape):
 def test_refused_without_a_gpu(me):
     if HAVE_GPU:
         pytest.skip("this PE has a GPU: test_dispatch_combine covers it")
+    if os.environ.get("CAUSEWAY_EXPECT_GPU", "0") not in ("", "0"):  # scripts/gpu-check: must not skip
+        pytest.fail("CAUSEWAY_EXPECT_GPU is set but this job has no device heap")
     with pytest.raises(cw.CausewayError, match=rf"PE {me}: causeway_moe_create: this PE has no CUDA device"):
         DeviceExpertParallel(4 * cw.n_pes(), 64, 16, 2)
 
