@@ -3,6 +3,8 @@
 // captured in CUDA graphs and replayed, with and without stream memory operations; the collectives
 // on a stream.
 
+#include <initializer_list>
+
 #include "cuda_coll_util.cuh"
 
 namespace cuda_tests {
@@ -28,6 +30,15 @@ __global__ void count_mismatches(const int* data, std::size_t n, int base, int* 
 // A kernel fills the source, the put on the same stream sends what it wrote, the signal follows the
 // data, the peer's stream waits for the signal and its kernel then checks the data, and a barrier on
 // the stream ends the round: all ordered by the stream alone.
+// Every stream test's end: its stream destroyed, this PE's device work done, every PE past that,
+// then the test's symmetric buffers freed (collective, in the order given).
+void end_stream_test(cudaStream_t stream, std::initializer_list<void*> symmetric) {
+  CUDA_OK(cudaStreamDestroy(stream));
+  DEVICE_DONE();
+  shmem_barrier_all();
+  for (void* p : symmetric) shmem_free(p);
+}
+
 TEST(CudaStream, OperationsAreOrderedWithKernelsOnTheStream) {
   SKIP_WITHOUT_GPU();
   constexpr std::size_t n = 1 << 15;
@@ -58,13 +69,7 @@ TEST(CudaStream, OperationsAreOrderedWithKernelsOnTheStream) {
   for (std::size_t i = 0; i < n; i += 101)
     EXPECT_EQ(shmem_my_pe() * 1000000 + int(i), back[i]) << "element " << i;
   CUDA_OK(cudaFreeHost(back));
-  CUDA_OK(cudaStreamDestroy(stream));
-  DEVICE_DONE();
-  shmem_barrier_all();
-  shmem_free(bad);
-  shmem_free(sig);
-  shmem_free(dst);
-  shmem_free(src);
+  end_stream_test(stream, {bad, sig, dst, src});
 }
 
 // The graph tests' start: a new stream, this PE's source filled (PE * 1000 + i), and every PE past
@@ -79,12 +84,23 @@ void start_with_source(int* src, std::size_t n, cudaStream_t* stream) {
 
 // And their end: the graph and stream gone, this PE's device work done, every PE past that point
 // before the buffers are freed.
-void end_graph_test(cudaGraphExec_t exec, cudaGraph_t graph, cudaStream_t stream) {
+// What both put-with-signal graph tests start with: a zero signal, a filled source, then a capture
+// (left open for the caller) that bumps the source and puts it with signal op `op`, value 1, to the
+// next PE.
+void start_put_signal_capture(int* src, int* dst, std::size_t n, uint64_t* sig, int op,
+                              cudaStream_t* stream) {
+  CUDA_OK(cudaMemset(sig, 0, sizeof(uint64_t)));
+  start_with_source(src, n, stream);
+  CUDA_OK(cudaStreamBeginCapture(*stream, cudaStreamCaptureModeThreadLocal));
+  bump<<<4, 256, 0, *stream>>>(src, n);
+  shmemx_putmem_signal_on_stream(dst, src, n * sizeof(int), sig, 1, op, next_pe(), *stream);
+}
+
+void end_graph_test(cudaGraphExec_t exec, cudaGraph_t graph, cudaStream_t stream,
+                    std::initializer_list<void*> symmetric) {
   CUDA_OK(cudaGraphExecDestroy(exec));
   CUDA_OK(cudaGraphDestroy(graph));
-  CUDA_OK(cudaStreamDestroy(stream));
-  DEVICE_DONE();
-  shmem_barrier_all();
+  end_stream_test(stream, symmetric);
 }
 
 // The same calls captured once in a CUDA graph and replayed: every replay sends the source as the
@@ -97,14 +113,10 @@ TEST(CudaStream, CapturedInAGraphAndReplayed) {
   auto* dst = device_alloc<int>(n);
   auto* sig = device_alloc<uint64_t>(1);
   ASSERT_NE(nullptr, sig);
-  CUDA_OK(cudaMemset(sig, 0, sizeof(uint64_t)));
   cudaStream_t stream;
-  start_with_source(src, n, &stream);
+  start_put_signal_capture(src, dst, n, sig, SHMEM_SIGNAL_ADD, &stream);
   cudaGraph_t graph;
   cudaGraphExec_t exec;
-  CUDA_OK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
-  bump<<<4, 256, 0, stream>>>(src, n);
-  shmemx_putmem_signal_on_stream(dst, src, n * sizeof(int), sig, 1, SHMEM_SIGNAL_ADD, next_pe(), stream);
   CUDA_OK(cudaStreamEndCapture(stream, &graph));
   CUDA_OK(cudaGraphInstantiate(&exec, graph, 0));
   for (int r = 0; r < kReplays; ++r) {
@@ -116,10 +128,7 @@ TEST(CudaStream, CapturedInAGraphAndReplayed) {
   for (std::size_t i = 0; i < n; ++i)
     ASSERT_EQ(prev_pe() * 1000 + int(i) + kReplays, got[i]) << "element " << i;
   EXPECT_EQ(uint64_t(kReplays), read_local(sig, 1)[0]);
-  end_graph_test(exec, graph, stream);
-  shmem_free(sig);
-  shmem_free(dst);
-  shmem_free(src);
+  end_graph_test(exec, graph, stream, {sig, dst, src});
 }
 
 // Which signal calls on a stream should be stream memory operations here, worked out apart from the
@@ -207,13 +216,7 @@ TEST(CudaStream, PutSignalSetThenWaitRoundAfterRound) {
   const auto words = read_local(sig, kWords);
   for (int w = 0; w < kWords; ++w)
     EXPECT_EQ(kRounds[w % std::size(kRounds)].signal, words[w]) << "word " << w;
-  CUDA_OK(cudaStreamDestroy(stream));
-  DEVICE_DONE();
-  shmem_barrier_all();
-  shmem_free(bad);
-  shmem_free(sig);
-  shmem_free(dst);
-  shmem_free(src);
+  end_stream_test(stream, {bad, sig, dst, src});
 }
 
 // Kernel nodes in a captured graph.
@@ -250,15 +253,11 @@ TEST(CudaStream, SignalSetAndWaitCapturedInAGraph) {
   auto* expected = device_alloc<int>(1);
   auto* bad = device_alloc<int>(1);
   ASSERT_NE(nullptr, bad);
-  CUDA_OK(cudaMemset(sig, 0, sizeof(uint64_t)));
   CUDA_OK(cudaMemset(bad, 0, sizeof(int)));
   cudaStream_t stream;
-  start_with_source(src, n, &stream);
+  start_put_signal_capture(src, dst, n, sig, SHMEM_SIGNAL_SET, &stream);
   cudaGraph_t graph;
   cudaGraphExec_t exec;
-  CUDA_OK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
-  bump<<<4, 256, 0, stream>>>(src, n);
-  shmemx_putmem_signal_on_stream(dst, src, n * sizeof(int), sig, 1, SHMEM_SIGNAL_SET, next_pe(), stream);
   shmemx_signal_wait_until_on_stream(sig, SHMEM_CMP_EQ, 1, stream);
   count_mismatches_from<<<4, 256, 0, stream>>>(dst, n, expected, bad);
   CUDA_OK(cudaMemsetAsync(sig, 0, sizeof(uint64_t), stream));
@@ -281,12 +280,7 @@ TEST(CudaStream, SignalSetAndWaitCapturedInAGraph) {
   const auto got = read_local(dst, n);
   for (std::size_t i = 0; i < n; i += 61)
     ASSERT_EQ(prev_pe() * 1000 + int(i) + kReplays, got[i]) << "element " << i;
-  end_graph_test(exec, graph, stream);
-  shmem_free(bad);
-  shmem_free(expected);
-  shmem_free(sig);
-  shmem_free(dst);
-  shmem_free(src);
+  end_graph_test(exec, graph, stream, {bad, expected, sig, dst, src});
 }
 
 // The library's own scratch (CAUSEWAY_CUDA_COLL_SCRATCH) and kernels: the same sizes and checks as
@@ -344,11 +338,7 @@ TEST(CudaStream, AlltoallAfterAKernel) {
   for (int j = 0; j < shmem_n_pes(); ++j)
     for (std::size_t k = 0; k < n; k += 97)
       ASSERT_EQ(j * 1000000 + int(shmem_my_pe() * n + k), got[j * n + k]) << "block " << j << ", int " << k;
-  CUDA_OK(cudaStreamDestroy(stream));
-  DEVICE_DONE();
-  shmem_barrier_all();
-  shmem_free(dest);
-  shmem_free(source);
+  end_stream_test(stream, {dest, source});
 }
 
 TEST(CudaStream, AlltoallmemSizes) {
@@ -484,18 +474,9 @@ TEST(CudaStream, CollectivesCapturedInAGraphAndReplayed) {
     // A peer's next replay writes this PE's payload, allreduce and alltoall results: read them first.
     shmem_barrier_all();
   }
-  end_graph_test(exec, graph, stream);
-  shmem_free(bad);
-  shmem_free(round);
-  shmem_free(sig);
-  shmem_free(b.a2a_dst);
-  shmem_free(b.a2a_src);
-  shmem_free(b.direct_dst);
-  shmem_free(b.direct_src);
-  shmem_free(b.ll_dst);
-  shmem_free(b.ll_src);
-  shmem_free(b.payload_dst);
-  shmem_free(b.payload_src);
+  end_graph_test(exec, graph, stream,
+                 {bad, round, sig, b.a2a_dst, b.a2a_src, b.direct_dst, b.direct_src, b.ll_dst, b.ll_src,
+                  b.payload_dst, b.payload_src});
 }
 
 }  // namespace
